@@ -1,0 +1,71 @@
+# The README's two commands are `make run` and `make test`; `make bench` prints performance figures.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test bench install system-deps python-deps node-deps assets migrate demo lint services clean
+
+run: install migrate demo
+	@echo "Trickle: http://127.0.0.1:8000  (Ctrl-C stops the web server, the Celery worker and scriptd)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py scriptd & \
+	  .venv/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
+	  $(PY) manage.py runserver 127.0.0.1:8000 --noreload & \
+	  wait
+
+test: install services
+	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$CI" ] || [ -n "$$TRICKLE_TEST_POSTGRES" ]; then \
+	  echo "== the suite again on PostgreSQL =="; \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
+
+bench: install services
+	$(PY) -m bench
+
+install: system-deps python-deps node-deps assets
+
+# Debian packages: bubblewrap (sandbox containment) and chromium (browser tests). Only root can install;
+# others get a clear word about what is missing.
+system-deps:
+	@missing=""; command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	 command -v chromium >/dev/null || missing="$$missing chromium"; \
+	 if [ -n "$$missing" ]; then \
+	   if [ "$$(id -u)" = 0 ]; then \
+	     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	   else echo "warning: please install the Debian packages:$$missing (scriptd runs without bwrap containment; browser tests are skipped)"; fi; \
+	 fi
+
+python-deps: .venv/.installed
+.venv/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+node-deps: frontend/node_modules/.package-lock.json sandbox/node_modules/.package-lock.json
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+sandbox/node_modules/.package-lock.json: sandbox/package-lock.json
+	cd sandbox && npm ci --no-audit --no-fund --loglevel=error
+	cd sandbox && npm run --if-present build
+
+assets: node-deps
+	cd frontend && node build.mjs
+	$(PY) manage.py collectstatic --noinput -v0
+
+migrate: python-deps
+	$(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	$(PY) manage.py setup_demo
+
+# Start the local servers the suite talks to, when they are down (CI starts from a bare machine state).
+services:
+	@bash tests/start_services.sh
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+clean:
+	rm -rf .venv var static/build frontend/node_modules sandbox/node_modules

@@ -1,0 +1,131 @@
+import secrets
+import string
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+
+from .crypto import MASK
+
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+# Auth0's rule: letters and digits, single hyphens only between them, at most 128 characters.
+NAME_RE = r"^[a-zA-Z0-9](?:-?[a-zA-Z0-9])*$"
+name_validator = RegexValidator(
+    NAME_RE, "Use letters, digits and single hyphens between them (no leading, trailing or double hyphens)."
+)
+# Configuration keys become `configuration.KEY` in scripts, so they must be JavaScript identifiers.
+config_key_validator = RegexValidator(
+    r"^[A-Za-z_$][A-Za-z0-9_$]*$", "Use a JavaScript identifier: letters, digits, _ or $, not starting with a digit."
+)
+
+MAX_VARIABLES_PER_CONNECTION = 100
+MAX_VARIABLE_VALUE_BYTES = 4096
+
+
+def new_public_id() -> str:
+    return "con_" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(16))
+
+
+class Connection(models.Model):
+    public_id = models.CharField(max_length=20, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=128, unique=True, validators=[name_validator])
+    display_name = models.CharField(max_length=128, blank=True)
+    strategy = models.CharField(max_length=16, default="auth0", editable=False)
+    use_own_database = models.BooleanField(
+        "Use my own database", default=False,
+        help_text="Auth0's options.enabledDatabaseCustomization: logins run your action scripts.",
+    )
+    import_users = models.BooleanField(
+        "Import users", default=False,
+        help_text="Auth0's options.import_mode: the first successful login copies the user into Trickle.",
+    )
+    requires_username = models.BooleanField(default=False)
+    enable_script_context = models.BooleanField(
+        default=False, help_text="Pass a context argument before callback (cannot be turned off once on)."
+    )
+    legacy_globals = models.BooleanField(
+        default=True,
+        help_text="Offer the bare globals of Auth0's early runtimes (bcrypt, crypto, request, pg, mysql ...).",
+    )
+    egress_allowlist = models.JSONField(
+        default=list, blank=True, help_text="host:port entries the scripts' I/O bridges may connect to."
+    )
+    script_timeout_s = models.PositiveSmallIntegerField(
+        default=20, help_text="Wall-clock limit of one script run, in seconds (at most 60)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("connections_admin:connection-detail", args=[self.public_id])
+
+    @property
+    def mode(self) -> str:
+        if not self.use_own_database:
+            return "managed"
+        return "migration" if self.import_users else "legacy"
+
+
+class ConfigurationVariable(models.Model):
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="variables")
+    key = models.CharField(max_length=64, validators=[config_key_validator])
+    # Fernet token; never rendered. Read it only through selectors that decrypt for a run.
+    value_encrypted = models.TextField(editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["connection", "key"], name="unique_variable_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {MASK}"
+
+    @property
+    def masked(self) -> str:
+        who = self.updated_by.get_username() if self.updated_by else "unknown"
+        return f"{MASK} (set {self.updated_at:%Y-%m-%d %H:%M} UTC by {who})"
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        CONNECTION_CREATED = "connection.created"
+        CONNECTION_UPDATED = "connection.updated"
+        CONNECTION_DELETED = "connection.deleted"
+        VARIABLE_SET = "variable.set"
+        VARIABLE_REMOVED = "variable.removed"
+        SCRIPTS_SAVED = "scripts.saved"
+        SCRIPTS_RESTORED = "scripts.restored"
+        SCRIPT_TRIED = "script.tried"
+        USER_MIGRATED = "user.migrated"
+        USER_DELETED = "user.deleted"
+        USER_EVENT = "user.event"
+        CONNECTIONS_IMPORTED = "connections.imported"
+
+    # Kept when the connection is deleted, so the trail survives; connection_name says which it was.
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    connection_name = models.CharField(max_length=128)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.connection_name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:  # append-only: an audit trail that can be edited proves nothing
+            raise ValueError("audit events cannot be changed")
+        super().save(*args, **kwargs)

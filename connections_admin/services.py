@@ -1,0 +1,166 @@
+"""Every write to connections, their configuration and their audit trail goes through here."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from . import crypto
+from .models import (
+    MAX_VARIABLE_VALUE_BYTES,
+    MAX_VARIABLES_PER_CONNECTION,
+    AuditEvent,
+    ConfigurationVariable,
+    Connection,
+    config_key_validator,
+    name_validator,
+)
+
+# Fields an admin may change after creation (name and strategy are fixed, as in Auth0).
+UPDATABLE_FIELDS = {
+    "display_name", "use_own_database", "import_users", "requires_username", "enable_script_context",
+    "legacy_globals", "egress_allowlist", "script_timeout_s",
+}
+
+
+def audit_event_record(
+    *, connection: Connection | None, action: str, by: AbstractBaseUser | None, detail: dict | None = None,
+    connection_name: str = "",
+) -> AuditEvent:
+    """Append one audit row. Callers must never put a secret value in `detail`."""
+    actor = by if by is not None and by.is_authenticated else None
+    return AuditEvent.objects.create(
+        connection=connection,
+        connection_name=connection_name or (connection.name if connection else ""),
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        action=action,
+        detail=detail or {},
+    )
+
+
+def _validate_name(name: str) -> None:
+    if len(name) > 128:
+        raise ValidationError({"name": "At most 128 characters."})
+    try:
+        name_validator(name)
+    except ValidationError as e:
+        raise ValidationError({"name": e.messages}) from e
+
+
+def _validate_settings(fields: dict[str, Any]) -> None:
+    timeout = fields.get("script_timeout_s")
+    if timeout is not None and not 1 <= timeout <= 60:
+        raise ValidationError({"script_timeout_s": "Between 1 and 60 seconds."})
+    if fields.get("import_users") and fields.get("use_own_database") is False:
+        # Import only makes sense when scripts reach a legacy store; keep the pair consistent.
+        raise ValidationError({"import_users": "Import users needs \"Use my own database\" on."})
+
+
+@transaction.atomic
+def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: str = "", **fields: Any) -> Connection:
+    """Create a connection. A bad or taken name raises ValidationError({'name': ...})."""
+    _validate_name(name)
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown connection fields: {sorted(unknown)}")
+    _validate_settings({"use_own_database": fields.get("use_own_database", False), **fields})
+    if Connection.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"A connection named {name!r} already exists."})
+    try:
+        with transaction.atomic():
+            connection = Connection.objects.create(name=name, display_name=display_name, **fields)
+    except IntegrityError as e:  # lost a race with another create of the same name
+        raise ValidationError({"name": f"A connection named {name!r} already exists."}) from e
+    audit_event_record(connection=connection, action=AuditEvent.Action.CONNECTION_CREATED, by=by,
+                       detail={"display_name": display_name, **{k: v for k, v in fields.items()}})
+    return connection
+
+
+@transaction.atomic
+def connection_update(*, connection: Connection, by: AbstractBaseUser | None, **fields: Any) -> Connection:
+    """Change settings; records which fields changed from what to what. Unchanged values write nothing."""
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown connection fields: {sorted(unknown)}")
+    if connection.enable_script_context and fields.get("enable_script_context") is False:
+        raise ValidationError({"enable_script_context": "The context object cannot be turned off once on."})
+    merged = {f: getattr(connection, f) for f in UPDATABLE_FIELDS} | fields
+    _validate_settings(merged)
+    changes = {f: [getattr(connection, f), v] for f, v in fields.items() if getattr(connection, f) != v}
+    if not changes:
+        return connection
+    for field, (_, new) in changes.items():
+        setattr(connection, field, new)
+    connection.save(update_fields=[*changes, "updated_at"])
+    audit_event_record(connection=connection, action=AuditEvent.Action.CONNECTION_UPDATED, by=by,
+                       detail={"changes": changes})
+    return connection
+
+
+@transaction.atomic
+def connection_delete(*, connection: Connection, by: AbstractBaseUser | None) -> None:
+    """Delete a connection with its variables (and, through cascades, its scripts, runs and users)."""
+    name, public_id = connection.name, connection.public_id
+    connection.delete()
+    audit_event_record(connection=None, connection_name=name, action=AuditEvent.Action.CONNECTION_DELETED, by=by,
+                       detail={"id": public_id})
+
+
+def _validate_variable(key: str, value: str) -> None:
+    errors = {}
+    if not key or len(key) > 64:
+        errors["key"] = "Between 1 and 64 characters."
+    else:
+        try:
+            config_key_validator(key)
+        except ValidationError as e:
+            errors["key"] = e.messages
+    if len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
+        errors["value"] = f"At most {MAX_VARIABLE_VALUE_BYTES // 1024} KB."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def configuration_variable_set(
+    *, connection: Connection, key: str, value: str, by: AbstractBaseUser | None
+) -> ConfigurationVariable:
+    """Create or replace a variable. The value is encrypted here and never recorded anywhere else."""
+    _validate_variable(key, value)
+    # Lock the connection row so two admins adding the 100th variable cannot both succeed.
+    Connection.objects.select_for_update().filter(pk=connection.pk).first()
+    variable = ConfigurationVariable.objects.filter(connection=connection, key=key).first()
+    if variable is None:
+        if connection.variables.count() >= MAX_VARIABLES_PER_CONNECTION:
+            raise ValidationError({"key": f"A connection holds at most {MAX_VARIABLES_PER_CONNECTION} variables."})
+        variable = ConfigurationVariable(connection=connection, key=key)
+    replaced = variable.pk is not None
+    variable.value_encrypted = crypto.encrypt(value)
+    variable.updated_by = by if by is not None and by.is_authenticated else None
+    variable.save()
+    audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_SET, by=by,
+                       detail={"key": key, "replaced": replaced})
+    return variable
+
+
+@transaction.atomic
+def configuration_variable_remove(*, connection: Connection, key: str, by: AbstractBaseUser | None) -> bool:
+    """Remove a variable; returns False (and records nothing) when there was none."""
+    deleted, _ = ConfigurationVariable.objects.filter(connection=connection, key=key).delete()
+    if deleted:
+        audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_REMOVED, by=by,
+                           detail={"key": key})
+    return bool(deleted)
+
+
+def configuration_reencrypt_all() -> int:
+    """Re-encrypt every value under the first key of TRICKLE_ENCRYPTION_KEYS; returns how many."""
+    count = 0
+    with transaction.atomic():
+        for variable in ConfigurationVariable.objects.select_for_update().only("pk", "value_encrypted"):
+            variable.value_encrypted = crypto.reencrypt(variable.value_encrypted)
+            variable.save(update_fields=["value_encrypted"])
+            count += 1
+    return count

@@ -1,0 +1,62 @@
+"""Shared fixtures: personas as the style guide asks (editor, viewer, staff without permission, anonymous)."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from tests.factories import ConnectionFactory, UserFactory
+
+
+def _with_perms(user, *codenames):
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    """Staff with every connection permission: may change things."""
+    return _with_perms(UserFactory(username="editor"), "view_connection", "add_connection", "change_connection",
+                       "delete_connection")
+
+
+@pytest.fixture
+def viewer(db):
+    """Staff who may only look."""
+    return _with_perms(UserFactory(username="viewer"), "view_connection")
+
+
+@pytest.fixture
+def outsider(db):
+    """Staff without any connection permission."""
+    return UserFactory(username="outsider")
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor):
+    return _client_for(editor)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()
+
+
+@pytest.fixture
+def connection(db):
+    return ConnectionFactory(name="legacy-db")
