@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("connections/", include("connections_admin.urls")),
+    path("connections/<str:public_id>/scripts/", include("scripts_editor.urls")),
 ]

@@ -1,10 +1,14 @@
 """Shared fixtures: personas as the style guide asks (editor, viewer, staff without permission, anonymous)."""
 
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
 from tests.factories import ConnectionFactory, UserFactory
+
+# Fixture modules owned by each part of the product, so they can grow without touching this file.
+pytest_plugins = ["tests.fixtures.scriptd"]
 
 
 def _with_perms(user, *codenames):
