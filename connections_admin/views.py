@@ -1,5 +1,118 @@
-from django.http import HttpResponse
+"""Dashboard pages for connections: thin adapters that authorise, validate a form and call one service."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import ConnectionCreateForm, ConnectionDeleteForm, ConnectionSettingsForm, VariableForm
+from .permissions import ADD, CHANGE, DELETE, VIEW, can_change, connection_view, staff_permission_required
 
 
+def _add_service_errors(form, error: ValidationError) -> None:
+    """A domain error becomes a form error (on its field when the form has one), never a 500."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@staff_permission_required(VIEW)
 def connection_list(request):
-    return HttpResponse("todo")
+    search = request.GET.get("q", "").strip()
+    connections = selectors.connection_list(search=search)
+    return render(request, "connections_admin/connection_list.html", {
+        "connections": connections, "search": search,
+        "can_add": request.user.has_perm(ADD),
+    })
+
+
+@staff_permission_required(ADD)
+def connection_create(request):
+    form = ConnectionCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            connection = services.connection_create(by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            _add_service_errors(form, e)
+        else:
+            messages.success(request, f"Connection {connection.name} created.")
+            return redirect(connection)
+    return render(request, "connections_admin/connection_create.html", {"form": form})
+
+
+@connection_view(VIEW)
+def connection_detail(request, connection):
+    editable = can_change(request.user)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        # The form gets its own copy: ModelForm validation writes into its instance, and the service must
+        # compare against the stored values to record what changed.
+        form = ConnectionSettingsForm(request.POST, instance=selectors.connection_get(public_id=connection.public_id))
+        if form.is_valid():
+            try:
+                services.connection_update(connection=connection, by=request.user, **{
+                    f: form.cleaned_data[f] for f in ConnectionSettingsForm.Meta.fields})
+            except ValidationError as e:
+                _add_service_errors(form, e)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect(connection)
+    else:
+        form = ConnectionSettingsForm(instance=connection, read_only=not editable)
+    return render(request, "connections_admin/connection_detail.html", {
+        "connection": connection, "form": form, "editable": editable, "active": "settings"})
+
+
+@connection_view(VIEW)
+def connection_configuration(request, connection):
+    editable = can_change(request.user)
+    form = VariableForm()
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        form = VariableForm(request.POST)
+        if form.is_valid():
+            try:
+                variable = services.configuration_variable_set(connection=connection, by=request.user,
+                                                               **form.cleaned_data)
+            except ValidationError as e:
+                _add_service_errors(form, e)
+            else:
+                messages.success(request, f"Variable {variable.key} saved.")
+                return redirect("connections_admin:connection-configuration", connection.public_id)
+    return render(request, "connections_admin/connection_configuration.html", {
+        "connection": connection, "form": form, "editable": editable, "active": "configuration",
+        "variables": connection.variables.select_related("updated_by"),
+    })
+
+
+@require_POST
+@connection_view(CHANGE)
+def variable_remove(request, connection, key):
+    if services.configuration_variable_remove(connection=connection, key=key, by=request.user):
+        messages.success(request, f"Variable {key} removed.")
+    else:
+        messages.warning(request, f"There was no variable {key}.")
+    return redirect("connections_admin:connection-configuration", connection.public_id)
+
+
+@connection_view(VIEW)
+def connection_activity(request, connection):
+    return render(request, "connections_admin/connection_activity.html", {
+        "connection": connection, "active": "activity",
+        "events": selectors.connection_events(connection=connection),
+    })
+
+
+@connection_view(DELETE)
+def connection_delete(request, connection):
+    form = ConnectionDeleteForm(request.POST or None, connection=connection)
+    if request.method == "POST" and form.is_valid():
+        services.connection_delete(connection=connection, by=request.user)
+        messages.success(request, f"Connection {connection.name} deleted.")
+        return redirect("connections_admin:connection-list")
+    return render(request, "connections_admin/connection_delete.html", {"connection": connection, "form": form})

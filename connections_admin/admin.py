@@ -1,0 +1,73 @@
+"""Django admin: every write goes through the same services as the dashboard; secrets stay masked."""
+
+from django.contrib import admin
+
+from . import services
+from .crypto import MASK
+from .models import AuditEvent, ConfigurationVariable, Connection
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ConfigurationVariableInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Values are write-only: set or replace them on the dashboard's Configuration tab."""
+
+    model = ConfigurationVariable
+    fields = ["key", "value", "updated_at", "updated_by"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="value")
+    def value(self, obj):
+        return MASK
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "public_id", "use_own_database", "import_users", "updated_at"]
+    list_filter = ["use_own_database", "import_users", "requires_username"]
+    search_fields = ["name", "display_name", "public_id"]
+    readonly_fields = ["public_id", "strategy", "created_at", "updated_at"]
+    inlines = [ConfigurationVariableInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        fields = {f: form.cleaned_data[f] for f in form.changed_data if f in services.UPDATABLE_FIELDS}
+        if change:
+            stored = Connection.objects.get(pk=obj.pk)
+            services.connection_update(connection=stored, by=request.user, **fields)
+        else:
+            fields.pop("display_name", None)
+            created = services.connection_create(name=obj.name, display_name=obj.display_name, by=request.user,
+                                                 **fields)
+            obj.pk, obj.public_id = created.pk, created.public_id
+
+    def delete_model(self, request, obj):
+        services.connection_delete(connection=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for connection in queryset:
+            services.connection_delete(connection=connection, by=request.user)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "connection_name"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["connection_name", "actor_label"]
+    readonly_fields = ["created_at", "connection", "connection_name", "actor", "actor_label", "action", "detail"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and (
+            request.user.has_perm("connections_admin.view_connection") or super().has_view_permission(request, obj))

@@ -1,0 +1,131 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+
+from .models import MAX_VARIABLE_VALUE_BYTES, Connection
+
+USE_OWN_DATABASE_HELP = (
+    "Off: users live only in Trickle's store and no script runs. "
+    "On: logins and sign-ups run your action scripts against your legacy database."
+)
+IMPORT_USERS_HELP = (
+    "Off (legacy authentication): every login runs the <code>login</code> script and users stay in your database; "
+    "<code>login</code> is required and <code>get_user</code>, <code>create</code>, <code>verify</code>, "
+    "<code>change_password</code>, <code>delete</code> and <code>change_email</code> each enable their feature. "
+    "On (automatic migration): the first successful login copies the user, with the password just typed, into "
+    "Trickle; later logins never touch your database. Only <code>login</code> and <code>get_user</code> run."
+)
+
+
+class ConnectionCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=128,
+        help_text="Letters, digits and single hyphens between them; it cannot be changed later.",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    display_name = forms.CharField(max_length=128, required=False)
+    use_own_database = forms.BooleanField(label="Use my own database", required=False, help_text=USE_OWN_DATABASE_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "name", "display_name", Field("use_own_database", wrapper_class="form-switch"),
+            Submit("submit", "Create connection"),
+        )
+
+
+class ConnectionSettingsForm(forms.ModelForm):
+    egress_allowlist = forms.CharField(
+        label="Allowed hosts", required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "font-monospace"}),
+        help_text="One <code>host:port</code> per line. Scripts' database and HTTP bridges may connect only here; "
+                  "loopback, private and link-local addresses are refused unless listed.",
+    )
+
+    class Meta:
+        model = Connection
+        fields = ["display_name", "use_own_database", "import_users", "requires_username", "legacy_globals",
+                  "script_timeout_s", "egress_allowlist"]
+        labels = {"legacy_globals": "Legacy globals", "script_timeout_s": "Run time limit (seconds)"}
+        help_texts = {"use_own_database": USE_OWN_DATABASE_HELP, "import_users": IMPORT_USERS_HELP}
+
+    def __init__(self, *args, read_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["egress_allowlist"] = "\n".join(self.instance.egress_allowlist or [])
+        self.fields["script_timeout_s"].min_value = 1
+        self.fields["script_timeout_s"].max_value = 60
+        self.fields["script_timeout_s"].widget.attrs.update(min=1, max=60)
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+        self.helper = FormHelper()
+        switches = [Field(f, wrapper_class="form-switch") for f in ("use_own_database", "import_users")]
+        self.helper.layout = Layout(
+            Fieldset("Mode", *switches),
+            Fieldset("General", "display_name", Field("requires_username", wrapper_class="form-switch")),
+            Fieldset("Script runtime", Field("legacy_globals", wrapper_class="form-switch"), "script_timeout_s",
+                     "egress_allowlist"),
+        )
+        if not read_only:
+            self.helper.layout.append(Div(Submit("submit", "Save settings"), HTML(
+                '<span class="form-text ms-2">Changes are recorded in Activity.</span>')))
+
+    def clean_egress_allowlist(self) -> list[str]:
+        entries = []
+        for line in self.cleaned_data["egress_allowlist"].splitlines():
+            entry = line.strip()
+            if not entry:
+                continue
+            host, sep, port = entry.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise forms.ValidationError(f"{entry!r} is not host:port (for example db.example.com:5432).")
+            entries.append(entry.lower())
+        return entries
+
+    def clean(self):
+        data = super().clean()
+        if data.get("import_users") and not data.get("use_own_database"):
+            self.add_error("import_users", 'Import users needs "Use my own database" on.')
+        return data
+
+
+class VariableForm(forms.Form):
+    key = forms.CharField(
+        max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                                     "placeholder": "DB_URL", "class": "font-monospace"}),
+        help_text="Scripts read it as <code>configuration.KEY</code>. An existing key is replaced.",
+    )
+    value = forms.CharField(
+        max_length=MAX_VARIABLE_VALUE_BYTES, strip=False,
+        # Write-only: never rendered back, not even after a failed submit.
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Encrypted at rest and never shown again.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_class = "row g-2 align-items-start"
+        self.helper.layout = Layout(
+            Div("key", css_class="col-md-4"), Div("value", css_class="col-md-6"),
+            Div(Submit("submit", "Set variable", css_class="mt-md-4"), css_class="col-md-2"),
+        )
+
+
+class ConnectionDeleteForm(forms.Form):
+    confirm_name = forms.CharField(label="Type the connection's name to confirm")
+
+    def __init__(self, *args, connection: Connection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        self.fields["confirm_name"].widget.attrs.update(
+            {"autocomplete": "off", "autofocus": True, "data-confirm-value": connection.name,
+             "data-confirm-button": "delete-button"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_confirm_name(self):
+        if self.cleaned_data["confirm_name"] != self.connection.name:
+            raise forms.ValidationError("The name does not match.")
+        return self.cleaned_data["confirm_name"]

@@ -1,0 +1,45 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from connections_admin import services
+from connections_admin.models import AuditEvent, Connection
+
+
+@pytest.fixture
+def superuser_client(db):
+    user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_changes_go_through_the_services(superuser_client, connection):
+    url = reverse("admin:connections_admin_connection_change", args=[connection.pk])
+    response = superuser_client.post(url, {
+        "display_name": "Via admin", "use_own_database": "on", "script_timeout_s": "15", "egress_allowlist": "[]",
+        "variables-TOTAL_FORMS": "0", "variables-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    connection.refresh_from_db()
+    assert (connection.display_name, connection.use_own_database, connection.script_timeout_s) == (
+        "Via admin", True, 15)
+    assert AuditEvent.objects.get(action="connection.updated").actor_label == "root"
+
+
+def test_admin_deletes_go_through_the_services(superuser_client, connection):
+    url = reverse("admin:connections_admin_connection_delete", args=[connection.pk])
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Connection.objects.exists()
+    assert AuditEvent.objects.filter(action="connection.deleted", connection_name="legacy-db").exists()
+
+
+def test_audit_events_are_read_only_in_the_admin(superuser_client, editor, connection):
+    event = services.audit_event_record(connection=connection, action="connection.updated", by=editor)
+    assert superuser_client.get(reverse("admin:connections_admin_auditevent_add")).status_code == 403
+    response = superuser_client.post(reverse("admin:connections_admin_auditevent_change", args=[event.pk]),
+                                     {"action": "connection.deleted"})
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.action == "connection.updated"
