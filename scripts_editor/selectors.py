@@ -1,0 +1,133 @@
+"""Reads of script revisions: the current scripts of a connection, their history and diffs."""
+
+import difflib
+from dataclasses import dataclass, field
+
+from connections_admin.models import Connection
+
+from .models import ScriptRevision
+from .script_templates import template_bodies
+from .scripts import BY_KEY, SCRIPT_KEYS
+
+
+def script_revision_blank(*, connection: Connection) -> ScriptRevision:
+    """Revision 0, never stored: the blank stubs every connection starts from."""
+    bodies = template_bodies("blank", connection_name=connection.name, context=connection.enable_script_context)
+    return ScriptRevision(connection=connection, number=0, bodies=bodies, message="Blank template")
+
+
+def script_revision_current(*, connection: Connection) -> ScriptRevision:
+    """The newest revision, or the unsaved revision 0 (blank stubs) when nothing was saved yet."""
+    newest = connection.script_revisions.select_related("author").order_by("-number").first()
+    return newest or script_revision_blank(connection=connection)
+
+
+def script_bodies_current(*, connection: Connection) -> dict[str, str]:
+    """{script key: body} of all seven current scripts ("" = not implemented). The runtime and API read this."""
+    return script_revision_current(connection=connection).scripts
+
+
+def script_revision_get(*, connection: Connection, number: int) -> ScriptRevision:
+    """One revision by number (0 is the blank start). Raises ScriptRevision.DoesNotExist."""
+    if number == 0:
+        return script_revision_blank(connection=connection)
+    return connection.script_revisions.select_related("author").get(number=number)
+
+
+def changed_scripts(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    return [key for key in SCRIPT_KEYS if old.get(key, "") != new.get(key, "")]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    revision: ScriptRevision
+    changed: list[str]  # script keys that differ from the revision before
+
+
+def script_revision_history(*, connection: Connection) -> list[HistoryEntry]:
+    """Every stored revision, newest first, with the scripts each one changed (one query)."""
+    revisions = list(connection.script_revisions.select_related("author").order_by("number"))
+    previous = script_revision_blank(connection=connection).scripts
+    entries = []
+    for revision in revisions:
+        entries.append(HistoryEntry(revision=revision, changed=changed_scripts(previous, revision.scripts)))
+        previous = revision.scripts
+    return entries[::-1]
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One line of a diff: `kind` is context, del or add; side-by-side rows carry both sides."""
+
+    kind: str
+    old_number: int | None
+    old_text: str | None
+    new_number: int | None
+    new_text: str | None
+    new_kind: str = ""
+
+
+@dataclass
+class Hunk:
+    header: str
+    unified: list[DiffRow] = field(default_factory=list)
+    split: list[DiffRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScriptDiff:
+    key: str
+    title: str
+    hunks: list[Hunk]
+    added: int
+    removed: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.hunks)
+
+
+def _diff_one(key: str, old: str, new: str, context_lines: int = 3) -> ScriptDiff:
+    a, b = old.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    hunks, added, removed = [], 0, 0
+    for group in matcher.get_grouped_opcodes(context_lines):
+        first, last = group[0], group[-1]
+        hunk = Hunk(header=f"@@ -{first[1] + 1},{last[2] - first[1]} +{first[3] + 1},{last[4] - first[3]} @@")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                for offset in range(i2 - i1):
+                    row = DiffRow("context", i1 + offset + 1, a[i1 + offset], j1 + offset + 1, b[j1 + offset], "context")
+                    hunk.unified.append(row)
+                    hunk.split.append(row)
+                continue
+            removed, added = removed + (i2 - i1), added + (j2 - j1)
+            hunk.unified += [DiffRow("del", i + 1, a[i], None, None) for i in range(i1, i2)]
+            hunk.unified += [DiffRow("add", None, None, j + 1, b[j]) for j in range(j1, j2)]
+            # Side by side: removed lines on the left face the added lines that replace them.
+            for offset in range(max(i2 - i1, j2 - j1)):
+                i, j = i1 + offset, j1 + offset
+                hunk.split.append(DiffRow(
+                    "del" if i < i2 else "empty", i + 1 if i < i2 else None, a[i] if i < i2 else None,
+                    j + 1 if j < j2 else None, b[j] if j < j2 else None, "add" if j < j2 else "empty",
+                ))
+        hunks.append(hunk)
+    return ScriptDiff(key=key, title=BY_KEY[key].title, hunks=hunks, added=added, removed=removed)
+
+
+def script_revision_diff(*, old: ScriptRevision, new: ScriptRevision) -> list[ScriptDiff]:
+    """A line diff of each of the seven scripts from `old` to `new` (unchanged scripts have no hunks)."""
+    old_scripts, new_scripts = old.scripts, new.scripts
+    return [_diff_one(key, old_scripts[key], new_scripts[key]) for key in SCRIPT_KEYS]
+
+
+def unified_diff_text(*, old: ScriptRevision, new: ScriptRevision) -> dict[str, str]:
+    """{script key: unified diff text} for the scripts that differ, for the editor's conflict view."""
+    out = {}
+    for key in changed_scripts(old.scripts, new.scripts):
+        lines = difflib.unified_diff(
+            old.scripts[key].splitlines(), new.scripts[key].splitlines(),
+            fromfile=f"{key} (revision {old.number})", tofile=f"{key} (revision {new.number})", lineterm="",
+        )
+        out[key] = "\n".join(lines)
+    return out

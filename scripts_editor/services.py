@@ -1,0 +1,112 @@
+"""Every write to script revisions: save all seven scripts together, restore an older revision."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from connections_admin.models import AuditEvent, Connection
+from connections_admin.services import audit_event_record
+
+from .exceptions import ScriptConflict, ScriptProblem, ScriptsRejected
+from .lint import Finding, scripts_lint
+from .models import ScriptRevision
+from .scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from .selectors import changed_scripts, script_revision_current, script_revision_get
+
+MESSAGE_MAX_LENGTH = ScriptRevision._meta.get_field("message").max_length
+
+
+@dataclass(frozen=True)
+class SavedScripts:
+    revision: ScriptRevision
+    findings: list[Finding]  # advice only; they never block a save
+    created: bool  # False when the scripts equalled the current revision and nothing was stored
+
+
+def _normalise(scripts: dict[str, str]) -> dict[str, str]:
+    """All seven keys, text with \\n line ends; unknown or missing keys are refused, never guessed."""
+    problems = [ScriptProblem(script=key, message="This is not one of the seven scripts.")
+                for key in scripts if key not in SCRIPT_KEYS]
+    problems += [ScriptProblem(script=key, message="Missing: every save stores all seven scripts.")
+                 for key in SCRIPT_KEYS if key not in scripts]
+    problems += [ScriptProblem(script=key, message="A script must be text.")
+                 for key, body in scripts.items() if key in SCRIPT_KEYS and not isinstance(body, str | None)]
+    if problems:
+        raise ScriptsRejected(problems)
+    bodies = {key: (scripts[key] or "").replace("\r\n", "\n") for key in SCRIPT_KEYS}
+    too_big = [
+        ScriptProblem(script=key, message=f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit.")
+        for key, body in bodies.items() if len(body.encode()) > SIZE_LIMIT_BYTES
+    ]
+    if too_big:
+        raise ScriptsRejected(too_big)
+    return bodies
+
+
+def _store_revision(
+    *, connection: Connection, bodies: dict[str, str], base_number: int, by: AbstractBaseUser | None,
+    message: str, action: str, restored_from: int | None = None,
+) -> ScriptRevision:
+    """Insert revision base + 1 with its audit row.
+
+    A stale base is never checked by reading first: the insert of a number that already exists fails on
+    the unique (connection, number) constraint, so simultaneous saves cannot both pass a check.
+    """
+    author = by if by is not None and by.is_authenticated else None
+    with transaction.atomic():
+        previous = script_revision_current(connection=connection)
+        if base_number > previous.number:  # a base from the future: nothing to compare against
+            raise ScriptConflict(current=previous, base_number=base_number)
+        try:
+            with transaction.atomic():  # a savepoint, so the failed insert leaves the transaction usable
+                revision = ScriptRevision.objects.create(
+                    connection=connection, number=base_number + 1, bodies=bodies, author=author,
+                    author_label=author.get_username() if author else "system", message=message[:MESSAGE_MAX_LENGTH],
+                    restored_from=restored_from,
+                )
+        except IntegrityError:
+            raise ScriptConflict(current=script_revision_current(connection=connection), base_number=base_number) from None
+        audit_event_record(connection=connection, action=action, by=by, detail={
+            "revision": revision.number, "changed": changed_scripts(previous.scripts, bodies),
+            **({"restored_from": restored_from} if restored_from is not None else {}),
+            **({"message": revision.message} if revision.message else {}),
+        })
+    return revision
+
+
+def scripts_save(
+    *, connection: Connection, scripts: dict[str, str], base_number: int, by: AbstractBaseUser | None,
+    message: str = "",
+) -> SavedScripts:
+    """Save all seven scripts as revision base_number + 1.
+
+    Raises ScriptsRejected (nothing stored) for a syntax error, a script above 512 kB or a missing or
+    unknown key; ScriptConflict when someone else saved since base_number; LintUnavailable when Node
+    cannot check the syntax. Saving exactly the current scripts again stores nothing (created=False).
+    """
+    bodies = _normalise(scripts)
+    # Lint before opening the transaction: Node takes a moment and must not hold the write lock.
+    report = scripts_lint(scripts=bodies, mode=connection.mode, context=connection.enable_script_context)
+    if report.syntax_errors:
+        raise ScriptsRejected(report.syntax_errors)
+    current = script_revision_current(connection=connection)
+    if current.pk and current.number == base_number and current.scripts == bodies:
+        return SavedScripts(revision=current, findings=report.findings, created=False)
+    revision = _store_revision(connection=connection, bodies=bodies, base_number=base_number, by=by,
+                               message=message.strip(), action=AuditEvent.Action.SCRIPTS_SAVED)
+    return SavedScripts(revision=revision, findings=report.findings, created=True)
+
+
+def scripts_restore(
+    *, connection: Connection, number: int, base_number: int, by: AbstractBaseUser | None,
+) -> ScriptRevision:
+    """Make revision `number` current again by storing its scripts as a new revision.
+
+    Raises ScriptRevision.DoesNotExist for an unknown number and ScriptConflict when someone saved
+    since base_number (the page the admin restored from was out of date).
+    """
+    source = script_revision_get(connection=connection, number=number)
+    return _store_revision(connection=connection, bodies=source.scripts, base_number=base_number, by=by,
+                           message=f"Restored revision {number}", action=AuditEvent.Action.SCRIPTS_RESTORED,
+                           restored_from=number)

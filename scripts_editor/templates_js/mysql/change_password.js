@@ -1,0 +1,38 @@
+/*
+ * MySQL / MariaDB template (mysql2): a table users(id, email, password, nickname, email_verified)
+ * where `password` holds a bcrypt hash. Credentials come from the connection's configuration:
+ * MYSQL_HOST, MYSQL_PORT (3306), MYSQL_DATABASE, MYSQL_USER, MYSQL_PASSWORD.
+ */
+async function changePassword(email, newPassword, callback) {
+  const bcrypt = require('bcrypt');
+  const mysql = require('mysql2/promise');
+
+  // One short-lived connection per run: nothing is shared between runs, and every path closes it.
+  // Returns the rows of a SELECT, or the result header (affectedRows) of a write.
+  async function query(sql, values) {
+    const connection = await mysql.createConnection({
+      host: configuration.MYSQL_HOST,
+      port: Number(configuration.MYSQL_PORT || 3306),
+      database: configuration.MYSQL_DATABASE,
+      user: configuration.MYSQL_USER,
+      password: configuration.MYSQL_PASSWORD,
+      connectTimeout: 5000,
+    });
+    try {
+      const [result] = await connection.execute(sql, values);
+      return result;
+    } finally {
+      await connection.end();
+    }
+  }
+
+  let result;
+  try {
+    const hash = await bcrypt.hash(newPassword, 10);
+    result = await query('UPDATE users SET password = ? WHERE email = ?', [hash, email]);
+  } catch (err) {
+    return callback(new Error('Could not change the password: ' + err.message));
+  }
+  // false tells the flow nothing changed (no such user).
+  return callback(null, result.affectedRows > 0);
+}
