@@ -51,15 +51,20 @@ def sandbox_allowlist() -> dict:
         return {"modules": {}, "aliases": {}, "legacy_globals": []}
 
 
-def scripts_lint(*, scripts: dict[str, str], mode: str = "legacy", context: bool = False) -> LintReport:
-    """Parse and lint the scripts. Raises LintUnavailable when Node cannot run the linter."""
+def scripts_lint(
+    *, scripts: dict[str, str], mode: str = "legacy", context: bool = False, allowlist: dict | None = None,
+) -> LintReport:
+    """Parse and lint the scripts (against sandbox/allowlist.json unless `allowlist` is given).
+
+    Raises LintUnavailable when Node cannot run the linter.
+    """
     node = shutil.which("node")
     if node is None:
         raise LintUnavailable("Node.js is not installed, so the scripts' syntax cannot be checked.")
     request = {
         "scripts": scripts,
         "specs": metadata_for_editor(mode=mode, context=context),
-        "allowlist": sandbox_allowlist(),
+        "allowlist": allowlist if allowlist is not None else sandbox_allowlist(),
         "sizeFindingBytes": SIZE_FINDING_BYTES,
     }
     try:
