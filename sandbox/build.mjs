@@ -1,0 +1,55 @@
+// Bundles the pure-JS modules that scripts may `require` into single CommonJS files evaluated inside
+// the isolates (dist/modules/<name>.js), and writes dist/manifest.json with their versions.
+// Node built-ins the bundles need at run time (crypto, buffer, util, stream) stay external: the
+// isolate's own require serves them, so every module shares the one crypto bridge and Buffer.
+import { build } from "esbuild";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "dist");
+
+// name served inside the isolate -> [entry point, npm package whose version is reported]
+const entries = {
+  bcryptjs: ["bcryptjs", "bcryptjs"],
+  jsonwebtoken: ["jsonwebtoken", "jsonwebtoken"],
+  "jwt-decode": ["jwt-decode", "jwt-decode"],
+  lodash: ["lodash", "lodash"],
+  uuid: ["uuid", "uuid"],
+  qs: ["qs", "qs"],
+  util: ["util/", "util"],
+  url: ["./src/isolate/modules/url.js", "whatwg-url"],
+  buffer: ["buffer/", "buffer"],
+  querystring: ["querystring-es3", "querystring-es3"],
+  stream: ["./src/isolate/modules/stream.js", null],
+};
+const external = ["crypto", "buffer", "util", "stream", "events", "string_decoder"];
+
+async function version(pkg) {
+  if (!pkg) return null;
+  const meta = JSON.parse(await readFile(join(here, "node_modules", pkg, "package.json"), "utf8"));
+  return meta.version;
+}
+
+await mkdir(join(out, "modules"), { recursive: true });
+const manifest = {};
+for (const [name, [entry, pkg]] of Object.entries(entries)) {
+  await build({
+    absWorkingDir: here,
+    entryPoints: [entry],
+    outfile: join(out, "modules", `${name}.js`),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    // A bundle must not pull itself in as "buffer"/"util" external when it *is* that module.
+    external: external.filter((e) => e !== name),
+    logLevel: "warning",
+  });
+  manifest[name] = { version: await version(pkg) };
+}
+await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+console.log(`scriptd: bundled ${Object.keys(manifest).length} modules into ${out}`);

@@ -1,0 +1,58 @@
+// The registry of host bridges: JSON-only services that isolate-side shims call through
+// `bridge.call(name, method, args)` (blocking the script, not the worker) or `bridge.callAsync`.
+//
+// A bridge module exports { methods, open?, close? }:
+//   methods[name](args, state) -> value or Promise of value; args is parsed JSON from the script
+//     (untrusted: validate it), the value must be JSON-serialisable. Throw BridgeError for errors the
+//     script should see; anything else is reported as an internal error without host details.
+//   open() -> state kept per isolate (e.g. handles of open connections), created on first use;
+//   close(state) -> called when the isolate is recycled or disposed, to release what it holds.
+"use strict";
+
+const { BridgeError } = require("./bridge-error");
+
+const registry = {
+  crypto: require("./crypto"),
+};
+
+// One per isolate: routes calls and owns each bridge's per-isolate state.
+class BridgeSession {
+  constructor() {
+    this.states = new Map();
+    this.closed = false;
+  }
+
+  // Returns the JSON envelope the isolate side expects: {"value": ...} or {"error": {...}}.
+  async call(name, method, argsJson) {
+    try {
+      if (this.closed) throw new BridgeError("The sandbox is shutting down this script");
+      const bridge = Object.hasOwn(registry, name) ? registry[name] : null;
+      const fn = bridge && Object.hasOwn(bridge.methods, method) ? bridge.methods[method] : null;
+      if (!fn) throw new BridgeError(`Unknown bridge call ${name}.${method}`);
+      if (!this.states.has(name)) this.states.set(name, bridge.open ? bridge.open() : null);
+      const value = await fn(JSON.parse(argsJson), this.states.get(name));
+      return JSON.stringify({ value: value === undefined ? null : value });
+    } catch (e) {
+      const error =
+        e instanceof BridgeError
+          ? { name: e.scriptName, message: e.message, code: e.code }
+          : { name: "Error", message: `${name}.${method} failed: ${e && e.message ? e.message : "internal error"}` };
+      return JSON.stringify({ error });
+    }
+  }
+
+  close() {
+    this.closed = true;
+    for (const [name, state] of this.states) {
+      const bridge = registry[name];
+      if (bridge.close) {
+        Promise.resolve()
+          .then(() => bridge.close(state))
+          .catch((e) => process.stderr.write(`scriptd: closing bridge ${name} failed: ${e.message}\n`));
+      }
+    }
+    this.states.clear();
+  }
+}
+
+module.exports = { BridgeSession, BridgeError, registry };

@@ -1,0 +1,37 @@
+// Fresh isolates for "Try" runs. A few are prepared ahead with the default memory limit, so a run
+// only pays for its own script; each is used once and disposed after its answer.
+"use strict";
+
+class FreshPool {
+  constructor({ createSlot, spares, defaultMemoryMb }) {
+    this.createSlot = createSlot;
+    this.spares = spares;
+    this.defaultMemoryMb = defaultMemoryMb;
+    this.ready = [];
+    this.preparing = 0;
+    this.refill();
+  }
+
+  refill() {
+    while (this.ready.length + this.preparing < this.spares) {
+      this.preparing++;
+      const slot = this.createSlot(this.defaultMemoryMb);
+      slot
+        .init()
+        .then(() => this.ready.push(slot))
+        .catch((e) => process.stderr.write(`scriptd worker: preparing an isolate failed: ${e.message}\n`))
+        .finally(() => this.preparing--);
+    }
+  }
+
+  async acquire(memoryMb) {
+    if (memoryMb === this.defaultMemoryMb && this.ready.length > 0) {
+      const slot = this.ready.shift();
+      setImmediate(() => this.refill());
+      return slot;
+    }
+    return this.createSlot(memoryMb).init();
+  }
+}
+
+module.exports = { FreshPool };

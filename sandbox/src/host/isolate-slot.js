@@ -1,0 +1,174 @@
+// The host side of one V8 isolate: creates it with the runtime, runs one script run at a time in
+// it, owns its timers and bridge session, enforces the run's wall clock and tears it down.
+"use strict";
+const ivm = require("isolated-vm");
+const { BridgeSession } = require("./bridges");
+
+const MAX_TIMERS = 10_000;
+
+class IsolateSlot {
+  // shared: { runtime: ivm-compatible source, cachedData, settingsJson, sources: Map name -> source }
+  constructor({ shared, memoryMb, onCatastrophic }) {
+    this.shared = shared;
+    this.memoryMb = memoryMb;
+    this.onCatastrophic = onCatastrophic;
+    this.isolate = null;
+    this.dispatch = null;
+    this.timers = new Map();
+    this.bridges = new BridgeSession();
+    this.active = null; // { tag, sink, deadline, finished }
+    this.runs = 0;
+    this.createdAt = Date.now();
+    this.lastUsedAt = this.createdAt;
+    this.disposed = false;
+    this.idleEntryTimeoutMs = 1000;
+  }
+
+  async init() {
+    this.isolate = new ivm.Isolate({
+      memoryLimit: this.memoryMb,
+      onCatastrophicError: (message) => this.onCatastrophic(message),
+    });
+    const context = await this.isolate.createContext();
+    const script = await this.isolate.compileScript(this.shared.runtime, {
+      filename: "trickle:runtime",
+      cachedData: this.shared.cachedData,
+    });
+    const bootstrap = await script.run(context, { reference: true });
+    script.release();
+    this.dispatch = await bootstrap.apply(
+      undefined,
+      [
+        new ivm.Callback((tag, level, text) => this.onLog(tag, level, text)),
+        new ivm.Callback((tag, status, json) => this.onDone(tag, status, json)),
+        new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms)),
+        new ivm.Callback((name) => this.shared.sources.get(String(name)) ?? null),
+        new ivm.Callback((id, name, method, args) => this.onBridgeAsync(id, name, method, args)),
+        // The only Reference the isolate holds: a host function it may call with applySyncPromise,
+        // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
+        new ivm.Reference((name, method, args) => this.bridges.call(String(name), String(method), String(args))),
+        this.shared.settingsJson,
+      ],
+      { result: { reference: true } },
+    );
+    bootstrap.release();
+    return this;
+  }
+
+  get busy() {
+    return this.active !== null;
+  }
+
+  // Runs one request; resolves when it has answered (the run's sink got its result).
+  run({ tag, sink, payload, timeoutMs }) {
+    this.runs++;
+    this.lastUsedAt = Date.now();
+    this.idleEntryTimeoutMs = timeoutMs;
+    return new Promise((resolve) => {
+      const active = { tag, sink, resolve };
+      active.deadline = setTimeout(() => {
+        this.finish(active, "timeout", { error: { name: "TimeoutError", message: `Script execution timed out after ${timeoutMs} ms` } });
+        this.dispose(); // the only way to stop a loop in a timer, a microtask chain or a pending await
+      }, timeoutMs);
+      this.active = active;
+      this.enter("run", tag, payload);
+    });
+  }
+
+  finish(active, status, body) {
+    if (this.active !== active) return;
+    clearTimeout(active.deadline);
+    this.active = null;
+    active.sink.result(status, body);
+    active.resolve();
+  }
+
+  // Every entry into the isolate goes through here. Inside a run the run's deadline applies;
+  // leftovers of a warm isolate (timers, bridge answers after the run answered) get the last
+  // run's time limit of their own.
+  enter(op, tag, payload) {
+    if (this.disposed) return;
+    const options = this.active ? {} : { timeout: this.idleEntryTimeoutMs };
+    this.dispatch.apply(undefined, [op, tag, payload], options).catch((error) => this.onEntryError(error));
+  }
+
+  onEntryError(error) {
+    const message = String(error && error.message);
+    const active = this.active;
+    if (/memory limit/i.test(message) || (this.isolate.isDisposed && !this.disposed)) {
+      if (active) {
+        this.finish(active, "error", {
+          error: { name: "MemoryError", message: `Script exceeded the memory limit of ${this.memoryMb} MB` },
+        });
+      }
+      this.dispose();
+    } else if (this.disposed) {
+      // Torn down on purpose (timeout, end of a fresh run): nothing to report.
+    } else if (/timed out/i.test(message)) {
+      this.dispose(); // leftover work of a warm isolate ran too long: recycle it
+    } else if (active) {
+      process.stderr.write(`scriptd worker: isolate entry failed: ${message}\n`);
+      this.finish(active, "error", { error: { name: "InternalError", message: "The sandbox failed to run the script" } });
+      this.dispose();
+    }
+  }
+
+  onLog(tag, level, text) {
+    if (this.active && this.active.tag === tag) return this.active.sink.log(String(level), String(text));
+    return false; // a run that has answered: late output is not attributed to anyone else
+  }
+
+  onDone(tag, status, json) {
+    const active = this.active;
+    if (!active || active.tag !== tag) return;
+    let body;
+    try {
+      body = status === "ok" ? { value: JSON.parse(json) } : { error: JSON.parse(json) };
+    } catch (e) {
+      status = "error";
+      body = { error: { name: "InternalError", message: "The script's answer could not be read" } };
+    }
+    this.finish(active, status === "ok" ? "ok" : "error", body);
+  }
+
+  onTimer(op, id, ms) {
+    const key = Number(id);
+    const existing = this.timers.get(key);
+    if (existing) clearTimeout(existing);
+    this.timers.delete(key);
+    if (op !== "set" || this.disposed) return;
+    if (this.timers.size >= MAX_TIMERS) throw new RangeError(`Too many pending timers (limit ${MAX_TIMERS})`);
+    const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.enter("timer", "", String(key));
+      }, delay),
+    );
+  }
+
+  onBridgeAsync(id, name, method, args) {
+    this.bridges.call(String(name), String(method), String(args)).then((envelope) => {
+      this.enter("settle", "", `{"id":${Number(id)},${envelope.slice(1)}`);
+    });
+  }
+
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.bridges.close();
+    try {
+      this.isolate.dispose();
+    } catch (e) {
+      // already disposed by V8 (memory limit)
+    }
+    if (this.active) {
+      this.finish(this.active, "error", { error: { name: "InternalError", message: "The sandbox stopped this script" } });
+    }
+  }
+}
+
+module.exports = { IsolateSlot };

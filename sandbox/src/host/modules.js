@@ -1,0 +1,28 @@
+// Sources of the modules evaluated inside isolates, read once per worker: the bundles built by
+// build.mjs (dist/modules) and the isolate sides of bridges (src/isolate/<name>.js).
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.join(__dirname, "..", "..");
+const allowlist = JSON.parse(fs.readFileSync(path.join(root, "allowlist.json"), "utf8"));
+const manifestPath = path.join(root, "dist", "manifest.json");
+
+function loadSources() {
+  if (!fs.existsSync(manifestPath)) {
+    throw new Error(`${manifestPath} is missing: run 'npm run build' in sandbox/ (make does it)`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));
+  const sources = new Map();
+  for (const name of Object.keys(manifest)) {
+    sources.set(name, fs.readFileSync(path.join(root, "dist", "modules", `${name}.js`), "utf8"));
+  }
+  for (const [name, meta] of Object.entries(allowlist.modules)) {
+    if (meta.kind === "bridge") sources.set(name, fs.readFileSync(path.join(root, "src", "isolate", `${name}.js`), "utf8"));
+  }
+  const versions = {};
+  for (const [name, meta] of Object.entries(manifest)) versions[name] = meta.version;
+  return { sources, versions };
+}
+
+module.exports = { allowlist, loadSources };

@@ -1,0 +1,63 @@
+// Where one run's events go: log lines (redacted, capped, timestamped) and exactly one result.
+"use strict";
+const { makeRedactor } = require("./redact");
+
+class RunSink {
+  constructor({ tag, request, limits, write }) {
+    this.tag = tag;
+    this.write = write;
+    this.redact = makeRedactor(request);
+    this.maxLines = limits.log_lines;
+    this.maxBytes = limits.log_bytes;
+    this.lines = 0;
+    this.bytes = 0;
+    this.dropped = 0;
+    this.done = false;
+    this.startedAt = process.hrtime.bigint();
+  }
+
+  log(level, rawText) {
+    if (this.done) return false;
+    if (this.dropped > 0) {
+      this.dropped++;
+      return false;
+    }
+    const text = this.redact(String(rawText));
+    const size = Buffer.byteLength(text);
+    if (this.lines + 1 > this.maxLines || this.bytes + size > this.maxBytes) {
+      this.dropped = 1;
+      this.emitLog("warn", `[trickle] log limit reached (${this.maxLines} lines / ${this.maxBytes} bytes): further output of this run is dropped`);
+      return false;
+    }
+    this.lines++;
+    this.bytes += size;
+    this.emitLog(level, text);
+    return true;
+  }
+
+  emitLog(level, text) {
+    this.write({ tag: this.tag, type: "log", level, text, time: new Date().toISOString() });
+  }
+
+  // status: ok (value) | error | timeout | crash (error)
+  result(status, { value = null, error } = {}) {
+    if (this.done) return;
+    this.done = true;
+    const event = { tag: this.tag, type: "result", status, ms: Number(process.hrtime.bigint() - this.startedAt) / 1e6 };
+    if (status === "ok") event.value = value;
+    else if (status === "error") event.error = this.redactError(error); // text the script produced
+    else event.error = error;
+    if (this.dropped > 0) event.logs_dropped = this.dropped;
+    this.write(event);
+  }
+
+  redactError(error) {
+    const out = {};
+    for (const [key, value] of Object.entries(error || {})) {
+      if (value !== undefined && value !== null) out[key] = typeof value === "string" ? this.redact(value) : value;
+    }
+    return out;
+  }
+}
+
+module.exports = { RunSink };

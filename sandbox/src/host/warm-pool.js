@@ -1,0 +1,86 @@
+// Warm isolates per connection revision, so `global` persists between a connection's runs as
+// Auth0 documents. At most `perKey` isolates serve one key (one run at a time each; more runs wait
+// in line); an isolate is recycled after `maxRuns` runs, `maxAgeMs`, any timeout or memory error.
+"use strict";
+
+class WarmPool {
+  constructor({ createSlot, perKey, maxRuns, maxAgeMs, maxIsolates }) {
+    this.createSlot = createSlot;
+    this.perKey = perKey;
+    this.maxRuns = maxRuns;
+    this.maxAgeMs = maxAgeMs;
+    this.maxIsolates = maxIsolates;
+    this.groups = new Map(); // key -> { slots: [], waiters: [] }
+    this.sweeper = setInterval(() => this.sweep(), Math.min(maxAgeMs, 30_000)).unref();
+  }
+
+  get size() {
+    let n = 0;
+    for (const group of this.groups.values()) n += group.slots.length;
+    return n;
+  }
+
+  worn(slot) {
+    return slot.disposed || slot.runs >= this.maxRuns || Date.now() - slot.createdAt >= this.maxAgeMs;
+  }
+
+  // Resolves to an idle slot reserved for the caller, who must call release(key, slot).
+  async acquire(key, memoryMb) {
+    for (const slot of this.groups.get(key)?.slots || []) if (!slot.reserved && this.worn(slot)) this.remove(key, slot);
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { slots: [], waiters: [] }));
+    const idle = group.slots.find((s) => !s.reserved && !this.worn(s));
+    if (idle) {
+      idle.reserved = true;
+      return idle;
+    }
+    if (group.slots.length < this.perKey) {
+      this.evictIfFull();
+      const slot = this.createSlot(memoryMb);
+      slot.reserved = true;
+      group.slots.push(slot);
+      try {
+        return await slot.init();
+      } catch (e) {
+        this.remove(key, slot);
+        throw e;
+      }
+    }
+    return new Promise((resolve, reject) => group.waiters.push({ resolve, reject, memoryMb }));
+  }
+
+  release(key, slot) {
+    const group = this.groups.get(key);
+    slot.reserved = false;
+    if (this.worn(slot)) this.remove(key, slot);
+    if (!group || group.waiters.length === 0) return;
+    const waiter = group.waiters.shift();
+    this.acquire(key, waiter.memoryMb).then(waiter.resolve, waiter.reject);
+  }
+
+  remove(key, slot) {
+    slot.dispose();
+    const group = this.groups.get(key);
+    if (!group) return;
+    group.slots = group.slots.filter((s) => s !== slot);
+    if (group.slots.length === 0 && group.waiters.length === 0) this.groups.delete(key);
+  }
+
+  // Least recently used idle isolate goes first when the worker holds too many.
+  evictIfFull() {
+    if (this.size < this.maxIsolates) return;
+    let oldest = null;
+    for (const [key, group] of this.groups) {
+      for (const slot of group.slots) if (!slot.reserved && (!oldest || slot.lastUsedAt < oldest.slot.lastUsedAt)) oldest = { key, slot };
+    }
+    if (oldest) this.remove(oldest.key, oldest.slot);
+  }
+
+  sweep() {
+    for (const [key, group] of [...this.groups]) {
+      for (const slot of group.slots) if (!slot.reserved && this.worn(slot)) this.remove(key, slot);
+    }
+  }
+}
+
+module.exports = { WarmPool };

@@ -1,0 +1,156 @@
+// A scriptd worker: reads run requests as JSON lines on stdin, runs each in an isolate (fresh or
+// warm) and writes its events as JSON lines on stdout. Started by the supervisor, normally inside
+// bubblewrap; it knows nothing about Django.
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+const ivm = require("isolated-vm");
+const { onJsonLines } = require("../lines");
+const { allowlist, loadSources } = require("./modules");
+const { IsolateSlot } = require("./isolate-slot");
+const { WarmPool } = require("./warm-pool");
+const { FreshPool } = require("./fresh-pool");
+const { RunSink } = require("./run-sink");
+
+// Which function each script kind calls, in order of preference (spec section 1).
+const FUNCTION_NAMES = {
+  login: ["login"],
+  get_user: ["getUser", "getByEmail"],
+  create: ["create"],
+  verify: ["verify"],
+  change_password: ["changePassword"],
+  delete: ["deleteUser", "remove"],
+  change_email: ["changeEmail"],
+};
+const LIMITS = {
+  timeout_ms: { default: 20_000, min: 1, max: 60_000 },
+  memory_mb: { default: 128, min: 8, max: 1024 },
+  log_lines: { default: 1000, min: 0, max: 100_000 },
+  log_bytes: { default: 256 * 1024, min: 0, max: 16 * 1024 * 1024 },
+};
+const RESULT_MAX_BYTES = 1024 * 1024;
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+
+function write(event) {
+  process.stdout.write(JSON.stringify(event) + "\n");
+}
+
+function limitsOf(requested = {}) {
+  const out = {};
+  for (const [name, { default: def, min, max }] of Object.entries(LIMITS)) {
+    const value = Number.isFinite(requested[name]) ? Math.round(requested[name]) : def;
+    out[name] = Math.min(max, Math.max(min, value));
+  }
+  return out;
+}
+
+function problemWith(request) {
+  if (!Object.hasOwn(FUNCTION_NAMES, request.kind)) return `kind must be one of ${Object.keys(FUNCTION_NAMES).join(", ")}`;
+  if (typeof request.source !== "string") return "source must be a string";
+  if (!Array.isArray(request.args)) return "args must be a list";
+  if (request.mode !== "fresh" && request.mode !== "warm") return "mode must be fresh or warm";
+  if (request.mode === "warm" && !request.connection) return "a warm run needs a connection id";
+  return null;
+}
+
+const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
+
+function main() {
+  const { sources, versions } = loadSources();
+  const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
+  const shared = {
+    runtime,
+    sources,
+    settingsJson: JSON.stringify({ allowlist, versions, functionNames: FUNCTION_NAMES, resultMaxBytes: RESULT_MAX_BYTES }),
+    cachedData: undefined,
+  };
+  // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
+  const seed = new ivm.Isolate({ memoryLimit: 32 });
+  shared.cachedData = seed.compileScriptSync(runtime, { filename: "trickle:runtime", produceCachedData: true }).cachedData;
+  seed.dispose();
+
+  const onCatastrophic = (message) => {
+    process.stderr.write(`scriptd worker: V8 lost control of an isolate (${message}); exiting\n`);
+    process.abort();
+  };
+  const createSlot = (memoryMb) => new IsolateSlot({ shared, memoryMb, onCatastrophic });
+  const warm = new WarmPool({
+    createSlot,
+    perKey: option("warm-per-connection", 2),
+    maxRuns: option("warm-max-runs", 1000),
+    maxAgeMs: option("warm-max-age-s", 900) * 1000,
+    maxIsolates: option("warm-max-isolates", 200),
+  });
+  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 1), defaultMemoryMb: LIMITS.memory_mb.default });
+
+  async function run(request) {
+    const limits = limitsOf(request.limits);
+    const sink = new RunSink({ tag: request.tag, request, limits, write });
+    const problem = problemWith(request);
+    if (problem) return sink.result("error", { error: { name: "BadRequest", message: problem } });
+    const options = { enable_script_context: Boolean(request.options?.enable_script_context), legacy_globals: request.options?.legacy_globals !== false };
+    const payload = JSON.stringify({
+      kind: request.kind,
+      source: request.source,
+      source_hash: sha1(request.source),
+      args: request.args,
+      context: request.context ?? {},
+      configuration: request.configuration ?? {},
+      options,
+    });
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms };
+    try {
+      if (request.mode === "fresh") {
+        const slot = await fresh.acquire(limits.memory_mb);
+        await slot.run(job);
+        slot.dispose(); // timers and pending work of a Try run end with its answer
+      } else {
+        const key = [
+          request.connection,
+          request.revision ?? "",
+          sha1(JSON.stringify([request.configuration ?? {}, options, limits.memory_mb])),
+        ].join("\u0000");
+        const slot = await warm.acquire(key, limits.memory_mb);
+        try {
+          await slot.run(job);
+        } finally {
+          warm.release(key, slot);
+        }
+      }
+    } catch (e) {
+      process.stderr.write(`scriptd worker: run failed: ${e.stack}\n`);
+      sink.result("crash", { error: { name: "InternalError", message: `The sandbox could not run the script: ${e.message}` } });
+    }
+  }
+
+  function stats(request) {
+    const memory = process.memoryUsage();
+    write({
+      tag: request.tag,
+      type: "stats",
+      pid: process.pid,
+      uid: process.getuid(),
+      rss_mb: memory.rss / 1048576,
+      warm_isolates: warm.size,
+      spare_isolates: fresh.ready.length,
+      // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
+      sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
+      env_keys: Object.keys(process.env),
+    });
+  }
+
+  onJsonLines(process.stdin, 64 * 1024 * 1024, (message) => {
+    if (!message || typeof message !== "object") return;
+    if (message.type === "run") run(message);
+    else if (message.type === "stats") stats(message);
+  }, () => process.exit(2));
+  process.stdin.on("end", () => process.exit(0));
+  write({ type: "ready", pid: process.pid });
+}
+
+main();

@@ -1,0 +1,457 @@
+// The environment of an action script, evaluated once inside each new isolate (never in the host).
+// The host passes its entry points as arguments; they live only in this closure, so scripts never
+// see them. Everything here is strict mode: V8 then hides these frames' functions and receivers from
+// `Error.prepareStackTrace` call sites and from `fn.caller`.
+(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostBridgeAsync, hostBridgeSync, settingsJson) {
+  "use strict";
+  const g = globalThis;
+  const { apply } = Reflect;
+  const { parse, stringify } = JSON;
+  const { defineProperty, freeze, isFrozen, getOwnPropertyNames, hasOwn } = Object;
+  const indirectEval = eval;
+  const applySyncPromise = hostBridgeSync.applySyncPromise;
+  const settings = parse(settingsJson);
+  const { allowlist, versions, functionNames, resultMaxBytes } = settings;
+
+  // The run whose code is executing now. Every entry from the host (run, timer, bridge answer) sets
+  // it, so console lines and late errors are attributed to the run that scheduled the work.
+  let currentRun = "";
+  const pending = new Map(); // run tag -> answer(error, value, how) while that run has not answered
+
+  // ---- console -------------------------------------------------------------------------------
+  function format(args) {
+    let plain = true;
+    for (let i = 0; i < args.length; i++) {
+      if (typeof args[i] !== "string" || (i === 0 && args[i].includes("%"))) plain = false;
+    }
+    if (plain) return args.join(" ");
+    try {
+      return apply(loadModule("util").format, undefined, args);
+    } catch (e) {
+      return args.map((a) => String(a)).join(" ");
+    }
+  }
+  function emit(level, args) {
+    if (currentRun) hostLog(currentRun, level, format(args));
+  }
+  const console = {
+    log: (...a) => emit("log", a),
+    info: (...a) => emit("info", a),
+    warn: (...a) => emit("warn", a),
+    error: (...a) => emit("error", a),
+    debug: (...a) => emit("log", a),
+    trace: (...a) => emit("log", a),
+    dir: (o) => emit("log", [o]),
+  };
+  function note(text) {
+    if (currentRun) hostLog(currentRun, "warn", "[trickle] " + text);
+  }
+
+  // ---- Auth0's error classes (fields as auth0-authz-rules-api sets them) ----------------------
+  class WrongUsernameOrPasswordError extends Error {
+    constructor(user_id, message) {
+      super(message || "Wrong email or password.");
+      this.name = "WrongUsernameOrPasswordError";
+      this.code = "wrongusernameorpassword";
+      this.user_id = user_id;
+      this.statusCode = 400;
+    }
+  }
+  class ValidationError extends Error {
+    constructor(code, message) {
+      super(message);
+      this.name = "ValidationError";
+      this.code = code;
+      this.description = message;
+      this.statusCode = 400;
+    }
+  }
+  class UnauthorizedError extends Error {
+    constructor(message) {
+      super(message);
+      this.name = "UnauthorizedError";
+      this.code = "unauthorized";
+      this.description = message;
+      this.statusCode = 401;
+    }
+  }
+
+  // ---- timers (the host owns the clock and enters the isolate when one fires) -----------------
+  const timers = new Map();
+  let nextTimerId = 1;
+  class Timeout {
+    constructor(id) {
+      this._id = id;
+    }
+    ref() {
+      return this;
+    }
+    unref() {
+      return this;
+    }
+    hasRef() {
+      return true;
+    }
+    [Symbol.toPrimitive]() {
+      return this._id;
+    }
+  }
+  function schedule(fn, ms, args, repeat) {
+    if (typeof fn !== "function") throw new TypeError('The "callback" argument must be of type function');
+    const id = nextTimerId++;
+    const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
+    timers.set(id, { fn, args, run: currentRun, repeat, delay });
+    hostTimer("set", id, delay);
+    return new Timeout(id);
+  }
+  function unschedule(handle) {
+    const id = handle !== null && typeof handle === "object" ? handle._id : Number(handle);
+    if (timers.delete(id)) hostTimer("clear", id, 0);
+  }
+  function fireTimer(id) {
+    const timer = timers.get(id);
+    if (!timer) return;
+    currentRun = timer.run;
+    if (timer.repeat) hostTimer("set", id, timer.delay);
+    else timers.delete(id);
+    try {
+      apply(timer.fn, undefined, timer.args);
+    } catch (e) {
+      uncaught(e);
+    }
+  }
+  // Like Node's uncaughtException: the run that scheduled the failing code fails with it.
+  function uncaught(error) {
+    const answer = pending.get(currentRun);
+    if (answer) answer(error, undefined, "uncaught");
+  }
+
+  // ---- bridges: JSON-only calls to the host (see src/host/bridges) ---------------------------
+  const asyncCalls = new Map();
+  let nextCallId = 1;
+  function bridgeError(e) {
+    const error = new (e.name === "TypeError" ? TypeError : e.name === "RangeError" ? RangeError : Error)(e.message);
+    if (e.code) error.code = e.code;
+    return error;
+  }
+  const bridge = freeze({
+    call(name, method, args) {
+      const reply = parse(apply(applySyncPromise, hostBridgeSync, [undefined, [name, method, stringify(args)]]));
+      if (reply.error) throw bridgeError(reply.error);
+      return reply.value;
+    },
+    callAsync(name, method, args, done) {
+      const id = nextCallId++;
+      asyncCalls.set(id, { done, run: currentRun });
+      hostBridgeAsync(id, name, method, stringify(args));
+    },
+  });
+  function settleBridge(payload) {
+    const { id, error, value } = parse(payload);
+    const call = asyncCalls.get(id);
+    if (!call) return;
+    asyncCalls.delete(id);
+    currentRun = call.run;
+    try {
+      call.done(error ? bridgeError(error) : null, value);
+    } catch (e) {
+      uncaught(e);
+    }
+  }
+
+  // ---- require --------------------------------------------------------------------------------
+  const cache = new Map();
+  // Globals of Node that bundled modules read at load time; scripts themselves never see `process`.
+  const processShim = freeze({
+    env: freeze({}),
+    version: "v20.0.0",
+    versions: freeze({ node: "20.0.0" }),
+    platform: "linux",
+    browser: false,
+    nextTick: (fn, ...args) => queueMicrotask(() => apply(fn, undefined, args)),
+  });
+  function notFound(spec) {
+    const error = new Error(
+      `Cannot find module '${spec}'. Trickle's sandbox serves only these modules: ` +
+        `${Object.keys(allowlist.modules).concat(Object.keys(allowlist.aliases)).sort().join(", ")} ` +
+        "(sandbox/allowlist.json).",
+    );
+    error.code = "MODULE_NOT_FOUND";
+    return error;
+  }
+  // Serves allow-listed modules to scripts and, to the bundles themselves, the internal helpers
+  // they were built against (e.g. `stream`).
+  function loadModule(name) {
+    const cached = cache.get(name);
+    if (cached) return cached.exports;
+    const source = hostModule(name);
+    if (typeof source !== "string") throw notFound(name);
+    const module = { exports: {} };
+    cache.set(name, module);
+    try {
+      const factory = indirectEval(
+        `(function (module, exports, require, process, bridge) {${source}\n})\n//# sourceURL=trickle:module/${name}`,
+      );
+      const isBridge = hasOwn(allowlist.modules, name) && allowlist.modules[name].kind === "bridge";
+      apply(factory, module.exports, [module, module.exports, loadModule, processShim, isBridge ? bridge : undefined]);
+    } catch (e) {
+      cache.delete(name);
+      throw e;
+    }
+    return module.exports;
+  }
+  function require(spec) {
+    if (typeof spec !== "string") throw new TypeError('The "id" argument must be of type string');
+    let name = spec.startsWith("node:") ? spec.slice(5) : spec;
+    const pinned = /^(@?[^@]+)@(.+)$/.exec(name);
+    if (pinned) name = pinned[1];
+    const target = hasOwn(allowlist.aliases, name) ? allowlist.aliases[name] : name;
+    if (!hasOwn(allowlist.modules, target)) throw notFound(spec);
+    if (pinned) {
+      const served = versions[target] ? `${target} ${versions[target]}` : target;
+      note(`require('${spec}'): version pin noted; serving ${served}`);
+    }
+    return loadModule(target);
+  }
+
+  // ---- standard globals --------------------------------------------------------------------------
+  function lazyGlobal(name, get) {
+    defineProperty(g, name, {
+      configurable: true,
+      get() {
+        const value = get();
+        defineProperty(g, name, { value, writable: true, configurable: true });
+        return value;
+      },
+      set(value) {
+        defineProperty(g, name, { value, writable: true, configurable: true });
+      },
+    });
+  }
+  class TextEncoder {
+    get encoding() {
+      return "utf-8";
+    }
+    encode(input = "") {
+      const bytes = loadModule("buffer").Buffer.from(String(input), "utf8");
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    }
+  }
+  class TextDecoder {
+    constructor(encoding = "utf-8") {
+      if (!/^utf-?8$/i.test(encoding)) throw new RangeError(`The "${encoding}" encoding is not supported`);
+    }
+    get encoding() {
+      return "utf-8";
+    }
+    decode(input) {
+      if (input === undefined) return "";
+      const { Buffer } = loadModule("buffer");
+      const view = ArrayBuffer.isView(input) ? Buffer.from(input.buffer, input.byteOffset, input.byteLength) : Buffer.from(input);
+      return view.toString("utf8").replace(/^\uFEFF/, "");
+    }
+  }
+  const standard = {
+    global: g,
+    console,
+    require,
+    WrongUsernameOrPasswordError,
+    ValidationError,
+    UnauthorizedError,
+    setTimeout: (fn, ms, ...args) => schedule(fn, ms, args, false),
+    setInterval: (fn, ms, ...args) => schedule(fn, ms, args, true),
+    setImmediate: (fn, ...args) => schedule(fn, 0, args, false),
+    clearTimeout: unschedule,
+    clearInterval: unschedule,
+    clearImmediate: unschedule,
+    queueMicrotask: (fn) => {
+      Promise.resolve().then(() => {
+        try {
+          fn();
+        } catch (e) {
+          uncaught(e);
+        }
+      });
+    },
+    TextEncoder,
+    TextDecoder,
+  };
+  for (const name of getOwnPropertyNames(standard)) {
+    defineProperty(g, name, { value: standard[name], writable: true, configurable: true });
+  }
+  const { queueMicrotask } = standard;
+  lazyGlobal("Buffer", () => loadModule("buffer").Buffer);
+  lazyGlobal("URL", () => loadModule("url").URL);
+  lazyGlobal("URLSearchParams", () => loadModule("url").URLSearchParams);
+
+  // ---- the script ------------------------------------------------------------------------------
+  function deepFreeze(value) {
+    if (value !== null && typeof value === "object" && !isFrozen(value)) {
+      freeze(value);
+      for (const key of getOwnPropertyNames(value)) deepFreeze(value[key]);
+    }
+    return value;
+  }
+  // Names of functions declared (or assigned) at the top of the script: only candidates, checked
+  // with `typeof` inside the script's scope, so names in strings or nested functions drop out.
+  function declaredNames(source) {
+    const names = new Set();
+    const patterns = [
+      /(?:^|[\n;])\s*(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/g,
+      /(?:^|[\n;])\s*(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/g,
+    ];
+    for (const pattern of patterns) for (const m of source.matchAll(pattern)) names.add(m[1]);
+    return [...names];
+  }
+  function compile(kind, source) {
+    const wanted = functionNames[kind];
+    if (!wanted) throw new TypeError(`Unknown script kind '${kind}'`);
+    const others = declaredNames(source).filter((n) => !wanted.includes(n));
+    const probe = (n) => `typeof ${n} === "function" ? ${n} : undefined`;
+    const tail = `\n;return [[${wanted.map(probe).join(",")}], [${others.map(probe).join(",")}]];\n})`;
+    let found;
+    try {
+      found = indirectEval(`(function () {${source}${tail}\n//# sourceURL=${kind}.js`)();
+    } catch (e) {
+      // Auth0 also accepts a script that is one anonymous function expression.
+      if (!(e instanceof SyntaxError)) throw e;
+      let fn;
+      try {
+        fn = indirectEval(`(function () { return (${source}\n); })\n//# sourceURL=${kind}.js`)();
+      } catch (ignored) {
+        throw e;
+      }
+      if (typeof fn !== "function") throw e;
+      return fn;
+    }
+    const named = found[0].find((f) => f !== undefined);
+    if (named) return named;
+    const top = found[1].filter((f) => f !== undefined);
+    if (top.length === 1) return top[0];
+    throw new TypeError(
+      `The ${kind} script must define a function named ${wanted.join(" or ")}` +
+        (top.length > 1 ? ` (found ${top.length} top-level functions, so none can be chosen)` : " (or be a single function)"),
+    );
+  }
+
+  // One isolate serves every script of a connection revision (they share `global`, as in Auth0);
+  // each script is compiled on its first run and kept, keyed by kind and source hash.
+  const entries = new Map();
+  let configured = false;
+  function entryFor(p) {
+    if (!configured) {
+      configured = true;
+      defineProperty(g, "configuration", { value: deepFreeze(p.configuration || {}), writable: false, configurable: false });
+      if (p.options.legacy_globals) {
+        for (const name of allowlist.legacy_globals) {
+          const target = allowlist.legacy_global_modules[name] || name;
+          lazyGlobal(name, () => loadModule(target));
+        }
+      }
+    }
+    const key = p.kind + ":" + p.source_hash;
+    if (!entries.has(key)) entries.set(key, compile(p.kind, p.source));
+    return entries.get(key);
+  }
+
+  // ---- answers -------------------------------------------------------------------------------
+  function text(value, max) {
+    if (value === undefined || value === null) return undefined;
+    const s = typeof value === "string" ? value : String(value);
+    return s.length > max ? s.slice(0, max) + "…" : s;
+  }
+  function describeError(err) {
+    if (err === null || (typeof err !== "object" && typeof err !== "function")) {
+      return { name: "Error", message: text(err, 10000) || "" };
+    }
+    const read = (key) => {
+      try {
+        return err[key];
+      } catch (e) {
+        return undefined;
+      }
+    };
+    const status = read("statusCode") ?? read("status_code") ?? read("status");
+    const stack = text(read("stack"), 20000);
+    return {
+      name: text(read("name"), 200) || "Error",
+      message: text(read("message"), 10000) || "",
+      code: typeof read("code") === "number" ? read("code") : text(read("code"), 200),
+      description: text(read("description"), 10000),
+      user_id: text(read("user_id"), 1000),
+      statusCode: Number.isInteger(status) ? status : undefined,
+      stack: stack && stack.split("\n").filter((line) => !line.includes("trickle:")).join("\n"),
+    };
+  }
+  function serialise(value) {
+    let json;
+    try {
+      json = value === undefined ? "null" : stringify(value);
+    } catch (e) {
+      return { error: { name: "TypeError", message: `The script's result cannot be sent back as JSON: ${e.message}` } };
+    }
+    if (json === undefined) json = "null"; // e.g. a function
+    if (json.length > resultMaxBytes) {
+      return { error: { name: "RangeError", message: `The script's result is larger than ${resultMaxBytes} bytes` } };
+    }
+    return { json };
+  }
+  function makeAnswer(tag) {
+    let answered = false;
+    return function answer(err, value, how) {
+      if (answered) {
+        if (how === "callback") note("callback was called more than once; this call is ignored");
+        else if (how === "promise") note("the returned promise settled after the run had answered; ignored");
+        return;
+      }
+      answered = true;
+      pending.delete(tag);
+      if (err !== null && err !== undefined) {
+        hostDone(tag, "error", stringify(describeError(err)));
+        return;
+      }
+      const out = serialise(value);
+      if (out.error) hostDone(tag, "error", stringify(out.error));
+      else hostDone(tag, "ok", out.json);
+    };
+  }
+
+  function run(tag, payload) {
+    currentRun = tag;
+    const p = parse(payload);
+    const answer = makeAnswer(tag);
+    pending.set(tag, answer);
+    let entry;
+    try {
+      entry = entryFor(p);
+    } catch (e) {
+      answer(e, undefined, "setup");
+      return;
+    }
+    const args = p.args.slice();
+    if (p.options.enable_script_context) args.push(p.context || {});
+    args.push(function callback(err, value) {
+      answer(err, value, "callback");
+    });
+    let returned;
+    try {
+      returned = apply(entry, undefined, args);
+    } catch (e) {
+      answer(e, undefined, "throw");
+      return;
+    }
+    if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
+      // An async function that answers through `callback` resolves to undefined: that is not an answer.
+      returned.then(
+        (value) => value !== undefined && answer(null, value, "promise"),
+        (error) => answer(error === undefined ? new Error("The returned promise was rejected without a reason") : error, undefined, "promise"),
+      );
+    }
+  }
+
+  return function dispatch(op, tag, payload) {
+    if (op === "run") run(tag, payload);
+    else if (op === "timer") fireTimer(Number(payload));
+    else if (op === "settle") settleBridge(payload);
+  };
+});

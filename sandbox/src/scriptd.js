@@ -1,0 +1,84 @@
+// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [worker options]`.
+// Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
+"use strict";
+const fs = require("node:fs");
+const net = require("node:net");
+const os = require("node:os");
+const path = require("node:path");
+const { spawnSync } = require("node:child_process");
+const { chooseConfinement } = require("./supervisor/confinement");
+const { Supervisor } = require("./supervisor/supervisor");
+
+const SANDBOX_DIR = path.resolve(__dirname, "..");
+const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates"];
+
+const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
+
+function parseArgs(argv) {
+  const args = { workers: os.availableParallelism(), allowUnconfined: false, workerArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, "");
+    if (name === "allow-unconfined") args.allowUnconfined = true;
+    else if (name === "socket") args.socket = path.resolve(argv[++i]);
+    else if (name === "workers") args.workers = Math.max(1, Number(argv[++i]));
+    else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  if (!args.socket) throw new Error("--socket PATH is required");
+  return args;
+}
+
+// The module bundles are build output: (re)build them when missing or older than their inputs.
+function ensureBundles() {
+  const manifest = path.join(SANDBOX_DIR, "dist", "manifest.json");
+  const inputs = ["build.mjs", "package-lock.json", "src/isolate/modules/url.js", "src/isolate/modules/stream.js"];
+  const built = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : 0;
+  if (inputs.every((f) => fs.statSync(path.join(SANDBOX_DIR, f)).mtimeMs <= built)) return;
+  log("building the module bundles (npm run build)");
+  const result = spawnSync(process.execPath, ["build.mjs"], { cwd: SANDBOX_DIR, stdio: ["ignore", "ignore", "inherit"] });
+  if (result.status !== 0) throw new Error("building the module bundles failed; run 'npm ci && npm run build' in sandbox/");
+}
+
+// Refuses to take over the socket of a scriptd that is still running; removes a stale one.
+function claimSocket(socketPath) {
+  return new Promise((resolve, reject) => {
+    if (!fs.existsSync(socketPath)) return resolve();
+    const probe = net.connect(socketPath);
+    probe.on("connect", () => {
+      probe.destroy();
+      reject(new Error(`another scriptd is already listening on ${socketPath}`));
+    });
+    probe.on("error", () => {
+      fs.unlinkSync(socketPath);
+      resolve();
+    });
+  });
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  ensureBundles();
+  const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined });
+  if (confinement.warning) {
+    log(`WARNING: workers run WITHOUT bubblewrap containment: ${confinement.warning}. ` +
+      "Scripts stay inside V8 isolates, but a V8 escape would reach this machine as this user. " +
+      "Install bubblewrap (apt-get install bubblewrap) for production.");
+  }
+  await claimSocket(args.socket);
+  const workerArgv = ["--no-node-snapshot", path.join(SANDBOX_DIR, "src", "host", "worker.js"), ...args.workerArgs];
+  const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, workerArgv, log });
+  await supervisor.listen();
+  log(`listening on ${args.socket} with ${args.workers} workers (${confinement.confined ? "bubblewrap" : "unconfined"})`);
+  const shutdown = () => {
+    supervisor.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  process.on("SIGHUP", shutdown);
+}
+
+main().catch((e) => {
+  log(e.message);
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+// The supervisor: listens on the Unix socket, speaks line-delimited JSON with clients, routes each
+// run to a worker (warm runs of a connection always to the same one, so its isolates stay warm),
+// and answers `crash` for runs whose worker died or stopped answering.
+"use strict";
+const fs = require("node:fs");
+const net = require("node:net");
+const path = require("node:path");
+const { onJsonLines } = require("../lines");
+const { WorkerHandle } = require("./worker-handle");
+
+const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+const WATCHDOG_GRACE_MS = 3000; // past the run's own limit, the worker itself must be stuck
+const MAX_TIMEOUT_MS = 60_000;
+const HEARTBEAT_MS = 5000;
+
+// FNV-1a: a stable worker choice per connection id.
+function hashOf(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+class Supervisor {
+  constructor({ socketPath, workers, confinement, workerArgv, log }) {
+    this.socketPath = socketPath;
+    this.confinement = confinement;
+    this.log = log;
+    this.runs = new Map(); // tag -> { client, id, worker, watchdog }
+    this.pendingStats = new Map(); // tag -> { replies, expected, done }
+    this.nextTag = 1;
+    this.workers = Array.from(
+      { length: workers },
+      (_, index) =>
+        new WorkerHandle({
+          index,
+          confinement,
+          workerArgv,
+          log,
+          onEvent: (worker, event) => this.onWorkerEvent(worker, event),
+          onCrashRun: (tag, message) => this.answerCrash(tag, message),
+        }),
+    );
+    this.heartbeat = setInterval(() => this.checkWorkers(), HEARTBEAT_MS);
+  }
+
+  listen() {
+    return new Promise((resolve, reject) => {
+      fs.mkdirSync(path.dirname(this.socketPath), { recursive: true });
+      this.server = net.createServer((socket) => this.onClient(socket));
+      this.server.on("error", reject);
+      const umask = process.umask(0o077); // only our own user may ask for runs
+      this.server.listen(this.socketPath, () => {
+        process.umask(umask);
+        resolve();
+      });
+    });
+  }
+
+  onClient(socket) {
+    socket.on("error", () => {});
+    const reply = (event) => {
+      if (!socket.destroyed) socket.write(JSON.stringify(event) + "\n");
+    };
+    onJsonLines(
+      socket,
+      MAX_REQUEST_BYTES,
+      (message, line) => {
+        if (!message || typeof message !== "object") return reply({ type: "error", message: "each line must be a JSON object" });
+        this.onRequest(message, reply);
+      },
+      () => {
+        reply({ type: "error", message: `request larger than ${MAX_REQUEST_BYTES} bytes` });
+        socket.destroy();
+      },
+    );
+  }
+
+  onRequest(message, reply) {
+    const id = message.id ?? null;
+    if (message.type === "ping") {
+      return reply({
+        id,
+        type: "pong",
+        confined: this.confinement.confined,
+        workers: this.workers.map((w) => ({ index: w.index, pid: w.pid, alive: w.alive, inflight: w.inflight.size, restarts: w.restarts })),
+      });
+    }
+    if (message.type === "stats") return this.collectStats(id, reply);
+    if (message.type !== "run") return reply({ id, type: "error", message: `unknown request type ${JSON.stringify(message.type)}` });
+
+    const tag = `t${this.nextTag++}`;
+    const worker = this.pickWorker(message);
+    const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 20_000, MAX_TIMEOUT_MS);
+    const run = { reply, id, worker };
+    run.watchdog = setTimeout(() => {
+      worker.kill(`run ${id} got no answer ${WATCHDOG_GRACE_MS} ms after its time limit`);
+    }, timeoutMs + WATCHDOG_GRACE_MS);
+    this.runs.set(tag, run);
+    worker.send({ ...message, type: "run", tag }, tag);
+  }
+
+  pickWorker(message) {
+    if (message.mode === "warm" && message.connection) return this.workers[hashOf(String(message.connection)) % this.workers.length];
+    return this.workers.reduce((best, w) => (w.alive && w.inflight.size < best.inflight.size ? w : best));
+  }
+
+  onWorkerEvent(worker, event) {
+    if (event.type === "stats") return this.onStats(worker, event);
+    if (event.type === "ready") return;
+    const run = this.runs.get(event.tag);
+    if (!run) return;
+    const { tag, ...rest } = event;
+    run.reply({ ...rest, id: run.id });
+    if (event.type === "result") {
+      clearTimeout(run.watchdog);
+      this.runs.delete(tag);
+    }
+  }
+
+  answerCrash(tag, message) {
+    const run = this.runs.get(tag);
+    if (!run) return;
+    clearTimeout(run.watchdog);
+    this.runs.delete(tag);
+    run.reply({ id: run.id, type: "result", status: "crash", error: { name: "CrashError", message } });
+  }
+
+  collectStats(id, reply) {
+    const tag = `s${this.nextTag++}`;
+    const pending = { replies: [], expected: this.workers.filter((w) => w.alive).length };
+    const finish = () => {
+      if (!this.pendingStats.delete(tag)) return;
+      const replies = pending.replies.sort((a, b) => a.index - b.index);
+      reply({ id, type: "stats", confined: this.confinement.confined, workers: replies });
+    };
+    pending.finish = finish;
+    this.pendingStats.set(tag, pending);
+    setTimeout(finish, 2000);
+    for (const w of this.workers) if (w.alive) w.send({ type: "stats", tag });
+  }
+
+  onStats(worker, event) {
+    if (worker.awaitingHeartbeat === event.tag) worker.awaitingHeartbeat = null;
+    const pending = this.pendingStats.get(event.tag);
+    if (!pending) return;
+    const { tag, type, ...stats } = event;
+    pending.replies.push({ index: worker.index, host_pid: worker.pid, ...stats });
+    if (pending.replies.length >= pending.expected) pending.finish();
+  }
+
+  // A worker that has not answered the previous heartbeat is stuck (its event loop is blocked).
+  checkWorkers() {
+    for (const w of this.workers) {
+      if (!w.alive) continue;
+      if (w.awaitingHeartbeat) {
+        w.kill("did not answer a heartbeat");
+        w.awaitingHeartbeat = null;
+        continue;
+      }
+      w.awaitingHeartbeat = `h${this.nextTag++}`;
+      w.send({ type: "stats", tag: w.awaitingHeartbeat });
+    }
+  }
+
+  stop() {
+    clearInterval(this.heartbeat);
+    for (const w of this.workers) w.stop();
+    if (this.server) this.server.close();
+    try {
+      fs.unlinkSync(this.socketPath);
+    } catch (e) {
+      // already gone
+    }
+  }
+}
+
+module.exports = { Supervisor };
