@@ -1,0 +1,40 @@
+"""Forms that validate what the editor and history pages post; saving happens in services."""
+
+from django import forms
+
+from .models import ScriptRevision
+from .scripts import SCRIPTS
+
+
+class ScriptsSaveForm(forms.Form):
+    """All seven bodies (field `script_<key>`), the revision the editor started from and a message."""
+
+    base_number = forms.IntegerField(min_value=0)
+    message = forms.CharField(required=False, max_length=ScriptRevision._meta.get_field("message").max_length)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for spec in SCRIPTS:
+            # strip=False: whitespace is part of the script; a missing field would drop a script, so require it.
+            self.fields[f"script_{spec.key}"] = forms.CharField(required=False, strip=False, empty_value="")
+
+    def clean(self):
+        cleaned = super().clean()
+        missing = [spec.key for spec in SCRIPTS if f"script_{spec.key}" not in self.data]
+        if missing:
+            raise forms.ValidationError(f"Every save sends all seven scripts; missing: {', '.join(missing)}.")
+        return cleaned
+
+    @property
+    def scripts(self) -> dict[str, str]:
+        return {spec.key: self.cleaned_data[f"script_{spec.key}"] for spec in SCRIPTS}
+
+
+class RestoreForm(forms.Form):
+    base_number = forms.IntegerField(min_value=0)
+
+
+class DiffForm(forms.Form):
+    old = forms.IntegerField(min_value=0, required=False)
+    new = forms.IntegerField(min_value=0, required=False)
+    view = forms.ChoiceField(choices=[("split", "Side by side"), ("unified", "Unified")], required=False)

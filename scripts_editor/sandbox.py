@@ -1,0 +1,217 @@
+"""Client of scriptd, the sandbox service that runs action scripts (sandbox/, Node + isolated-vm).
+
+The only place in Django that knows scriptd exists. One call, `run_script`, sends a run and yields
+its events as the service sends them (line-delimited JSON over a Unix socket):
+
+    {"type": "log", "level": "log|info|warn|error", "text": "...", "time": "2026-...Z"}
+    {"type": "result", "status": "ok", "value": ..., "ms": 1.2}
+    {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
+        "description", "user_id", "statusCode", "stack"}, "ms": 1.2}
+
+Each call opens its own connection, so a restarted scriptd is picked up by the next call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
+START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
+
+# Script kinds, the function names scriptd looks for (in order), and their parameters (spec §1).
+SCRIPT_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "login": ("login",),
+    "get_user": ("getUser", "getByEmail"),
+    "create": ("create",),
+    "verify": ("verify",),
+    "change_password": ("changePassword",),
+    "delete": ("deleteUser", "remove"),
+    "change_email": ("changeEmail",),
+}
+SCRIPT_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "login": ("email", "password"),
+    "get_user": ("email",),
+    "create": ("user",),
+    "verify": ("email",),
+    "change_password": ("email", "newPassword"),
+    "delete": ("id",),
+    "change_email": ("email", "newEmail", "verified"),
+}
+# Margin on top of the run's own limit for scriptd to answer `timeout` itself.
+DEADLINE_GRACE_S = 5.0
+
+
+class ScriptdUnavailable(Exception):
+    """scriptd is not running, or did not answer in time."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_ms: int = 20_000
+    memory_mb: int = 128
+    log_lines: int = 1000
+    log_bytes: int = 256 * 1024
+
+
+@dataclass
+class RunOutcome:
+    """A finished run: its result event and the log events before it."""
+
+    result: dict[str, Any]
+    logs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.result["status"]
+
+    @property
+    def value(self) -> Any:
+        return self.result.get("value")
+
+    @property
+    def error(self) -> dict[str, Any]:
+        return self.result.get("error") or {}
+
+
+def default_socket_path() -> str:
+    from django.conf import settings
+
+    return str(settings.SCRIPTD_SOCKET)
+
+
+def _connect(socket_path: str, timeout_s: float) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout_s)
+    try:
+        sock.connect(socket_path)
+    except (FileNotFoundError, ConnectionRefusedError, socket.timeout) as exc:
+        sock.close()
+        raise ScriptdUnavailable(f"scriptd is not running at {socket_path}: {START_HINT}") from exc
+    return sock
+
+
+def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: float) -> Iterator[dict[str, Any]]:
+    """Send one request and yield reply lines until the caller stops or the deadline passes."""
+    path = socket_path or default_socket_path()
+    deadline = time.monotonic() + deadline_s
+    sock = _connect(path, deadline_s)
+    try:
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        buffered = b""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ScriptdUnavailable(f"scriptd did not answer within {deadline_s:.1f} s: {START_HINT}")
+            sock.settimeout(remaining)
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout as exc:
+                raise ScriptdUnavailable(f"scriptd did not answer within {deadline_s:.1f} s: {START_HINT}") from exc
+            except OSError as exc:
+                raise ScriptdUnavailable(f"scriptd closed the connection ({exc}): {START_HINT}") from exc
+            if not chunk:
+                raise ScriptdUnavailable(f"scriptd closed the connection before answering: {START_HINT}")
+            buffered += chunk
+            *lines, buffered = buffered.split(b"\n")
+            for line in lines:
+                if line.strip():
+                    yield json.loads(line)
+    finally:
+        sock.close()
+
+
+def run_script(
+    *,
+    kind: str,
+    source: str,
+    args: list[Any],
+    mode: str = "fresh",
+    connection_id: str | None = None,
+    revision: str | int | None = None,
+    configuration: dict[str, str] | None = None,
+    enable_script_context: bool = False,
+    legacy_globals: bool = True,
+    context: dict[str, Any] | None = None,
+    limits: Limits = Limits(),
+    run_id: str | None = None,
+    socket_path: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Run one action script in scriptd and yield its `log` events, then its one `result` event.
+
+    `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
+    persists; needs `connection_id`). Raises ScriptdUnavailable when scriptd is not running or does
+    not answer within the run's time limit plus a margin.
+    """
+    if kind not in SCRIPT_FUNCTIONS:
+        raise ValueError(f"unknown script kind {kind!r}")
+    request = {
+        "type": "run",
+        "id": run_id or uuid.uuid4().hex,
+        "connection": connection_id,
+        "revision": None if revision is None else str(revision),
+        "kind": kind,
+        "source": source,
+        "args": list(args),
+        "configuration": configuration or {},
+        "options": {"enable_script_context": enable_script_context, "legacy_globals": legacy_globals},
+        "context": context or {},
+        "limits": limits.__dict__,
+        "mode": mode,
+    }
+    for event in _exchange(request, socket_path=socket_path, deadline_s=limits.timeout_ms / 1000 + DEADLINE_GRACE_S):
+        if event.get("type") == "error":  # the request itself was refused
+            raise ValueError(f"scriptd refused the request: {event.get('message')}")
+        yield event
+        if event.get("type") == "result":
+            return
+
+
+def run_script_collect(**kwargs: Any) -> RunOutcome:
+    """`run_script`, gathered: the result and the log lines before it."""
+    logs: list[dict[str, Any]] = []
+    for event in run_script(**kwargs):
+        if event["type"] == "log":
+            logs.append(event)
+        else:
+            return RunOutcome(result=event, logs=logs)
+    raise ScriptdUnavailable(f"scriptd ended the run without a result: {START_HINT}")
+
+
+def _ask(kind: str, *, socket_path: str | None, timeout_s: float) -> dict[str, Any]:
+    for event in _exchange({"type": kind, "id": kind}, socket_path=socket_path, deadline_s=timeout_s):
+        return event
+    raise ScriptdUnavailable(f"scriptd did not answer: {START_HINT}")
+
+
+def ping(*, socket_path: str | None = None, timeout_s: float = 2.0) -> dict[str, Any]:
+    """Cheap health check: `{"type": "pong", "confined": bool, "workers": [{pid, alive, inflight, restarts}]}`."""
+    return _ask("ping", socket_path=socket_path, timeout_s=timeout_s)
+
+
+def stats(*, socket_path: str | None = None, timeout_s: float = 5.0) -> dict[str, Any]:
+    """Per-worker figures reported by the workers themselves (rss_mb, uid, isolates)."""
+    return _ask("stats", socket_path=socket_path, timeout_s=timeout_s)
+
+
+def scriptd_command(*, socket_path: str, workers: int | None = None, worker_options: dict[str, int] | None = None,
+                    allow_unconfined: bool = True) -> tuple[list[str], dict[str, str]]:
+    """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
+    node = shutil.which("node") or "/usr/bin/node"
+    argv = [node, str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
+    if workers:
+        argv += ["--workers", str(workers)]
+    if allow_unconfined:
+        argv.append("--allow-unconfined")
+    for name, value in (worker_options or {}).items():
+        argv += [f"--{name}", str(value)]
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": os.environ.get("LANG", "C.UTF-8")}
+    return argv, env
