@@ -396,9 +396,14 @@
     }
     return { json };
   }
+  // The answer is worked out when the callback fires but sent from a microtask, so that a second
+  // callback in the same turn, or the promise of an async function that also called back, is still
+  // noted in this run's log before its result closes it.
   function makeAnswer(tag) {
     let answered = false;
-    return function answer(err, value, how) {
+    let held = null; // the answer, while the script's synchronous part is still running
+    const send = (status, json) => Promise.resolve().then(() => hostDone(tag, status, json));
+    const answer = function answer(err, value, how) {
       if (answered) {
         if (how === "callback") note("callback was called more than once; this call is ignored");
         else if (how === "promise") note("the returned promise settled after the run had answered; ignored");
@@ -406,14 +411,23 @@
       }
       answered = true;
       pending.delete(tag);
-      if (err !== null && err !== undefined) {
-        hostDone(tag, "error", stringify(describeError(err)));
-        return;
+      let status = "ok";
+      let json;
+      if (err !== null && err !== undefined) [status, json] = ["error", stringify(describeError(err))];
+      else {
+        const out = serialise(value);
+        if (out.error) [status, json] = ["error", stringify(out.error)];
+        else json = out.json;
       }
-      const out = serialise(value);
-      if (out.error) hostDone(tag, "error", stringify(out.error));
-      else hostDone(tag, "ok", out.json);
+      if (answer.holding) held = [status, json];
+      else send(status, json);
     };
+    answer.holding = true;
+    answer.release = () => {
+      answer.holding = false;
+      if (held) send(held[0], held[1]);
+    };
+    return answer;
   }
 
   function run(tag, payload) {
@@ -421,6 +435,14 @@
     const p = parse(payload);
     const answer = makeAnswer(tag);
     pending.set(tag, answer);
+    try {
+      start(p, answer);
+    } finally {
+      answer.release();
+    }
+  }
+
+  function start(p, answer) {
     let entry;
     try {
       entry = entryFor(p);
@@ -442,10 +464,14 @@
     }
     if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
       // An async function that answers through `callback` resolves to undefined: that is not an answer.
-      returned.then(
-        (value) => value !== undefined && answer(null, value, "promise"),
-        (error) => answer(error === undefined ? new Error("The returned promise was rejected without a reason") : error, undefined, "promise"),
-      );
+      try {
+        returned.then(
+          (value) => value !== undefined && answer(null, value, "promise"),
+          (error) => answer(error === undefined ? new Error("The returned promise was rejected without a reason") : error, undefined, "promise"),
+        );
+      } catch (e) {
+        answer(e, undefined, "throw");
+      }
     }
   }
 

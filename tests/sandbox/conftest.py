@@ -1,0 +1,94 @@
+"""Helpers for the scriptd tests: a `run` function bound to the session's scriptd, and a neighbour
+that keeps logging in for another connection while a hostile script misbehaves."""
+
+import statistics
+import threading
+import time
+
+import pytest
+
+from scripts_editor import sandbox
+
+pytestmark = pytest.mark.scriptd
+
+TRIVIAL_LOGIN = "function login(email, password, callback) { callback(null, { user_id: email }); }"
+
+
+def worker_index(connection_id: str, workers: int = 2) -> int:
+    """The worker scriptd routes a connection's warm runs to (FNV-1a, as src/supervisor does)."""
+    h = 0x811C9DC5
+    for ch in connection_id:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h % workers
+
+
+@pytest.fixture
+def run(scriptd_socket):
+    def run(source, *, kind="login", args=None, timeout_ms=1000, memory_mb=64, log_lines=1000, log_bytes=256 * 1024,
+            **kwargs):
+        if args is None:
+            args = {"login": ["alice@example.com", "pa55word"], "create": [{"email": "a@b.c", "password": "pa55word"}],
+                    "change_password": ["alice@example.com", "n3w-pa55"], "change_email": ["a@b.c", "new@b.c", True],
+                    "delete": ["u1"]}.get(kind, ["alice@example.com"])
+        limits = sandbox.Limits(timeout_ms=timeout_ms, memory_mb=memory_mb, log_lines=log_lines, log_bytes=log_bytes)
+        return sandbox.run_script_collect(kind=kind, source=source, args=args, limits=limits,
+                                          socket_path=scriptd_socket, **kwargs)
+
+    return run
+
+
+class Neighbour:
+    """Another connection logging in over and over (warm) on a background thread."""
+
+    def __init__(self, socket_path: str, connection_id: str):
+        self.socket_path = socket_path
+        self.connection_id = connection_id
+        self.latencies_ms: list[float] = []
+        self.failures: list[dict] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            outcome = sandbox.run_script_collect(
+                kind="login", source=TRIVIAL_LOGIN, args=["bob@example.com", "pw"], mode="warm",
+                connection_id=self.connection_id, limits=sandbox.Limits(timeout_ms=2000), socket_path=self.socket_path)
+            self.latencies_ms.append((time.perf_counter() - started) * 1000)
+            if outcome.status != "ok" or outcome.value != {"user_id": "bob@example.com"}:
+                self.failures.append(outcome.result)
+            time.sleep(0.005)
+
+    def __enter__(self):
+        self._thread.start()
+        time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def assert_unharmed(self, max_p95_ms: float = 50):
+        assert self.failures == []
+        assert len(self.latencies_ms) >= 5, "the neighbour barely ran"
+        p95 = statistics.quantiles(self.latencies_ms, n=20)[-1]
+        assert p95 < max_p95_ms, f"neighbour p95 {p95:.1f} ms"
+
+
+@pytest.fixture
+def neighbour(scriptd_socket):
+    """Factory: `with neighbour(away_from="hostile-conn") as n: ...; n.assert_unharmed()`.
+
+    By default the neighbour shares the hostile connection's worker, the harder case."""
+
+    def make(*, near: str | None = None, away_from: str | None = None):
+        for i in range(1000):
+            candidate = f"neighbour-{i}"
+            if near is not None and worker_index(candidate) != worker_index(near):
+                continue
+            if away_from is not None and worker_index(candidate) == worker_index(away_from):
+                continue
+            return Neighbour(scriptd_socket, candidate)
+        raise AssertionError("no neighbour connection id found")
+
+    return make
