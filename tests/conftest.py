@@ -8,7 +8,7 @@ from django.test import Client
 from tests.factories import ConnectionFactory, UserFactory
 
 # Fixture modules owned by each part of the product, so they can grow without touching this file.
-pytest_plugins = ["tests.fixtures.scriptd"]
+pytest_plugins = ["tests.fixtures.scriptd", "tests.fixtures.browser"]
 
 
 def _with_perms(user, *codenames):
