@@ -37,7 +37,9 @@ const manifest = {};
 for (const [name, [entry, pkg]] of Object.entries(entries)) {
   await build({
     absWorkingDir: here,
-    entryPoints: [entry],
+    // Entered through require() so packages resolve to their CommonJS builds, the shape Node's
+    // require() gives scripts (plain, patchable export objects).
+    stdin: { contents: `module.exports = require(${JSON.stringify(entry)});`, resolveDir: here, loader: "js" },
     outfile: join(out, "modules", `${name}.js`),
     bundle: true,
     format: "cjs",

@@ -1,0 +1,118 @@
+"""Runaway scripts: time and memory limits, dead workers. Each time the worker survives (or is
+replaced) and another connection's concurrent logins keep succeeding."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from scripts_editor import sandbox
+
+from .conftest import worker_index
+
+pytestmark = pytest.mark.scriptd
+
+HOSTILE = "con_hostile"
+
+TIMEOUTS = {
+    "sync loop": "function login(e, p, cb) { while (true) {} }",
+    "loop in a timer": "function login(e, p, cb) { setTimeout(() => { while (true) {} }, 10); }",
+    "microtask loop": "function login(e, p, cb) { (function spin() { Promise.resolve().then(spin); })(); }",
+    "never-settling promise": "async function login(e, p, cb) { await new Promise(() => {}); cb(null, 'never'); }",
+    "callback never called": "function login(e, p, cb) { /* forgot the callback */ }",
+    "blocking bridge call": "function login(e, p, cb) { require('crypto').pbkdf2Sync('pw', 'salt', 10000000, 64, 'sha512'); cb(null, 1); }",
+}
+
+
+def restarts(socket_path):
+    return [w["restarts"] for w in sandbox.ping(socket_path=socket_path)["workers"]]
+
+
+@pytest.mark.parametrize("case", sorted(TIMEOUTS))
+@pytest.mark.parametrize("mode", ["fresh", "warm"])
+def test_a_runaway_script_times_out_and_harms_no_neighbour(run, neighbour, scriptd_socket, case, mode):
+    before = restarts(scriptd_socket)
+    with neighbour(near=HOSTILE) as other:
+        started = time.monotonic()
+        outcome = run(TIMEOUTS[case], timeout_ms=1000, mode=mode, connection_id=HOSTILE)
+        elapsed_ms = (time.monotonic() - started) * 1000
+    assert outcome.status == "timeout"
+    assert outcome.error["name"] == "TimeoutError"
+    assert 950 <= elapsed_ms <= 1200, elapsed_ms
+    other.assert_unharmed()
+    assert restarts(scriptd_socket) == before
+    assert run("function login(e, p, cb) { cb(null, 'alive'); }", mode=mode, connection_id=HOSTILE).value == "alive"
+
+
+MEMORY_BOMBS = {
+    "array, sync": "function login(e, p, cb) { const a = []; while (true) a.push({ n: Math.random(), s: 'x' + Math.random() }); }",
+    "array, in a timer": "function login(e, p, cb) { setTimeout(() => { const a = []; while (true) a.push([Math.random()]); }, 1); }",
+    "string doubling": "function login(e, p, cb) { let s = 'xxxxxxxx'; const keep = []; while (true) { s = s + s; keep.push(s); } }",
+    "buffers": "function login(e, p, cb) { const keep = []; while (true) keep.push(Buffer.alloc(1024 * 1024, 1)); }",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MEMORY_BOMBS))
+def test_a_memory_bomb_is_stopped_without_a_worker_restart(run, neighbour, scriptd_socket, case):
+    before = restarts(scriptd_socket)
+    with neighbour(near=HOSTILE) as other:
+        outcome = run(MEMORY_BOMBS[case], memory_mb=32, timeout_ms=5000, mode="warm", connection_id=HOSTILE)
+    assert outcome.status == "error", outcome.result
+    assert outcome.error["name"] in ("MemoryError", "RangeError"), outcome.error
+    other.assert_unharmed(max_p95_ms=100)
+    assert restarts(scriptd_socket) == before
+    assert run("function login(e, p, cb) { cb(null, global.x || 'fresh isolate'); }", mode="warm",
+               connection_id=HOSTILE).value == "fresh isolate"
+
+
+def test_leftover_work_of_a_warm_isolate_cannot_run_forever(run, neighbour):
+    source = "function login(e, p, cb) { cb(null, 'answered'); setTimeout(() => { while (true) {} }, 1); }"
+    with neighbour(near="con_leftover") as other:
+        assert run(source, mode="warm", connection_id="con_leftover", timeout_ms=500).value == "answered"
+        time.sleep(0.8)
+        after = run("function login(e, p, cb) { cb(null, 'next'); }", mode="warm", connection_id="con_leftover")
+    assert after.value == "next"
+    other.assert_unharmed(max_p95_ms=100)
+
+
+def test_a_timer_bomb_is_refused(run):
+    outcome = run("function login(e, p, cb) { for (let i = 0; i < 20000; i++) setTimeout(() => {}, 60000); cb(null, 'no'); }")
+    assert outcome.status == "error"
+    assert "Too many pending timers" in outcome.error["message"]
+
+
+def _sandboxed_node_pid(host_pid: int) -> int:
+    """The node process itself: under bwrap it is the grandchild of the pid the supervisor spawned."""
+    pid = host_pid
+    for _ in range(3):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if not children:
+            break
+        pid = int(children[0])
+    return pid
+
+
+def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, scriptd_socket):
+    victim_index = worker_index(HOSTILE)
+    pong = sandbox.ping(socket_path=scriptd_socket)
+    victim = pong["workers"][victim_index]
+    with neighbour(away_from=HOSTILE) as other:
+        events = sandbox.run_script(kind="login", source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
+                                    args=["a", "b"], mode="warm", connection_id=HOSTILE,
+                                    limits=sandbox.Limits(timeout_ms=10000), socket_path=scriptd_socket)
+        time.sleep(0.2)
+        os.kill(_sandboxed_node_pid(victim["pid"]), signal.SIGKILL)
+        result = next(e for e in events if e["type"] == "result")
+        time.sleep(0.3)
+    assert result["status"] == "crash"
+    other.assert_unharmed(max_p95_ms=100)
+    deadline = time.monotonic() + 10
+    while True:
+        worker = sandbox.ping(socket_path=scriptd_socket)["workers"][victim_index]
+        if worker["alive"] and worker["restarts"] == victim["restarts"] + 1:
+            break
+        assert time.monotonic() < deadline, "the worker was not replaced"
+        time.sleep(0.1)
+    assert run("function login(e, p, cb) { cb(null, 'replaced'); }", mode="warm", connection_id=HOSTILE).value == "replaced"
