@@ -275,6 +275,12 @@
     },
     TextEncoder,
     TextDecoder,
+    atob: (data) => loadModule("buffer").Buffer.from(String(data), "base64").toString("latin1"),
+    btoa: (data) => {
+      const text = String(data);
+      if (/[^\u0000-\u00ff]/.test(text)) throw new Error("Invalid character");
+      return loadModule("buffer").Buffer.from(text, "latin1").toString("base64");
+    },
   };
   for (const name of getOwnPropertyNames(standard)) {
     defineProperty(g, name, { value: standard[name], writable: true, configurable: true });
@@ -344,7 +350,7 @@
       defineProperty(g, "configuration", { value: deepFreeze(p.configuration || {}), writable: false, configurable: false });
       if (p.options.legacy_globals) {
         for (const name of allowlist.legacy_globals) {
-          const target = allowlist.legacy_global_modules[name] || name;
+          const target = allowlist.legacy_global_modules[name] || allowlist.aliases[name] || name;
           lazyGlobal(name, () => loadModule(target));
         }
       }
