@@ -1,0 +1,93 @@
+"""The Python client: one clear exception when scriptd is away, and it finds scriptd again after a restart."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scripts_editor import sandbox
+
+pytestmark = pytest.mark.scriptd
+
+ROOT = Path(__file__).resolve().parents[2]
+TRIVIAL = "function login(e, p, cb) { cb(null, 'ok'); }"
+
+
+def _start(socket_path, log_path):
+    argv, env = sandbox.scriptd_command(socket_path=socket_path, workers=1)
+    process = subprocess.Popen(argv, env=env, stdout=open(log_path, "a"), stderr=subprocess.STDOUT)
+    for _ in range(200):
+        try:
+            if all(w["alive"] for w in sandbox.ping(socket_path=socket_path)["workers"]):
+                return process
+        except sandbox.ScriptdUnavailable:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError(open(log_path).read())
+
+
+def test_a_missing_scriptd_raises_one_clear_exception(tmp_path):
+    with pytest.raises(sandbox.ScriptdUnavailable, match=r"python manage.py scriptd"):
+        sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock"))
+
+
+def test_the_client_reconnects_after_a_restart(tmp_path):
+    socket_path = str(tmp_path / "s.sock")
+    first = _start(socket_path, tmp_path / "log")
+    try:
+        assert sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
+    finally:
+        first.terminate()
+        first.wait(10)
+    with pytest.raises(sandbox.ScriptdUnavailable):
+        sandbox.ping(socket_path=socket_path)
+    second = _start(socket_path, tmp_path / "log")
+    try:
+        assert sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
+    finally:
+        second.terminate()
+        second.wait(10)
+
+
+def test_a_second_scriptd_refuses_a_socket_in_use(scriptd_socket):
+    argv, env = sandbox.scriptd_command(socket_path=scriptd_socket, workers=1)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "already listening" in done.stderr
+
+
+def test_scriptd_gets_no_django_secrets(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "do-not-leak")
+    _argv, env = sandbox.scriptd_command(socket_path="/tmp/x.sock")
+    assert set(env) == {"PATH", "LANG"}
+
+
+def test_ping_reports_workers(scriptd_socket):
+    pong = sandbox.ping(socket_path=scriptd_socket)
+    assert pong["type"] == "pong"
+    assert len(pong["workers"]) == 2
+
+
+def test_unknown_script_kinds_are_refused_before_sending():
+    with pytest.raises(ValueError):
+        next(sandbox.run_script(kind="change_username", source=TRIVIAL, args=[]))
+
+
+def test_the_management_command_starts_scriptd_on_the_given_socket(tmp_path):
+    socket_path = str(tmp_path / "cmd.sock")
+    process = subprocess.Popen([sys.executable, "manage.py", "scriptd", "--workers", "1", "--socket", socket_path],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                assert sandbox.ping(socket_path=socket_path)["type"] == "pong"
+                break
+            except sandbox.ScriptdUnavailable:
+                time.sleep(0.05)
+        else:
+            raise AssertionError("manage.py scriptd did not start")
+    finally:
+        process.terminate()
+        process.wait(10)
