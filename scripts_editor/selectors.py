@@ -1,7 +1,10 @@
 """Reads of script revisions: the current scripts of a connection, their history and diffs."""
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from connections_admin.models import Connection
 
@@ -20,6 +23,22 @@ def script_revision_current(*, connection: Connection) -> ScriptRevision:
     """The newest revision, or the unsaved revision 0 (blank stubs) when nothing was saved yet."""
     newest = connection.script_revisions.select_related("author").order_by("-number").first()
     return newest or script_revision_blank(connection=connection)
+
+
+def script_revision_current_for(*, connections: Iterable[Connection]) -> dict[int, ScriptRevision]:
+    """{connection pk: current revision} for many connections in one query (revision 0 where none is saved)."""
+    connections = list(connections)
+    newest = ScriptRevision.objects.filter(connection=OuterRef("connection")).order_by("-number").values("number")[:1]
+    found = {
+        r.connection_id: r
+        for r in ScriptRevision.objects.filter(connection__in=connections, number=Subquery(newest)).select_related("author")
+    }
+    return {c.pk: found.get(c.pk) or script_revision_blank(connection=c) for c in connections}
+
+
+def script_revision_list(*, connection: Connection) -> QuerySet[ScriptRevision]:
+    """The stored revisions, newest first (revision 0, the blank start, is never stored)."""
+    return connection.script_revisions.select_related("author").order_by("-number")
 
 
 def script_bodies_current(*, connection: Connection) -> dict[str, str]:

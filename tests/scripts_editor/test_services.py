@@ -9,11 +9,13 @@ from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.selectors import (
     script_bodies_current,
     script_revision_current,
+    script_revision_current_for,
     script_revision_diff,
     script_revision_get,
     script_revision_history,
 )
 from scripts_editor.services import scripts_restore, scripts_save
+from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +154,13 @@ def test_the_diff_shows_changed_lines_per_script(connection, editor):
     kinds = [(row.kind, row.old_text, row.new_text) for row in verify.hunks[0].unified]
     assert ("del", "b", None) in kinds and ("add", None, "B") in kinds
     assert [(r.kind, r.old_text, r.new_kind, r.new_text) for r in verify.hunks[0].split][1] == ("del", "b", "add", "B")
+
+
+def test_the_current_revisions_of_many_connections_take_one_query(connection, editor, django_assert_num_queries):
+    untouched = ConnectionFactory(name="untouched")
+    scripts_save(connection=connection, scripts=scripts(), base_number=0, by=editor)
+    scripts_save(connection=connection, scripts=scripts(verify="// two\n"), base_number=1, by=editor)
+    with django_assert_num_queries(1):
+        current = script_revision_current_for(connections=[connection, untouched])
+    assert current[connection.pk].number == 2 and current[connection.pk].scripts["verify"] == "// two\n"
+    assert current[untouched.pk].number == 0 and "untouched" in current[untouched.pk].scripts["login"]
