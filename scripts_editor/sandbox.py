@@ -8,7 +8,7 @@ its events as the service sends them (line-delimited JSON over a Unix socket):
     {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
         "description", "user_id", "statusCode", "stack"}, "ms": 1.2}
 
-Each call opens its own connection, so a restarted scriptd is picked up by the next call.
+Each thread keeps one idle connection per socket and reconnects when scriptd has restarted.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import json
 import os
 import shutil
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,14 +100,53 @@ def _connect(socket_path: str, timeout_s: float) -> socket.socket:
     return sock
 
 
-def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: float) -> Iterator[dict[str, Any]]:
-    """Send one request and yield reply lines until the caller stops or the deadline passes."""
+class _Connections(threading.local):
+    """One idle connection per thread and socket path, reused by the next call (saves a connect)."""
+
+    def __init__(self):
+        self.idle: dict[str, socket.socket] = {}
+        self.pid = os.getpid()
+
+    def take(self, path: str) -> socket.socket | None:
+        if self.pid != os.getpid():  # a forked child (e.g. a Celery worker) must not share its parent's socket
+            self.idle, self.pid = {}, os.getpid()
+        return self.idle.pop(path, None)
+
+    def give_back(self, path: str, sock: socket.socket) -> None:
+        old = self.idle.pop(path, None)
+        if old is not None:
+            old.close()
+        self.idle[path] = sock
+
+
+_connections = _Connections()
+
+
+def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: float,
+              is_last: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+    """Send one request and yield reply lines up to the one `is_last` accepts, within the deadline.
+
+    A reused connection that turns out closed (scriptd restarted) is replaced once, before any
+    reply: the request never reached the old scriptd, so sending it again is safe."""
     path = socket_path or default_socket_path()
     deadline = time.monotonic() + deadline_s
-    sock = _connect(path, deadline_s)
+    line = json.dumps(request).encode() + b"\n"
+    sock = _connections.take(path)
+    reused = sock is not None
+    if sock is None:
+        sock = _connect(path, deadline_s)
+    finished = False
     try:
-        sock.sendall(json.dumps(request).encode() + b"\n")
+        try:
+            sock.sendall(line)
+        except OSError:
+            if not reused:
+                raise
+            sock.close()
+            sock, reused = _connect(path, deadline_s), False
+            sock.sendall(line)
         buffered = b""
+        replied = False
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -117,16 +157,33 @@ def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: f
             except socket.timeout as exc:
                 raise ScriptdUnavailable(f"scriptd did not answer within {deadline_s:.1f} s: {START_HINT}") from exc
             except OSError as exc:
-                raise ScriptdUnavailable(f"scriptd closed the connection ({exc}): {START_HINT}") from exc
+                chunk = b""
+                if replied or not reused:
+                    raise ScriptdUnavailable(f"scriptd closed the connection ({exc}): {START_HINT}") from exc
             if not chunk:
+                if reused and not replied:
+                    sock.close()
+                    sock, reused = _connect(path, deadline_s), False
+                    sock.sendall(line)
+                    continue
                 raise ScriptdUnavailable(f"scriptd closed the connection before answering: {START_HINT}")
             buffered += chunk
             *lines, buffered = buffered.split(b"\n")
-            for line in lines:
-                if line.strip():
-                    yield json.loads(line)
+            for raw in lines:
+                if raw.strip():
+                    replied = True
+                    event = json.loads(raw)
+                    last = is_last(event)
+                    if last:
+                        finished = not buffered
+                    yield event
+                    if last:
+                        return
     finally:
-        sock.close()
+        if finished:
+            _connections.give_back(path, sock)
+        else:
+            sock.close()
 
 
 def run_script(
@@ -167,12 +224,12 @@ def run_script(
         "limits": limits.__dict__,
         "mode": mode,
     }
-    for event in _exchange(request, socket_path=socket_path, deadline_s=limits.timeout_ms / 1000 + DEADLINE_GRACE_S):
+    deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S
+    for event in _exchange(request, socket_path=socket_path, deadline_s=deadline_s,
+                           is_last=lambda e: e.get("type") in ("result", "error")):
         if event.get("type") == "error":  # the request itself was refused
             raise ValueError(f"scriptd refused the request: {event.get('message')}")
         yield event
-        if event.get("type") == "result":
-            return
 
 
 def run_script_collect(**kwargs: Any) -> RunOutcome:
@@ -187,7 +244,8 @@ def run_script_collect(**kwargs: Any) -> RunOutcome:
 
 
 def _ask(kind: str, *, socket_path: str | None, timeout_s: float) -> dict[str, Any]:
-    for event in _exchange({"type": kind, "id": kind}, socket_path=socket_path, deadline_s=timeout_s):
+    for event in _exchange({"type": kind, "id": kind}, socket_path=socket_path, deadline_s=timeout_s,
+                           is_last=lambda e: True):
         return event
     raise ScriptdUnavailable(f"scriptd did not answer: {START_HINT}")
 

@@ -2,6 +2,8 @@
 // only pays for its own script; each is used once and disposed after its answer.
 "use strict";
 
+const CLEANUP_DELAY_MS = 2;
+
 class FreshPool {
   constructor({ createSlot, spares, defaultMemoryMb }) {
     this.createSlot = createSlot;
@@ -25,12 +27,18 @@ class FreshPool {
   }
 
   async acquire(memoryMb) {
-    if (memoryMb === this.defaultMemoryMb && this.ready.length > 0) {
-      const slot = this.ready.shift();
-      setImmediate(() => this.refill());
-      return slot;
-    }
+    if (memoryMb === this.defaultMemoryMb && this.ready.length > 0) return this.ready.shift();
     return this.createSlot(memoryMb).init();
+  }
+
+  // Called once a run has answered. Its timers and bridges stop now; disposing the isolate and
+  // preparing the next one wait a moment, so that work never delays the answer on its way out.
+  release(slot) {
+    slot.retire();
+    setTimeout(() => {
+      slot.dispose();
+      this.refill();
+    }, CLEANUP_DELAY_MS);
   }
 }
 

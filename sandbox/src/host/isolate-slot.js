@@ -20,6 +20,7 @@ class IsolateSlot {
     this.runs = 0;
     this.createdAt = Date.now();
     this.lastUsedAt = this.createdAt;
+    this.retired = false;
     this.disposed = false;
     this.idleEntryTimeoutMs = 1000;
   }
@@ -87,7 +88,7 @@ class IsolateSlot {
   // leftovers of a warm isolate (timers, bridge answers after the run answered) get the last
   // run's time limit of their own.
   enter(op, tag, payload) {
-    if (this.disposed) return;
+    if (this.retired) return;
     const options = this.active ? {} : { timeout: this.idleEntryTimeoutMs };
     this.dispatch.apply(undefined, [op, tag, payload], options).catch((error) => this.onEntryError(error));
   }
@@ -136,7 +137,7 @@ class IsolateSlot {
     const existing = this.timers.get(key);
     if (existing) clearTimeout(existing);
     this.timers.delete(key);
-    if (op !== "set" || this.disposed) return;
+    if (op !== "set" || this.retired) return;
     if (this.timers.size >= MAX_TIMERS) throw new RangeError(`Too many pending timers (limit ${MAX_TIMERS})`);
     const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
     this.timers.set(
@@ -154,12 +155,18 @@ class IsolateSlot {
     });
   }
 
-  dispose() {
-    if (this.disposed) return;
-    this.disposed = true;
+  // Stops everything that could enter the isolate again (timers, bridge answers); dispose() frees it.
+  retire() {
+    this.retired = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.bridges.close();
+  }
+
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.retire();
     try {
       this.isolate.dispose();
     } catch (e) {

@@ -86,7 +86,7 @@ function main() {
     maxAgeMs: option("warm-max-age-s", 900) * 1000,
     maxIsolates: option("warm-max-isolates", 200),
   });
-  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 1), defaultMemoryMb: LIMITS.memory_mb.default });
+  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), defaultMemoryMb: LIMITS.memory_mb.default });
 
   async function run(request) {
     const limits = limitsOf(request.limits);
@@ -108,7 +108,7 @@ function main() {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
         await slot.run(job);
-        slot.dispose(); // timers and pending work of a Try run end with its answer
+        fresh.release(slot); // timers and pending work of a Try run end with its answer
       } else {
         const key = [
           request.connection,

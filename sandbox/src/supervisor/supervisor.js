@@ -101,7 +101,15 @@ class Supervisor {
 
   pickWorker(message) {
     if (message.mode === "warm" && message.connection) return this.workers[hashOf(String(message.connection)) % this.workers.length];
-    return this.workers.reduce((best, w) => (w.alive && w.inflight.size < best.inflight.size ? w : best));
+    // Least busy worker; ties rotate, so back-to-back Try runs let each worker prepare its next isolate.
+    const n = this.workers.length;
+    const start = this.nextTag % n;
+    let best = null;
+    for (let i = 0; i < n; i++) {
+      const w = this.workers[(start + i) % n];
+      if (w.alive && (!best || w.inflight.size < best.inflight.size)) best = w;
+    }
+    return best || this.workers[start];
   }
 
   onWorkerEvent(worker, event) {

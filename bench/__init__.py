@@ -1,0 +1,1 @@
+"""Performance figures for Trickle (`make bench`): each section is a module with `run() -> None` that prints."""

@@ -1,0 +1,23 @@
+"""`python -m bench [section ...]`: run the benchmark sections (all by default) and print their figures."""
+
+import importlib
+import os
+import sys
+
+# Add a section by adding its module here; each exposes `run()` and stops by itself.
+SECTIONS = ["bench.scriptd"]
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    chosen = [s for s in SECTIONS if not argv or s.rsplit(".", 1)[-1] in argv]
+    for name in chosen:
+        print(f"== {name}")
+        importlib.import_module(name).run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

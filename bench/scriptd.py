@@ -1,0 +1,117 @@
+"""scriptd figures through the Python client: fresh vs warm isolates, a new `node` per run as the
+naive baseline, a bcryptjs cost-10 compare, and each worker's idle memory.
+
+Targets (issue 4): fresh p50 <= 3 ms and >= 10x faster than a new node per run; warm p50 <= 0.5 ms;
+idle worker <= 80 MB.
+"""
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from scripts_editor import sandbox
+
+TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
+BCRYPT_HASH = "$2b$10$abcdefghijklmnopqrstuujypkTRLifb3/auCCAWZnkN02ckDRJBW"  # "pa55word", cost 10
+BCRYPT = ("function login(email, password, callback) {\n"
+          "  require('bcrypt').compare(password, '" + BCRYPT_HASH + "', (err, ok) => callback(err, ok ? { user_id: email } : null));\n}")
+# The naive baseline: what running a script costs when each run starts its own Node.
+NAIVE = ("const vm = require('vm');"
+         "vm.runInNewContext(process.argv[1] + '; login(\"a@b.c\", \"pw\", done)',"
+         " { done: (err, user) => process.stdout.write(JSON.stringify(user)) });")
+
+
+def _time_runs(call, count: int) -> list[float]:
+    call()  # warm-up (creates the warm isolate, loads modules)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _throughput(call, seconds: float, threads: int) -> float:
+    deadline = time.perf_counter() + seconds
+
+    def loop() -> int:
+        n = 0
+        while time.perf_counter() < deadline:
+            call()
+            n += 1
+        return n
+
+    with ThreadPoolExecutor(threads) as pool:
+        started = time.perf_counter()
+        total = sum(pool.map(lambda _: loop(), range(threads)))
+    return total / (time.perf_counter() - started)
+
+
+def _line(label: str, times: list[float], per_second: float | None = None) -> str:
+    p50 = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    rate = f"{per_second:9.0f}/s" if per_second is not None else f"{1000 / statistics.mean(times):9.0f}/s"
+    return f"  {label:<34} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {rate}"
+
+
+def _start_scriptd(folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    socket_path = str(folder / "scriptd.sock")
+    argv, env = sandbox.scriptd_command(socket_path=socket_path, workers=workers)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "scriptd.log", "w"))
+    for _ in range(600):
+        try:
+            if all(w["alive"] for w in sandbox.ping(socket_path=socket_path)["workers"]):
+                return process, socket_path
+        except sandbox.ScriptdUnavailable:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit(f"scriptd did not start: {(folder / 'scriptd.log').read_text()}")
+
+
+def run() -> None:
+    workers = os.cpu_count() or 2
+    with tempfile.TemporaryDirectory() as tmp:
+        process, socket_path = _start_scriptd(Path(tmp), workers)
+        try:
+            _report(socket_path, workers)
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+def _report(socket_path: str, workers: int) -> None:
+    def call(source: str, mode: str, connection: str | None = None):
+        def go():
+            outcome = sandbox.run_script_collect(kind="login", source=source, args=["a@b.c", "pa55word"], mode=mode,
+                                                 connection_id=connection, socket_path=socket_path)
+            assert outcome.status == "ok", outcome.result
+        return go
+
+    time.sleep(1)  # let the workers settle before measuring idle memory
+    idle = sandbox.stats(socket_path=socket_path)
+    confined = "bubblewrap" if idle["confined"] else "UNCONFINED"
+    print(f"  scriptd: {workers} workers ({confined}); sequential runs through the Python client")
+
+    fresh = _time_runs(call(TRIVIAL, "fresh"), 500)
+    fresh_rate = _throughput(call(TRIVIAL, "fresh"), 2, workers * 2)
+    print(_line("(1) trivial, fresh isolate", fresh, fresh_rate))
+    warm = _time_runs(call(TRIVIAL, "warm", "bench-warm"), 2000)
+    warm_rate = _throughput(call(TRIVIAL, "warm", "bench-warm"), 2, workers * 2)
+    print(_line("(2) trivial, warm isolate", warm, warm_rate))
+
+    env = {"PATH": "/usr/bin:/bin"}
+    naive = _time_runs(lambda: subprocess.run(["node", "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30)
+    print(_line("(3) trivial, new node per run", naive))
+    bcrypt = _time_runs(call(BCRYPT, "warm", "bench-bcrypt"), 30)
+    bcrypt_rate = _throughput(call(BCRYPT, "warm", "bench-bcrypt"), 2, workers * 2)
+    print(_line("(4) bcryptjs cost-10 compare, warm", bcrypt, bcrypt_rate))
+
+    speedup = statistics.median(naive) / statistics.median(fresh)
+    print(f"  fresh isolate vs new node per run: {speedup:.0f}x faster (p50)")
+    for worker in idle["workers"]:
+        print(f"  worker {worker['index']}: idle RSS {worker['rss_mb']:.1f} MB")
+    print("  (the concurrent rates use twice as many client threads as workers; two bcrypt isolates per connection)")
