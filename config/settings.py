@@ -162,8 +162,16 @@ SCRIPT_TIMEOUT_MAX_S = 60
 SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ScopedAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
 }
+TRICKLE_API_RATE = env.str("TRICKLE_API_RATE", default="600/minute")  # per API token
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trickle Management API",
     "VERSION": "2",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("connections/", include("connections_admin.urls")),
     path("connections/<str:public_id>/scripts/", include("scripts_editor.urls")),
+    path("", include("api.urls")),
 ]

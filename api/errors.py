@@ -1,0 +1,80 @@
+"""Auth0's error envelope for every 4xx: {"statusCode", "error", "message", "errorCode"}."""
+
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from scripts_editor.exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
+
+ERROR_CODES = {
+    400: "invalid_body",
+    401: "invalid_token",
+    403: "insufficient_scope",
+    404: "inexistent_resource",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+class ApiError(exceptions.APIException):
+    """A domain error with an explicit status and errorCode (409 conflict, 412 stale If-Match ...)."""
+
+    def __init__(self, message: str, *, status_code: int, error_code: str | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.error_code = error_code or ERROR_CODES.get(status_code, "error")
+
+
+def _flatten(detail, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        return [m for key, value in detail.items()
+                for m in _flatten(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _flatten(item, prefix)]
+    return [f"{prefix.rstrip('.')}: {detail}" if prefix else str(detail)]
+
+
+def envelope(status_code: int, message: str, error_code: str | None = None) -> dict:
+    return {
+        "statusCode": status_code,
+        "error": HTTPStatus(status_code).phrase,
+        "message": message,
+        "errorCode": error_code or ERROR_CODES.get(status_code, "error"),
+    }
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ScriptsRejected):  # syntax error or size: the same check as the dashboard's Save
+        exc = ApiError(f"Scripts rejected, nothing saved: {exc}", status_code=400, error_code="invalid_script")
+    elif isinstance(exc, ScriptConflict):
+        exc = ApiError(f"Conflict: {exc}", status_code=409)
+    elif isinstance(exc, LintUnavailable):
+        exc = ApiError(f"Scripts cannot be checked right now: {exc}", status_code=503, error_code="unavailable")
+    elif isinstance(exc, DjangoValidationError):  # raised by services: same envelope as serializer errors
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: let Django log it and answer 500
+    if isinstance(exc, exceptions.NotAuthenticated):
+        response.status_code = status.HTTP_401_UNAUTHORIZED
+        response["WWW-Authenticate"] = "Bearer"
+    message = "; ".join(_flatten(exc.detail)) if isinstance(exc, exceptions.ValidationError) else str(exc.detail)
+    code = getattr(exc, "error_code", None)
+    response.data = envelope(response.status_code, message, code)
+    return response
+
+
+def not_found_json(request, exception=None):
+    """404 for unknown /api/ URLs, in the same envelope."""
+    return Response(envelope(404, "Not found."), status=404)

@@ -1,0 +1,39 @@
+"""Dashboard pages to create and revoke one's own API tokens."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .forms import ApiTokenForm
+from .models import ApiToken
+from .scopes import scopes_allowed_for
+from .services import api_token_issue, api_token_revoke
+
+
+@staff_member_required
+def token_list(request):
+    allowed = scopes_allowed_for(request.user)
+    form = ApiTokenForm(request.POST or None, allowed=allowed)
+    plaintext = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, plaintext = api_token_issue(user=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = ApiTokenForm(allowed=allowed)
+    tokens = ApiToken.objects.filter(user=request.user)
+    # The plaintext is rendered in this one response only (never stored, never redirected with).
+    return render(request, "api/token_list.html", {"form": form, "tokens": tokens, "plaintext": plaintext})
+
+
+@require_POST
+@staff_member_required
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token)
+    messages.success(request, f"Token {token.name} revoked.")
+    return redirect("api-tokens")

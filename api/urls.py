@@ -1,0 +1,25 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAdminUser
+
+from . import token_views, views
+from .authentication import BearerTokenAuthentication
+
+# The reference is for staff: signed in on the dashboard, or holding any valid token.
+_staff_only = {"authentication_classes": [SessionAuthentication, BearerTokenAuthentication],
+               "permission_classes": [IsAdminUser]}
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(**_staff_only), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_staff_only), name="api-docs"),
+    path("api/v2/connections", views.ConnectionListView.as_view(), name="api-connections"),
+    path("api/v2/connections/<str:public_id>", views.ConnectionDetailView.as_view(), name="api-connection"),
+    path("api/v2/connections/<str:public_id>/revisions", views.RevisionListView.as_view(), name="api-revisions"),
+    path("api/v2/connections/<str:public_id>/revisions/<int:number>", views.RevisionDetailView.as_view(),
+         name="api-revision"),
+    path("api/v2/connections/<str:public_id>/revisions/<int:number>/restore", views.RevisionRestoreView.as_view(),
+         name="api-revision-restore"),
+    path("settings/api-tokens/", token_views.token_list, name="api-tokens"),
+    path("settings/api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),
+]
