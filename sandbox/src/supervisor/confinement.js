@@ -31,8 +31,9 @@ function bwrapArgs(sandboxDir) {
     "--unshare-all", "--share-net", "--die-with-parent", "--new-session", "--clearenv",
     "--uid", "65534", "--gid", "65534",
     ...systemDirs(),
-    "--ro-bind", sandboxDir, sandboxDir,
+    // The private /tmp comes before the sandbox bind: a checkout under /tmp must stay visible.
     "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    "--ro-bind", sandboxDir, sandboxDir,
     "--chdir", sandboxDir,
   ];
   const nodeDir = path.dirname(path.dirname(fs.realpathSync(process.execPath)));
