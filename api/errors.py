@@ -3,9 +3,9 @@
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from scripts_editor.exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
@@ -75,6 +75,7 @@ def exception_handler(exc, context):
     return response
 
 
-def not_found_json(request, exception=None):
-    """404 for unknown /api/ URLs, in the same envelope."""
-    return Response(envelope(404, "Not found."), status=404)
+@csrf_exempt  # token-authenticated API: a POST to a wrong URL must get the JSON 404, not a CSRF page
+def not_found_view(request, *args, **kwargs):
+    """Unknown /api/ URLs answer in the same envelope instead of Django's HTML page."""
+    return JsonResponse(envelope(404, f"No API resource at {request.path}."), status=404)

@@ -5,10 +5,36 @@ from rest_framework import serializers
 from scripts_editor.scripts import SCRIPT_KEYS
 
 
+class StrictJsonMixin:
+    """JSON bodies get their declared types only: DRF would turn 0 into "0" or "true" into True."""
+
+    json_types: tuple[type, ...] = ()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, self.json_types) or (isinstance(data, bool) and bool not in self.json_types):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictJsonMixin, serializers.CharField):
+    json_types = (str,)
+    default_error_messages = {"invalid": "Must be a string."}
+
+
+class StrictBooleanField(StrictJsonMixin, serializers.BooleanField):
+    json_types = (bool,)
+    default_error_messages = {"invalid": "Must be true or false."}
+
+
+class StrictIntegerField(StrictJsonMixin, serializers.IntegerField):
+    json_types = (int,)
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+
 class CustomScriptsField(serializers.DictField):
     """`options.customScripts`: the seven keys only; an unknown key is a 400 that names it."""
 
-    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    child = StrictCharField(allow_blank=True, trim_whitespace=False)
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -20,24 +46,24 @@ class CustomScriptsField(serializers.DictField):
 
 
 class OptionsSerializer(serializers.Serializer):
-    enabledDatabaseCustomization = serializers.BooleanField(required=False, default=False,
+    enabledDatabaseCustomization = StrictBooleanField(required=False, default=False,
                                                             help_text='"Use my own database".')
-    import_mode = serializers.BooleanField(required=False, default=False, help_text='"Import users" (migration).')
-    requires_username = serializers.BooleanField(required=False, default=False)
-    enable_script_context = serializers.BooleanField(required=False, default=False,
+    import_mode = StrictBooleanField(required=False, default=False, help_text='"Import users" (migration).')
+    requires_username = StrictBooleanField(required=False, default=False)
+    enable_script_context = StrictBooleanField(required=False, default=False,
                                                      help_text="Cannot be turned off once on.")
     customScripts = CustomScriptsField(required=False, help_text=f"Script bodies keyed by {', '.join(SCRIPT_KEYS)}.")
     configuration = serializers.DictField(
-        child=serializers.CharField(allow_null=True, trim_whitespace=False, max_length=4096), required=False,
+        child=StrictCharField(allow_null=True, trim_whitespace=False, max_length=4096), required=False,
         help_text="Write-only values. On PATCH: absent = unchanged, a key set to null = removed, a string = set. "
                   "Reads return the keys with a fixed mask.")
     trickle_egress_allowlist = serializers.ListField(
-        child=serializers.CharField(max_length=261), required=False, default=list,
+        child=StrictCharField(max_length=261), required=False, default=list,
         help_text="Trickle extension: host:port entries the scripts' database and HTTP bridges may reach.")
-    trickle_script_timeout_s = serializers.IntegerField(
+    trickle_script_timeout_s = StrictIntegerField(
         required=False, default=20, min_value=1, max_value=60,
         help_text="Trickle extension: wall-clock limit of one script run, in seconds.")
-    trickle_legacy_globals = serializers.BooleanField(
+    trickle_legacy_globals = StrictBooleanField(
         required=False, default=True,
         help_text="Trickle extension: offer Auth0's early-runtime bare globals (bcrypt, crypto, request ...).")
 
@@ -50,37 +76,55 @@ class OptionsSerializer(serializers.Serializer):
 
 
 class ConnectionWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=128)
-    display_name = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=128)
+    display_name = StrictCharField(max_length=128, required=False, allow_blank=True, default="")
     strategy = serializers.ChoiceField(choices=["auth0"], required=False, default="auth0")
     options = OptionsSerializer(required=False)
 
 
 class ConnectionPatchSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    display_name = StrictCharField(max_length=128, required=False, allow_blank=True)
     options = OptionsSerializer(required=False, help_text="Replaced as a whole, except `configuration`.")
-    name = serializers.CharField(required=False, help_text="Cannot be changed; accepted only when unchanged.")
-    strategy = serializers.CharField(required=False, help_text="Cannot be changed; accepted only when unchanged.")
+    name = StrictCharField(required=False, help_text="Cannot be changed; accepted only when unchanged.")
+    strategy = StrictCharField(required=False, help_text="Cannot be changed; accepted only when unchanged.")
 
 
 class ConnectionReadSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    display_name = serializers.CharField()
-    strategy = serializers.CharField()
-    is_domain_connection = serializers.BooleanField()
-    realms = serializers.ListField(child=serializers.CharField())
-    enabled_clients = serializers.ListField(child=serializers.CharField())
-    metadata = serializers.DictField()
-    options = OptionsSerializer()
-    trickle_revision = serializers.IntegerField(help_text="Trickle extension: the current script revision number.")
+    """Every field may be left out by `fields`/`include_fields`, so none is required in answers."""
+
+    id = StrictCharField(required=False)
+    name = StrictCharField(required=False)
+    display_name = StrictCharField(required=False)
+    strategy = StrictCharField(required=False)
+    is_domain_connection = StrictBooleanField(required=False)
+    realms = serializers.ListField(child=StrictCharField(), required=False)
+    enabled_clients = serializers.ListField(child=StrictCharField(), required=False)
+    metadata = serializers.DictField(required=False)
+    options = OptionsSerializer(required=False)
+    trickle_revision = StrictIntegerField(
+        required=False, help_text="Trickle extension: the current script revision number (also the ETag).")
 
 
-class ConnectionPageSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    start = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    connections = ConnectionReadSerializer(many=True)
+class FieldsQuerySerializer(serializers.Serializer):
+    fields = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="Comma separated fields to include (or exclude).")
+    include_fields = serializers.BooleanField(required=False, default=True,
+                                              help_text="true (default): only `fields`; false: all but `fields`.")
+
+    def validate_fields(self, value):
+        return [f for f in value.split(",") if f]
+
+
+class ConnectionListQuerySerializer(FieldsQuerySerializer):
+    strategy = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False,
+                                     help_text="Only these strategies (always auth0 here).")
+    name = serializers.CharField(required=False, allow_blank=True, help_text="Exact connection name.")
+    page = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**6,
+                                    help_text="Page index, from 0.")
+    per_page = serializers.IntegerField(required=False, default=50, min_value=1, max_value=100,
+                                        help_text="Page size, 1 to 100.")
+    include_totals = serializers.BooleanField(
+        required=False, default=False, help_text="Wrap the page in {total, start, limit, connections}.")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
 from . import token_views, views
+from .errors import not_found_view
 from .authentication import BearerTokenAuthentication
 
 # The reference is for staff: signed in on the dashboard, or holding any valid token.
@@ -20,6 +21,7 @@ urlpatterns = [
          name="api-revision"),
     path("api/v2/connections/<str:public_id>/revisions/<int:number>/restore", views.RevisionRestoreView.as_view(),
          name="api-revision-restore"),
+    re_path(r"^api/", not_found_view),
     path("settings/api-tokens/", token_views.token_list, name="api-tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),
 ]

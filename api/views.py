@@ -1,7 +1,6 @@
 """/api/v2/connections: thin views that authorise by scope, validate, call a service and shape the answer."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -48,12 +47,19 @@ def connection_body(connection: Connection, *, revision=None) -> dict:
     }
 
 
-def _select_fields(body: dict, request) -> dict:
-    fields = [f for f in request.query_params.get("fields", "").split(",") if f]
-    if not fields:
+def _query(serializer_class, request) -> dict:
+    data = request.query_params.dict()
+    if "strategy" in request.query_params:
+        data["strategy"] = request.query_params.getlist("strategy")
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _select_fields(body: dict, query: dict) -> dict:
+    if not query.get("fields"):
         return body
-    include = request.query_params.get("include_fields", "true").lower() != "false"
-    return {k: v for k, v in body.items() if (k in fields) == include}
+    return {k: v for k, v in body.items() if (k in query["fields"]) == query["include_fields"]}
 
 
 def _etag(number: int) -> str:
@@ -70,51 +76,36 @@ def _if_match(request) -> int | None:
         raise ApiError("If-Match must be an ETag from a previous response, like \"3\".", status_code=400) from None
 
 
-def _int_param(request, name: str, default: int, *, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(f"{name} must be a whole number from {low} to {high}.", status_code=400)
-    return int(raw)
-
-
-FIELD_PARAMS = [
-    OpenApiParameter("fields", str, description="Comma separated fields to include (or exclude)."),
-    OpenApiParameter("include_fields", bool, description="true (default): only `fields`; false: all but `fields`."),
-]
-
+_CONNECTION = {"$ref": "#/components/schemas/ConnectionRead"}
+LIST_SCHEMA = {"oneOf": [
+    {"type": "array", "items": _CONNECTION},
+    {"type": "object", "required": ["total", "start", "limit", "connections"], "properties": {
+        "total": {"type": "integer"}, "start": {"type": "integer"}, "limit": {"type": "integer"},
+        "connections": {"type": "array", "items": _CONNECTION}}},
+]}
 
 class ConnectionListView(APIView):
     required_scopes = {"GET": "read:connections", "POST": "create:connections"}
 
     @extend_schema(
         operation_id="connections_list", summary="List connections",
-        parameters=[
-            OpenApiParameter("strategy", str, many=True, description="Only this strategy (always auth0 here)."),
-            OpenApiParameter("name", str, description="Exact connection name."),
-            OpenApiParameter("page", int, description="Page index, from 0."),
-            OpenApiParameter("per_page", int, description="Page size, 1 to 100 (default 50)."),
-            OpenApiParameter("include_totals", bool, description="Wrap the page in {total, start, limit, connections}."),
-            *FIELD_PARAMS,
-        ],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
-            "An array of connections, or with include_totals a {total, start, limit, connections} object.")),
+        parameters=[serializers.ConnectionListQuerySerializer],
+        responses={200: OpenApiResponse(LIST_SCHEMA, description="An array of connections, or with include_totals a {total, start, limit, connections} object."),
             **_errors()},
     )
     def get(self, request):
+        query = _query(serializers.ConnectionListQuerySerializer, request)
         qs = Connection.objects.prefetch_related("variables").order_by("name")
-        if strategies := request.query_params.getlist("strategy"):
-            qs = qs.filter(strategy__in=strategies)
-        if name := request.query_params.get("name"):
-            qs = qs.filter(name=name)
-        per_page = _int_param(request, "per_page", 50, low=1, high=100)
-        page = _int_param(request, "page", 0, low=0, high=10**6)
+        if "strategy" in query:
+            qs = qs.filter(strategy__in=query["strategy"])
+        if "name" in query:
+            qs = qs.filter(name=query["name"])
+        page, per_page = query["page"], query["per_page"]
         total = qs.count()
         chunk = list(qs[page * per_page:(page + 1) * per_page])
         revisions = script_selectors.script_revision_current_for(connections=chunk)
-        bodies = [_select_fields(connection_body(c, revision=revisions.get(c.pk)), request) for c in chunk]
-        if request.query_params.get("include_totals", "").lower() == "true":
+        bodies = [_select_fields(connection_body(c, revision=revisions[c.pk]), query) for c in chunk]
+        if query["include_totals"]:
             return Response({"total": total, "start": page * per_page, "limit": per_page, "connections": bodies})
         return Response(bodies)
 
@@ -136,11 +127,13 @@ class ConnectionDetailView(APIView):
     def _connection(self, public_id):
         return get_object_or_404(Connection.objects.prefetch_related("variables"), public_id=public_id)
 
-    @extend_schema(operation_id="connections_get", summary="Get a connection", parameters=FIELD_PARAMS,
+    @extend_schema(operation_id="connections_get", summary="Get a connection",
+                   parameters=[serializers.FieldsQuerySerializer],
                    responses={200: serializers.ConnectionReadSerializer, **_errors(404)})
     def get(self, request, public_id):
+        query = _query(serializers.FieldsQuerySerializer, request)
         body = connection_body(self._connection(public_id))
-        return Response(_select_fields(body, request), headers={"ETag": _etag(body["trickle_revision"])})
+        return Response(_select_fields(body, query), headers={"ETag": _etag(body["trickle_revision"])})
 
     @extend_schema(
         operation_id="connections_update", summary="Update a connection",

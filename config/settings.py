@@ -175,6 +175,9 @@ TRICKLE_API_RATE = env.str("TRICKLE_API_RATE", default="600/minute")  # per API 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trickle Management API",
     "VERSION": "2",
+    "DESCRIPTION": "Auth0-shaped management of custom database connections. Every 4xx answers "
+                   '{"statusCode", "error", "message", "errorCode"}. Options prefixed trickle_ are Trickle extensions.',
+    "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
