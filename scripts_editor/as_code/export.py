@@ -1,0 +1,107 @@
+"""Connections to files: the REST API's options shape, scripts as files, configuration as `##KEY##` references.
+
+Configuration values are never read here (not even their ciphertext): only the keys, each written as a
+keyword reference that the import fills in from a keywords file or the environment.
+"""
+
+import io
+import json
+import shutil
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+# The API owns the Auth0 option names; sharing its mapping keeps both shapes identical.
+from api.connection_services import OPTION_FIELDS
+from connections_admin.models import ConfigurationVariable, Connection
+
+from ..selectors import script_revision_current_for
+from .exceptions import AsCodeProblem, AsCodeRejected
+from .keywords import keyword_reference
+from .layout import CONNECTIONS_FOLDER, DIRECTORY, YAML_FILE, YAML_SCRIPTS_FOLDER, ConnectionDocument, layout_files
+
+KEYWORDS_EXAMPLE_FILE = "keywords.example.json"
+
+
+@dataclass(frozen=True)
+class Export:
+    layout: str
+    names: list[str]  # the connections exported
+    files: dict[str, str]  # relative path -> text
+    keywords: dict[str, list[str]]  # keyword -> the connections whose configuration needs it
+
+
+def keyword_for(*, connection_name: str, key: str, shared: bool) -> str:
+    """`KEY`, or `<name>__KEY` when several exported connections have that key (their values may differ)."""
+    return f"{connection_name.replace('-', '_')}__{key}" if shared else key
+
+
+def connections_export(*, layout: str, names: list[str] | None = None) -> Export:
+    """The files for the named connections (all when `names` is empty); AsCodeRejected for an unknown name."""
+    connections = list(Connection.objects.order_by("name"))
+    if names:
+        known = {c.name for c in connections}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise AsCodeRejected([AsCodeProblem("", f"no connection named {n!r}") for n in unknown])
+        connections = [c for c in connections if c.name in set(names)]
+    keys_by_connection: dict[int, list[str]] = defaultdict(list)
+    for connection_id, key in (ConfigurationVariable.objects.filter(connection__in=connections)
+                               .order_by("key").values_list("connection_id", "key")):
+        keys_by_connection[connection_id].append(key)
+    key_counts: dict[str, int] = defaultdict(int)
+    for keys in keys_by_connection.values():
+        for key in keys:
+            key_counts[key] += 1
+    revisions = script_revision_current_for(connections=connections)
+
+    documents, keywords = [], defaultdict(list)
+    for connection in connections:
+        configuration = {}
+        for key in keys_by_connection[connection.pk]:
+            keyword = keyword_for(connection_name=connection.name, key=key, shared=key_counts[key] > 1)
+            configuration[key] = keyword_reference(keyword)
+            keywords[keyword].append(connection.name)
+        options = {option: getattr(connection, field) for option, field in OPTION_FIELDS.items()}
+        if configuration:
+            options["configuration"] = configuration
+        database = {"name": connection.name, "display_name": connection.display_name,
+                    "strategy": connection.strategy, "options": options}
+        scripts = {k: body for k, body in revisions[connection.pk].scripts.items() if body}
+        documents.append(ConnectionDocument(name=connection.name, database=database, scripts=scripts))
+
+    files = layout_files(layout=layout, documents=documents)
+    files[KEYWORDS_EXAMPLE_FILE] = json.dumps({k: "" for k in sorted(keywords)}, indent=2) + "\n"
+    return Export(layout=layout, names=[c.name for c in connections], files=files, keywords=dict(sorted(keywords.items())))
+
+
+def export_write(*, export: Export, directory: Path) -> None:
+    """Write the files, replacing what an earlier export of the same connections left behind."""
+    if export.layout == DIRECTORY:
+        stale = [directory / CONNECTIONS_FOLDER / name for name in export.names]
+    else:
+        tenant = directory / YAML_FILE
+        if tenant.exists() and set(yaml.safe_load(tenant.read_text()) or {}) - {"databases"}:
+            raise AsCodeRejected([AsCodeProblem(YAML_FILE, "holds more than `databases:`; export into another "
+                                                           "folder so nothing else in it is overwritten")])
+        stale = [directory / YAML_SCRIPTS_FOLDER / name for name in export.names]
+    for folder in stale:  # a script emptied since the last export must not linger as a file
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+    for relative, text in export.files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def export_zip(*, export: Export) -> bytes:
+    """The files as a zip archive (fixed timestamps, so the same connections give the same bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for relative in sorted(export.files):
+            info = zipfile.ZipInfo(relative, date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, export.files[relative], compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

@@ -1,0 +1,302 @@
+"""Validate a whole import and work out what it would change, before anything is changed.
+
+Every problem in every file is collected into one AsCodeRejected, so a fix-and-retry loop sees them all
+at once. The plan holds configuration values only to apply them: they never appear in its summary,
+its text or its fingerprint.
+"""
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from api.connection_services import OPTION_FIELDS
+from connections_admin import crypto
+from connections_admin.models import (
+    MAX_VARIABLE_VALUE_BYTES,
+    MAX_VARIABLES_PER_CONNECTION,
+    Connection,
+    config_key_validator,
+    name_validator,
+)
+from connections_admin.services import UPDATABLE_FIELDS
+
+from ..exceptions import LintUnavailable
+from ..lint import scripts_lint
+from ..scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from ..selectors import script_revision_current
+from .exceptions import AsCodeProblem, AsCodeRejected
+from .layout import ConnectionSource, layout_read
+
+CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
+BOOLEAN_FIELDS = {"use_own_database", "import_users", "requires_username", "enable_script_context", "legacy_globals"}
+# Auth0 fields a deploy-CLI export carries that Trickle has no use for; read, reported, not applied.
+IGNORED_FIELDS = {"id", "enabled_clients", "realms", "is_domain_connection", "metadata", "show_as_button"}
+TOP_LEVEL_FIELDS = {"name", "display_name", "strategy", "options"}
+
+
+@dataclass
+class ConnectionPlan:
+    name: str
+    action: str
+    file: str = ""
+    connection: Connection | None = field(default=None, repr=False)
+    base_revision: int = 0  # the revision the diffs start from; a save since then is a conflict
+    settings: dict[str, list] = field(default_factory=dict)  # field -> [old, new] (old is None on create)
+    scripts: dict[str, str] | None = field(default=None, repr=False)  # all seven bodies to save, or None
+    script_diffs: dict[str, str] = field(default_factory=dict)  # script key -> unified diff
+    configuration_set: dict[str, str] = field(default_factory=dict, repr=False)  # values: never shown
+    configuration_removed: list[str] = field(default_factory=list)
+    configuration_kept: list[str] = field(default_factory=list)  # stored keys the files do not list
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Everything a person reviews, and nothing secret."""
+        return {
+            "name": self.name, "action": self.action, "file": self.file, "base_revision": self.base_revision,
+            "settings": self.settings, "scripts": self.script_diffs,
+            "configuration_set": sorted(self.configuration_set), "configuration_removed": self.configuration_removed,
+            "configuration_kept": self.configuration_kept, "warnings": self.warnings,
+        }
+
+
+@dataclass
+class ImportPlan:
+    connections: list[ConnectionPlan]
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.connections if c.action == action)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action in (CREATE, UPDATE, DELETE) for c in self.connections)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when anything the reviewer saw would change, so a stale preview cannot be confirmed."""
+        text = json.dumps([c.summary() for c in self.connections], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def import_plan(*, sources: list[ConnectionSource], allow_delete: bool) -> ImportPlan:
+    """What importing `sources` would do; AsCodeRejected (listing every problem) when it cannot be done."""
+    existing = {c.name: c for c in Connection.objects.order_by("name")}
+    planner = _Planner(existing, allow_delete)
+    plans = [p for p in (planner.connection(s) for s in sources) if p]
+    named = {p.name for p in plans}
+    plans += [ConnectionPlan(name=name, action=DELETE if allow_delete else KEPT, connection=connection,
+                             warnings=[] if allow_delete else ["not in the files, so kept (allow deletions to delete it)"])
+              for name, connection in existing.items() if name not in named]
+    if planner.problems:
+        raise AsCodeRejected(planner.problems)
+    return ImportPlan(connections=plans)
+
+
+def import_prepare(*, root: Path, keywords: dict[str, object], allow_delete: bool) -> ImportPlan:
+    """Read the folder (either layout) and plan its import; AsCodeRejected for any problem in any file."""
+    return import_plan(sources=layout_read(root=root, keywords=keywords), allow_delete=allow_delete)
+
+
+def _unified(old: str, new: str, *, old_name: str, new_name: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), fromfile=old_name, tofile=new_name, lineterm="")
+    return "\n".join(lines)
+
+
+class _Planner:
+    def __init__(self, existing: dict[str, Connection], allow_delete: bool):
+        self.existing = existing
+        self.existing_lower = {name.lower(): name for name in existing}
+        self.allow_delete = allow_delete
+        self.seen: dict[str, str] = {}  # lower-cased name -> file, to refuse duplicates
+        self.problems: list[AsCodeProblem] = []
+
+    def problem(self, file: str, message: str) -> None:
+        self.problems.append(AsCodeProblem(file, message))
+
+    def _name(self, source: ConnectionSource) -> str | None:
+        name = source.database.get("name")
+        if not isinstance(name, str) or not name:
+            self.problem(source.file, "name is missing")
+            return None
+        try:
+            if len(name) > 128:
+                raise ValidationError("At most 128 characters.")
+            name_validator(name)
+        except ValidationError as e:
+            self.problem(source.file, f"name {name!r}: {' '.join(e.messages)}")
+            return None
+        if name.lower() in self.seen:
+            self.problem(source.file, f"connection {name!r} is also defined in {self.seen[name.lower()]}")
+            return None
+        self.seen[name.lower()] = source.file
+        if name not in self.existing and name.lower() in self.existing_lower:
+            self.problem(source.file, f"name {name!r} differs only in case from the existing connection "
+                                      f"{self.existing_lower[name.lower()]!r}")
+            return None
+        return name
+
+    def _settings(self, source: ConnectionSource) -> dict:
+        """The settings the file sets (absent ones stay as they are, like the CLI's GET, merge, PATCH)."""
+        database, options, wanted = source.database, source.database["options"], {}
+        if "display_name" in database:
+            if isinstance(database["display_name"], str) and len(database["display_name"]) <= 128:
+                wanted["display_name"] = database["display_name"]
+            else:
+                self.problem(source.file, "display_name must be text of at most 128 characters")
+        for option, name in OPTION_FIELDS.items():
+            if option not in options:
+                continue
+            value = options[option]
+            if name in BOOLEAN_FIELDS and not isinstance(value, bool):
+                self.problem(source.file, f"options.{option} must be true or false")
+            elif name == "script_timeout_s" and (type(value) is not int or not 1 <= value <= 60):
+                self.problem(source.file, f"options.{option} must be a whole number of seconds from 1 to 60")
+            elif name == "egress_allowlist" and not _is_allowlist(value):
+                self.problem(source.file, f"options.{option} must be a list of \"host:port\" entries")
+            else:
+                wanted[name] = [e.lower() for e in value] if name == "egress_allowlist" else value
+        return wanted
+
+    def _warnings(self, source: ConnectionSource) -> list[str]:
+        database = source.database
+        if database.get("strategy", "auth0") != "auth0":
+            self.problem(source.file, f"strategy {database['strategy']!r}: only auth0 (database) connections "
+                                      "can be imported")
+        top = sorted(set(database) - TOP_LEVEL_FIELDS)
+        options = sorted(set(database["options"]) - set(OPTION_FIELDS) - {"configuration"})
+        return [f"ignored (Trickle does not use it): {', '.join(top + [f'options.{o}' for o in options])}"] \
+            if top or options else []
+
+    def _configuration(self, source: ConnectionSource, plan: ConnectionPlan) -> None:
+        """Keys to set (new or different values), remove (null, or unlisted with --allow-delete) and keep."""
+        stored = {v.key: v for v in plan.connection.variables.all()} if plan.connection else {}
+        if "configuration" not in source.database["options"]:
+            return  # the deploy CLI strips configuration on export: absent means "leave the secrets alone"
+        configuration = source.database["options"]["configuration"]
+        if not isinstance(configuration, dict):
+            self.problem(source.file, "options.configuration must be an object {KEY: value}")
+            return
+        for key, value in configuration.items():
+            try:
+                config_key_validator(key)
+                if len(key) > 64:
+                    raise ValidationError("At most 64 characters.")
+            except ValidationError as e:
+                self.problem(source.file, f"options.configuration key {key!r}: {' '.join(e.messages)}")
+                continue
+            if value is None:
+                if key in stored:
+                    plan.configuration_removed.append(key)
+            elif not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
+                self.problem(source.file, f"options.configuration.{key} must be text of at most "
+                                          f"{MAX_VARIABLE_VALUE_BYTES // 1024} kB")
+            # Decrypting only to compare keeps re-imports of the same values from rewriting them.
+            elif key not in stored or crypto.decrypt(stored[key].value_encrypted) != value:
+                plan.configuration_set[key] = value
+        unlisted = sorted(set(stored) - set(configuration))
+        if self.allow_delete:
+            plan.configuration_removed += unlisted
+        else:
+            plan.configuration_kept = unlisted
+        remaining = set(stored) - set(plan.configuration_removed) | set(plan.configuration_set)
+        if len(remaining) > MAX_VARIABLES_PER_CONNECTION:
+            self.problem(source.file, f"a connection holds at most {MAX_VARIABLES_PER_CONNECTION} configuration keys")
+
+    def _scripts(self, source: ConnectionSource, plan: ConnectionPlan, settings: dict) -> None:
+        """The bodies to save with a diff per changed script, after checking size and syntax."""
+        if source.scripts is None:
+            return
+        bodies = {key: source.scripts.get(key, "").replace("\r\n", "\n") for key in SCRIPT_KEYS}
+        for key, body in bodies.items():
+            if len(body.encode()) > SIZE_LIMIT_BYTES:
+                self.problem(source.script_files.get(key, source.file),
+                             f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit")
+        if plan.connection:
+            current = script_revision_current(connection=plan.connection)
+            old, plan.base_revision = current.scripts, current.number
+            old_label = f"{plan.name}/{{}}.js (revision {current.number})"
+        else:
+            old, old_label = dict.fromkeys(SCRIPT_KEYS, ""), "/dev/null"
+        changed = [key for key in SCRIPT_KEYS if bodies[key] != old[key]]
+        if plan.connection and not changed:
+            return
+        plan.scripts = bodies
+        plan.script_diffs = {
+            key: _unified(old[key], bodies[key], old_name=old_label.format(key),
+                          new_name=source.script_files.get(key, "(removed)"))
+            for key in changed
+        }
+        mode_of = Connection(use_own_database=settings["use_own_database"], import_users=settings["import_users"])
+        try:
+            report = scripts_lint(scripts=bodies, mode=mode_of.mode, context=settings["enable_script_context"])
+        except LintUnavailable as e:
+            self.problem(source.file, str(e))
+            return
+        for error in report.syntax_errors:
+            self.problem(source.script_files.get(error.script, source.file),
+                         f"{error.message} (line {error.line}, column {error.column})")
+
+    def connection(self, source: ConnectionSource) -> ConnectionPlan | None:
+        name = self._name(source)
+        warnings = self._warnings(source)
+        wanted = self._settings(source)
+        if name is None:
+            return None
+        connection = self.existing.get(name)
+        plan = ConnectionPlan(name=name, action=UPDATE if connection else CREATE, file=source.file,
+                              connection=connection, warnings=warnings)
+        if connection:
+            current = {f: getattr(connection, f) for f in UPDATABLE_FIELDS | {"display_name"}}
+            plan.settings = {f: [current[f], v] for f, v in sorted(wanted.items()) if current[f] != v}
+            if connection.enable_script_context and wanted.get("enable_script_context") is False:
+                self.problem(source.file, "options.enable_script_context cannot be turned off once on")
+        else:
+            current = {f: Connection._meta.get_field(f).get_default() for f in UPDATABLE_FIELDS | {"display_name"}}
+            plan.settings = {f: [None, v] for f, v in sorted(wanted.items())}
+        settings = current | wanted
+        if settings["import_users"] and not settings["use_own_database"]:
+            self.problem(source.file, "options.import_mode needs options.enabledDatabaseCustomization true")
+        self._scripts(source, plan, settings)
+        self._configuration(source, plan)
+        if connection and not (plan.settings or plan.scripts is not None or plan.configuration_set
+                               or plan.configuration_removed):
+            plan.action = UNCHANGED
+        return plan
+
+
+def _is_allowlist(value: object) -> bool:
+    if not isinstance(value, list):
+        return False
+    for entry in value:
+        host, sep, port = entry.rpartition(":") if isinstance(entry, str) else ("", "", "")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            return False
+    return True
+
+
+def plan_text(plan: ImportPlan) -> str:
+    """The plan for a terminal: one block per connection, then a one-line summary."""
+    marks = {CREATE: "+ create", UPDATE: "~ change", UNCHANGED: "= unchanged", DELETE: "- delete", KEPT: "! keep"}
+    out = []
+    for item in plan.connections:
+        out.append(f"{marks[item.action]} {item.name}" + (f"  ({item.file})" if item.file else ""))
+        for name, (old, new) in item.settings.items():
+            out.append(f"    {name}: {json.dumps(new)}" if old is None and item.action == CREATE
+                       else f"    {name}: {json.dumps(old)} -> {json.dumps(new)}")
+        for key, diff in item.script_diffs.items():
+            out.append(f"    script {key}:")
+            out += [f"      {line}" for line in diff.splitlines()]
+        if item.configuration_set:
+            out.append(f"    configuration set: {', '.join(sorted(item.configuration_set))} (values not shown)")
+        if item.configuration_removed:
+            out.append(f"    configuration removed: {', '.join(item.configuration_removed)}")
+        if item.configuration_kept:
+            out.append(f"    configuration kept (not in the files; allow deletions to remove): "
+                       f"{', '.join(item.configuration_kept)}")
+        out += [f"    warning: {w}" for w in item.warnings]
+    out.append(f"{plan.count(CREATE)} to create, {plan.count(UPDATE)} to change, {plan.count(DELETE)} to delete, "
+               f"{plan.count(UNCHANGED)} unchanged, {plan.count(KEPT)} kept.")
+    return "\n".join(out)
