@@ -26,11 +26,13 @@ bench: install services
 
 install: system-deps python-deps node-deps assets
 
-# Debian packages: bubblewrap (sandbox containment) and chromium (browser tests). Only root can install;
-# others get a clear word about what is missing.
+# Debian packages: bubblewrap (sandbox containment), chromium (browser tests), and a C++ toolchain
+# (npm builds isolated-vm from source). Only root can install; others get a clear word about what is missing.
 system-deps:
 	@missing=""; command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	 command -v chromium >/dev/null || missing="$$missing chromium"; \
+	 command -v g++ >/dev/null || missing="$$missing g++"; \
+	 command -v make >/dev/null || missing="$$missing make"; \
 	 if [ -n "$$missing" ]; then \
 	   if [ "$$(id -u)" = 0 ]; then \
 	     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
