@@ -105,9 +105,13 @@ class _Reader:
         if not isinstance(reference, str) or not reference.strip():
             self.problems.append(AsCodeProblem(where, f"options.customScripts.{key} must be a file path"))
             return None
-        if PurePosixPath(reference).is_absolute() or PureWindowsPath(reference).is_absolute() or reference[:1] == "\\":
+        if PurePosixPath(reference).is_absolute() or PureWindowsPath(reference).is_absolute():
             self.problems.append(AsCodeProblem(where, f"options.customScripts.{key}: absolute path {reference!r} "
                                                       "refused; use a path relative to the file"))
+            return None
+        if "\\" in reference:  # a separator on Windows, a plain character here: refuse the ambiguity
+            self.problems.append(AsCodeProblem(where, f"options.customScripts.{key}: write {reference!r} with / "
+                                                      "as the separator"))
             return None
         path = base / reference
         if not path.resolve().is_relative_to(self.root):
@@ -139,12 +143,18 @@ class _Reader:
                                                           f"knows; the seven are {', '.join(SCRIPT_KEYS)}"))
                 continue
             if inline and isinstance(reference, str) and ("\n" in reference or not reference.endswith(".js")):
-                scripts[key], files[key] = reference, where  # the deploy CLI's YAML also takes a body in place
+                body, file = reference, where  # the deploy CLI's YAML also takes a body in place of a path
+            else:
+                path = self._script_path(base, reference, where, key)
+                body = self._text(path, limit=READ_LIMIT_BYTES) if path else None
+                file = self._relative(path) if path else where
+            if body is None:
                 continue
-            path = self._script_path(base, reference, where, key)
-            body = self._text(path, limit=READ_LIMIT_BYTES) if path else None
-            if body is not None:
-                scripts[key], files[key] = body, self._relative(path)
+            if len(body.encode()) > SIZE_LIMIT_BYTES:
+                self.problems.append(AsCodeProblem(file, f"{len(body.encode()) // 1024} kB is above the "
+                                                         f"{SIZE_LIMIT_BYTES // 1024} kB limit"))
+                continue
+            scripts[key], files[key] = body, file
         return ConnectionSource(file=where, database=database, scripts=scripts, script_files=files)
 
     def _unreferenced(self, folder: Path, referenced: set[Path]) -> None:

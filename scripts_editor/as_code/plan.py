@@ -26,7 +26,7 @@ from connections_admin.services import UPDATABLE_FIELDS
 
 from ..exceptions import LintUnavailable
 from ..lint import scripts_lint
-from ..scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from ..scripts import SCRIPT_KEYS
 from ..selectors import script_revision_current
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .layout import ConnectionSource, layout_read
@@ -210,10 +210,6 @@ class _Planner:
         if source.scripts is None:
             return
         bodies = {key: source.scripts.get(key, "").replace("\r\n", "\n") for key in SCRIPT_KEYS}
-        for key, body in bodies.items():
-            if len(body.encode()) > SIZE_LIMIT_BYTES:
-                self.problem(source.script_files.get(key, source.file),
-                             f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit")
         if plan.connection:
             current = script_revision_current(connection=plan.connection)
             old, plan.base_revision = current.scripts, current.number
