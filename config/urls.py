@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("connections/", include("connections_admin.urls")),
     path("connections/<str:public_id>/scripts/", include("scripts_editor.urls")),
+    path("connections-as-code/", include("scripts_editor.as_code.urls")),
     path("", include("api.urls")),
 ]

@@ -1,0 +1,137 @@
+"""Zip uploads for the dashboard import: unpacked safely, and kept on the server between preview and confirm.
+
+The upload (the zip and its keyword values, which may be secrets) is stored encrypted with the
+configuration key, under a random id that only the uploader's session lists, and expires after an
+hour. Confirming sends back that id and the plan's fingerprint, nothing the server has to trust.
+"""
+
+import base64
+import io
+import json
+import secrets
+import stat
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+
+from connections_admin import crypto
+
+from .exceptions import AsCodeProblem, AsCodeRejected
+from .layout import CONNECTIONS_FOLDER, YAML_FILE
+from .plan import ImportPlan, import_prepare
+
+MAX_ZIP_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024  # a zip bomb stops here, whatever its headers claim
+MAX_ENTRIES = 2000
+UPLOAD_TTL_S = 3600
+SESSION_KEY = "as_code_uploads"
+SESSION_UPLOADS_KEPT = 5
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes  # the zip
+    keywords: dict[str, object]
+    allow_delete: bool
+
+
+def upload_folder() -> Path:
+    return Path(getattr(settings, "TRICKLE_AS_CODE_UPLOAD_DIR", settings.VAR_DIR / "as-code-uploads"))
+
+
+def _unsafe(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symbolic links are refused"
+    if "\\" in name or PurePosixPath(name).is_absolute() or PureWindowsPath(name).drive:
+        return "absolute paths and backslashes are refused"
+    if ".." in PurePosixPath(name).parts:
+        return "paths leading out of the archive are refused"
+    return ""
+
+
+def zip_unpack(*, data: bytes, into: Path) -> Path:
+    """Unpack into `into` and return the folder holding a layout (a single top folder, as in a
+    repository's "Download ZIP", is looked into). AsCodeRejected for anything unsafe."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as e:
+        raise AsCodeRejected([AsCodeProblem("", "the upload is not a zip archive")]) from e
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise AsCodeRejected([AsCodeProblem("", f"the archive holds more than {MAX_ENTRIES} entries")])
+    problems = [AsCodeProblem(i.filename, reason) for i in infos if (reason := _unsafe(i))]
+    if problems:
+        raise AsCodeRejected(problems)
+    written = 0
+    for info in infos:
+        target = into / info.filename
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(info) as source, target.open("wb") as sink:
+            while chunk := source.read(64 * 1024):
+                written += len(chunk)
+                if written > MAX_UNPACKED_BYTES:
+                    raise AsCodeRejected([AsCodeProblem("", f"the archive unpacks to more than "
+                                                            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB")])
+                sink.write(chunk)
+    children = [p for p in into.iterdir() if not p.name.startswith(".") and p.name != "__MACOSX"]
+    holds_layout = (into / CONNECTIONS_FOLDER).exists() or (into / YAML_FILE).exists()
+    if not holds_layout and len(children) == 1 and children[0].is_dir():
+        return children[0]
+    return into
+
+
+def upload_prepare(*, upload: Upload) -> ImportPlan:
+    """Unpack the upload into a temporary folder and plan its import (the folder is gone afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="trickle-import-") as folder:
+        root = zip_unpack(data=upload.data, into=Path(folder))
+        return import_prepare(root=root, keywords=upload.keywords, allow_delete=upload.allow_delete)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove uploads nobody confirmed within the time limit."""
+    cutoff = time.time() - UPLOAD_TTL_S
+    for path in folder.glob("*.upload"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def upload_stash(*, session, upload: Upload) -> str:
+    """Keep the upload for the confirm step; returns its id, which only this session may use."""
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _sweep(folder)
+    upload_id = secrets.token_urlsafe(16)
+    payload = json.dumps({"zip": base64.b64encode(upload.data).decode(), "keywords": upload.keywords,
+                          "allow_delete": upload.allow_delete})
+    (folder / f"{upload_id}.upload").write_bytes(crypto.fernet().encrypt(payload.encode()))
+    session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-(SESSION_UPLOADS_KEPT - 1):], upload_id]
+    return upload_id
+
+
+def upload_load(*, session, upload_id: str) -> Upload | None:
+    """The stashed upload, or None when it is not this session's, was confirmed already, or expired."""
+    if upload_id not in session.get(SESSION_KEY, []):
+        return None
+    path = upload_folder() / f"{upload_id}.upload"
+    try:
+        payload = json.loads(crypto.fernet().decrypt(path.read_bytes(), ttl=UPLOAD_TTL_S))
+    except (OSError, InvalidToken):
+        return None
+    return Upload(data=base64.b64decode(payload["zip"]), keywords=payload["keywords"],
+                  allow_delete=payload["allow_delete"])
+
+
+def upload_discard(*, session, upload_id: str) -> None:
+    owned = session.get(SESSION_KEY, [])
+    if upload_id in owned:  # never a path the browser chose
+        session[SESSION_KEY] = [i for i in owned if i != upload_id]
+        (upload_folder() / f"{upload_id}.upload").unlink(missing_ok=True)
