@@ -23,6 +23,9 @@ const entries = {
   buffer: ["buffer/", "buffer"],
   querystring: ["querystring-es3", "querystring-es3"],
   stream: ["./src/isolate/modules/stream.js", null],
+  // Internal helpers of the database shims (not on the allow-list, so scripts cannot require them).
+  events: ["./src/isolate/modules/events.js", null],
+  "sql-escaper": ["sql-escaper", "sql-escaper"],
 };
 const external = ["crypto", "buffer", "util", "stream", "events", "string_decoder"];
 

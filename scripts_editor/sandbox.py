@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,12 +201,15 @@ def run_script(
     limits: Limits = Limits(),
     run_id: str | None = None,
     socket_path: str | None = None,
+    egress_allowlist: Iterable[str] = (),
 ) -> Iterator[dict[str, Any]]:
     """Run one action script in scriptd and yield its `log` events, then its one `result` event.
 
     `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
-    persists; needs `connection_id`). Raises ScriptdUnavailable when scriptd is not running or does
-    not answer within the run's time limit plus a margin.
+    persists; needs `connection_id`). `egress_allowlist` is the connection's "host:port" entries, the
+    only places its scripts' database and HTTP clients may reach (scriptd enforces it). Raises
+    ScriptdUnavailable when scriptd is not running or does not answer within the run's time limit
+    plus a margin.
     """
     if kind not in SCRIPT_FUNCTIONS:
         raise ValueError(f"unknown script kind {kind!r}")
@@ -219,7 +222,8 @@ def run_script(
         "source": source,
         "args": list(args),
         "configuration": configuration or {},
-        "options": {"enable_script_context": enable_script_context, "legacy_globals": legacy_globals},
+        "options": {"enable_script_context": enable_script_context, "legacy_globals": legacy_globals,
+                    "egress_allowlist": [str(entry) for entry in egress_allowlist]},
         "context": context or {},
         "limits": limits.__dict__,
         "mode": mode,

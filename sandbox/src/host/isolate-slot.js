@@ -61,8 +61,9 @@ class IsolateSlot {
   }
 
   // Runs one request; resolves when it has answered (the run's sink got its result).
-  run({ tag, sink, payload, timeoutMs }) {
+  run({ tag, sink, payload, timeoutMs, policy }) {
     this.runs++;
+    if (policy) this.bridges.policy = policy;
     this.lastUsedAt = Date.now();
     this.idleEntryTimeoutMs = timeoutMs;
     return new Promise((resolve) => {

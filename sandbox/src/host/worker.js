@@ -12,6 +12,7 @@ const { IsolateSlot } = require("./isolate-slot");
 const { WarmPool } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
+const { policyFrom } = require("./bridges/egress");
 
 // Which function each script kind calls, in order of preference (spec section 1).
 const FUNCTION_NAMES = {
@@ -28,6 +29,7 @@ const LIMITS = {
   memory_mb: { default: 128, min: 8, max: 1024 },
   log_lines: { default: 1000, min: 0, max: 100_000 },
   log_bytes: { default: 256 * 1024, min: 0, max: 16 * 1024 * 1024 },
+  sockets: { default: 10, min: 0, max: 100 }, // open at once per connection, in this worker
 };
 const RESULT_MAX_BYTES = 1024 * 1024;
 
@@ -93,7 +95,13 @@ function main() {
     const sink = new RunSink({ tag: request.tag, request, limits, write });
     const problem = problemWith(request);
     if (problem) return sink.result("error", { error: { name: "BadRequest", message: problem } });
-    const options = { enable_script_context: Boolean(request.options?.enable_script_context), legacy_globals: request.options?.legacy_globals !== false };
+    const egress = Array.isArray(request.options?.egress_allowlist) ? request.options.egress_allowlist.map(String).sort() : [];
+    const options = {
+      enable_script_context: Boolean(request.options?.enable_script_context),
+      legacy_globals: request.options?.legacy_globals !== false,
+      egress_allowlist: egress, // part of the warm key: a changed allow-list gets new isolates
+    };
+    const policy = { ...policyFrom(egress, limits.sockets), connection: request.connection || "" };
     const payload = JSON.stringify({
       kind: request.kind,
       source: request.source,
@@ -103,7 +111,7 @@ function main() {
       configuration: request.configuration ?? {},
       options,
     });
-    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms };
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy };
     try {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);

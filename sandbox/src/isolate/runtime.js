@@ -132,6 +132,8 @@
   function bridgeError(e) {
     const error = new (e.name === "TypeError" ? TypeError : e.name === "RangeError" ? RangeError : Error)(e.message);
     if (e.code) error.code = e.code;
+    // Plain values a driver error carries (a database's `detail`, `errno`, `sqlState`...).
+    if (e.fields) for (const key of getOwnPropertyNames(e.fields)) if (key !== "stack" && !hasOwn(error, key)) error[key] = e.fields[key];
     return error;
   }
   const bridge = freeze({
@@ -289,6 +291,10 @@
   lazyGlobal("Buffer", () => loadModule("buffer").Buffer);
   lazyGlobal("URL", () => loadModule("url").URL);
   lazyGlobal("URLSearchParams", () => loadModule("url").URLSearchParams);
+  // Node 20's fetch API, served by the HTTP bridge (the same code as require('node-fetch')).
+  for (const name of ["fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal"]) {
+    lazyGlobal(name, () => loadModule("node-fetch")[name]);
+  }
 
   // ---- the script ------------------------------------------------------------------------------
   function deepFreeze(value) {

@@ -35,6 +35,8 @@ function bwrapArgs(sandboxDir) {
     "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
     "--ro-bind", sandboxDir, sandboxDir,
     "--chdir", sandboxDir,
+    // Name resolution for the I/O bridges (egress is checked after resolving): these files only.
+    ...["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf"].flatMap((f) => ["--ro-bind-try", f, f]),
   ];
   const nodeDir = path.dirname(path.dirname(fs.realpathSync(process.execPath)));
   if (!nodeDir.startsWith("/usr")) args.push("--ro-bind", nodeDir, nodeDir);

@@ -2,9 +2,10 @@
 // `bridge.call(name, method, args)` (blocking the script, not the worker) or `bridge.callAsync`.
 //
 // A bridge module exports { methods, open?, close? }:
-//   methods[name](args, state) -> value or Promise of value; args is parsed JSON from the script
+//   methods[name](args, state, { policy }) -> value or Promise of value; args is parsed JSON from the script
 //     (untrusted: validate it), the value must be JSON-serialisable. Throw BridgeError for errors the
-//     script should see; anything else is reported as an internal error without host details.
+//     script should see; `policy` is the run's egress policy (egress.js: resolve it before any
+//     connect); anything else is reported as an internal error without host details.
 //   open() -> state kept per isolate (e.g. handles of open connections), created on first use;
 //   close(state) -> called when the isolate is recycled or disposed, to release what it holds.
 "use strict";
@@ -13,13 +14,19 @@ const { BridgeError } = require("./bridge-error");
 
 const registry = {
   crypto: require("./crypto"),
+  pg: require("./pg"),
+  mysql: require("./mysql"),
+  http: require("./http"),
 };
+const NO_EGRESS = Object.freeze({ allow: new Set(), maxSockets: 0, connection: "" });
 
 // One per isolate: routes calls and owns each bridge's per-isolate state.
 class BridgeSession {
   constructor() {
     this.states = new Map();
     this.closed = false;
+    // Where this isolate's sockets may go (egress.js): set for each run from its request.
+    this.policy = NO_EGRESS;
   }
 
   // Returns the JSON envelope the isolate side expects: {"value": ...} or {"error": {...}}.
@@ -30,12 +37,12 @@ class BridgeSession {
       const fn = bridge && Object.hasOwn(bridge.methods, method) ? bridge.methods[method] : null;
       if (!fn) throw new BridgeError(`Unknown bridge call ${name}.${method}`);
       if (!this.states.has(name)) this.states.set(name, bridge.open ? bridge.open() : null);
-      const value = await fn(JSON.parse(argsJson), this.states.get(name));
+      const value = await fn(JSON.parse(argsJson), this.states.get(name), { policy: this.policy });
       return JSON.stringify({ value: value === undefined ? null : value });
     } catch (e) {
       const error =
         e instanceof BridgeError
-          ? { name: e.scriptName, message: e.message, code: e.code }
+          ? { name: e.scriptName, message: e.message, code: e.code, fields: e.fields }
           : { name: "Error", message: `${name}.${method} failed: ${e && e.message ? e.message : "internal error"}` };
       return JSON.stringify({ error });
     }
