@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -33,3 +35,71 @@ class ScriptRevision(models.Model):
     def scripts(self) -> dict[str, str]:
         """The bodies in the canonical order, every key present."""
         return {key: self.bodies.get(key, "") for key in SCRIPT_KEYS}
+
+
+class ScriptRun(models.Model):
+    """One "Try" of one script: queued by the page or the API, executed by a Celery task in scriptd."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        TIMED_OUT = "timed_out"
+        CRASHED = "crashed"
+
+    DONE = (Status.SUCCEEDED, Status.FAILED, Status.TIMED_OUT, Status.CRASHED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="script_runs")
+    # Set when the tried text is the saved body of this revision; null for an unsaved draft.
+    revision = models.ForeignKey(ScriptRevision, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="runs")
+    source = models.TextField()  # the exact text that ran, saved or not
+    script = models.CharField(max_length=20, choices=[(k, k) for k in SCRIPT_KEYS])
+    # Keyed by parameter name; every password is stored as "********" (the raw value never reaches the DB).
+    arguments = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    timeout_s = models.PositiveSmallIntegerField()
+    result = models.JSONField(null=True, blank=True)
+    # {name, message, code, description, user_id, statusCode, stack} as the sandbox reported them.
+    error = models.JSONField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    requested_by_label = models.CharField(max_length=150, blank=True)  # survives the user's deletion
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Past this a `running` row is stale: the sweep marks it crashed.
+    deadline_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["connection", "-created_at"], name="script_run_history"),
+            models.Index(fields=["status", "deadline_at"], name="script_run_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.script} run {self.id} ({self.status})"
+
+    @property
+    def done(self) -> bool:
+        return self.status in self.DONE
+
+
+class ScriptRunLine(models.Model):
+    """One console line of a run, numbered so the page can poll for the lines after `seq`."""
+
+    run = models.ForeignKey(ScriptRun, on_delete=models.CASCADE, related_name="lines")
+    seq = models.PositiveIntegerField()
+    time = models.DateTimeField()
+    level = models.CharField(max_length=8)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["run", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="unique_script_run_line_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.level}: {self.text[:60]}"

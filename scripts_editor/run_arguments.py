@@ -1,0 +1,80 @@
+"""A Try run's inputs: checked per script, split into what may be stored and the passwords that may not.
+
+Arguments are keyed by the sandbox's parameter names (login `email`, `password`; get_user and verify
+`email`; create `user`; change_password `email`, `newPassword`; delete `id`; change_email `email`,
+`newEmail`, `verified`), the same keys the API takes.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from .sandbox import SCRIPT_PARAMETERS
+
+REDACTED = "********"
+USER_FIELDS = {"email": str, "password": str, "username": str, "user_metadata": dict, "app_metadata": dict,
+               "email_verified": bool, "phone_number": str}
+# Where each script carries a plain-text password: a parameter, or a key inside the `user` object.
+SECRET_PATHS: dict[str, tuple[str, ...]] = {"login": ("password",), "create": ("user.password",),
+                                            "change_password": ("newPassword",)}
+
+
+def _expect(value: Any, kind: type, name: str) -> None:
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ValidationError({"args": f"{name} must be {'true or false' if kind is bool else 'a ' + kind.__name__}."})
+
+
+def run_arguments_clean(*, script: str, args: Any) -> dict[str, Any]:
+    """The arguments if they fit the script's parameters; ValidationError naming the first problem."""
+    if not isinstance(args, dict):
+        raise ValidationError({"args": "args must be an object keyed by the script's parameter names."})
+    expected = SCRIPT_PARAMETERS[script]
+    unknown, missing = sorted(set(args) - set(expected)), [p for p in expected if p not in args]
+    if unknown or missing:
+        raise ValidationError({"args": f"{script} takes {', '.join(expected)}"
+                                       + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                                       + (f"; missing: {', '.join(missing)}" if missing else "")})
+    for name in expected:
+        if name == "user":
+            _expect(args[name], dict, "user")
+            for key, value in args[name].items():
+                if key not in USER_FIELDS:
+                    raise ValidationError({"args": f"user.{key} is not a field of the user object "
+                                                   f"({', '.join(USER_FIELDS)})."})
+                _expect(value, USER_FIELDS[key], f"user.{key}")
+            if "email" not in args[name]:
+                raise ValidationError({"args": "user.email is required."})
+        else:
+            _expect(args[name], bool if name == "verified" else str, name)
+    return args
+
+
+def _get(args: dict, path: str) -> Any:
+    head, _, rest = path.partition(".")
+    return _get(args.get(head) or {}, rest) if rest else args.get(head)
+
+
+def _with(args: dict, path: str, value: Any) -> dict:
+    head, _, rest = path.partition(".")
+    return {**args, head: _with(args.get(head) or {}, rest, value) if rest else value}
+
+
+def run_arguments_split(*, script: str, args: dict) -> tuple[dict, dict[str, str]]:
+    """(arguments with every password replaced by REDACTED, {path: raw password}) for storing and sending apart."""
+    secrets = {path: _get(args, path) for path in SECRET_PATHS.get(script, ()) if _get(args, path) is not None}
+    redacted = args
+    for path in secrets:
+        redacted = _with(redacted, path, REDACTED)
+    return redacted, secrets
+
+
+def run_arguments_join(*, redacted: dict, secrets: dict[str, str]) -> dict:
+    """The inverse of run_arguments_split: the raw passwords put back in place."""
+    for path, value in secrets.items():
+        redacted = _with(redacted, path, value)
+    return redacted
+
+
+def run_arguments_positional(*, script: str, args: dict) -> list[Any]:
+    """The list the script's function receives, in its signature's order."""
+    return [args[name] for name in SCRIPT_PARAMETERS[script]]

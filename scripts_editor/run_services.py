@@ -1,0 +1,187 @@
+"""Try runs: request (a queued row, enqueued after commit), execute (claim, scriptd, lines, outcome), sweep.
+
+Passwords. The stored arguments carry "********" in place of every password, and a Celery message sits
+in the broker (a file or a Redis key), so the raw password may not travel there in the clear either. It
+travels Fernet-encrypted (TRICKLE_ENCRYPTION_KEYS, which the broker never sees) inside the task message,
+with a time-to-live equal to the longest a run may wait in the queue; the task decrypts it and hands it
+to scriptd only. "Run again" therefore has to ask for the password again.
+"""
+
+import inspect
+import json
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from connections_admin import crypto
+from connections_admin.models import AuditEvent, Connection
+from connections_admin.selectors import configuration_for_run
+from connections_admin.services import audit_event_record
+
+from . import sandbox
+from .models import ScriptRun, ScriptRunLine
+from .run_arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
+from .scripts import BY_KEY, SIZE_LIMIT_BYTES
+from .selectors import script_revision_current
+
+logger = logging.getLogger(__name__)
+Status = ScriptRun.Status
+
+# A run nobody took from the queue within this long is failed by the sweep (is a worker running?).
+QUEUE_MAX_WAIT = timedelta(minutes=10)
+# A `running` row is stale this long after scriptd's own deadline (run limit + its grace) has passed.
+DEADLINE_MARGIN_S = 10
+# Publishing gives up quickly so the page learns at once that the broker is down.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
+RESULT_STATUS = {"ok": Status.SUCCEEDED, "error": Status.FAILED, "timeout": Status.TIMED_OUT,
+                 "crash": Status.CRASHED}
+
+
+def _problem(name: str, message: str) -> dict[str, Any]:
+    return {"name": name, "message": message}
+
+
+def _finish(run_id, *, status: str, from_status: str = Status.RUNNING, result: Any = None,
+            error: dict | None = None, duration_ms: float | None = None) -> bool:
+    """Store a final outcome, only if the row is still in `from_status` (the sweep may have ended it)."""
+    return bool(ScriptRun.objects.filter(pk=run_id, status=from_status).update(
+        status=status, result=result, error=error, duration_ms=duration_ms, finished_at=timezone.now()))
+
+
+@transaction.atomic
+def script_run_request(*, connection: Connection, script: str, args: Any, source: str | None = None,
+                       by) -> ScriptRun:
+    """Store a queued run of `source` (default: the saved body) and enqueue it once the transaction commits.
+
+    Raises ValidationError for an unknown script, arguments that do not fit it, or an empty or oversized
+    source. The broker being down is not an error here: the run ends `failed` saying so.
+    """
+    if script not in BY_KEY:
+        raise ValidationError({"script": f"unknown script {script!r}; one of {', '.join(BY_KEY)}."})
+    redacted, secrets = run_arguments_split(script=script, args=run_arguments_clean(script=script, args=args))
+    current = script_revision_current(connection=connection)
+    source = current.scripts[script] if source is None else source
+    if not source.strip():
+        raise ValidationError({"source": f"The {BY_KEY[script].title} script is empty; write it or load a template."})
+    if len(source.encode()) > SIZE_LIMIT_BYTES:
+        raise ValidationError({"source": f"The script is above {SIZE_LIMIT_BYTES // 1024} kB."})
+    actor = by if by is not None and by.is_authenticated else None
+    run = ScriptRun.objects.create(
+        connection=connection, script=script, source=source, arguments=redacted,
+        revision=current if current.pk and source == current.scripts[script] else None,
+        timeout_s=connection.script_timeout_s, requested_by=actor,
+        requested_by_label=actor.get_username() if actor else "system",
+    )
+    audit_event_record(connection=connection, action=AuditEvent.Action.SCRIPT_TRIED, by=by,
+                       detail={"script": script, "run": str(run.id), "draft": run.revision_id is None})
+    secret = crypto.encrypt(json.dumps(secrets)) if secrets else None
+    transaction.on_commit(partial(_enqueue, run_id=str(run.id), secret=secret))
+    return run
+
+
+def _enqueue(*, run_id: str, secret: str | None) -> None:
+    # Our own on_commit callback rather than delay_on_commit: a publish error must end the run here.
+    from .tasks import script_run_execute_task  # tasks import this module
+
+    try:
+        script_run_execute_task.apply_async(args=[run_id], kwargs={"secret": secret}, retry=True,
+                                            retry_policy=PUBLISH_RETRY_POLICY)
+    except Exception as exc:  # kombu raises OperationalError, redis its own: any failure to publish
+        logger.warning("script run %s not enqueued: %s", run_id, exc)
+        _finish(run_id, status=Status.FAILED, from_status=Status.QUEUED,
+                error=_problem("BrokerUnavailable", f"the background worker's broker is unreachable: {exc}"))
+
+
+def _egress_options(connection: Connection) -> dict[str, Any]:
+    """Where the connection's egress allow-list reaches the sandbox, once the client takes it (I/O bridges)."""
+    if "egress_allowlist" not in inspect.signature(sandbox.run_script).parameters:
+        return {}
+    return {"egress_allowlist": list(connection.egress_allowlist)}
+
+
+def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
+    connection = run.connection
+    return {
+        "kind": run.script, "source": run.source, "args": args, "mode": "fresh",
+        "connection_id": connection.public_id, "revision": run.revision.number if run.revision else None,
+        "configuration": configuration_for_run(connection=connection),
+        "enable_script_context": connection.enable_script_context, "legacy_globals": connection.legacy_globals,
+        "limits": sandbox.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
+        "run_id": str(run.id), **_egress_options(connection),
+    }
+
+
+def _secrets(secret: str | None) -> dict[str, str]:
+    if not secret:
+        return {}
+    token = crypto.fernet().decrypt(secret.encode(), ttl=int(QUEUE_MAX_WAIT.total_seconds()))
+    return json.loads(token)
+
+
+def _line_time(text: str | None) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else timezone.now()
+    except ValueError:
+        return timezone.now()
+
+
+def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
+    """Claim a queued run, run it in scriptd, append its lines as they arrive and store its outcome.
+
+    A second delivery of the same run finds it claimed and does nothing. scriptd unreachable: `failed`;
+    scriptd gone after the run started (killed, restarted): `crashed`. Never leaves the row `running`.
+    """
+    run = ScriptRun.objects.select_related("connection", "revision").filter(pk=run_id).first()
+    now = timezone.now()
+    deadline = now + timedelta(seconds=run.timeout_s + sandbox.DEADLINE_GRACE_S + DEADLINE_MARGIN_S) if run else now
+    if run is None or not ScriptRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
+            status=Status.RUNNING, started_at=now, deadline_at=deadline):
+        return
+    seq = 0
+    started = False
+    try:
+        args = run_arguments_positional(script=run.script, args=run_arguments_join(
+            redacted=run.arguments, secrets=_secrets(secret)))
+        for event in sandbox.run_script(**_sandbox_request(run, args)):
+            started = True
+            if event["type"] == "log":
+                seq += 1  # one row per line, committed at once, so the page sees it on its next poll
+                ScriptRunLine.objects.create(run_id=run.pk, seq=seq, time=_line_time(event.get("time")),
+                                             level=str(event.get("level", "log"))[:8], text=str(event.get("text", "")))
+            else:
+                _finish(run.pk, status=RESULT_STATUS.get(event.get("status"), Status.CRASHED),
+                        result=event.get("value"), error=event.get("error"), duration_ms=event.get("ms"))
+                return
+        _finish(run.pk, status=Status.CRASHED, error=_problem("SandboxError", "scriptd ended the run without a result"))
+    except sandbox.ScriptdUnavailable as exc:
+        _finish(run.pk, status=Status.CRASHED if started else Status.FAILED,
+                error=_problem("ScriptdUnavailable", f"the sandbox is unavailable: {exc}"))
+    except InvalidToken:
+        _finish(run.pk, status=Status.FAILED, error=_problem(
+            "PasswordExpired", "the password sent with this run expired in the queue; run it again"))
+    except SoftTimeLimitExceeded:
+        _finish(run.pk, status=Status.CRASHED, error=_problem("WorkerTimeout", "the background task ran out of time"))
+    except Exception as exc:
+        logger.exception("script run %s failed unexpectedly", run.pk)
+        _finish(run.pk, status=Status.CRASHED, error=_problem("InternalError", f"{type(exc).__name__}: {exc}"))
+
+
+def script_runs_sweep(*, now: datetime | None = None) -> int:
+    """Crash `running` rows past their deadline and fail `queued` rows no worker took in time; returns how many."""
+    now = now or timezone.now()
+    crashed = ScriptRun.objects.filter(status=Status.RUNNING, deadline_at__lt=now).update(
+        status=Status.CRASHED, finished_at=now,
+        error=_problem("RunLost", "the run stopped reporting before its deadline (a worker or scriptd died)"))
+    never_taken = ScriptRun.objects.filter(status=Status.QUEUED, created_at__lt=now - QUEUE_MAX_WAIT).update(
+        status=Status.FAILED, finished_at=now,
+        error=_problem("NotPickedUp", f"no background worker took the run within {QUEUE_MAX_WAIT.seconds // 60} "
+                                      "minutes; is the Celery worker running?"))
+    return crashed + never_taken

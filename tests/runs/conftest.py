@@ -1,0 +1,98 @@
+"""Fixtures for Try runs: scriptd for the run services, and a real Celery worker on Redis (never eager mode)."""
+
+import subprocess
+import time
+import uuid
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app as celery_app
+from scripts_editor import sandbox
+
+REDIS_BROKER = "redis://127.0.0.1:6379/15"
+LOGIN = "function login(email, password, callback) {\n  console.log('checking', email);\n  callback(null, { user_id: 'u1', email: email });\n}\n"
+
+
+@pytest.fixture
+def scriptd_for_runs(settings, scriptd_socket):
+    """The session's scriptd, where run services find it (settings.SCRIPTD_SOCKET)."""
+    settings.SCRIPTD_SOCKET = scriptd_socket
+    return scriptd_socket
+
+
+@pytest.fixture
+def private_scriptd(settings, tmp_path):
+    """A scriptd of this test's own (one worker), for tests that kill it; yields its process."""
+    socket_path = str(tmp_path / "scriptd.sock")
+    argv, env = sandbox.scriptd_command(socket_path=socket_path, workers=1)
+    with open(tmp_path / "scriptd.log", "w") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if all(w["alive"] for w in sandbox.ping(socket_path=socket_path)["workers"]):
+                break
+        except sandbox.ScriptdUnavailable:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"scriptd did not start: {(tmp_path / 'scriptd.log').read_text()}")
+        time.sleep(0.05)
+    settings.SCRIPTD_SOCKET = socket_path
+    yield process
+    process.kill()
+    process.wait(timeout=10)
+
+
+def _point_celery_at(broker_url: str, queue: str) -> dict:
+    """Reconfigure the project's Celery app in place; returns what to restore."""
+    conf = celery_app.conf
+    saved = {"broker_url": conf.broker_url, "broker_transport_options": conf.broker_transport_options,
+             "task_default_queue": conf.task_default_queue}
+    conf.broker_url, conf.broker_transport_options, conf.task_default_queue = broker_url, {}, queue
+    _drop_connections()
+    return saved
+
+
+def _drop_connections() -> None:
+    # Connections, producers, queues and routes are cached per app: forget them so the next publish and
+    # the next worker use the new broker and queue.
+    celery_app._pool = None
+    celery_app.__dict__.pop("amqp", None)
+
+
+@pytest.fixture
+def celery_on(transactional_db):
+    """celery_on(broker_url) points the app at that broker on a queue of this test's own."""
+    saved = []
+
+    def point(broker_url: str = REDIS_BROKER) -> str:
+        queue = f"trickle-test-{uuid.uuid4().hex[:12]}"  # other sessions may share this Redis
+        saved.append(_point_celery_at(broker_url, queue))
+        return queue
+
+    yield point
+    if saved:
+        for key, value in saved[0].items():
+            setattr(celery_app.conf, key, value)
+        _drop_connections()
+
+
+@pytest.fixture
+def celery_worker_on_redis(celery_on):
+    """A real worker (solo pool, in a thread) consuming this test's queue on the local Redis."""
+    celery_on(REDIS_BROKER)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+def wait_for(predicate, *, timeout_s: float = 20, every_s: float = 0.02):
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"still waiting after {timeout_s} s")
