@@ -1,0 +1,119 @@
+"""Profiles as scripts return them, made into what Trickle stores and shows (custom-db-spec.md section 3).
+
+- `user_id` (or the older `id`) is required and kept as a string, exactly as returned (stable, prefixed).
+- `metadata` is app metadata (the legacy rule); `app_metadata` is accepted too and wins on conflicts.
+- `access_token` / `refresh_token` belong on identities[0], are stored there and are never shown.
+- Emails are lower-cased in migration mode only, as Auth0 does.
+The consistency checks compare a profile with the users already stored, so a bad script produces a
+clear, recorded error instead of a duplicate user.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from connections_admin.models import Connection
+
+from .exceptions import FlowFailed
+from .models import ManagedUser
+
+ROOT_ATTRIBUTES = ("nickname", "name", "given_name", "family_name", "picture", "mfa_factors")
+TOKEN_FIELDS = ("access_token", "refresh_token")
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    email: str = ""
+    username: str = ""
+    email_verified: bool = False
+    attributes: dict[str, Any] = field(default_factory=dict)
+    user_metadata: dict[str, Any] = field(default_factory=dict)
+    app_metadata: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def profile_normalise(raw: Any, *, connection: Connection) -> Profile:
+    """The stored form of a script's profile. Raises FlowFailed('invalid_profile') when it cannot be one."""
+    if not isinstance(raw, dict):
+        raise FlowFailed("invalid_profile", f"The script answered with {type(raw).__name__}, not a profile object.")
+    user_id = raw.get("user_id", raw.get("id"))
+    if isinstance(user_id, bool) or not isinstance(user_id, (str, int)) or not str(user_id).strip():
+        raise FlowFailed("invalid_profile", "The profile has no user_id. Return a stable id prefixed with the "
+                                            f"connection name, e.g. '{connection.name}|42'.")
+    email = _text(raw.get("email"))
+    if connection.import_users:
+        email = email.lower()
+    username = _text(raw.get("username"))
+    if connection.requires_username and not username:
+        raise FlowFailed("invalid_profile", "The connection requires a username, and the profile has none.")
+    app_metadata = _mapping(raw.get("metadata")) | _mapping(raw.get("app_metadata"))
+    return Profile(
+        user_id=str(user_id).strip(), email=email, username=username,
+        email_verified=raw.get("email_verified") is True,
+        attributes={k: raw[k] for k in ROOT_ATTRIBUTES if raw.get(k) not in (None, "")},
+        user_metadata=_mapping(raw.get("user_metadata")), app_metadata=app_metadata,
+        tokens={k: str(raw[k]) for k in TOKEN_FIELDS if raw.get(k)},
+    )
+
+
+def profile_conflict_check(*, connection: Connection, profile: Profile, identifier: str) -> ManagedUser | None:
+    """The stored user this profile belongs to (None for a new one), or FlowFailed when storing it would
+    duplicate a user: its email belongs to another user_id.
+
+    `identifier` is what the person typed: when it names the other user, the same person came back
+    with a new user_id (the id is unstable); otherwise two legacy users share one email."""
+    users = connection.managed_users
+    existing = users.filter(user_id=profile.user_id).first()
+    if not profile.email:
+        return existing
+    holder = users.filter(email__iexact=profile.email).exclude(user_id=profile.user_id).first()
+    if holder is None:
+        return existing
+    identifier = identifier.strip().lower()
+    if identifier and identifier in (holder.email.lower(), holder.username.lower()):
+        raise FlowFailed("user_id_changed", f"The script returned user_id {profile.user_id!r} for {profile.email}, "
+                                            f"which earlier answered as {holder.user_id!r}. user_id must be stable.")
+    raise FlowFailed("duplicate_email", f"The script returned {profile.email} for user_id {profile.user_id!r}, "
+                                        f"but that email belongs to user_id {holder.user_id!r}.")
+
+
+def user_lookup_q(identifier: str) -> Q:
+    """Find a stored user by what they type at login: an email or a username (Auth0's password realm)."""
+    identifier = identifier.strip()
+    return Q(email__iexact=identifier) | (Q(username=identifier) & ~Q(username=""))
+
+
+def profile_apply(user: ManagedUser, profile: Profile, *, connection: Connection) -> None:
+    """Copy a profile onto a (possibly new) stored user; the caller saves it."""
+    user.user_id = profile.user_id
+    user.email = profile.email
+    user.username = profile.username
+    user.email_verified = profile.email_verified
+    user.attributes = profile.attributes
+    user.user_metadata = profile.user_metadata
+    user.app_metadata = profile.app_metadata
+    user.identity = {"provider": "auth0", "connection": connection.name, "isSocial": False, **profile.tokens}
+
+
+def profile_public(user: ManagedUser) -> dict[str, Any]:
+    """The Auth0-shaped profile of a stored user, without its tokens (they need their own scope in Auth0)."""
+    body: dict[str, Any] = {"user_id": f"auth0|{user.user_id}", "email": user.email,
+                            "email_verified": user.email_verified}
+    if user.username:
+        body["username"] = user.username
+    body |= user.attributes
+    body |= {"user_metadata": user.user_metadata, "app_metadata": user.app_metadata,
+             "identities": [{"user_id": user.user_id, "provider": "auth0",
+                             "connection": user.identity.get("connection") or user.connection.name,
+                             "isSocial": False}]}
+    return body

@@ -1,0 +1,134 @@
+"""One flow through a connection: runs its scripts in scriptd and records what happened.
+
+Real logins call scriptd directly (never through Celery: a login must not wait in a queue), in the
+connection's warm isolate for the current revision, so `global` persists as Auth0 documents. No database
+transaction is open while a script runs; the flow's writes happen after, in one short transaction.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from connections_admin import selectors as connection_selectors
+from connections_admin import services as audit
+from connections_admin.models import AuditEvent, Connection
+from scripts_editor import sandbox
+from scripts_editor import selectors as script_selectors
+from scripts_editor.scripts import BY_KEY
+
+from .exceptions import FlowFailed
+from .models import FlowEvent, ManagedUser
+
+# The isolate's error names that mean something to a flow (custom-db-spec.md section 1).
+# MemoryError: the isolate hit its memory limit and was thrown away, a crash as far as the flow can tell.
+ERROR_REASONS = {"WrongUsernameOrPasswordError": "wrong_username_or_password", "UnauthorizedError": "unauthorized",
+                 "MemoryError": "script_crash"}
+_RUN_ACCEPTS_EGRESS = "egress_allowlist" in inspect.signature(sandbox.run_script).parameters
+
+
+@dataclass
+class FlowResult:
+    event: FlowEvent
+    user: ManagedUser | None = None
+    value: Any = None  # what the last script answered (change_password's true or {last_password_reset})
+
+    @property
+    def path(self) -> str:
+        return self.event.path
+
+
+@dataclass
+class Flow:
+    """Collects a flow's script runs; records its FlowEvent and audit row whether it succeeds or fails.
+
+        with Flow(connection=c, kind=FlowEvent.Flow.LOGIN, identifier=email, by=user) as flow:
+            ...
+            return flow.succeed(user=user)
+    """
+
+    connection: Connection
+    kind: str
+    identifier: str
+    by: AbstractBaseUser | None = None
+    path: str = FlowEvent.Path.MANAGED
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    _revision: Any = None
+    _configuration: dict[str, str] | None = None
+
+    def __enter__(self) -> Flow:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if isinstance(exc, FlowFailed):
+            event = self._record(succeeded=False, reason=exc.reason, message=exc.message)
+            exc.event = event  # the caller (Try page, API) can show the runs and logs
+        return False
+
+    # ---- scripts -------------------------------------------------------------------------------
+    def run(self, key: str, args: list[Any]) -> Any:
+        """Run one script and return its value; a failure of any kind raises FlowFailed with its reason."""
+        if self._revision is None:
+            self._revision = script_selectors.script_revision_current(connection=self.connection)
+            self._configuration = connection_selectors.configuration_for_run(connection=self.connection)
+        source = self._revision.scripts.get(key, "")
+        if not source.strip():
+            raise FlowFailed("script_not_implemented", f"The {BY_KEY[key].title} script of {self.connection.name} "
+                                                       "is empty, and this flow needs it.")
+        c = self.connection
+        options: dict[str, Any] = {"egress_allowlist": list(c.egress_allowlist)} if _RUN_ACCEPTS_EGRESS else {}
+        try:
+            outcome = sandbox.run_script_collect(
+                kind=key, source=source, args=args, mode="warm", connection_id=c.public_id,
+                revision=self._revision.number, configuration=self._configuration,
+                enable_script_context=c.enable_script_context, legacy_globals=c.legacy_globals, context={},
+                limits=sandbox.Limits(timeout_ms=c.script_timeout_s * 1000), **options)
+        except sandbox.ScriptdUnavailable as e:
+            self.runs.append({"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)},
+                              "logs": []})
+            raise FlowFailed("scriptd_unavailable", str(e)) from e
+        error = {k: v for k, v in outcome.error.items() if k in ("name", "message", "code", "description")}
+        self.runs.append({"script": key, "status": outcome.status, "ms": outcome.result.get("ms", 0),
+                          "error": error, "logs": [{k: log.get(k) for k in ("level", "text", "time")}
+                                                   for log in outcome.logs]})
+        if outcome.status == "ok":
+            return outcome.value
+        if outcome.status == "timeout":
+            raise FlowFailed("script_timeout", f"The {key} script did not call back within "
+                                               f"{c.script_timeout_s} s.")
+        if outcome.status == "crash":
+            raise FlowFailed("script_crash", f"The {key} script crashed: {error.get('message', '')}".strip())
+        name, message = error.get("name", "Error"), error.get("message", "")
+        if name == "ValidationError" and error.get("code") == "user_exists":
+            raise FlowFailed("user_exists", message or "The user already exists.")
+        reason = ERROR_REASONS.get(name, "script_error")
+        raise FlowFailed(reason, f"{name}: {message}" if reason == "script_error" else message)
+
+    # ---- outcome -------------------------------------------------------------------------------
+    def succeed(self, *, user: ManagedUser | None = None, value: Any = None) -> FlowResult:
+        return FlowResult(event=self._record(succeeded=True, user=user), user=user, value=value)
+
+    def _record(self, *, succeeded: bool, user: ManagedUser | None = None, reason: str = "",
+                message: str = "") -> FlowEvent:
+        with transaction.atomic():
+            event = FlowEvent.objects.create(
+                connection=self.connection, flow=self.kind, path=self.path, succeeded=succeeded, reason=reason,
+                message=message, identifier=self.identifier[:254], user=user if user and user.pk else None,
+                script_runs=self.runs, duration_ms=round((time.perf_counter() - self.started) * 1000, 2))
+            detail = {"flow": self.kind, "path": self.path, "outcome": "succeeded" if succeeded else reason,
+                      "identifier": self.identifier[:254]}
+            if user is not None:
+                detail["user_id"] = user.user_id
+            action = AuditEvent.Action.USER_EVENT
+            if succeeded and self.path == FlowEvent.Path.MIGRATED:
+                action = AuditEvent.Action.USER_MIGRATED
+            elif succeeded and self.kind == FlowEvent.Flow.DELETE:
+                action = AuditEvent.Action.USER_DELETED
+            audit.audit_event_record(connection=self.connection, action=action, by=self.by, detail=detail)
+        return event
