@@ -32,6 +32,7 @@ from .exceptions import AsCodeProblem, AsCodeRejected
 from .layout import ConnectionSource, layout_read
 
 CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
+ACTIONS = (CREATE, UPDATE, DELETE, UNCHANGED, KEPT)
 BOOLEAN_FIELDS = {"use_own_database", "import_users", "requires_username", "enable_script_context", "legacy_globals"}
 # Auth0 fields a deploy-CLI export carries that Trickle has no use for; read, reported, not applied.
 IGNORED_FIELDS = {"id", "enabled_clients", "realms", "is_domain_connection", "metadata", "show_as_button"}

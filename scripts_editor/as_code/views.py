@@ -12,7 +12,7 @@ from .apply import connections_import
 from .exceptions import AsCodeRejected
 from .export import connections_export, export_zip
 from .forms import ExportForm, ImportConfirmForm, ImportUploadForm
-from .plan import CREATE, DELETE as DELETE_ACTION, KEPT, UNCHANGED, UPDATE, ImportPlan
+from .plan import ACTIONS, ImportPlan
 from .upload import Upload, upload_discard, upload_load, upload_prepare, upload_stash
 
 DIFF_LINE_KINDS = (("+++", "file"), ("---", "file"), ("@@", "hunk"), ("+", "add"), ("-", "del"))
@@ -32,7 +32,7 @@ def _preview(request: HttpRequest, plan: ImportPlan, upload_id: str, allow_delet
     return render(request, "scripts_editor/as_code/import_preview.html", {
         "items": items, "plan": plan, "allow_delete": allow_delete,
         "form": ImportConfirmForm(initial={"upload": upload_id, "fingerprint": plan.fingerprint}),
-        "counts": {action: plan.count(action) for action in (CREATE, UPDATE, DELETE_ACTION, UNCHANGED, KEPT)},
+        "counts": {action: plan.count(action) for action in ACTIONS},
     })
 
 

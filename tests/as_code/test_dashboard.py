@@ -5,6 +5,7 @@ import json
 import zipfile
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -15,8 +16,9 @@ from scripts_editor.as_code.upload import SESSION_KEY
 from scripts_editor.models import ScriptRevision
 from scripts_editor.selectors import script_bodies_current
 from scripts_editor.services import scripts_save
+from tests.factories import UserFactory
 
-from .conftest import KEYWORDS, SECRET, read_tree, script
+from .conftest import KEYWORDS, SECRET, script
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +46,12 @@ def fixture_zip(*, login: str | None = None) -> bytes:
                         "configuration": {"DB_PASS": "##DB_PASS##"}}}),
         "repo-main/database-connections/from-zip/login.js": login or script("login", "var env = @@ENV@@; callback(null);"),
     })
+
+
+def staff_with(username: str, *codenames: str):
+    user = UserFactory(username=username)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
 
 
 def upload(client, data: bytes, *, keywords: dict | None = None, allow_delete: bool = False):
@@ -180,13 +188,9 @@ def test_a_symlink_in_the_zip_is_refused(editor_client):
     assert b"symbolic links are refused" in response.content
 
 
-def test_someone_elses_upload_cannot_be_confirmed(editor_client, editor, client):
+def test_someone_elses_upload_cannot_be_confirmed(editor_client, client):
     form = upload(editor_client, fixture_zip(), keywords=KEYWORDS).context["form"]
-    from tests.factories import UserFactory
-    from django.contrib.auth.models import Permission
-    other = UserFactory(username="other-editor")
-    other.user_permissions.add(*Permission.objects.filter(codename__in=["add_connection", "change_connection"]))
-    client.force_login(other)
+    client.force_login(staff_with("other-editor", "add_connection", "change_connection"))
 
     response = client.post(CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]})
 
@@ -194,13 +198,8 @@ def test_someone_elses_upload_cannot_be_confirmed(editor_client, editor, client)
     assert not Connection.objects.exists()
 
 
-def test_deleting_needs_the_delete_permission(client, editor, legacy_connection):
-    from django.contrib.auth.models import Permission
-    from tests.factories import UserFactory
-    no_delete = UserFactory(username="no-delete")
-    no_delete.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_connection", "add_connection", "change_connection"]))
-    client.force_login(no_delete)
+def test_deleting_needs_the_delete_permission(client, legacy_connection):
+    client.force_login(staff_with("no-delete", "view_connection", "add_connection", "change_connection"))
 
     response = upload(client, zip_of({"database-connections/.keep": ""}), allow_delete=True)
 
@@ -237,11 +236,10 @@ def test_the_connection_list_offers_export_to_viewers_and_import_to_editors(view
     assert EXPORT in editor_page and IMPORT in editor_page
 
 
-def test_a_dashboard_round_trip_gives_the_same_zip(editor_client, legacy_connection, tmp_path):
+def test_a_dashboard_round_trip_gives_the_same_zip(editor_client, legacy_connection):
     first = editor_client.get(EXPORT, {"layout": "yaml"}).content
     Connection.objects.all().delete()
     form = upload(editor_client, first, keywords={"DB_PASS": SECRET}).context["form"]
     editor_client.post(CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]})
 
     assert editor_client.get(EXPORT, {"layout": "yaml"}).content == first
-    assert read_tree is not None

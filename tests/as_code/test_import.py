@@ -8,7 +8,9 @@ from django.core.management import CommandError, call_command
 
 from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run
-from connections_admin.services import connection_create
+from connections_admin.services import configuration_variable_set, connection_create
+from scripts_editor.as_code import apply
+from scripts_editor.exceptions import ScriptConflict
 from scripts_editor.models import ScriptRevision
 from scripts_editor.scripts import SIZE_LIMIT_BYTES
 from scripts_editor.selectors import script_bodies_current, script_revision_current
@@ -146,15 +148,13 @@ def test_a_script_with_a_syntax_error_stops_the_import_with_nothing_applied(tmp_
     assert not Connection.objects.exists()
 
 
-def test_a_failure_while_applying_rolls_back_every_connection(tmp_path, keywords_file, editor, monkeypatch):
+def test_a_failure_while_applying_rolls_back_every_connection(tmp_path, keywords_file, monkeypatch):
     directory_fixture(tmp_path / "repo", name="a-first")
     root = directory_fixture(tmp_path / "repo", name="b-second")
-    from scripts_editor.as_code import apply
     real_save = apply.scripts_save
 
     def save_then_fail_on_second(*, connection, **kwargs):
         if connection.name == "b-second":  # someone saved while we applied: the service refuses
-            from scripts_editor.exceptions import ScriptConflict
             raise ScriptConflict(current=script_revision_current(connection=connection), base_number=0)
         return real_save(connection=connection, **kwargs)
 
@@ -238,7 +238,6 @@ def test_connections_not_in_the_files_are_kept_unless_deletion_is_allowed(tmp_pa
 
 def test_configuration_keys_missing_from_the_files_are_kept_unless_deletion_is_allowed(
         legacy_connection, tmp_path, keywords_file, editor):
-    from connections_admin.services import configuration_variable_set
     configuration_variable_set(connection=legacy_connection, key="EXTRA", value="x", by=editor)
     call_command("export_connections", str(tmp_path / "repo"), "--name", "legacy-db")
     database = tmp_path / "repo/database-connections/legacy-db/database.json"
