@@ -7,7 +7,6 @@ with a time-to-live equal to the longest a run may wait in the queue; the task d
 to scriptd only. "Run again" therefore has to ask for the password again.
 """
 
-import inspect
 import json
 import logging
 from datetime import datetime, timedelta
@@ -100,13 +99,6 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
                 error=_problem("BrokerUnavailable", f"the background worker's broker is unreachable: {exc}"))
 
 
-def _egress_options(connection: Connection) -> dict[str, Any]:
-    """Where the connection's egress allow-list reaches the sandbox, once the client takes it (I/O bridges)."""
-    if "egress_allowlist" not in inspect.signature(sandbox.run_script).parameters:
-        return {}
-    return {"egress_allowlist": list(connection.egress_allowlist)}
-
-
 def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
     connection = run.connection
     return {
@@ -115,7 +107,9 @@ def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
         "configuration": configuration_for_run(connection=connection),
         "enable_script_context": connection.enable_script_context, "legacy_globals": connection.legacy_globals,
         "limits": sandbox.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
-        "run_id": str(run.id), **_egress_options(connection),
+        "run_id": str(run.id),
+        # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
+        "egress_allowlist": list(connection.egress_allowlist),
     }
 
 
