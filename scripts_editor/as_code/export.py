@@ -21,7 +21,7 @@ from connections_admin.models import ConfigurationVariable, Connection
 from ..selectors import script_revision_current_for
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .keywords import keyword_reference
-from .layout import CONNECTIONS_FOLDER, DIRECTORY, YAML_FILE, YAML_SCRIPTS_FOLDER, ConnectionDocument, layout_files
+from .layout import CONNECTIONS_FOLDER, DIRECTORY, YAML, YAML_FILE, YAML_SCRIPTS_FOLDER, ConnectionDocument, layout_files
 
 KEYWORDS_EXAMPLE_FILE = "keywords.example.json"
 
@@ -30,6 +30,7 @@ KEYWORDS_EXAMPLE_FILE = "keywords.example.json"
 class Export:
     layout: str
     names: list[str]  # the connections exported
+    complete: bool  # every connection, not a selection by name
     files: dict[str, str]  # relative path -> text
     keywords: dict[str, list[str]]  # keyword -> the connections whose configuration needs it
 
@@ -75,19 +76,23 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
 
     files = layout_files(layout=layout, documents=documents)
     files[KEYWORDS_EXAMPLE_FILE] = json.dumps({k: "" for k in sorted(keywords)}, indent=2) + "\n"
-    return Export(layout=layout, names=[c.name for c in connections], files=files, keywords=dict(sorted(keywords.items())))
+    return Export(layout=layout, names=[c.name for c in connections], complete=not names, files=files,
+                  keywords=dict(sorted(keywords.items())))
 
 
 def export_write(*, export: Export, directory: Path) -> None:
-    """Write the files, replacing what an earlier export of the same connections left behind."""
-    if export.layout == DIRECTORY:
-        stale = [directory / CONNECTIONS_FOLDER / name for name in export.names]
-    else:
+    """Write the files, replacing what an earlier export of the same connections left behind.
+
+    A complete export replaces the whole connections folder, so a deleted connection does not come back
+    on the next import; an export by name replaces only those connections' folders.
+    """
+    scripts_folder = directory / (CONNECTIONS_FOLDER if export.layout == DIRECTORY else YAML_SCRIPTS_FOLDER)
+    if export.layout == YAML:
         tenant = directory / YAML_FILE
         if tenant.exists() and set(yaml.safe_load(tenant.read_text()) or {}) - {"databases"}:
             raise AsCodeRejected([AsCodeProblem(YAML_FILE, "holds more than `databases:`; export into another "
                                                            "folder so nothing else in it is overwritten")])
-        stale = [directory / YAML_SCRIPTS_FOLDER / name for name in export.names]
+    stale = [scripts_folder] if export.complete else [scripts_folder / name for name in export.names]
     for folder in stale:  # a script emptied since the last export must not linger as a file
         if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder)

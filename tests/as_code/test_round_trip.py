@@ -9,6 +9,7 @@ from connections_admin.models import Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import configuration_variable_set, connection_create
 from scripts_editor.selectors import script_bodies_current
+from scripts_editor.services import scripts_save
 
 from .conftest import SECRET, read_tree
 
@@ -99,3 +100,16 @@ def test_exporting_by_name_writes_only_those_connections(three_connections, tmp_
     call_command("export_connections", str(tmp_path), "--name", "managed")
 
     assert sorted(p.name for p in (tmp_path / "database-connections").iterdir()) == ["managed"]
+
+
+def test_exporting_again_removes_deleted_connections_and_emptied_scripts(three_connections, tmp_path, editor):
+    legacy, _ = three_connections
+    call_command("export_connections", str(tmp_path))
+    Connection.objects.filter(name="managed").delete()
+    scripts_save(connection=legacy, scripts=script_bodies_current(connection=legacy) | {"get_user": ""},
+                 base_number=1, by=editor)
+
+    call_command("export_connections", str(tmp_path))
+
+    assert sorted(p.name for p in (tmp_path / "database-connections").iterdir()) == ["legacy-db", "migrating"]
+    assert not (tmp_path / "database-connections/legacy-db/get_user.js").exists()
