@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import token_views, views
+from . import identity_views, token_views, views
 from .errors import not_found_view
 from .authentication import BearerTokenAuthentication
 
@@ -21,6 +21,17 @@ urlpatterns = [
          name="api-revision"),
     path("api/v2/connections/<str:public_id>/revisions/<int:number>/restore", views.RevisionRestoreView.as_view(),
          name="api-revision-restore"),
+    path("api/v2/connections/<str:public_id>/authenticate", identity_views.AuthenticateView.as_view(),
+         name="api-authenticate"),
+    path("api/v2/connections/<str:public_id>/signup", identity_views.SignupView.as_view(), name="api-signup"),
+    path("api/v2/connections/<str:public_id>/change-password", identity_views.ChangePasswordView.as_view(),
+         name="api-change-password"),
+    path("api/v2/connections/<str:public_id>/verify", identity_views.VerifyView.as_view(), name="api-verify"),
+    path("api/v2/connections/<str:public_id>/change-email", identity_views.ChangeEmailView.as_view(),
+         name="api-change-email"),
+    path("api/v2/connections/<str:public_id>/users", identity_views.UserListView.as_view(), name="api-users"),
+    path("api/v2/connections/<str:public_id>/users/<path:user_id>", identity_views.UserDetailView.as_view(),
+         name="api-user"),
     re_path(r"^api/", not_found_view),
     path("settings/api-tokens/", token_views.token_list, name="api-tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),

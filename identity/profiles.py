@@ -114,6 +114,5 @@ def profile_public(user: ManagedUser) -> dict[str, Any]:
     body |= user.attributes
     body |= {"user_metadata": user.user_metadata, "app_metadata": user.app_metadata,
              "identities": [{"user_id": user.user_id, "provider": "auth0",
-                             "connection": user.identity.get("connection") or user.connection.name,
-                             "isSocial": False}]}
+                             "connection": user.connection.name, "isSocial": False}]}
     return body
