@@ -346,6 +346,16 @@
     );
   }
 
+  // Early runtimes' magic globals were functions as well as modules: `postgres(conString, cb)` is
+  // pg.connect, `mysql(config)` is mysql.createConnection ("module#member" in allowlist.json).
+  function callableModule(module, member) {
+    const fn = function (...args) {
+      return apply(module[member], module, args);
+    };
+    for (const key of getOwnPropertyNames(module)) if (key !== "length" && key !== "name" && key !== "prototype") fn[key] = module[key];
+    return fn;
+  }
+
   // One isolate serves every script of a connection revision (they share `global`, as in Auth0);
   // each script is compiled on its first run and kept, keyed by kind and source hash.
   const entries = new Map();
@@ -356,8 +366,8 @@
       defineProperty(g, "configuration", { value: deepFreeze(p.configuration || {}), writable: false, configurable: false });
       if (p.options.legacy_globals) {
         for (const name of allowlist.legacy_globals) {
-          const target = allowlist.legacy_global_modules[name] || allowlist.aliases[name] || name;
-          lazyGlobal(name, () => loadModule(target));
+          const [target, member] = (allowlist.legacy_global_modules[name] || allowlist.aliases[name] || name).split("#");
+          lazyGlobal(name, () => (member ? callableModule(loadModule(target), member) : loadModule(target)));
         }
       }
     }
