@@ -1,0 +1,147 @@
+"""The pg bridge under load: a bcrypt(10) login against PostgreSQL in warm isolates, next to the
+same login function in plain Node with the real `pg` and `bcryptjs` (the limit). Both run one
+stream of logins per core for a fixed time; creates and drops its own table.
+
+Target (issue 5): bridged throughput >= 90 % of plain Node's.
+"""
+
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import bcrypt
+import psycopg
+
+from bench.scriptd import _start_scriptd
+from scripts_editor import sandbox
+
+SECONDS = 8.0
+PG_URL = "postgres://postgres@127.0.0.1:5432/test"
+EMAIL, PASSWORD = "bench@example.com", "pa55word"
+
+# One function, run in both places: only where `pool` and `bcrypt` come from differs.
+LOGIN = """
+async function login(email, password, callback) {
+  const { rows } = await pool.query('SELECT id, email, password FROM %(table)s WHERE email = $1', [email]);
+  if (!rows.length || !(await bcrypt.compare(password, rows[0].password))) return callback(new WrongUsernameOrPasswordError(email));
+  callback(null, { user_id: String(rows[0].id), email: rows[0].email });
+}"""
+BRIDGED = """
+const bcrypt = require('bcryptjs');
+global.pool = global.pool || new (require('pg').Pool)({ connectionString: '%(url)s', max: 2 });
+var pool = global.pool;
+""" + LOGIN
+# Plain Node: a loop of logins for SECONDS, printing each latency (ms) as JSON.
+PLAIN = """
+const bcrypt = require('bcryptjs');
+const pool = new (require('pg').Pool)({ connectionString: '%(url)s', max: 2 });
+class WrongUsernameOrPasswordError extends Error {}
+""" + LOGIN + """
+(async () => {
+  const times = [];
+  const begun = Date.now();
+  const end = begun + %(ms)d;
+  while (Date.now() < end) {
+    const started = process.hrtime.bigint();
+    await new Promise((resolve, reject) => login('%(email)s', '%(password)s', (err, user) => (err || !user ? reject(err) : resolve(user))));
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  await pool.end();
+  process.stdout.write(JSON.stringify({ times, seconds: (Date.now() - begun) / 1000 }));
+})();
+"""
+
+
+def _fnv_worker(connection_id: str, workers: int) -> int:
+    """The worker scriptd routes a connection's warm runs to (FNV-1a, as src/supervisor does)."""
+    h = 0x811C9DC5
+    for ch in connection_id:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h % workers
+
+
+def _connections_on_distinct_workers(workers: int) -> list[str]:
+    chosen: dict[int, str] = {}
+    for i in range(1000):
+        chosen.setdefault(_fnv_worker(f"bench-login-{i}", workers), f"bench-login-{i}")
+        if len(chosen) == workers:
+            break
+    return list(chosen.values())
+
+
+def _line(label: str, times: list[float], per_second: float) -> str:
+    p50 = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    return f"  {label:<44} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {per_second:7.1f}/s"
+
+
+def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], float]:
+    connections = _connections_on_distinct_workers(streams)
+
+    def once(connection: str) -> float:
+        started = time.perf_counter()
+        outcome = sandbox.run_script_collect(kind="login", source=source, args=[EMAIL, PASSWORD], mode="warm",
+                                             connection_id=connection, socket_path=socket_path,
+                                             egress_allowlist=["127.0.0.1:5432"])
+        if outcome.status != "ok":
+            raise SystemExit(f"bridged login failed: {outcome.result}")
+        return (time.perf_counter() - started) * 1000
+
+    for connection in connections:
+        once(connection)  # warm-up: creates the isolate and its pool
+    deadline = time.perf_counter() + SECONDS
+
+    def loop(connection: str) -> list[float]:
+        times = []
+        while time.perf_counter() < deadline:
+            times.append(once(connection))
+        return times
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(streams) as pool:
+        results = list(pool.map(loop, connections))
+    elapsed = time.perf_counter() - started
+    times = [t for r in results for t in r]
+    return times, len(times) / elapsed
+
+
+def _plain(source: str, streams: int) -> tuple[list[float], float]:
+    sandbox_dir = sandbox.SANDBOX_DIR
+    processes = [subprocess.Popen(["node", "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE) for _ in range(streams)]
+    # Each process times its own loop, so Node's start-up does not understate the limit.
+    reports = [json.loads(p.communicate(timeout=SECONDS + 60)[0]) for p in processes]
+    times = [t for report in reports for t in report["times"]]
+    return times, sum(len(report["times"]) / report["seconds"] for report in reports)
+
+
+def run() -> None:
+    streams = os.cpu_count() or 2
+    table = f"bench_users_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_URL, autocommit=True) as db:
+        db.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
+        db.execute(f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
+                   (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()))
+    try:
+        fields = {"table": table, "url": PG_URL, "ms": SECONDS * 1000, "email": EMAIL, "password": PASSWORD}
+        with tempfile.TemporaryDirectory() as tmp:
+            process, socket_path = _start_scriptd(Path(tmp), streams)
+            try:
+                bridged, bridged_rate = _bridged(socket_path, BRIDGED % fields, streams)
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+        plain, plain_rate = _plain(PLAIN % fields, streams)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as db:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+    print(f"  bcrypt(10) login against PostgreSQL, {streams} concurrent streams, {SECONDS:.0f} s each")
+    print(_line("(1) pg bridge, warm isolate (through scriptd)", bridged, bridged_rate))
+    print(_line("(2) plain Node, real pg + bcryptjs (the limit)", plain, plain_rate))
+    ratio = bridged_rate / plain_rate
+    print(f"  bridged throughput is {ratio:.0%} of plain Node's (target >= 90%): {'met' if ratio >= 0.9 else 'NOT met'}")
