@@ -11,5 +11,6 @@ urlpatterns = [
     path("connections/", include("connections_admin.urls")),
     path("connections/<str:public_id>/scripts/", include("scripts_editor.urls")),
     path("connections-as-code/", include("scripts_editor.as_code.urls")),
+    path("", include("identity.urls")),
     path("", include("api.urls")),
 ]

@@ -29,7 +29,15 @@ from .models import FlowEvent, ManagedUser
 # MemoryError: the isolate hit its memory limit and was thrown away, a crash as far as the flow can tell.
 ERROR_REASONS = {"WrongUsernameOrPasswordError": "wrong_username_or_password", "UnauthorizedError": "unauthorized",
                  "MemoryError": "script_crash"}
+SECRET_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 _RUN_ACCEPTS_EGRESS = "egress_allowlist" in inspect.signature(sandbox.run_script).parameters
+
+
+def _masked(value: Any) -> Any:
+    """A script's answer as the run record keeps it: tokens and passwords replaced by a mask."""
+    if isinstance(value, dict):
+        return {k: "********" if k in SECRET_FIELDS and v else v for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -95,7 +103,7 @@ class Flow:
             raise FlowFailed("scriptd_unavailable", str(e)) from e
         error = {k: v for k, v in outcome.error.items() if k in ("name", "message", "code", "description")}
         self.runs.append({"script": key, "status": outcome.status, "ms": outcome.result.get("ms", 0),
-                          "error": error, "logs": [{k: log.get(k) for k in ("level", "text", "time")}
+                          "value": _masked(outcome.value), "error": error, "logs": [{k: log.get(k) for k in ("level", "text", "time")}
                                                    for log in outcome.logs]})
         if outcome.status == "ok":
             return outcome.value
