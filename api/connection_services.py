@@ -7,24 +7,13 @@ services, so the dashboard and the API share one path for each change.
 from django.db import transaction
 
 from connections_admin import services as connections
+from connections_admin.auth0_shape import OPTION_FIELDS
 from connections_admin.models import Connection
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.scripts import SCRIPT_KEYS
 
 from .errors import ApiError
-
-# Auth0 option name -> Connection field.
-OPTION_FIELDS = {
-    "enabledDatabaseCustomization": "use_own_database",
-    "import_mode": "import_users",
-    "requires_username": "requires_username",
-    "enable_script_context": "enable_script_context",
-    "trickle_egress_allowlist": "egress_allowlist",
-    "trickle_script_timeout_s": "script_timeout_s",
-    "trickle_legacy_globals": "legacy_globals",
-}
-
 
 def current_revision_number(connection: Connection) -> int:
     return script_selectors.script_revision_current(connection=connection).number

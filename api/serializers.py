@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from connections_admin.auth0_shape import egress_entry_problem
+
 from scripts_editor.scripts import SCRIPT_KEYS
 
 
@@ -68,10 +70,8 @@ class OptionsSerializer(serializers.Serializer):
         help_text="Trickle extension: offer Auth0's early-runtime bare globals (bcrypt, crypto, request ...).")
 
     def validate_trickle_egress_allowlist(self, entries):
-        for entry in entries:
-            host, sep, port = entry.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise serializers.ValidationError(f"{entry!r} is not host:port.")
+        if problems := [p for e in entries if (p := egress_entry_problem(e))]:
+            raise serializers.ValidationError(problems)
         return [e.lower() for e in entries]
 
 

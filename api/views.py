@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin import services as connections
+from connections_admin.auth0_shape import OPTION_FIELDS
 from connections_admin.crypto import MASK
 from connections_admin.models import Connection
 from scripts_editor import selectors as script_selectors
@@ -15,7 +16,6 @@ from scripts_editor.exceptions import ScriptConflict
 
 from . import serializers
 from .connection_services import (
-    OPTION_FIELDS,
     connection_create_from_api,
     connection_patch_from_api,
     current_revision_number,

@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 
+from .auth0_shape import egress_entry_problem
 from .models import MAX_VARIABLE_VALUE_BYTES, Connection
 
 USE_OWN_DATABASE_HELP = (
@@ -77,9 +78,8 @@ class ConnectionSettingsForm(forms.ModelForm):
             entry = line.strip()
             if not entry:
                 continue
-            host, sep, port = entry.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise forms.ValidationError(f"{entry!r} is not host:port (for example db.example.com:5432).")
+            if problem := egress_entry_problem(entry):
+                raise forms.ValidationError(problem)
             entries.append(entry.lower())
         return entries
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from . import crypto
+from .auth0_shape import egress_entry_problem
 from .models import (
     MAX_VARIABLE_VALUE_BYTES,
     MAX_VARIABLES_PER_CONNECTION,
@@ -53,6 +54,9 @@ def _validate_settings(fields: dict[str, Any]) -> None:
     timeout = fields.get("script_timeout_s")
     if timeout is not None and not 1 <= timeout <= 60:
         raise ValidationError({"script_timeout_s": "Between 1 and 60 seconds."})
+    problems = [p for e in fields.get("egress_allowlist") or [] if (p := egress_entry_problem(e))]
+    if problems:
+        raise ValidationError({"egress_allowlist": problems})
     if fields.get("import_users") and fields.get("use_own_database") is False:
         # Import only makes sense when scripts reach a legacy store; keep the pair consistent.
         raise ValidationError({"import_users": "Import users needs \"Use my own database\" on."})

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 # The API owns the Auth0 option names; sharing its mapping keeps both shapes identical.
-from api.connection_services import OPTION_FIELDS
+from connections_admin.auth0_shape import OPTION_FIELDS
 from connections_admin.models import ConfigurationVariable, Connection
 
 from ..selectors import script_revision_current_for

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from api.connection_services import OPTION_FIELDS
+from connections_admin.auth0_shape import OPTION_FIELDS, egress_entry_problem
 from connections_admin import crypto
 from connections_admin.models import (
     MAX_VARIABLE_VALUE_BYTES,
@@ -265,13 +265,7 @@ class _Planner:
 
 
 def _is_allowlist(value: object) -> bool:
-    if not isinstance(value, list):
-        return False
-    for entry in value:
-        host, sep, port = entry.rpartition(":") if isinstance(entry, str) else ("", "", "")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            return False
-    return True
+    return isinstance(value, list) and not any(egress_entry_problem(entry) for entry in value)
 
 
 def plan_text(plan: ImportPlan) -> str:
