@@ -25,11 +25,12 @@ SECONDS = 8.0
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
 EMAIL, PASSWORD = "bench@example.com", "pa55word"
 
-# One function, run in both places: only where `pool` and `bcrypt` come from differs.
+# One function, run in both places: only where `pool` and `bcrypt` come from differs. compareSync keeps
+# the hash one uninterrupted computation in both; bcryptjs's async compare slices it differently per host.
 LOGIN = """
 async function login(email, password, callback) {
   const { rows } = await pool.query('SELECT id, email, password FROM %(table)s WHERE email = $1', [email]);
-  if (!rows.length || !(await bcrypt.compare(password, rows[0].password))) return callback(new WrongUsernameOrPasswordError(email));
+  if (!rows.length || !bcrypt.compareSync(password, rows[0].password)) return callback(new WrongUsernameOrPasswordError(email));
   callback(null, { user_id: String(rows[0].id), email: rows[0].email });
 }"""
 BRIDGED = """
