@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import identity_views, token_views, views
+from . import identity_views, run_views, token_views, views
 from .errors import not_found_view
 from .authentication import BearerTokenAuthentication
 
@@ -32,6 +32,9 @@ urlpatterns = [
     path("api/v2/connections/<str:public_id>/users", identity_views.UserListView.as_view(), name="api-users"),
     path("api/v2/connections/<str:public_id>/users/<path:user_id>", identity_views.UserDetailView.as_view(),
          name="api-user"),
+    path("api/v2/connections/<str:public_id>/script-runs", run_views.ScriptRunListView.as_view(),
+         name="api-script-runs"),
+    path("api/v2/script-runs/<uuid:run_id>", run_views.ScriptRunDetailView.as_view(), name="api-script-run"),
     re_path(r"^api/", not_found_view),
     path("settings/api-tokens/", token_views.token_list, name="api-tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),

@@ -78,3 +78,23 @@ def run_arguments_join(*, redacted: dict, secrets: dict[str, str]) -> dict:
 def run_arguments_positional(*, script: str, args: dict) -> list[Any]:
     """The list the script's function receives, in its signature's order."""
     return [args[name] for name in SCRIPT_PARAMETERS[script]]
+
+
+# The Try form's inputs per script, as JSON for the page: dotted names build nested args (user.email).
+INPUT_FIELDS: dict[str, list[dict[str, Any]]] = {
+    "login": [{"name": "email", "label": "Username or email", "type": "text"},
+              {"name": "password", "label": "Password", "type": "password"}],
+    "get_user": [{"name": "email", "label": "Email", "type": "text"}],
+    "create": [{"name": "user.email", "label": "Email", "type": "text"},
+               {"name": "user.password", "label": "Password", "type": "password"},
+               {"name": "user.username", "label": "Username", "type": "text", "optional": True},
+               {"name": "user.user_metadata", "label": "user_metadata (JSON)", "type": "json", "optional": True},
+               {"name": "user.app_metadata", "label": "app_metadata (JSON)", "type": "json", "optional": True}],
+    "verify": [{"name": "email", "label": "Email", "type": "text"}],
+    "change_password": [{"name": "email", "label": "Email", "type": "text"},
+                        {"name": "newPassword", "label": "New password", "type": "password"}],
+    "delete": [{"name": "id", "label": "User id (as login returned it)", "type": "text"}],
+    "change_email": [{"name": "email", "label": "Current email", "type": "text"},
+                     {"name": "newEmail", "label": "New email", "type": "text"},
+                     {"name": "verified", "label": "The new email is verified", "type": "checkbox"}],
+}

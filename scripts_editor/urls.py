@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import run_views, views
 
 app_name = "scripts_editor"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("diff/", views.diff, name="diff"),
     path("revisions/<int:number>/restore/", views.restore, name="restore"),
+    path("runs/", run_views.run_list, name="run-list"),
+    path("runs/start/", run_views.run_start, name="run-start"),
+    path("runs/<uuid:run_id>/", run_views.run_detail, name="run-detail"),
+    path("runs/<uuid:run_id>/poll/", run_views.run_poll, name="run-poll"),
 ]

@@ -14,6 +14,7 @@ from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
 from .forms import DiffForm, RestoreForm, ScriptsSaveForm
 from .lint import sandbox_allowlist
 from .models import ScriptRevision
+from .run_views import try_config
 from .script_templates import TEMPLATES, template_bodies
 from .scripts import SIZE_FINDING_BYTES, SIZE_LIMIT_BYTES, metadata_for_editor
 from .services import scripts_restore, scripts_save
@@ -49,6 +50,7 @@ def editor(request: HttpRequest, connection: Connection) -> HttpResponse:
         "historyUrl": reverse("scripts_editor:history", args=[connection.public_id]),
         "sizeFindingBytes": SIZE_FINDING_BYTES,
         "sizeLimitBytes": SIZE_LIMIT_BYTES,
+        "try": try_config(connection, request.user),
     }
     return render(request, "scripts_editor/editor.html", {
         "connection": connection, "revision": revision, "config": config, "can_change": config["canChange"],

@@ -6,6 +6,7 @@ import { EditorState } from "@codemirror/state";
 import { javascript } from "@codemirror/lang-javascript";
 import { linter, lintGutter } from "@codemirror/lint";
 import { lintScript } from "../../sandbox/lint/index.js";
+import { startTryPanel } from "./try/panel.js";
 import "./editor.css";
 
 const configElement = document.getElementById("editor-config");
@@ -70,6 +71,7 @@ function start(config) {
   const textOf = (key) => (key === active ? view.state.doc.toString() : states[key].doc.toString());
   const isChanged = (key) => textOf(key) !== base.bodies[key];
   const isDirty = () => keys.some(isChanged);
+  const tryPanel = startTryPanel({ config, textOf, csrf });
 
   function setText(key, text) {
     if (textOf(key) === text) return;
@@ -83,6 +85,7 @@ function start(config) {
     states[active] = view.state;
     active = key;
     view.setState(states[key]);
+    tryPanel.follow(key);
     el.tabs.forEach((tab) => {
       const on = tab.dataset.script === key;
       tab.classList.toggle("active", on);

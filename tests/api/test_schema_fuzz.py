@@ -21,7 +21,7 @@ def auth_headers(transactional_db):
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="connections_admin",
                                                          codename__endswith="_connection"))
     services.connection_create(name="fuzz-target", by=user)
-    return {"Authorization": f"Bearer {api_token_issue(user=user, name='fuzz', scopes=['read:connections', 'create:connections', 'update:connections', 'delete:connections', 'authenticate:users'])[1]}"}
+    return {"Authorization": f"Bearer {api_token_issue(user=user, name='fuzz', scopes=['read:connections', 'create:connections', 'update:connections', 'delete:connections', 'authenticate:users', 'run:scripts', 'read:script_runs'])[1]}"}
 
 
 # The checks the issue asks for: no server error and no answer outside the schema, plus refusing

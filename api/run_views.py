@@ -1,0 +1,72 @@
+"""Script runs over the API: start one (202 + Location), read it with its log lines, list a connection's runs."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connections_admin.models import Connection
+from scripts_editor.models import ScriptRun
+from scripts_editor.run_selectors import script_run_explanation, script_run_list, script_run_snapshot
+from scripts_editor.run_services import script_run_request
+
+from . import run_serializers
+from .views import _errors
+
+
+def _summary(run: ScriptRun) -> dict:
+    explanation = script_run_explanation(run=run)
+    return {
+        "id": run.id, "connection_id": run.connection.public_id, "script": run.script, "status": run.status,
+        "arguments": run.arguments, "revision": run.revision.number if run.revision else None,
+        "requested_by": run.requested_by_label, "created_at": run.created_at, "started_at": run.started_at,
+        "finished_at": run.finished_at, "duration_ms": run.duration_ms, "timeout_s": run.timeout_s,
+        "result": run.result, "error": run.error, "explanation": explanation.as_json() if explanation else None,
+    }
+
+
+def _location(run: ScriptRun) -> str:
+    return f"/api/v2/script-runs/{run.id}"
+
+
+class ScriptRunListView(APIView):
+    required_scopes = {"GET": "read:script_runs", "POST": "run:scripts"}
+
+    @extend_schema(operation_id="script_runs_list", summary="List a connection's script runs, newest first (100)",
+                   responses={200: run_serializers.ScriptRunSummarySerializer(many=True), **_errors(404)})
+    def get(self, request, public_id):
+        connection = get_object_or_404(Connection, public_id=public_id)
+        runs = script_run_list(connection=connection).select_related("connection")
+        return Response(run_serializers.ScriptRunSummarySerializer([_summary(r) for r in runs], many=True).data)
+
+    @extend_schema(
+        operation_id="script_runs_create", summary="Try a script: queue a run (202; poll the Location)",
+        request=run_serializers.ScriptRunCreateSerializer,
+        responses={202: OpenApiResponse(run_serializers.ScriptRunSummarySerializer,
+                                        description="Queued; Location names the run."), **_errors(404)},
+    )
+    def post(self, request, public_id):
+        connection = get_object_or_404(Connection, public_id=public_id)
+        serializer = run_serializers.ScriptRunCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        run = script_run_request(connection=connection, script=data["script"], args=data["args"],
+                                 source=data.get("code"), by=request.user)
+        return Response(run_serializers.ScriptRunSummarySerializer(_summary(run)).data,
+                        status=status.HTTP_202_ACCEPTED, headers={"Location": _location(run)})
+
+
+class ScriptRunDetailView(APIView):
+    required_scopes = {"GET": "read:script_runs"}
+
+    @extend_schema(operation_id="script_runs_get", summary="Get a run: status, result or error, log lines",
+                   parameters=[run_serializers.ScriptRunQuerySerializer],
+                   responses={200: run_serializers.ScriptRunSerializer, **_errors(404)})
+    def get(self, request, run_id):
+        query = run_serializers.ScriptRunQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        run = get_object_or_404(ScriptRun.objects.select_related("connection", "revision"), pk=run_id)
+        snapshot = script_run_snapshot(run=run, after=query.validated_data["after"])
+        body = {**_summary(run), "done": snapshot["done"], "after": snapshot["after"], "lines": snapshot["lines"]}
+        return Response(run_serializers.ScriptRunSerializer(body).data)

@@ -1,0 +1,105 @@
+"""The Try panel's JSON endpoints and the run history pages (thin: authorise, validate, one service call).
+
+JSON endpoints (documented in README.md, "Try panel endpoints"):
+- POST runs/start/ {script, args, source?} -> 202 {id, url, pollUrl}; 400 {errors} (needs change permission)
+- GET  runs/<id>/poll/?after=<seq> -> {state, done, lines: [{seq, time, level, text}], after, result, error,
+  explanation: {text, tone, warnings}, ...} (needs view permission)
+"""
+
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from connections_admin.models import Connection
+from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
+
+from .models import ScriptRun
+from .run_arguments import INPUT_FIELDS, REDACTED
+from .run_selectors import script_run_explanation, script_run_list, script_run_snapshot
+from .run_services import script_run_request
+from .scripts import BY_KEY, SCRIPT_KEYS
+
+
+class RunStartForm(forms.Form):
+    script = forms.ChoiceField(choices=[(k, k) for k in SCRIPT_KEYS])
+    source = forms.CharField(required=False, strip=False)  # absent: the saved body
+    args = forms.JSONField()
+
+
+class PollForm(forms.Form):
+    after = forms.IntegerField(min_value=0, required=False)
+
+
+def run_urls(connection: Connection, run_id) -> dict[str, str]:
+    args = [connection.public_id, run_id]
+    return {"url": reverse("scripts_editor:run-detail", args=args), "pollUrl": reverse("scripts_editor:run-poll", args=args)}
+
+
+def try_config(connection: Connection, user) -> dict:
+    """What the Try panel needs on the editor and run pages."""
+    return {
+        "inputs": INPUT_FIELDS, "redacted": REDACTED, "canTry": can_change(user),
+        "startUrl": reverse("scripts_editor:run-start", args=[connection.public_id]),
+        "historyUrl": reverse("scripts_editor:run-list", args=[connection.public_id]),
+        "titles": {key: spec.title for key, spec in BY_KEY.items()},
+    }
+
+
+@require_POST
+@connection_view(CHANGE)
+def run_start(request: HttpRequest, connection: Connection) -> JsonResponse:
+    """Queue a Try run of the posted text (saved or not); the page then polls its pollUrl."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"errors": {"__all__": ["The body must be JSON."]}}, status=400)
+    form = RunStartForm({**body, "args": json.dumps(body.get("args"))} if isinstance(body, dict) else {})
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    source = body.get("source")
+    try:
+        run = script_run_request(connection=connection, script=form.cleaned_data["script"], args=form.cleaned_data["args"],
+                                 source=source if isinstance(source, str) else None, by=request.user)
+    except ValidationError as e:
+        return JsonResponse({"errors": e.message_dict}, status=400)
+    return JsonResponse({"id": str(run.id), "state": run.status, **run_urls(connection, run.id)}, status=202)
+
+
+def _run(connection: Connection, run_id) -> ScriptRun:
+    return get_object_or_404(ScriptRun.objects.select_related("revision"), pk=run_id, connection=connection)
+
+
+@require_GET
+@connection_view(VIEW)
+def run_poll(request: HttpRequest, connection: Connection, run_id) -> JsonResponse:
+    """The run's state and its lines after `?after=<seq>`; poll until `done`."""
+    form = PollForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    run = _run(connection, run_id)
+    return JsonResponse(script_run_snapshot(run=run, after=form.cleaned_data["after"] or 0))
+
+
+@require_GET
+@connection_view(VIEW)
+def run_list(request: HttpRequest, connection: Connection) -> HttpResponse:
+    return render(request, "scripts_editor/run_list.html", {
+        "connection": connection, "runs": script_run_list(connection=connection), "titles": try_config(connection, request.user)["titles"],
+    })
+
+
+@require_GET
+@connection_view(VIEW)
+def run_detail(request: HttpRequest, connection: Connection, run_id) -> HttpResponse:
+    run = _run(connection, run_id)
+    config = {**try_config(connection, request.user), **run_urls(connection, run.id),
+              "run": script_run_snapshot(run=run), "source": run.source}
+    return render(request, "scripts_editor/run_detail.html", {
+        "connection": connection, "run": run, "config": config, "explanation": script_run_explanation(run=run),
+        "title": BY_KEY[run.script].title, "arguments": json.dumps(run.arguments, indent=2),
+    })

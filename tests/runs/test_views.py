@@ -1,0 +1,106 @@
+"""The Try panel's endpoints and the run pages as editor, viewer, outsider and anonymous."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from scripts_editor.models import ScriptRun, ScriptRunLine
+from tests.factories import ConnectionFactory
+from tests.runs.conftest import LOGIN
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "s3cret-typed-in-the-panel"
+
+
+def url(name, connection, *args):
+    return reverse(f"scripts_editor:{name}", args=[connection.public_id, *args])
+
+
+def start(client, connection, **body):
+    body = {"script": "login", "source": LOGIN, "args": {"email": "ada@example.com", "password": PASSWORD}} | body
+    return client.post(url("run-start", connection), json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture
+def finished_run(connection, editor):
+    run = ScriptRun.objects.create(connection=connection, script="login", source=LOGIN, timeout_s=20,
+                                   arguments={"email": "ada@example.com", "password": "********"},
+                                   status="succeeded", result={"user_id": "u1", "email": "ada@example.com"},
+                                   duration_ms=3.2, requested_by=editor, requested_by_label="editor")
+    for seq in (1, 2, 3):
+        ScriptRunLine.objects.create(run=run, seq=seq, time=timezone.now(), level="log", text=f"line {seq}")
+    return run
+
+
+def test_an_editor_starts_a_run_of_the_posted_text(editor_client, connection, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        response = start(editor_client, connection)
+    assert response.status_code == 202
+    run = ScriptRun.objects.get()
+    assert response.json()["pollUrl"] == url("run-poll", connection, run.id)
+    assert run.source == LOGIN and run.revision is None and run.arguments["password"] == "********"
+    assert len(enqueued) == 1
+
+
+@pytest.mark.parametrize(("persona", "status"), [("viewer_client", 403), ("outsider_client", 403),
+                                                 ("anonymous_client", 302)])
+def test_only_editors_may_start_runs(request, connection, persona, status):
+    assert start(request.getfixturevalue(persona), connection).status_code == status
+    assert not ScriptRun.objects.exists()
+
+
+def test_inputs_that_do_not_fit_are_a_400_naming_the_problem(editor_client, connection):
+    response = start(editor_client, connection, args={"email": "ada@example.com"})
+    assert response.status_code == 400
+    assert "missing: password" in json.dumps(response.json())
+    assert start(editor_client, connection, script="nope").status_code == 400
+    assert not ScriptRun.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["editor_client", "viewer_client"])
+def test_the_poll_answers_state_lines_after_seq_and_done(request, connection, finished_run, persona):
+    response = request.getfixturevalue(persona).get(url("run-poll", connection, finished_run.id), {"after": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["state"] == "succeeded" and body["done"] is True
+    assert [line["text"] for line in body["lines"]] == ["line 2", "line 3"]
+    assert body["after"] == 3
+    assert "logs in" in body["explanation"]["text"]
+
+
+@pytest.mark.parametrize(("persona", "status"), [("outsider_client", 403), ("anonymous_client", 302)])
+def test_outsiders_see_no_run(request, connection, finished_run, persona, status):
+    client = request.getfixturevalue(persona)
+    for name in ("run-poll", "run-detail"):
+        assert client.get(url(name, connection, finished_run.id)).status_code == status
+    assert client.get(url("run-list", connection)).status_code == status
+
+
+def test_a_run_of_another_connection_is_not_found(editor_client, finished_run):
+    other = ConnectionFactory()
+    assert editor_client.get(url("run-poll", other, finished_run.id)).status_code == 404
+    assert editor_client.get(url("run-detail", other, finished_run.id)).status_code == 404
+
+
+def test_history_and_run_page_show_the_run_to_viewers_without_run_again(viewer_client, connection, finished_run):
+    listing = viewer_client.get(url("run-list", connection)).content.decode()
+    assert str(finished_run.id) in listing and "editor" in listing and "3.2 ms" in listing
+    page = viewer_client.get(url("run-detail", connection, finished_run.id)).content.decode()
+    assert "********" in page and 'id="run-again"' not in page
+
+
+def test_the_run_page_offers_run_again_to_editors(editor_client, connection, finished_run):
+    page = editor_client.get(url("run-detail", connection, finished_run.id)).content.decode()
+    assert 'id="run-again"' in page
+
+
+def test_the_editor_page_has_the_try_panel_for_editors_only(editor_client, viewer_client, connection):
+    assert 'id="try-form"' in editor_client.get(url("editor", connection)).content.decode()
+    viewer_page = viewer_client.get(url("editor", connection)).content.decode()
+    assert 'id="try-form"' not in viewer_page and "run history" in viewer_page
+
+
+def test_a_bad_after_is_a_400(editor_client, connection, finished_run):
+    assert editor_client.get(url("run-poll", connection, finished_run.id), {"after": "-1"}).status_code == 400
