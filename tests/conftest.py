@@ -2,6 +2,7 @@
 
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
@@ -54,6 +55,11 @@ def viewer_client(viewer):
 @pytest.fixture
 def outsider_client(outsider):
     return _client_for(outsider)
+
+
+@pytest.fixture
+def superuser_client(db):
+    return _client_for(get_user_model().objects.create_superuser("root", "root@example.test", "pw"))
 
 
 @pytest.fixture

@@ -1,18 +1,8 @@
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 
 from connections_admin import services
 from connections_admin.models import AuditEvent, Connection
-
-
-@pytest.fixture
-def superuser_client(db):
-    user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_admin_changes_go_through_the_services(superuser_client, connection):

@@ -3,21 +3,11 @@
 import logging
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 
 from connections_admin.models import AuditEvent, ConfigurationVariable
 
 SECRET = "pa55-Zebra-9731-never-show"
-
-
-@pytest.fixture
-def superuser_client(db):
-    user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_secret_appears_in_no_page_admin_page_audit_event_or_log(
