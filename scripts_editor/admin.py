@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from .models import ScriptRevision
+from .models import ScriptRevision, ScriptRun, ScriptRunLine
 
 
 @admin.register(ScriptRevision)
@@ -21,6 +21,41 @@ class ScriptRevisionAdmin(admin.ModelAdmin):
             "", '<h3 style="margin-top:1em">{}</h3><pre style="white-space:pre-wrap">{}</pre>',
             ((key, body or "(empty: not implemented)") for key, body in obj.scripts.items()),
         )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScriptRunLineInline(admin.TabularInline):
+    model = ScriptRunLine
+    fields = ["seq", "time", "level", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScriptRun)
+class ScriptRunAdmin(admin.ModelAdmin):
+    """Runs are a record of what happened: read-only (start them from the Try panel or the API)."""
+
+    list_display = ["created_at", "connection", "script", "status", "requested_by_label", "duration_ms"]
+    list_filter = ["status", "script", "connection"]
+    search_fields = ["connection__name", "requested_by_label", "id"]
+    list_select_related = ["connection"]
+    fields = ["id", "connection", "script", "status", "revision", "arguments", "result", "error", "duration_ms",
+              "timeout_s", "requested_by", "requested_by_label", "created_at", "started_at", "finished_at",
+              "deadline_at", "source"]
+    readonly_fields = fields
+    inlines = [ScriptRunLineInline]
 
     def has_add_permission(self, request):
         return False

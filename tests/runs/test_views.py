@@ -104,3 +104,12 @@ def test_the_editor_page_has_the_try_panel_for_editors_only(editor_client, viewe
 
 def test_a_bad_after_is_a_400(editor_client, connection, finished_run):
     assert editor_client.get(url("run-poll", connection, finished_run.id), {"after": "-1"}).status_code == 400
+
+
+def test_runs_are_read_only_in_the_django_admin(admin_client, finished_run):
+    page = admin_client.get(reverse("admin:scripts_editor_scriptrun_change", args=[finished_run.id]))
+    assert page.status_code == 200 and "line 2" in page.content.decode()
+    assert admin_client.get(reverse("admin:scripts_editor_scriptrun_add")).status_code == 403
+    assert admin_client.post(reverse("admin:scripts_editor_scriptrun_delete", args=[finished_run.id]),
+                             {"post": "yes"}).status_code == 403
+    assert ScriptRun.objects.filter(pk=finished_run.pk).exists()
