@@ -40,10 +40,13 @@ def _email(connection: Connection, email: str) -> str:
     return email.lower() if connection.import_users else email
 
 
-def _count_login(user: ManagedUser) -> None:
+def _logged_in(flow: Flow, user: ManagedUser) -> FlowResult:
+    """Count the login and record the flow in one commit (the managed-store path is latency-bound)."""
     now = timezone.now()
-    ManagedUser.objects.filter(pk=user.pk).update(last_login=now, logins_count=F("logins_count") + 1)
-    user.last_login, user.logins_count = now, user.logins_count + 1
+    with transaction.atomic():
+        ManagedUser.objects.filter(pk=user.pk).update(last_login=now, logins_count=F("logins_count") + 1)
+        user.last_login, user.logins_count = now, user.logins_count + 1
+        return flow.succeed(user=user)
 
 
 def _profile_from(flow: Flow, key: str, args: list[Any]) -> Profile | None:
@@ -92,13 +95,11 @@ def user_login(*, connection: Connection, username: str, password: str,
             user, stored = _store_profile(flow, profile, identifier=username, password=password, migrate=migrate)
             if stored:
                 flow.path = Path.MIGRATED if migrate else Path.LEGACY
-                _count_login(user)
-                return flow.succeed(user=user)
+                return _logged_in(flow, user)
         flow.path = Path.MANAGED
         if user is None or not user.check_password(password):
             raise FlowFailed("wrong_username_or_password")
-        _count_login(user)
-        return flow.succeed(user=user)
+        return _logged_in(flow, user)
 
 
 # ---- sign up -----------------------------------------------------------------------------------

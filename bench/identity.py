@@ -1,0 +1,168 @@
+"""Logins through the identity runtime (identity.services.user_login: lookup, scripts, profile checks,
+FlowEvent and audit rows), in a throw-away database of its own:
+
+(a) a managed-store user (migrated earlier): answered locally, Django's password hasher included;
+(b) a legacy-mode login whose script does a bcrypt(10) compare against PostgreSQL through the pg bridge;
+(c) the same login function in plain Node with the real pg and bcryptjs (the limit; bench.bridges' code).
+
+One stream of logins per core for a fixed time. Targets (issue 7): (b) >= 90 % of (c)'s throughput;
+(a) p50 under 5 ms plus the password hash's own cost.
+"""
+
+import os
+import secrets
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import bcrypt
+import psycopg
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import connection as db
+from django.test import override_settings
+
+from bench.bridges import BRIDGED, EMAIL, PASSWORD, PG_URL, PLAIN, _fnv_worker, _plain
+from bench.scriptd import _start_scriptd
+
+SECONDS = 8.0
+CHEAP_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+def _line(label: str, times: list[float], per_second: float) -> str:
+    p50 = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    return f"  {label:<48} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {per_second:7.1f}/s"
+
+
+def _streams(login, connections) -> tuple[list[float], float]:
+    """Each connection gets one thread logging in for SECONDS; every login must succeed."""
+    for connection in connections:
+        login(connection)  # warm-up: isolates, pools, caches
+    deadline = time.perf_counter() + SECONDS
+
+    def loop(connection) -> list[float]:
+        times = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            login(connection)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(connections)) as pool:
+        results = list(pool.map(loop, connections))
+    times = [t for r in results for t in r]
+    return times, len(times) / (time.perf_counter() - started)
+
+
+def _public_ids_on_distinct_workers(workers: int) -> list[str]:
+    """scriptd routes a connection's warm runs to one worker; spread the streams as tenants would spread."""
+    chosen: dict[int, str] = {}
+    while len(chosen) < workers:
+        candidate = "con_bench" + secrets.token_hex(6)
+        chosen.setdefault(_fnv_worker(candidate, workers), candidate)
+    return list(chosen.values())
+
+
+def _managed(streams: int, first: int = 0):
+    from identity import services
+    from identity.models import ManagedUser
+    from connections_admin import services as connections
+
+    users = []
+    for i in range(first, first + streams):
+        connection = connections.connection_create(name=f"bench-managed-{i}", by=None, use_own_database=True,
+                                                   import_users=True)
+        user = ManagedUser(connection=connection, user_id=f"bench|{i}", email=EMAIL, is_managed=True)
+        user.set_password(PASSWORD)
+        user.save()
+        users.append(connection)
+
+    def login(connection):
+        if services.user_login(connection=connection, username=EMAIL, password=PASSWORD).path != "managed":
+            raise SystemExit("the managed-store login was not answered locally")
+
+    return _streams(login, users)
+
+
+def _legacy(streams: int, table: str):
+    from identity import services
+    from connections_admin import services as connections
+    from connections_admin.models import Connection
+    from scripts_editor.services import scripts_save
+    from scripts_editor.scripts import SCRIPT_KEYS
+
+    source = BRIDGED % {"table": table, "url": PG_URL}
+    legacy = []
+    for i, public_id in enumerate(_public_ids_on_distinct_workers(streams)):
+        connection = connections.connection_create(name=f"bench-legacy-{i}", by=None, use_own_database=True,
+                                                   egress_allowlist=["127.0.0.1:5432"])
+        Connection.objects.filter(pk=connection.pk).update(public_id=public_id)
+        connection.refresh_from_db()
+        scripts_save(connection=connection, base_number=0, by=None,
+                     scripts={key: source if key == "login" else "" for key in SCRIPT_KEYS})
+        legacy.append(connection)
+
+    def login(connection):
+        if services.user_login(connection=connection, username=EMAIL, password=PASSWORD).path != "legacy":
+            raise SystemExit("the legacy login did not go through the login script")
+
+    return _streams(login, legacy)
+
+
+def _hash_cost() -> float:
+    encoded = make_password(PASSWORD)
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        check_password(PASSWORD, encoded)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run() -> None:
+    streams = os.cpu_count() or 2
+    table = f"bench_identity_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_URL, autocommit=True) as pg:
+        pg.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
+        pg.execute(f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
+                   (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            # A database of its own (a file, so the threads share it), never the development data.
+            if db.vendor == "sqlite":
+                settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(tmp) / "bench.sqlite3")
+            old_name = db.creation.create_test_db(verbosity=0, autoclobber=True)
+            process, socket_path = _start_scriptd(Path(tmp), streams)
+            settings.SCRIPTD_SOCKET = socket_path
+            try:
+                managed, managed_rate = _managed(streams)
+                single, single_rate = _managed(1, first=streams)  # latency without a neighbour on the cores
+                with override_settings(PASSWORD_HASHERS=[CHEAP_HASHER]):  # the runtime's cost apart from the hash
+                    bare, bare_rate = _managed(1, first=streams + 1)
+                legacy, legacy_rate = _legacy(streams, table)
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+                db.creation.destroy_test_db(old_name, verbosity=0)
+        fields = {"table": table, "url": PG_URL, "ms": SECONDS * 1000, "email": EMAIL, "password": PASSWORD}
+        plain, plain_rate = _plain(PLAIN % fields, streams)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as pg:
+            pg.execute(f"DROP TABLE IF EXISTS {table}")
+    hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
+    print(f"  logins through the identity runtime, {streams} concurrent streams, {SECONDS:.0f} s each "
+          f"(Django database: {db.vendor}, password hasher: {hasher})")
+    print(_line("(a) managed-store user, answered locally", managed, managed_rate))
+    print(_line("(a) the same, one stream alone", single, single_rate))
+    print(_line("(a) one stream, a near-free hasher (MD5)", bare, bare_rate))
+    print(_line("(b) legacy login: bcrypt(10) vs PostgreSQL (pg)", legacy, legacy_rate))
+    print(_line("(c) the same login in plain Node (the limit)", plain, plain_rate))
+    overhead = statistics.median(bare)
+    print(f"  (a) p50 without the hash's cost = {overhead:.2f} ms (target < 5 ms): {'met' if overhead < 5 else 'NOT met'}"
+          f"; {hasher}'s own check costs {_hash_cost():.1f} ms")
+    ratio = legacy_rate / plain_rate
+    print(f"  (b) throughput is {ratio:.0%} of (c)'s (target >= 90%): {'met' if ratio >= 0.9 else 'NOT met'}")
