@@ -1,5 +1,7 @@
 """The demo `make run` sets up: setup_demo's connection and users, and the demo legacy API itself."""
 
+from urllib.parse import urlsplit
+
 import bcrypt
 import pytest
 from django.core.management import call_command
@@ -66,3 +68,26 @@ def test_the_demo_api_answers_as_the_rest_template_expects(api):
     assert api("patch", "users?email=gone@demo.test", data={"email_verified": True}).status_code == 404
     assert api("delete", f"users/{created.json()['id']}").status_code == 204
     assert api("delete", f"users/{created.json()['id']}").status_code == 404
+
+
+@pytest.mark.scriptd
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_connection_migrates_a_demo_user_through_the_http_bridge(runtime, live_server, capsys):
+    """What `make run` offers, end to end: the REST template's scripts call the demo API over HTTP."""
+    from connections_admin import services as connections
+    from identity import services
+
+    call_command("setup_demo")
+    connection = Connection.objects.get(name=DEMO_NAME)
+    # live_server listens on a random port rather than make run's 8000: point the demo there.
+    host = f"127.0.0.1:{urlsplit(live_server.url).port}"
+    connections.connection_update(connection=connection, by=None, egress_allowlist=[host])
+    connections.configuration_variable_set(connection=connection, key="API_URL", value=f"http://{host}/demo-legacy",
+                                           by=None)
+
+    first = services.user_login(connection=connection, username="ada@demo.test", password="ada-legacy-pass")
+    second = services.user_login(connection=connection, username="ada@demo.test", password="ada-legacy-pass")
+
+    assert (first.path, second.path) == ("migrated", "managed")
+    assert first.user.user_id == f"{DEMO_NAME}|{DemoLegacyUser.objects.get(email='ada@demo.test').pk}"
+    assert first.user.email_verified is True
