@@ -54,7 +54,8 @@ class ScriptRunSummarySerializer(serializers.Serializer):
     duration_ms = serializers.FloatField(allow_null=True)
     timeout_s = serializers.IntegerField()
     result = serializers.JSONField(allow_null=True, help_text="The callback's value when the run succeeded.")
-    error = serializers.DictField(allow_null=True, help_text="name, message, code, description, user_id, statusCode, stack.")
+    error = serializers.DictField(allow_null=True,
+                                  help_text="name, message, code, description, user_id, statusCode, stack.")
     explanation = ExplanationSerializer(allow_null=True, help_text="What the outcome means to the login flow.")
 
 

@@ -5,7 +5,7 @@ from django.db import models
 
 from connections_admin.models import Connection
 
-from .scripts import SCRIPT_KEYS
+from .scripts import SCRIPT_KEYS, SCRIPTS
 
 
 class ScriptRevision(models.Model):
@@ -56,7 +56,7 @@ class ScriptRun(models.Model):
     revision = models.ForeignKey(ScriptRevision, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="runs")
     source = models.TextField()  # the exact text that ran, saved or not
-    script = models.CharField(max_length=20, choices=[(k, k) for k in SCRIPT_KEYS])
+    script = models.CharField(max_length=20, choices=[(s.key, s.title) for s in SCRIPTS])
     # Keyed by parameter name; every password is stored as "********" (the raw value never reaches the DB).
     arguments = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

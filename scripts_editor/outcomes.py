@@ -74,9 +74,11 @@ def _explain_value(script: str, value: Any) -> Explanation:
         return Explanation("Sign-up succeeds: the user is stored in your database.", "success")
     if script == "delete":
         return Explanation("The user is deleted from your database.", "success")
-    done = {"verify": ("The email counts as verified.", "Verification fails: the script said nothing was verified."),
-            "change_password": ("The password is changed.", "The password change fails: the script reported no change."),
-            "change_email": ("The email address is changed.", "The email change fails: the script reported no change.")}
+    done = {
+        "verify": ("The email counts as verified.", "Verification fails: the script said nothing was verified."),
+        "change_password": ("The password is changed.", "The password change fails: the script reported no change."),
+        "change_email": ("The email address is changed.", "The email change fails: the script reported no change."),
+    }
     yes, no = done[script]
     return Explanation(yes, "success") if value else Explanation(no, "warning")
 

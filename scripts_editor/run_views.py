@@ -37,7 +37,8 @@ class PollForm(forms.Form):
 
 def run_urls(connection: Connection, run_id) -> dict[str, str]:
     args = [connection.public_id, run_id]
-    return {"url": reverse("scripts_editor:run-detail", args=args), "pollUrl": reverse("scripts_editor:run-poll", args=args)}
+    return {"url": reverse("scripts_editor:run-detail", args=args),
+            "pollUrl": reverse("scripts_editor:run-poll", args=args)}
 
 
 def try_config(connection: Connection, user) -> dict:
@@ -46,7 +47,6 @@ def try_config(connection: Connection, user) -> dict:
         "inputs": INPUT_FIELDS, "redacted": REDACTED, "canTry": can_change(user),
         "startUrl": reverse("scripts_editor:run-start", args=[connection.public_id]),
         "historyUrl": reverse("scripts_editor:run-list", args=[connection.public_id]),
-        "titles": {key: spec.title for key, spec in BY_KEY.items()},
     }
 
 
@@ -63,8 +63,9 @@ def run_start(request: HttpRequest, connection: Connection) -> JsonResponse:
         return JsonResponse({"errors": form.errors}, status=400)
     source = body.get("source")
     try:
-        run = script_run_request(connection=connection, script=form.cleaned_data["script"], args=form.cleaned_data["args"],
-                                 source=source if isinstance(source, str) else None, by=request.user)
+        run = script_run_request(connection=connection, script=form.cleaned_data["script"],
+                                 args=form.cleaned_data["args"], source=source if isinstance(source, str) else None,
+                                 by=request.user)
     except ValidationError as e:
         return JsonResponse({"errors": e.message_dict}, status=400)
     return JsonResponse({"id": str(run.id), "state": run.status, **run_urls(connection, run.id)}, status=202)
@@ -89,7 +90,7 @@ def run_poll(request: HttpRequest, connection: Connection, run_id) -> JsonRespon
 @connection_view(VIEW)
 def run_list(request: HttpRequest, connection: Connection) -> HttpResponse:
     return render(request, "scripts_editor/run_list.html", {
-        "connection": connection, "runs": script_run_list(connection=connection), "titles": try_config(connection, request.user)["titles"],
+        "connection": connection, "runs": script_run_list(connection=connection),
     })
 
 

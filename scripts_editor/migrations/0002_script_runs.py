@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('source', models.TextField()),
-                ('script', models.CharField(choices=[('login', 'login'), ('get_user', 'get_user'), ('create', 'create'), ('verify', 'verify'), ('change_password', 'change_password'), ('delete', 'delete'), ('change_email', 'change_email')], max_length=20)),
+                ('script', models.CharField(choices=[('login', 'Login'), ('get_user', 'Get User'), ('create', 'Create'), ('verify', 'Verify'), ('change_password', 'Change Password'), ('delete', 'Delete'), ('change_email', 'Change Email')], max_length=20)),
                 ('arguments', models.JSONField(default=dict)),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('timed_out', 'Timed Out'), ('crashed', 'Crashed')], default='queued', max_length=10)),
                 ('timeout_s', models.PositiveSmallIntegerField()),

@@ -11,7 +11,8 @@ from config.celery import app as celery_app
 from scripts_editor import sandbox
 
 REDIS_BROKER = "redis://127.0.0.1:6379/15"
-LOGIN = "function login(email, password, callback) {\n  console.log('checking', email);\n  callback(null, { user_id: 'u1', email: email });\n}\n"
+LOGIN = ("function login(email, password, callback) {\n  console.log('checking', email);\n"
+         "  callback(null, { user_id: 'u1', email: email });\n}\n")
 
 
 @pytest.fixture
