@@ -22,14 +22,6 @@ def managed_user_list(*, connection: Connection, search: str = "") -> QuerySet[M
     return qs.order_by(F("last_login").desc(nulls_last=True), "email", "pk")
 
 
-def managed_user_get(*, connection: Connection, pk: int) -> ManagedUser:
-    return connection.managed_users.get(pk=pk)
-
-
-def flow_event_latest(*, connection: Connection, flow: str = FlowEvent.Flow.LOGIN) -> FlowEvent | None:
-    return connection.flow_events.filter(flow=flow).select_related("user").first()
-
-
 @dataclass
 class Progress:
     """Day by day over `days`: users migrated (cumulative), logins answered by each store, failures by reason."""

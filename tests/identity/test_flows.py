@@ -264,3 +264,21 @@ def test_deleting_in_legacy_mode_runs_delete_and_drops_the_cached_profile(runtim
 
     assert result.path == "legacy" and "would delete old-shop|1" in result.event.script_runs[0]["logs"][0]["text"]
     assert not ManagedUser.objects.exists()
+
+
+def test_a_password_a_script_logs_never_reaches_the_run_record(runtime, migrating):
+    _with_scripts(migrating, login="function login(e, p, cb) { console.log('got', e, p); cb(null, { user_id: 'x|1', email: e }); }")
+
+    event = services.user_login(connection=migrating, username="z@legacy.test", password="s3cret-typed").event
+
+    assert "s3cret-typed" not in str(event.script_runs) and "got z@legacy.test" in str(event.script_runs)
+    assert "s3cret-typed" not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
+
+
+def test_the_admin_lists_users_without_their_hash_or_tokens(runtime, migrating, admin_client):
+    services.user_login(connection=migrating, username="ada@legacy.test", password=PASSWORD)
+    user = ManagedUser.objects.get()
+
+    page = admin_client.get(f"/admin/identity/manageduser/{user.pk}/change/").content.decode()
+
+    assert "ada@legacy.test" in page and user.password not in page and "legacy-access-1" not in page
