@@ -114,3 +114,15 @@ def test_users_list_searches_pages_and_hides_tokens_then_delete_removes_one(runt
 
     assert deleted.status_code == 204 and gone.status_code == 404
     assert list(ManagedUser.objects.values_list("email", flat=True)) == ["ada@legacy.test"]
+
+
+def test_authenticate_answers_a_sandbox_crash_with_its_own_error(migrating, users_api, monkeypatch):
+    from scripts_editor import sandbox
+
+    died = sandbox.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
+    monkeypatch.setattr(sandbox, "run_script_collect", lambda **kwargs: died)
+
+    response = users_api.post(_url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": "x"},
+                              format="json")
+
+    assert response.status_code == 502 and response.json()["errorCode"] == "script_crash"
