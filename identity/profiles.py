@@ -72,11 +72,10 @@ def profile_conflict_check(*, connection: Connection, profile: Profile, identifi
 
     `identifier` is what the person typed: when it names the other user, the same person came back
     with a new user_id (the id is unstable); otherwise two legacy users share one email."""
-    users = connection.managed_users
-    existing = users.filter(user_id=profile.user_id).first()
-    if not profile.email:
-        return existing
-    holder = users.filter(email__iexact=profile.email).exclude(user_id=profile.user_id).first()
+    match = Q(user_id=profile.user_id) | (Q(email__iexact=profile.email) if profile.email else Q(pk__in=[]))
+    candidates = list(connection.managed_users.filter(match)[:3])  # one query: at most this user and one other
+    existing = next((u for u in candidates if u.user_id == profile.user_id), None)
+    holder = next((u for u in candidates if u.user_id != profile.user_id), None)
     if holder is None:
         return existing
     identifier = identifier.strip().lower()

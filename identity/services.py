@@ -67,10 +67,13 @@ def _store_profile(flow: Flow, profile: Profile, *, identifier: str, password: s
         if user is not None and user.is_managed:
             return user, False
         user = user or ManagedUser(connection=flow.connection)
+        before = _stored_profile(user)
         profile_apply(user, profile, connection=flow.connection)
         if migrate:
             user.is_managed, user.migrated_at = True, timezone.now()
             user.set_password(password)
+        elif user.pk and _stored_profile(user) == before:
+            return user, True  # the usual legacy-mode login: the cached profile is already current
         try:
             with transaction.atomic():
                 user.save()
@@ -78,6 +81,11 @@ def _store_profile(flow: Flow, profile: Profile, *, identifier: str, password: s
             raise FlowFailed("user_exists", "Another request stored this user at the same moment; try again.") \
                 from None
     return user, True
+
+
+def _stored_profile(user: ManagedUser) -> tuple:
+    return (user.user_id, user.email, user.username, user.email_verified, user.attributes, user.user_metadata,
+            user.app_metadata, user.identity)
 
 
 # ---- log in ------------------------------------------------------------------------------------
@@ -92,10 +100,12 @@ def user_login(*, connection: Connection, username: str, password: str,
             if profile is None:
                 raise FlowFailed("no_profile")
             migrate = connection.mode == MIGRATION
-            user, stored = _store_profile(flow, profile, identifier=username, password=password, migrate=migrate)
-            if stored:
-                flow.path = Path.MIGRATED if migrate else Path.LEGACY
-                return _logged_in(flow, user)
+            with transaction.atomic():  # one commit for the profile, the count and the records
+                user, stored = _store_profile(flow, profile, identifier=username, password=password,
+                                              migrate=migrate)
+                if stored:
+                    flow.path = Path.MIGRATED if migrate else Path.LEGACY
+                    return _logged_in(flow, user)
         flow.path = Path.MANAGED
         if user is None or not user.check_password(password):
             raise FlowFailed("wrong_username_or_password")
