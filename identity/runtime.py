@@ -124,7 +124,7 @@ class Flow:
 
     def _record(self, *, succeeded: bool, user: ManagedUser | None = None, reason: str = "",
                 message: str = "") -> FlowEvent:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             event = FlowEvent.objects.create(
                 connection=self.connection, flow=self.kind, path=self.path, succeeded=succeeded, reason=reason,
                 message=message, identifier=self.identifier[:254], user=user if user and user.pk else None,

@@ -43,7 +43,7 @@ def _email(connection: Connection, email: str) -> str:
 def _logged_in(flow: Flow, user: ManagedUser) -> FlowResult:
     """Count the login and record the flow in one commit (the managed-store path is latency-bound)."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing to undo separately: saves two statements a login
         ManagedUser.objects.filter(pk=user.pk).update(last_login=now, logins_count=F("logins_count") + 1)
         user.last_login, user.logins_count = now, user.logins_count + 1
         return flow.succeed(user=user)
@@ -62,7 +62,7 @@ def _store_profile(flow: Flow, profile: Profile, *, identifier: str, password: s
 
     Raises FlowFailed for a profile that would duplicate a user. Stores nothing when this user_id is
     already managed (another flow migrated it first): the caller then answers from the managed store."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user = profile_conflict_check(connection=flow.connection, profile=profile, identifier=identifier)
         if user is not None and user.is_managed:
             return user, False
