@@ -102,9 +102,9 @@ class Flow:
                               "logs": []})
             raise FlowFailed("scriptd_unavailable", str(e)) from e
         error = {k: v for k, v in outcome.error.items() if k in ("name", "message", "code", "description")}
+        logs = [{k: log.get(k) for k in ("level", "text", "time")} for log in outcome.logs]
         self.runs.append({"script": key, "status": outcome.status, "ms": outcome.result.get("ms", 0),
-                          "value": _masked(outcome.value), "error": error, "logs": [{k: log.get(k) for k in ("level", "text", "time")}
-                                                   for log in outcome.logs]})
+                          "value": _masked(outcome.value), "error": error, "logs": logs})
         if outcome.status == "ok":
             return outcome.value
         if outcome.status == "timeout":

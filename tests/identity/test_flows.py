@@ -122,7 +122,8 @@ def _with_scripts(connection, **bodies):
 
 
 def test_two_users_with_one_email_are_refused_not_duplicated(runtime, either_mode):
-    _with_scripts(either_mode, login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + e, email: 'same@x.test' }); }")
+    _with_scripts(either_mode,
+                  login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + e, email: 'same@x.test' }); }")
     services.user_login(connection=either_mode, username="first", password="pw")
 
     failure = _fails("duplicate_email", services.user_login, connection=either_mode, username="second", password="pw")
@@ -132,7 +133,8 @@ def test_two_users_with_one_email_are_refused_not_duplicated(runtime, either_mod
 
 
 def test_a_user_id_that_changes_between_logins_of_one_email_is_refused(runtime, legacy):
-    _with_scripts(legacy, login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + Math.random(), email: e }); }")
+    _with_scripts(legacy,
+                  login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + Math.random(), email: e }); }")
     services.user_login(connection=legacy, username="ada@legacy.test", password="pw")
 
     failure = _fails("user_id_changed", services.user_login, connection=legacy, username="ada@legacy.test",
@@ -267,7 +269,8 @@ def test_deleting_in_legacy_mode_runs_delete_and_drops_the_cached_profile(runtim
 
 
 def test_a_password_a_script_logs_never_reaches_the_run_record(runtime, migrating):
-    _with_scripts(migrating, login="function login(e, p, cb) { console.log('got', e, p); cb(null, { user_id: 'x|1', email: e }); }")
+    _with_scripts(migrating,
+                  login="function login(e, p, cb) { console.log('got', e, p); cb(null, { user_id: 'x|1', email: e }); }")
 
     event = services.user_login(connection=migrating, username="z@legacy.test", password="s3cret-typed").event
 
