@@ -7,7 +7,6 @@ transaction is open while a script runs; the flow's writes happen after, in one 
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,6 @@ from .models import FlowEvent, ManagedUser
 ERROR_REASONS = {"WrongUsernameOrPasswordError": "wrong_username_or_password", "UnauthorizedError": "unauthorized",
                  "MemoryError": "script_crash"}
 SECRET_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
-_RUN_ACCEPTS_EGRESS = "egress_allowlist" in inspect.signature(sandbox.run_script).parameters
 
 
 def _masked(value: Any) -> Any:
@@ -90,13 +88,12 @@ class Flow:
             raise FlowFailed("script_not_implemented", f"The {BY_KEY[key].title} script of {self.connection.name} "
                                                        "is empty, and this flow needs it.")
         c = self.connection
-        options: dict[str, Any] = {"egress_allowlist": list(c.egress_allowlist)} if _RUN_ACCEPTS_EGRESS else {}
         try:
             outcome = sandbox.run_script_collect(
                 kind=key, source=source, args=args, mode="warm", connection_id=c.public_id,
                 revision=self._revision.number, configuration=self._configuration,
                 enable_script_context=c.enable_script_context, legacy_globals=c.legacy_globals, context={},
-                limits=sandbox.Limits(timeout_ms=c.script_timeout_s * 1000), **options)
+                limits=sandbox.Limits(timeout_ms=c.script_timeout_s * 1000), egress_allowlist=c.egress_allowlist)
         except sandbox.ScriptdUnavailable as e:
             self.runs.append({"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)},
                               "logs": []})
