@@ -22,4 +22,12 @@ function plainFields(source, keys) {
   return out;
 }
 
-module.exports = { BridgeError, plainFields };
+// A database driver's error as the script sees it: its message and string `code` (SQLSTATE, ER_...),
+// plus the plain values of `fieldNames` (each driver's own list); a BridgeError passes through as-is.
+function driverError(e, fieldNames) {
+  if (e instanceof BridgeError) return e;
+  const code = e && typeof e.code === "string" ? e.code : undefined;
+  return new BridgeError(String((e && e.message) || "database error"), { code, fields: plainFields(e || {}, fieldNames) });
+}
+
+module.exports = { BridgeError, plainFields, driverError };

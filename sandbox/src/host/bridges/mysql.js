@@ -4,7 +4,7 @@
 "use strict";
 const net = require("node:net");
 const mysql = require("mysql2/promise");
-const { BridgeError, plainFields } = require("./bridge-error");
+const { BridgeError, driverError } = require("./bridge-error");
 const { resolveTarget, sockets } = require("./egress");
 const { Handles } = require("./handles");
 const { encodeRows, encodeRow } = require("./values");
@@ -13,11 +13,7 @@ const MAX_TIMEOUT_MS = 60_000;
 const ERROR_FIELDS = ["errno", "sqlState", "sqlMessage", "fatal"];
 const FLAGS = ["dateStrings", "supportBigNumbers", "bigNumberStrings", "decimalNumbers", "multipleStatements"];
 
-function dbError(e) {
-  if (e instanceof BridgeError) return e;
-  const code = typeof e.code === "string" ? e.code : undefined;
-  return new BridgeError(String(e.message || "database error"), { code, fields: plainFields(e, ERROR_FIELDS) });
-}
+const dbError = (e) => driverError(e, ERROR_FIELDS);
 
 // Settings from a config object or a mysql:// URL.
 function settingsOf(raw) {

@@ -4,7 +4,7 @@
 "use strict";
 const pg = require("pg");
 const parseConnectionString = require("pg-connection-string").parse;
-const { BridgeError, plainFields } = require("./bridge-error");
+const { BridgeError, driverError } = require("./bridge-error");
 const { resolveTarget, sockets } = require("./egress");
 const { Handles } = require("./handles");
 const { encodeRows } = require("./values");
@@ -12,11 +12,7 @@ const { encodeRows } = require("./values");
 const MAX_TIMEOUT_MS = 60_000;
 const ERROR_FIELDS = ["severity", "detail", "hint", "position", "schema", "table", "column", "dataType", "constraint", "routine"];
 
-function dbError(e) {
-  if (e instanceof BridgeError) return e;
-  const code = typeof e.code === "string" ? e.code : undefined;
-  return new BridgeError(String(e.message || "database error"), { code, fields: plainFields(e, ERROR_FIELDS) });
-}
+const dbError = (e) => driverError(e, ERROR_FIELDS);
 
 const ms = (value) => (Number.isFinite(Number(value)) && Number(value) > 0 ? Math.min(Number(value), MAX_TIMEOUT_MS) : undefined);
 
