@@ -8,12 +8,14 @@ from django.db import transaction
 
 from connections_admin import services as connections
 from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.exceptions import StaleConnection
 from connections_admin.models import Connection
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.scripts import SCRIPT_KEYS
 
 from .errors import ApiError
+
 
 def current_revision_number(connection: Connection) -> int:
     return script_selectors.script_revision_current(connection=connection).number
@@ -27,49 +29,63 @@ def _apply_configuration(connection: Connection, configuration: dict[str, str | 
             connections.configuration_variable_set(connection=connection, key=key, value=value, by=by)
 
 
-def _apply_scripts(connection: Connection, custom_scripts: dict[str, str], base: int, by) -> None:
-    """Save a new revision when the bodies differ from the current ones (absent keys mean empty)."""
-    wanted = {key: custom_scripts.get(key, "") for key in SCRIPT_KEYS}
-    if script_selectors.script_revision_current(connection=connection).scripts == wanted:
-        return
-    scripts.scripts_save(connection=connection, scripts=wanted, base_number=base, by=by, message="Saved through the API")
+def _checked_scripts(connection: Connection, options: dict) -> scripts.CheckedScripts:
+    """The wanted bodies, linted before any transaction opens (saving identical scripts stores nothing).
+
+    `options` replaces the stored options as a whole, so absent script keys mean empty scripts.
+    """
+    wanted = {key: options.get("customScripts", {}).get(key, "") for key in SCRIPT_KEYS}
+    return scripts.scripts_check(connection=connection, scripts=wanted)
 
 
-@transaction.atomic
+def _save_scripts(connection: Connection, checked: scripts.CheckedScripts | None, base: int, by) -> None:
+    if checked is not None:
+        scripts.scripts_save(connection=connection, scripts=checked, base_number=base, by=by,
+                             message="Saved through the API")
+
+
 def connection_create_from_api(*, data: dict, by) -> Connection:
     options = data.get("options") or {}
     fields = {OPTION_FIELDS[k]: v for k, v in options.items() if k in OPTION_FIELDS}
     if Connection.objects.filter(name__iexact=data["name"]).exists():
         raise ApiError(f"A connection named {data['name']!r} already exists.", status_code=409)
-    connection = connections.connection_create(name=data["name"], display_name=data.get("display_name", ""), by=by,
-                                               **fields)
-    _apply_configuration(connection, options.get("configuration") or {}, by)
-    if "customScripts" in options:
-        _apply_scripts(connection, options["customScripts"], current_revision_number(connection), by)
+    # Checked against an unsaved stand-in, so the slow lint runs before the transaction opens.
+    draft = Connection(name=data["name"], **fields)
+    checked = _checked_scripts(draft, options) if "customScripts" in options else None
+    with transaction.atomic():
+        connection = connections.connection_create(name=data["name"], display_name=data.get("display_name", ""),
+                                                   by=by, **fields)
+        _apply_configuration(connection, options.get("configuration") or {}, by)
+        _save_scripts(connection, checked, 0, by)
     return connection
 
 
-@transaction.atomic
-def connection_patch_from_api(*, connection: Connection, data: dict, if_match: int | None, by) -> Connection:
+def connection_patch_from_api(
+    *, connection: Connection, data: dict, if_match: tuple[int, int] | None, by
+) -> Connection:
     """PATCH: `options` replaces the stored options as a whole, except `configuration`, which only
-    changes the keys it names. A stale If-Match (another revision was saved) changes nothing: 412.
+    changes the keys it names. If-Match names (script revision, settings version) as the ETag gave them;
+    when either moved on, nothing changes: 412.
     """
-    # Lock the row so the If-Match check and the writes see one state.
-    connection = Connection.objects.select_for_update().get(pk=connection.pk)
-    base = current_revision_number(connection)
-    if if_match is not None and if_match != base:
-        raise ApiError(f"The connection changed: its current revision is {base}, not {if_match}.", status_code=412)
     for fixed in ("name", "strategy"):
         if fixed in data and data[fixed] != getattr(connection, fixed):
             raise ApiError(f"{fixed} cannot be changed.", status_code=400)
-    fields = {}
-    if "display_name" in data:
-        fields["display_name"] = data["display_name"]
+    checked = _checked_scripts(connection, data["options"]) if "options" in data else None
+    fields = {"display_name": data["display_name"]} if "display_name" in data else {}
     if "options" in data:
-        options = data["options"]
-        fields |= {field: options[key] for key, field in OPTION_FIELDS.items() if key in options}
-    connections.connection_update(connection=connection, by=by, **fields)
-    if "options" in data:
-        _apply_configuration(connection, data["options"].get("configuration") or {}, by)
-        _apply_scripts(connection, data["options"].get("customScripts") or {}, base, by)
+        fields |= {field: data["options"][key] for key, field in OPTION_FIELDS.items() if key in data["options"]}
+    with transaction.atomic():
+        # Lock the row so the If-Match check and the writes see one state.
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
+        base = current_revision_number(connection)
+        if if_match is not None and if_match != (base, connection.version):
+            raise ApiError(f"The connection changed since that ETag: it is now \"{base}.{connection.version}\".",
+                           status_code=412)
+        try:
+            connections.connection_update(connection=connection, by=by, **fields)
+        except StaleConnection as e:  # unreachable under the row lock; kept so a future change cannot 500
+            raise ApiError(str(e), status_code=412) from e
+        if "options" in data:
+            _apply_configuration(connection, data["options"].get("configuration") or {}, by)
+            _save_scripts(connection, checked, base, by)
     return connection

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from connections_admin.forms import add_service_errors
+
 from .forms import ApiTokenForm
 from .models import ApiToken
 from .scopes import scopes_allowed_for
@@ -21,8 +23,7 @@ def token_list(request):
         try:
             _, plaintext = api_token_issue(user=request.user, **form.cleaned_data)
         except ValidationError as e:
-            for field, errors in e.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, e)
         else:
             form = ApiTokenForm(allowed=allowed)
     tokens = ApiToken.objects.filter(user=request.user)

@@ -62,18 +62,19 @@ def _select_fields(body: dict, query: dict) -> dict:
     return {k: v for k, v in body.items() if (k in query["fields"]) == query["include_fields"]}
 
 
-def _etag(number: int) -> str:
-    return f'"{number}"'
+def _etag(connection: Connection, revision_number: int) -> str:
+    """Script revision and settings version: a change to either makes an older If-Match stale."""
+    return f'"{revision_number}.{connection.version}"'
 
 
-def _if_match(request) -> int | None:
+def _if_match(request) -> tuple[int, int] | None:
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return None
-    try:
-        return int(header.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise ApiError("If-Match must be an ETag from a previous response, like \"3\".", status_code=400) from None
+    revision, dot, version = header.strip().removeprefix("W/").strip('"').partition(".")
+    if not (dot and revision.isdigit() and version.isdigit()):
+        raise ApiError('If-Match must be an ETag from a previous response, like "3.7".', status_code=400)
+    return int(revision), int(version)
 
 
 _CONNECTION = {"$ref": "#/components/schemas/ConnectionRead"}
@@ -118,7 +119,7 @@ class ConnectionListView(APIView):
         connection = connection_create_from_api(data=serializer.validated_data, by=request.user)
         body = connection_body(connection)
         return Response(body, status=status.HTTP_201_CREATED, headers={
-            "ETag": _etag(body["trickle_revision"]), "Location": f"/api/v2/connections/{connection.public_id}"})
+            "ETag": _etag(connection, body["trickle_revision"]), "Location": f"/api/v2/connections/{connection.public_id}"})
 
 
 class ConnectionDetailView(APIView):
@@ -132,15 +133,17 @@ class ConnectionDetailView(APIView):
                    responses={200: serializers.ConnectionReadSerializer, **_errors(404)})
     def get(self, request, public_id):
         query = _query(serializers.FieldsQuerySerializer, request)
-        body = connection_body(self._connection(public_id))
-        return Response(_select_fields(body, query), headers={"ETag": _etag(body["trickle_revision"])})
+        connection = self._connection(public_id)
+        body = connection_body(connection)
+        return Response(_select_fields(body, query), headers={"ETag": _etag(connection, body["trickle_revision"])})
 
     @extend_schema(
         operation_id="connections_update", summary="Update a connection",
         description="`options` is replaced as a whole (as in Auth0), except `options.configuration`: absent "
                     "keys are unchanged, null removes a key, a string sets it. Send `If-Match` with the ETag of "
                     "your last read to refuse the change (412) when someone saved scripts since.",
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='ETag, e.g. "3".')],
+        parameters=[OpenApiParameter("If-Match", {"type": "string", "pattern": r'^(W/)?"?\d+\.\d+"?$'},
+                                     OpenApiParameter.HEADER, description='ETag of your last read, e.g. "3.7".')],
         request=serializers.ConnectionPatchSerializer,
         responses={200: serializers.ConnectionReadSerializer, **_errors(404, 409, 412)},
     )
@@ -153,8 +156,9 @@ class ConnectionDetailView(APIView):
                                                    if_match=_if_match(request), by=request.user)
         except ScriptConflict as e:  # someone saved between our read of the base and the insert
             raise ApiError(str(e), status_code=412) from e
-        body = connection_body(Connection.objects.prefetch_related("variables").get(pk=connection.pk))
-        return Response(body, headers={"ETag": _etag(body["trickle_revision"])})
+        connection = Connection.objects.prefetch_related("variables").get(pk=connection.pk)
+        body = connection_body(connection)
+        return Response(body, headers={"ETag": _etag(connection, body["trickle_revision"])})
 
     @extend_schema(operation_id="connections_delete", summary="Delete a connection",
                    responses={204: None, **_errors(404)})
@@ -207,4 +211,4 @@ class RevisionRestoreView(APIView):
         except ScriptConflict as e:
             raise ApiError(str(e), status_code=409) from e
         return Response(_revision_body(restored, with_scripts=True), status=status.HTTP_201_CREATED,
-                        headers={"ETag": _etag(restored.number)})
+                        headers={"ETag": _etag(connection, restored.number)})

@@ -1,9 +1,12 @@
 """Django admin: every write goes through the same services as the dashboard; secrets stay masked."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from . import services
 from .crypto import MASK
+from .forms import add_service_errors
 from .models import AuditEvent, ConfigurationVariable, Connection
 
 
@@ -31,8 +34,30 @@ class ConfigurationVariableInline(ReadOnlyAdminMixin, admin.TabularInline):
         return MASK
 
 
+class ConnectionAdminForm(forms.ModelForm):
+    """Runs the services' own checks in clean(), so a refused change is a form error, not a 500 in save_model."""
+
+    class Meta:
+        model = Connection
+        fields = "__all__"
+
+    def _post_clean(self):
+        stored = Connection.objects.get(pk=self.instance.pk) if self.instance.pk else None
+        super()._post_clean()  # copies the cleaned values onto self.instance
+        fields = {f: self.cleaned_data[f] for f in self.changed_data if f in services.UPDATABLE_FIELDS}
+        try:
+            if stored is not None:
+                services.connection_validate_update(connection=stored, **fields)
+            elif "name" in self.cleaned_data:
+                fields.pop("display_name", None)
+                services.connection_validate_create(name=self.cleaned_data["name"], **fields)
+        except ValidationError as e:
+            add_service_errors(self, e)
+
+
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionAdminForm
     list_display = ["name", "public_id", "use_own_database", "import_users", "updated_at"]
     list_filter = ["use_own_database", "import_users", "requires_username"]
     search_fields = ["name", "display_name", "public_id"]

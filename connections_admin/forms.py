@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .auth0_shape import egress_entry_problem
 from .models import MAX_VARIABLE_VALUE_BYTES, Connection
@@ -16,6 +17,15 @@ IMPORT_USERS_HELP = (
     "On (automatic migration): the first successful login copies the user, with the password just typed, into "
     "Trickle; later logins never touch your database. Only <code>login</code> and <code>get_user</code> run."
 )
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's ValidationError becomes form errors (on its field when the form has one), never a 500."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 class ConnectionCreateForm(forms.Form):
@@ -44,6 +54,9 @@ class ConnectionSettingsForm(forms.ModelForm):
                   "loopback, private and link-local addresses are refused unless listed.",
     )
 
+    # The version the page was loaded at: saving over someone else's newer change is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
     class Meta:
         model = Connection
         fields = ["display_name", "use_own_database", "import_users", "requires_username", "legacy_globals",
@@ -54,6 +67,7 @@ class ConnectionSettingsForm(forms.ModelForm):
     def __init__(self, *args, read_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["egress_allowlist"] = "\n".join(self.instance.egress_allowlist or [])
+        self.initial.setdefault("version", self.instance.version)
         self.fields["script_timeout_s"].min_value = 1
         self.fields["script_timeout_s"].max_value = 60
         self.fields["script_timeout_s"].widget.attrs.update(min=1, max=60)
@@ -63,7 +77,7 @@ class ConnectionSettingsForm(forms.ModelForm):
         self.helper = FormHelper()
         switches = [Field(f, wrapper_class="form-switch") for f in ("use_own_database", "import_users")]
         self.helper.layout = Layout(
-            Fieldset("Mode", *switches),
+            "version", Fieldset("Mode", *switches),
             Fieldset("General", "display_name", Field("requires_username", wrapper_class="form-switch")),
             Fieldset("Script runtime", Field("legacy_globals", wrapper_class="form-switch"), "script_timeout_s",
                      "egress_allowlist"),

@@ -55,6 +55,8 @@ class Connection(models.Model):
     script_timeout_s = models.PositiveSmallIntegerField(
         default=20, help_text="Wall-clock limit of one script run, in seconds (at most 60)."
     )
+    # Bumped by every settings change, so an edit made from a stale page is refused, not silently merged.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

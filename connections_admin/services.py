@@ -5,9 +5,12 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from . import crypto
 from .auth0_shape import egress_entry_problem
+from .exceptions import StaleConnection
 from .models import (
     MAX_VARIABLE_VALUE_BYTES,
     MAX_VARIABLES_PER_CONNECTION,
@@ -62,9 +65,8 @@ def _validate_settings(fields: dict[str, Any]) -> None:
         raise ValidationError({"import_users": "Import users needs \"Use my own database\" on."})
 
 
-@transaction.atomic
-def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: str = "", **fields: Any) -> Connection:
-    """Create a connection. A bad or taken name raises ValidationError({'name': ...})."""
+def connection_validate_create(*, name: str, **fields: Any) -> None:
+    """Raise ValidationError when a connection with this name and these settings may not be created."""
     _validate_name(name)
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
@@ -72,6 +74,12 @@ def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: s
     _validate_settings({"use_own_database": fields.get("use_own_database", False), **fields})
     if Connection.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": f"A connection named {name!r} already exists."})
+
+
+@transaction.atomic
+def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: str = "", **fields: Any) -> Connection:
+    """Create a connection. A bad or taken name raises ValidationError({'name': ...})."""
+    connection_validate_create(name=name, **fields)
     try:
         with transaction.atomic():
             connection = Connection.objects.create(name=name, display_name=display_name, **fields)
@@ -82,25 +90,41 @@ def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: s
     return connection
 
 
-@transaction.atomic
-def connection_update(*, connection: Connection, by: AbstractBaseUser | None, **fields: Any) -> Connection:
-    """Change settings; records which fields changed from what to what. Unchanged values write nothing."""
+def connection_validate_update(*, connection: Connection, **fields: Any) -> None:
+    """Raise ValidationError when `fields` may not be applied to `connection` (nothing is written)."""
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown connection fields: {sorted(unknown)}")
     if connection.enable_script_context and fields.get("enable_script_context") is False:
         raise ValidationError({"enable_script_context": "The context object cannot be turned off once on."})
-    merged = {f: getattr(connection, f) for f in UPDATABLE_FIELDS} | fields
-    _validate_settings(merged)
-    changes = {f: [getattr(connection, f), v] for f, v in fields.items() if getattr(connection, f) != v}
+    _validate_settings({f: getattr(connection, f) for f in UPDATABLE_FIELDS} | fields)
+
+
+@transaction.atomic
+def connection_update(
+    *, connection: Connection, by: AbstractBaseUser | None, expected_version: int | None = None, **fields: Any
+) -> Connection:
+    """Change settings; records which fields changed from what to what. Unchanged values write nothing.
+
+    With `expected_version` (the version the editor loaded), a change made since raises StaleConnection
+    instead of being overwritten; the conditional UPDATE decides, so two simultaneous saves cannot both pass.
+    """
+    stored = Connection.objects.select_for_update().get(pk=connection.pk)
+    if expected_version is not None and stored.version != expected_version:
+        raise StaleConnection(current_version=stored.version, expected_version=expected_version)
+    connection_validate_update(connection=stored, **fields)
+    changes = {f: [getattr(stored, f), v] for f, v in fields.items() if getattr(stored, f) != v}
     if not changes:
-        return connection
-    for field, (_, new) in changes.items():
-        setattr(connection, field, new)
-    connection.save(update_fields=[*changes, "updated_at"])
-    audit_event_record(connection=connection, action=AuditEvent.Action.CONNECTION_UPDATED, by=by,
+        return stored
+    updated = Connection.objects.filter(pk=stored.pk, version=stored.version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **{f: new for f, (_, new) in changes.items()})
+    if not updated:  # only reachable where select_for_update is a no-op (SQLite serialises writers anyway)
+        raise StaleConnection(current_version=stored.version + 1, expected_version=stored.version)
+    stored.refresh_from_db()
+    connection.__dict__.update({f: getattr(stored, f) for f in [*changes, "version", "updated_at"]})
+    audit_event_record(connection=stored, action=AuditEvent.Action.CONNECTION_UPDATED, by=by,
                        detail={"changes": changes})
-    return connection
+    return stored
 
 
 @transaction.atomic

@@ -6,17 +6,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import ConnectionCreateForm, ConnectionDeleteForm, ConnectionSettingsForm, VariableForm
+from .exceptions import StaleConnection
+from .forms import (
+    ConnectionCreateForm,
+    ConnectionDeleteForm,
+    ConnectionSettingsForm,
+    VariableForm,
+    add_service_errors,
+)
 from .permissions import ADD, CHANGE, DELETE, VIEW, can_change, connection_view, staff_permission_required
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """A domain error becomes a form error (on its field when the form has one), never a 500."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @staff_permission_required(VIEW)
@@ -36,7 +34,7 @@ def connection_create(request):
         try:
             connection = services.connection_create(by=request.user, **form.cleaned_data)
         except ValidationError as e:
-            _add_service_errors(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"Connection {connection.name} created.")
             return redirect(connection)
@@ -54,10 +52,15 @@ def connection_detail(request, connection):
         form = ConnectionSettingsForm(request.POST, instance=selectors.connection_get(public_id=connection.public_id))
         if form.is_valid():
             try:
-                services.connection_update(connection=connection, by=request.user, **{
-                    f: form.cleaned_data[f] for f in ConnectionSettingsForm.Meta.fields})
+                services.connection_update(
+                    connection=connection, by=request.user, expected_version=form.cleaned_data["version"],
+                    **{f: form.cleaned_data[f] for f in ConnectionSettingsForm.Meta.fields})
             except ValidationError as e:
-                _add_service_errors(form, e)
+                add_service_errors(form, e)
+            except StaleConnection:
+                form.add_error(None, "Someone else changed these settings since you opened this page. Your "
+                                     "changes are still in the form: reload the page in another tab to see theirs, "
+                                     "then save again.")
             else:
                 messages.success(request, "Settings saved.")
                 return redirect(connection)
@@ -80,7 +83,7 @@ def connection_configuration(request, connection):
                 variable = services.configuration_variable_set(connection=connection, by=request.user,
                                                                **form.cleaned_data)
             except ValidationError as e:
-                _add_service_errors(form, e)
+                add_service_errors(form, e)
             else:
                 messages.success(request, f"Variable {variable.key} saved.")
                 return redirect("connections_admin:connection-configuration", connection.public_id)

@@ -75,27 +75,45 @@ def _store_revision(
     return revision
 
 
+@dataclass(frozen=True)
+class CheckedScripts:
+    """All seven bodies, normalised and free of syntax errors, with their lint findings."""
+
+    bodies: dict[str, str]
+    findings: list[Finding]
+
+
+def scripts_check(*, connection: Connection, scripts: dict[str, str]) -> CheckedScripts:
+    """Normalise and lint without storing anything. Raises ScriptsRejected or LintUnavailable.
+
+    Callers that save inside their own transaction check first, outside it: Node takes a moment and
+    must not run while a write lock is held.
+    """
+    bodies = _normalise(scripts)
+    report = scripts_lint(scripts=bodies, mode=connection.mode, context=connection.enable_script_context)
+    if report.syntax_errors:
+        raise ScriptsRejected(report.syntax_errors)
+    return CheckedScripts(bodies=bodies, findings=report.findings)
+
+
 def scripts_save(
-    *, connection: Connection, scripts: dict[str, str], base_number: int, by: AbstractBaseUser | None,
-    message: str = "",
+    *, connection: Connection, scripts: dict[str, str] | CheckedScripts, base_number: int,
+    by: AbstractBaseUser | None, message: str = "",
 ) -> SavedScripts:
     """Save all seven scripts as revision base_number + 1.
 
     Raises ScriptsRejected (nothing stored) for a syntax error, a script above 512 kB or a missing or
     unknown key; ScriptConflict when someone else saved since base_number; LintUnavailable when Node
     cannot check the syntax. Saving exactly the current scripts again stores nothing (created=False).
+    `scripts` may come already checked by scripts_check.
     """
-    bodies = _normalise(scripts)
-    # Lint before opening the transaction: Node takes a moment and must not hold the write lock.
-    report = scripts_lint(scripts=bodies, mode=connection.mode, context=connection.enable_script_context)
-    if report.syntax_errors:
-        raise ScriptsRejected(report.syntax_errors)
+    checked = scripts if isinstance(scripts, CheckedScripts) else scripts_check(connection=connection, scripts=scripts)
     current = script_revision_current(connection=connection)
-    if current.pk and current.number == base_number and current.scripts == bodies:
-        return SavedScripts(revision=current, findings=report.findings, created=False)
-    revision = _store_revision(connection=connection, bodies=bodies, base_number=base_number, by=by,
+    if current.pk and current.number == base_number and current.scripts == checked.bodies:
+        return SavedScripts(revision=current, findings=checked.findings, created=False)
+    revision = _store_revision(connection=connection, bodies=checked.bodies, base_number=base_number, by=by,
                                message=message.strip(), action=AuditEvent.Action.SCRIPTS_SAVED)
-    return SavedScripts(revision=revision, findings=report.findings, created=True)
+    return SavedScripts(revision=revision, findings=checked.findings, created=True)
 
 
 def scripts_restore(

@@ -36,7 +36,7 @@ def test_creating_returns_auth0s_shape_with_masked_configuration(api):
     assert options["customScripts"] == {"login": LOGIN, "get_user": GET_USER}
     assert options["configuration"] == {"DB_PASS": "••••••••"}
     assert SECRET not in response.content.decode()
-    assert response["ETag"] == '"1"' and body["trickle_revision"] == 1
+    assert response["ETag"] == '"1.1"' and body["trickle_revision"] == 1
     connection = Connection.objects.get(public_id=body["id"])
     assert connection_selectors.configuration_for_run(connection=connection) == {"DB_PASS": SECRET}
 
@@ -110,8 +110,8 @@ def test_patch_saves_scripts_as_one_new_revision_through_the_editors_service(api
     created = _create(api, customScripts={"login": LOGIN}).json()
     url = f"/api/v2/connections/{created['id']}"
     response = api.patch(url, {"options": {"customScripts": {"login": LOGIN, "get_user": GET_USER}}}, format="json",
-                         HTTP_IF_MATCH='"1"')
-    assert response.status_code == 200 and response["ETag"] == '"2"'
+                         HTTP_IF_MATCH='"1.1"')
+    assert response.status_code == 200 and response["ETag"] == '"2.1"'
     revision = ScriptRevision.objects.get(number=2)
     assert revision.author == editor and revision.bodies["get_user"] == GET_USER
     # unchanged scripts store no new revision
@@ -124,11 +124,26 @@ def test_a_stale_if_match_is_412_and_changes_nothing(api):
     url = f"/api/v2/connections/{created['id']}"
     api.patch(url, {"options": {"customScripts": {"login": LOGIN, "get_user": GET_USER}}}, format="json")
     response = api.patch(url, {"display_name": "late", "options": {"customScripts": {}}}, format="json",
-                         HTTP_IF_MATCH='"1"')
+                         HTTP_IF_MATCH='"1.1"')
     assert response.status_code == 412
     assert response.json()["errorCode"] == "precondition_failed"
     connection = Connection.objects.get(public_id=created["id"])
     assert connection.display_name == "" and script_bodies_current(connection=connection)["get_user"] == GET_USER
+
+
+def test_a_settings_change_also_makes_an_older_etag_stale(api):
+    response = _create(api, customScripts={"login": LOGIN})
+    url, etag = f"/api/v2/connections/{response.json()['id']}", response["ETag"]
+    assert api.patch(url, {"display_name": "first"}, format="json", HTTP_IF_MATCH=etag).status_code == 200
+    stale = api.patch(url, {"display_name": "second"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert Connection.objects.get(public_id=response.json()["id"]).display_name == "first"
+
+
+def test_a_malformed_if_match_is_a_400(api):
+    url = f"/api/v2/connections/{_create(api).json()['id']}"
+    response = api.patch(url, {"display_name": "x"}, format="json", HTTP_IF_MATCH="yesterday")
+    assert response.status_code == 400 and "If-Match" in response.json()["message"]
 
 
 def test_a_failed_patch_changes_nothing_at_all(api):
@@ -222,7 +237,7 @@ def test_two_simultaneous_patches_from_one_etag_exactly_one_wins(editor, token_f
         c.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         barrier.wait()
         codes.append(c.patch(url, {"options": {"customScripts": {"login": LOGIN + f"// {n}\n"}}}, format="json",
-                             HTTP_IF_MATCH='"1"').status_code)
+                             HTTP_IF_MATCH='"1.1"').status_code)
 
     threads = [threading.Thread(target=patch, args=(n,)) for n in range(2)]
     [t.start() for t in threads]

@@ -109,7 +109,7 @@ def test_a_bad_or_taken_name_is_a_form_error(editor_client, connection, name):
 
 def test_editors_toggle_both_switches(editor_client, connection):
     response = editor_client.post(_urls(connection)["detail"], {
-        "display_name": "Legacy", "use_own_database": "on", "import_users": "on", "script_timeout_s": "20",
+        "version": connection.version, "display_name": "Legacy", "use_own_database": "on", "import_users": "on", "script_timeout_s": "20",
         "egress_allowlist": "db.example.com:5432\n\n"})
     assert response.status_code == 302
     connection.refresh_from_db()
@@ -120,14 +120,15 @@ def test_editors_toggle_both_switches(editor_client, connection):
 
 
 def test_import_without_own_database_is_a_form_error(editor_client, connection):
-    response = editor_client.post(_urls(connection)["detail"], {"import_users": "on", "script_timeout_s": "20"})
+    response = editor_client.post(_urls(connection)["detail"], {"version": connection.version, "import_users": "on",
+                                                               "script_timeout_s": "20"})
     assert response.status_code == 200 and response.context["form"].errors["import_users"]
     connection.refresh_from_db()
     assert connection.import_users is False
 
 
 def test_a_bad_allowlist_entry_is_a_form_error(editor_client, connection):
-    response = editor_client.post(_urls(connection)["detail"], {"script_timeout_s": "20",
+    response = editor_client.post(_urls(connection)["detail"], {"version": connection.version, "script_timeout_s": "20",
                                                                "egress_allowlist": "no-port-here"})
     assert "is not host:port" in response.content.decode()
 
@@ -173,3 +174,26 @@ def test_csrf_stays_on(editor, connection):
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     assert client.post(_urls(connection)["configuration"], {"key": "K", "value": "v"}).status_code == 403
+
+
+def test_saving_settings_from_a_stale_page_is_refused_and_keeps_the_input(editor_client, editor, connection):
+    url = _urls(connection)["detail"]
+    loaded_version = connection.version
+    services.connection_update(connection=connection, by=editor, display_name="theirs")  # someone else saves
+    response = editor_client.post(url, {"version": loaded_version, "display_name": "mine", "script_timeout_s": "30"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else changed these settings" in html and 'value="mine"' in html
+    connection.refresh_from_db()
+    assert (connection.display_name, connection.script_timeout_s) == ("theirs", 20)
+
+
+def test_two_saves_from_one_page_version_cannot_both_win(editor, connection):
+    from connections_admin.exceptions import StaleConnection
+
+    version = connection.version
+    services.connection_update(connection=connection, by=editor, expected_version=version, display_name="first")
+    with pytest.raises(StaleConnection):
+        services.connection_update(connection=connection, by=editor, expected_version=version, script_timeout_s=5)
+    connection.refresh_from_db()
+    assert (connection.display_name, connection.script_timeout_s, connection.version) == ("first", 20, version + 1)
