@@ -11,6 +11,16 @@ from scripts_editor.as_code.keywords import keywords_load
 from scripts_editor.as_code.plan import import_prepare, plan_text
 
 
+# Trickle's own settings never become keywords: a `##SECRET_KEY##` in a script file would copy the
+# server's secrets into a script revision that every viewer can read.
+OWN_SETTINGS = {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"}
+
+
+def _keyword_environ() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items()
+            if name not in OWN_SETTINGS and not name.startswith(("TRICKLE_", "DJANGO_"))}
+
+
 class Command(BaseCommand):
     help = ("Import connections from auth0-deploy-cli's directory or YAML layout. @@KEY@@ becomes the JSON-encoded "
             "value and ##KEY## the value itself, taken from --keywords and, below it, the environment. Everything "
@@ -27,7 +37,7 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a folder.")
         try:
-            plan = import_prepare(root=directory, keywords=keywords_load(file=keywords, environ=os.environ),
+            plan = import_prepare(root=directory, keywords=keywords_load(file=keywords, environ=_keyword_environ()),
                                   allow_delete=allow_delete)
             self.stdout.write(plan_text(plan))
             if dry_run:

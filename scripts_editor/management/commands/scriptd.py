@@ -22,8 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, workers, socket, **options):
         socket_path = str(Path(socket or settings.SCRIPTD_SOCKET).resolve())
-        argv, env = scriptd_command(socket_path=socket_path, workers=workers)
-        # Without bubblewrap scriptd still starts, and prints a loud warning itself.
+        # In development scriptd still starts without bubblewrap, with a loud warning; in production an
+        # unconfined sandbox is refused: after a V8 escape it would read this host's secrets and database.
+        argv, env = scriptd_command(socket_path=socket_path, workers=workers,
+                                    allow_unconfined=not settings.PRODUCTION)
         self.stdout.write(f"scriptd: starting on {socket_path}")
         self.stdout.flush()
         os.execve(argv[0], argv, env)
