@@ -87,14 +87,9 @@ class ConnectionSettingsForm(forms.ModelForm):
                 '<span class="form-text ms-2">Changes are recorded in Activity.</span>')))
 
     def clean_egress_allowlist(self) -> list[str]:
-        entries = []
-        for line in self.cleaned_data["egress_allowlist"].splitlines():
-            entry = line.strip()
-            if not entry:
-                continue
-            if problem := egress_entry_problem(entry):
-                raise forms.ValidationError(problem)
-            entries.append(entry.lower())
+        entries = [line.strip().lower() for line in self.cleaned_data["egress_allowlist"].splitlines() if line.strip()]
+        if problems := [p for entry in entries if (p := egress_entry_problem(entry))]:
+            raise forms.ValidationError(problems)  # every bad line at once, not one per submit
         return entries
 
     def clean(self):

@@ -99,18 +99,18 @@ class ConfigurationVariable(models.Model):
 
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
-        CONNECTION_CREATED = "connection.created"
-        CONNECTION_UPDATED = "connection.updated"
-        CONNECTION_DELETED = "connection.deleted"
-        VARIABLE_SET = "variable.set"
-        VARIABLE_REMOVED = "variable.removed"
-        SCRIPTS_SAVED = "scripts.saved"
-        SCRIPTS_RESTORED = "scripts.restored"
-        SCRIPT_TRIED = "script.tried"
-        USER_MIGRATED = "user.migrated"
-        USER_DELETED = "user.deleted"
-        USER_EVENT = "user.event"
-        CONNECTIONS_IMPORTED = "connections.imported"
+        CONNECTION_CREATED = "connection.created", "Connection created"
+        CONNECTION_UPDATED = "connection.updated", "Settings changed"
+        CONNECTION_DELETED = "connection.deleted", "Connection deleted"
+        VARIABLE_SET = "variable.set", "Variable set"
+        VARIABLE_REMOVED = "variable.removed", "Variable removed"
+        SCRIPTS_SAVED = "scripts.saved", "Scripts saved"
+        SCRIPTS_RESTORED = "scripts.restored", "Revision restored"
+        SCRIPT_TRIED = "script.tried", "Script tried"
+        USER_MIGRATED = "user.migrated", "User migrated"
+        USER_DELETED = "user.deleted", "User deleted"
+        USER_EVENT = "user.event", "User event"
+        CONNECTIONS_IMPORTED = "connections.imported", "Imported from files"
 
     # Kept when the connection is deleted, so the trail survives; connection_name says which it was.
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")

@@ -30,7 +30,9 @@ def test_it_sends_anonymous_visitors_to_sign_in(anonymous_client, connection, pa
 
 @pytest.mark.parametrize("page", READ_PAGES + WRITE_PAGES)
 def test_it_rejects_staff_without_permission(outsider_client, connection, page):
-    assert outsider_client.get(_urls(connection)[page]).status_code == 403
+    response = outsider_client.get(_urls(connection)[page])
+    assert response.status_code == 403
+    assert "You are not allowed to do this" in response.content.decode()  # our page, with the navigation
 
 
 def test_it_rejects_signed_in_users_who_are_not_staff(outsider, outsider_client, connection):
@@ -61,6 +63,11 @@ def test_viewers_cannot_change_anything(viewer_client, connection):
     assert connection.display_name != "hacked"
     assert list(ConfigurationVariable.objects.values_list("key", flat=True)) == ["K"]
     assert Connection.objects.count() == 1
+
+
+def test_viewers_are_not_offered_the_try_connection_tab(viewer_client, editor_client, connection):
+    assert "Try connection" not in viewer_client.get(_urls(connection)["detail"]).content.decode()
+    assert "Try connection" in editor_client.get(_urls(connection)["detail"]).content.decode()
 
 
 def test_viewers_see_the_settings_form_disabled(viewer_client, connection):
@@ -127,10 +134,11 @@ def test_import_without_own_database_is_a_form_error(editor_client, connection):
     assert connection.import_users is False
 
 
-def test_a_bad_allowlist_entry_is_a_form_error(editor_client, connection):
+def test_every_bad_allowlist_entry_is_a_form_error_at_once(editor_client, connection):
     response = editor_client.post(_urls(connection)["detail"], {"version": connection.version, "script_timeout_s": "20",
-                                                               "egress_allowlist": "no-port-here"})
-    assert "is not host:port" in response.content.decode()
+                                                               "egress_allowlist": "no-port-here\ndb.example:5432\nx:0"})
+    errors = response.context["form"].errors["egress_allowlist"]
+    assert len(errors) == 2 and "no-port-here" in errors[0] and "x:0" in errors[1]
 
 
 def test_editors_set_and_remove_variables(editor_client, connection):
@@ -160,8 +168,15 @@ def test_deleting_needs_the_exact_name(editor_client, connection):
 def test_activity_lists_the_audit_trail(editor_client, editor, connection):
     services.configuration_variable_set(connection=connection, key="DB_URL", value="v", by=editor)
     html = editor_client.get(_urls(connection)["activity"]).content.decode()
-    assert "Variable Set" in html or "variable.set" in html
-    assert "DB_URL" in html and "editor" in html
+    assert "Variable set" in html
+    assert "key: DB_URL" in html and "editor" in html
+
+
+def test_activity_shows_settings_changes_as_old_to_new(editor_client, editor, connection):
+    services.connection_update(connection=connection, by=editor, use_own_database=True, display_name="New name")
+    html = editor_client.get(_urls(connection)["activity"]).content.decode()
+    assert "use own database: false → true" in html and "display name: Legacy Db → New name" in html
+    assert "[False, True]" not in html
 
 
 def test_unknown_connections_are_404(editor_client):

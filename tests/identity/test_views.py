@@ -42,10 +42,12 @@ def test_only_editors_may_try_a_login_because_it_migrates_users(shop, viewer_cli
     assert not FlowEvent.objects.exists()
 
 
-def test_the_connection_header_links_the_three_tabs(shop, viewer_client):
-    page = viewer_client.get(_urls(shop)["users"]).content.decode()
+def test_the_connection_header_links_the_three_tabs(shop, editor_client, viewer_client):
+    page = editor_client.get(_urls(shop)["users"]).content.decode()
     for url in _urls(shop).values():
         assert f'href="{url}"' in page
+    # Trying a login really migrates users, so viewers are not offered the tab
+    assert f'href="{_urls(shop)["try"]}"' not in viewer_client.get(_urls(shop)["users"]).content.decode()
 
 
 def test_trying_a_login_shows_the_path_the_profile_and_the_script_logs(runtime, shop, editor_client):
