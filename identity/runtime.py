@@ -32,9 +32,11 @@ SECRET_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 
 
 def _masked(value: Any) -> Any:
-    """A script's answer as the run record keeps it: tokens and passwords replaced by a mask."""
+    """A script's answer as the run record keeps it: tokens and passwords replaced by a mask, at any depth."""
     if isinstance(value, dict):
-        return {k: "********" if k in SECRET_FIELDS and v else v for k, v in value.items()}
+        return {k: "********" if k in SECRET_FIELDS and v else _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
     return value
 
 

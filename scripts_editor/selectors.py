@@ -42,7 +42,7 @@ def script_revision_list(*, connection: Connection) -> QuerySet[ScriptRevision]:
 
 
 def script_bodies_current(*, connection: Connection) -> dict[str, str]:
-    """{script key: body} of all seven current scripts ("" = not implemented). The runtime and API read this."""
+    """{script key: body} of all seven current scripts ("" = not implemented), for callers that need no revision."""
     return script_revision_current(connection=connection).scripts
 
 
