@@ -78,3 +78,30 @@ def test_late_output_of_an_earlier_run_is_not_attributed_to_the_next(run):
     b = run(later, mode="warm", connection_id="con_logs", revision="r1", kind="login")
     assert [line["text"] for line in a.logs] == ["run A"]
     assert (b.value, [line["text"] for line in b.logs]) == ("B", ["run B"])
+
+
+
+def test_result_values_are_redacted_at_any_depth_keeping_their_shape(run):
+    source = """function login(email, password, callback) {
+      callback(null, { note: configuration.DB_PASSWORD, pw: password, user_id: 'postgres-legacy|' + email, n: 5,
+                       ok: true, none: null, nested: [1, [password, { deep: [configuration.DB_PASSWORD] }]],
+                       [password]: 'key', names: { [configuration.DB_USER]: configuration.DB_USER } });
+    }"""
+    outcome = run(source, args=["alice@example.com", "typed-pa55"],
+                  configuration={"DB_PASSWORD": "s3cr3t-db", "DB_USER": "postgres"},
+                  mode="warm", connection_id="con_redact_value")
+    assert outcome.status == "ok", outcome.result
+    assert "typed-pa55" not in json.dumps(outcome.result)
+    assert "s3cr3t-db" not in json.dumps(outcome.result)
+    # Strings that are a secret are masked; data that merely contains a configuration word is kept
+    # (the value of a login is the user's profile).
+    assert outcome.value == {
+        "note": "********", "pw": "********", "user_id": "postgres-legacy|alice@example.com", "n": 5, "ok": True,
+        "none": None, "nested": [1, ["********", {"deep": ["********"]}]], "********": "key",
+        "names": {"********": "********"}}
+
+
+def test_the_new_password_of_create_is_redacted_in_its_value(run):
+    outcome = run("function create(user, cb) { cb(null, { echo: [user] }); }", kind="create",
+                  args=[{"email": "a@b.c", "password": "brand-new-pw"}])
+    assert outcome.value == {"echo": [{"email": "a@b.c", "password": "********"}]}

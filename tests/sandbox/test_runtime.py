@@ -179,15 +179,19 @@ def test_configuration_is_deep_frozen(run):
       configuration.apiKey = 'changed'; delete configuration.apiKey; configuration.added = 1;
       let strictError = null;
       try { (function () { 'use strict'; configuration.apiKey = 'x'; })(); } catch (err) { strictError = err.name; }
-      cb(null, { key: configuration.apiKey, added: configuration.added || null, strictError, frozen: Object.isFrozen(configuration) });
+      cb(null, { key: configuration.apiKey === 'k-123', added: configuration.added || null, strictError,
+                 frozen: Object.isFrozen(configuration) });
     }"""
     outcome = run(source, configuration={"apiKey": "k-123"})
-    assert outcome.value == {"key": "k-123", "added": None, "strictError": "TypeError", "frozen": True}
+    # (Compared inside: a result string that is a configuration value comes back masked.)
+    assert outcome.value == {"key": True, "added": None, "strictError": "TypeError", "frozen": True}
 
 
 def test_configuration_cannot_be_replaced(run):
-    source = "function login(e, p, cb) { configuration = { apiKey: 'mine' }; global.configuration = {}; cb(null, configuration.apiKey); }"
-    assert run(source, configuration={"apiKey": "k-123"}).value == "k-123"
+    source = """function login(e, p, cb) {
+      configuration = { apiKey: 'mine' }; global.configuration = {}; cb(null, configuration.apiKey === 'k-123');
+    }"""
+    assert run(source, configuration={"apiKey": "k-123"}).value is True
 
 
 COUNTER = "function login(e, p, cb) { global.count = (global.count || 0) + 1; cb(null, global.count); }"

@@ -18,7 +18,8 @@ function configurationValues(value, out = []) {
   return out;
 }
 
-function makeRedactor({ kind, args, configuration }) {
+// Every form in which each secret is masked: as given, JSON-escaped and util.inspect-escaped.
+function secretForms({ kind, args, configuration }) {
   const secrets = new Set();
   for (const secret of [...passwordsOf(kind, args || []), ...configurationValues(configuration)]) {
     if (typeof secret !== "string" || secret === "") continue;
@@ -26,8 +27,13 @@ function makeRedactor({ kind, args, configuration }) {
     secrets.add(JSON.stringify(secret).slice(1, -1));
     secrets.add(secret.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n"));
   }
+  return secrets;
+}
+
+// For text (log lines, error messages): every occurrence of a secret inside the text is masked.
+function makeRedactor(request) {
   // Longest first, so a secret that contains a shorter one is masked whole.
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  const ordered = [...secretForms(request)].sort((a, b) => b.length - a.length);
   if (ordered.length === 0) return (text) => text;
   return (text) => {
     let out = text;
@@ -36,4 +42,12 @@ function makeRedactor({ kind, args, configuration }) {
   };
 }
 
-module.exports = { makeRedactor, MASK };
+// For the strings of a result value: a string that *is* a secret is masked. Not substrings: the value
+// is data the caller uses (a login's profile becomes the user's), and configuration values are often
+// short, ordinary words ("postgres", "root", "3306") that legitimately occur inside profile fields.
+function makeExactRedactor(request) {
+  const secrets = secretForms(request);
+  return (text) => (secrets.has(text) ? MASK : text);
+}
+
+module.exports = { makeRedactor, makeExactRedactor, MASK };
