@@ -1,8 +1,24 @@
-// How workers are contained: bubblewrap when present (a new user, pid, ipc, uts and mount namespace,
-// uid/gid 65534, an empty environment, a read-only view of /usr and the sandbox folder only, private
-// /tmp). The network namespace is shared on purpose: the I/O bridges run in the worker's host side
-// and enforce each connection's egress allow-list in code. No host file or Unix socket path is
-// visible inside.
+// How workers are contained: bubblewrap when present (new user, pid, ipc, uts and mount namespaces,
+// uid/gid 65534, an empty environment, a read-only view of /usr, the sandbox folder and the resolver
+// files only, a private /tmp, --die-with-parent, --new-session).
+//
+// What that contains if a script escapes V8 into the worker process: host files (none are visible but
+// those above, so path-based Unix sockets such as scriptd's own socket or /run/postgresql are out of
+// reach), other processes (own pid namespace), the environment and secrets of Django (never passed).
+// Nor does it limit CPU or memory of the worker as a whole (each isolate has its own heap limit).
+//
+// What it does NOT contain: the network. The worker shares the host's network namespace
+// (--share-net), so an escaped worker can open any TCP/UDP connection the host can, including
+// loopback services (a database on 127.0.0.1 with trust authentication, Redis, the Django dev
+// server), private and link-local addresses (cloud metadata), and it can listen on ports. It also
+// shares the host's *abstract* Unix socket namespace (tied to the network namespace, not to the
+// file system), so abstract sockets of host processes are reachable. The egress allow-list
+// (bridges/egress.js) is enforced by code inside this same process: it binds scripts that stay inside
+// their isolates, not code that has escaped into the worker.
+//
+// Why the network is shared: the I/O bridges (pg, mysql, http) run in the worker's host side and open
+// the scripts' sockets themselves. Isolating the network would need those clients moved to a process
+// outside the sandbox (a proxy that enforces the allow-list); that is not how scriptd is built today.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -28,6 +44,8 @@ function systemDirs() {
 
 function bwrapArgs(sandboxDir) {
   const args = [
+    // --share-net: the bridges connect from this process; an escaped worker has the host's network
+    // (loopback and abstract Unix sockets included), see the top of this file.
     "--unshare-all", "--share-net", "--die-with-parent", "--new-session", "--clearenv",
     "--uid", "65534", "--gid", "65534",
     ...systemDirs(),
