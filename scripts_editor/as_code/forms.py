@@ -34,7 +34,9 @@ class ImportUploadForm(forms.Form):
     keywords = forms.FileField(
         required=False, label="Keywords (JSON)",
         help_text='{"KEY": value}: <code>@@KEY@@</code> becomes the JSON-encoded value, <code>##KEY##</code> the '
-                  "value itself. The server's environment is never used here.")
+                  "value itself. The server's environment is never used here. A configuration value left as a bare "
+                  "<code>##KEY##</code> keeps the value an existing connection already stores; a new connection "
+                  "needs it supplied.")
     allow_delete = forms.BooleanField(
         required=False, label="Allow deletions",
         help_text="Delete connections, and configuration keys, that the files do not list.")

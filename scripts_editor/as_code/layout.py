@@ -16,7 +16,8 @@ import yaml
 
 from ..scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
 from .exceptions import AsCodeProblem, AsCodeRejected
-from .keywords import keywords_replace
+from .keywords import (MissingKeyword, keywords_placeholders_resolve, keywords_replace, keywords_replace_document,
+                       missing_message)
 
 DIRECTORY = "directory"
 YAML = "yaml"
@@ -81,17 +82,25 @@ class _Reader:
         except ValueError:
             return path.as_posix()
 
-    def _text(self, path: Path, *, limit: int) -> str | None:
-        """The file's text with keywords replaced, or None after recording why it cannot be read."""
+    def _readable(self, path: Path, *, limit: int) -> bool:
+        """Whether the file may be read, after recording why not."""
         name = self._relative(path)
         if not path.resolve().is_relative_to(self.root):  # a symlink that leads out of the folder
             self.problems.append(AsCodeProblem(name, "leads outside the folder being imported"))
-            return None
+            return False
         if not path.is_file():
             self.problems.append(AsCodeProblem(name, "file not found"))
-            return None
+            return False
         if path.stat().st_size > limit:
             self.problems.append(AsCodeProblem(name, f"larger than {limit // 1024} kB"))
+            return False
+        return True
+
+    def _text(self, path: Path, *, limit: int) -> str | None:
+        """A script file's text with keywords replaced (a missing one is an error), or None after recording why
+        it cannot be read."""
+        name = self._relative(path)
+        if not self._readable(path, limit=limit):
             return None
         try:
             return keywords_replace(path.read_text(encoding="utf-8"), keywords=self.keywords, file=name)
@@ -100,6 +109,47 @@ class _Reader:
         except AsCodeRejected as e:
             self.problems += e.problems
         return None
+
+    def _document(self, path: Path, parse, what: str) -> tuple[object, bool]:
+        """database.json or tenant.yaml parsed after keyword replacement: (document, ok).
+
+        A marker with no value becomes a MissingKeyword where it is a whole value (only
+        options.configuration may keep one, see _missing_outside_configuration) and an error elsewhere."""
+        name = self._relative(path)
+        if not self._readable(path, limit=DOCUMENT_LIMIT_BYTES):
+            return None, False
+        try:
+            text, placeholders = keywords_replace_document(path.read_text(encoding="utf-8"), keywords=self.keywords)
+        except UnicodeDecodeError:
+            self.problems.append(AsCodeProblem(name, "not UTF-8 text"))
+            return None, False
+        try:
+            document = parse(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as e:
+            if placeholders:  # most likely a marker inside a string: name the keywords, not the placeholder
+                keywords = list(dict.fromkeys(m.keyword for m in placeholders.values()))
+                self.problems += [AsCodeProblem(name, missing_message(k)) for k in keywords]
+            else:
+                self.problems.append(AsCodeProblem(name, f"not valid {what} after keyword replacement: {e}"))
+            return None, False
+        missing: list[str] = []
+        document = keywords_placeholders_resolve(document, placeholders=placeholders, missing=missing)
+        self.problems += [AsCodeProblem(name, missing_message(k)) for k in missing]
+        return document, not missing
+
+    def _missing_outside_configuration(self, value: object, where: str, *, path: tuple = ()) -> bool:
+        """Whether a whole-value marker with no value sits anywhere but as an options.configuration value
+        (the only place one may, see plan._Planner._configuration); each is recorded as a problem."""
+        if isinstance(value, MissingKeyword):
+            if len(path) == 3 and path[:2] == ("options", "configuration"):
+                return False
+            self.problems.append(AsCodeProblem(where, missing_message(value.keyword)))
+            return True
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        found = False
+        for key, item in items:
+            found = self._missing_outside_configuration(item, where, path=(*path, key)) or found
+        return found
 
     def _script_path(self, base: Path, reference: object, where: str, key: str) -> Path | None:
         if not isinstance(reference, str) or not reference.strip():
@@ -124,6 +174,8 @@ class _Reader:
         """Split customScripts off the object and load each referenced file (or, in YAML, inline body)."""
         if not isinstance(database, dict):
             self.problems.append(AsCodeProblem(where, "a connection must be an object"))
+            return None
+        if self._missing_outside_configuration(database, where):
             return None
         options = database.get("options", {})
         if not isinstance(options, dict):
@@ -173,13 +225,8 @@ class _Reader:
         sources = []
         for connection_folder in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
             where = self._relative(connection_folder / DATABASE_FILE)
-            text = self._text(connection_folder / DATABASE_FILE, limit=DOCUMENT_LIMIT_BYTES)
-            if text is None:
-                continue
-            try:
-                database = json.loads(text)
-            except json.JSONDecodeError as e:
-                self.problems.append(AsCodeProblem(where, f"not valid JSON after keyword replacement: {e}"))
+            database, ok = self._document(connection_folder / DATABASE_FILE, json.loads, "JSON")
+            if not ok:
                 continue
             source = self._connection(database, where=where, base=connection_folder, inline=False)
             if source:
@@ -189,19 +236,15 @@ class _Reader:
         return sources
 
     def yaml(self) -> list[ConnectionSource]:
-        text = self._text(self.root / YAML_FILE, limit=DOCUMENT_LIMIT_BYTES)
-        if text is None:
-            return []
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            self.problems.append(AsCodeProblem(YAML_FILE, f"not valid YAML after keyword replacement: {e}"))
+        document, ok = self._document(self.root / YAML_FILE, yaml.safe_load, "YAML")
+        if not ok:
             return []
         if not isinstance(document, dict) or not isinstance(document.get("databases"), list):
             # Without the list we cannot tell "no connections" from a typo, and --allow-delete would act on it.
             self.problems.append(AsCodeProblem(YAML_FILE, "needs a `databases:` list (write `databases: []` for "
                                                           "none)"))
             return []
+        self._missing_outside_configuration({k: v for k, v in document.items() if k != "databases"}, YAML_FILE)
         sources = []
         for index, database in enumerate(document["databases"]):
             source = self._connection(database, where=f"{YAML_FILE} databases[{index}]", base=self.root, inline=True)

@@ -29,6 +29,7 @@ from ..lint import scripts_lint
 from ..scripts import SCRIPT_KEYS
 from ..selectors import script_revision_current
 from .exceptions import AsCodeProblem, AsCodeRejected
+from .keywords import SUPPLY_HINT, MissingKeyword
 from .layout import ConnectionSource, layout_read
 
 CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
@@ -52,6 +53,8 @@ class ConnectionPlan:
     configuration_set: dict[str, str] = field(default_factory=dict, repr=False)  # values: never shown
     configuration_removed: list[str] = field(default_factory=list)
     configuration_kept: list[str] = field(default_factory=list)  # stored keys the files do not list
+    # Stored keys the files list as a bare ##KEY## / @@KEY@@ with no value supplied: the stored value stays.
+    configuration_unsupplied: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -60,7 +63,8 @@ class ConnectionPlan:
             "name": self.name, "action": self.action, "file": self.file, "base_revision": self.base_revision,
             "settings": self.settings, "scripts": self.script_diffs,
             "configuration_set": sorted(self.configuration_set), "configuration_removed": self.configuration_removed,
-            "configuration_kept": self.configuration_kept, "warnings": self.warnings,
+            "configuration_kept": self.configuration_kept,
+            "configuration_unsupplied": self.configuration_unsupplied, "warnings": self.warnings,
         }
 
 
@@ -188,7 +192,13 @@ class _Planner:
             except ValidationError as e:
                 self.problem(source.file, f"options.configuration key {key!r}: {' '.join(e.messages)}")
                 continue
-            if value is None:
+            if isinstance(value, MissingKeyword):
+                # An unedited export: the marker stands for the value already stored, so keep it.
+                if key in stored:
+                    plan.configuration_unsupplied.append(key)
+                else:
+                    self.problem(source.file, self._unsupplied_message(plan, key, value))
+            elif value is None:
                 if key in stored:
                     plan.configuration_removed.append(key)
             elif not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
@@ -205,6 +215,14 @@ class _Planner:
         remaining = set(stored) - set(plan.configuration_removed) | set(plan.configuration_set)
         if len(remaining) > MAX_VARIABLES_PER_CONNECTION:
             self.problem(source.file, f"a connection holds at most {MAX_VARIABLES_PER_CONNECTION} configuration keys")
+
+    @staticmethod
+    def _unsupplied_message(plan: ConnectionPlan, key: str, value: MissingKeyword) -> str:
+        whose = f"{plan.name!r} has no stored {key} to keep" if plan.connection else \
+            f"{plan.name!r} is a new connection, so there is no stored {key} to keep"
+        return (f"options.configuration.{key}: keyword {value.keyword} has no value and {whose}; "
+                f"{SUPPLY_HINT.replace('KEY', value.keyword)}, or remove options.configuration from the file "
+                f"to leave the configuration as it is")
 
     def _scripts(self, source: ConnectionSource, plan: ConnectionPlan, settings: dict) -> None:
         """The bodies to save with a diff per changed script, after checking size and syntax."""
@@ -284,6 +302,9 @@ def plan_text(plan: ImportPlan) -> str:
             out.append(f"    configuration set: {', '.join(sorted(item.configuration_set))} (values not shown)")
         if item.configuration_removed:
             out.append(f"    configuration removed: {', '.join(item.configuration_removed)}")
+        if item.configuration_unsupplied:
+            out.append(f"    configuration kept: no value supplied (the stored value stays): "
+                       f"{', '.join(item.configuration_unsupplied)}")
         if item.configuration_kept:
             out.append(f"    configuration kept (not in the files; allow deletions to remove): "
                        f"{', '.join(item.configuration_kept)}")

@@ -243,3 +243,25 @@ def test_a_dashboard_round_trip_gives_the_same_zip(editor_client, legacy_connect
     editor_client.post(CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]})
 
     assert editor_client.get(EXPORT, {"layout": "yaml"}).content == first
+
+
+def test_an_unedited_export_uploads_back_without_keywords_keeping_the_stored_secret(editor_client, legacy_connection):
+    exported = editor_client.get(EXPORT, {"layout": "directory"}).content
+
+    response = upload(editor_client, exported)
+
+    page = response.content.decode()
+    assert response.status_code == 200 and "Nothing was imported" not in page
+    assert "Configuration kept: no value supplied (the stored value stays): <code>DB_PASS</code>" in page
+    assert SECRET not in page and response.context["plan"].count("unchanged") == 1
+    assert configuration_for_run(connection=legacy_connection) == {"DB_PASS": SECRET}
+
+
+def test_a_failed_upload_says_how_to_supply_a_missing_value_and_to_choose_the_files_again(editor_client):
+    response = upload(editor_client, fixture_zip(), keywords={"ENV": "test"})  # DB_PASS: a new connection's secret
+
+    page = response.content.decode()
+    assert "keyword DB_PASS has no value and &#x27;from-zip&#x27; is a new connection" in page
+    assert "keywords JSON file" in page and "remove options.configuration" in page
+    assert "choose the zip (and the keywords file, if you use one) again" in page
+    assert not Connection.objects.exists()

@@ -26,6 +26,8 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         self.stdout.write(f"Exported {len(export.names)} connection(s) to {directory} ({format} layout).")
         if export.keywords:
-            self.stdout.write(f"Keywords to supply on import (see {KEYWORDS_EXAMPLE_FILE}):")
+            self.stdout.write(f"Configuration keywords (see {KEYWORDS_EXAMPLE_FILE}). Importing into these same "
+                              "connections keeps the stored value of any keyword you leave out; a new connection "
+                              "needs each one supplied (import_connections --keywords FILE):")
             for keyword, names in export.keywords.items():
                 self.stdout.write(f"  {keyword}  ({', '.join(names)})")
