@@ -3,6 +3,7 @@
 The only place in Django that knows scriptd exists. One call, `run_script`, sends a run and yields
 its events as the service sends them (line-delimited JSON over a Unix socket):
 
+    {"type": "started"}   (an isolate begins the run; consumed here, not yielded)
     {"type": "log", "level": "log|info|warn|error", "text": "...", "time": "2026-...Z"}
     {"type": "result", "status": "ok", "value": ..., "ms": 1.2}
     {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
@@ -47,7 +48,9 @@ SCRIPT_PARAMETERS: dict[str, tuple[str, ...]] = {
     "delete": ("id",),
     "change_email": ("email", "newEmail", "verified"),
 }
-# Margin on top of the run's own limit for scriptd to answer `timeout` itself.
+# Margin on top of the run's own limit for scriptd to answer `timeout` itself. A warm run may first
+# wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
+# waited that long); the deadline starts again when scriptd reports `started`.
 DEADLINE_GRACE_S = 5.0
 
 
@@ -123,8 +126,11 @@ _connections = _Connections()
 
 
 def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: float,
-              is_last: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+              is_last: Callable[[dict[str, Any]], bool],
+              restarts_deadline: Callable[[dict[str, Any]], bool] = lambda e: False) -> Iterator[dict[str, Any]]:
     """Send one request and yield reply lines up to the one `is_last` accepts, within the deadline.
+
+    A reply that `restarts_deadline` accepts gives the rest of the exchange `deadline_s` again.
 
     A reused connection that turns out closed (scriptd restarted) is replaced once, before any
     reply: the request never reached the old scriptd, so sending it again is safe."""
@@ -173,6 +179,8 @@ def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: f
                 if raw.strip():
                     replied = True
                     event = json.loads(raw)
+                    if restarts_deadline(event):
+                        deadline = time.monotonic() + deadline_s
                     last = is_last(event)
                     if last:
                         finished = not buffered
@@ -228,12 +236,15 @@ def run_script(
         "limits": limits.__dict__,
         "mode": mode,
     }
+    # Before `started`: the wait for an isolate (scriptd ends it at the limit); after: the run itself.
     deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S
     for event in _exchange(request, socket_path=socket_path, deadline_s=deadline_s,
-                           is_last=lambda e: e.get("type") in ("result", "error")):
+                           is_last=lambda e: e.get("type") in ("result", "error"),
+                           restarts_deadline=lambda e: e.get("type") == "started"):
         if event.get("type") == "error":  # the request itself was refused
             raise ValueError(f"scriptd refused the request: {event.get('message')}")
-        yield event
+        if event.get("type") in ("log", "result"):  # `started` and any future event type stay here
+            yield event
 
 
 def run_script_collect(**kwargs: Any) -> RunOutcome:

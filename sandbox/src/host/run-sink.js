@@ -20,6 +20,12 @@ class RunSink {
     this.startedAt = process.hrtime.bigint();
   }
 
+  // An isolate begins the run now (a warm run may have waited for one): the supervisor arms its
+  // watchdog on this event, and clients may restart their own deadline.
+  started() {
+    if (!this.done) this.write({ tag: this.tag, type: "started" });
+  }
+
   log(level, rawText) {
     if (this.done) return false;
     if (this.dropped > 0) {

@@ -1,7 +1,16 @@
 // Warm isolates per connection revision, so `global` persists between a connection's runs as
 // Auth0 documents. At most `perKey` isolates serve one key (one run at a time each; more runs wait
-// in line); an isolate is recycled after `maxRuns` runs, `maxAgeMs`, any timeout or memory error.
+// in line, each for at most its own `waitMs`); an isolate is recycled after `maxRuns` runs,
+// `maxAgeMs`, any timeout or memory error.
 "use strict";
+
+// A run that waited its whole time limit in its key's line without getting an isolate.
+class QueueTimeout extends Error {
+  constructor(waitMs) {
+    super(`waited ${waitMs} ms for an isolate`);
+    this.waitMs = waitMs;
+  }
+}
 
 class WarmPool {
   constructor({ createSlot, perKey, maxRuns, maxAgeMs, maxIsolates }) {
@@ -24,8 +33,10 @@ class WarmPool {
     return slot.disposed || slot.runs >= this.maxRuns || Date.now() - slot.createdAt >= this.maxAgeMs;
   }
 
-  // Resolves to an idle slot reserved for the caller, who must call release(key, slot).
-  async acquire(key, memoryMb) {
+  // Resolves to an idle slot reserved for the caller, who must call release(key, slot). When all of
+  // the key's isolates are busy the caller waits in line; after `waitMs` it leaves the line and the
+  // promise rejects with QueueTimeout.
+  async acquire(key, memoryMb, waitMs = Infinity) {
     for (const slot of this.groups.get(key)?.slots || []) if (!slot.reserved && this.worn(slot)) this.remove(key, slot);
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { slots: [], waiters: [] }));
@@ -46,7 +57,17 @@ class WarmPool {
         throw e;
       }
     }
-    return new Promise((resolve, reject) => group.waiters.push({ resolve, reject, memoryMb }));
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject, memoryMb, until: Date.now() + waitMs };
+      if (Number.isFinite(waitMs)) {
+        waiter.timer = setTimeout(() => {
+          group.waiters = group.waiters.filter((w) => w !== waiter);
+          if (group.slots.length === 0 && group.waiters.length === 0 && this.groups.get(key) === group) this.groups.delete(key);
+          reject(new QueueTimeout(waitMs));
+        }, waitMs);
+      }
+      group.waiters.push(waiter);
+    });
   }
 
   release(key, slot) {
@@ -55,7 +76,8 @@ class WarmPool {
     if (this.worn(slot)) this.remove(key, slot);
     if (!group || group.waiters.length === 0) return;
     const waiter = group.waiters.shift();
-    this.acquire(key, waiter.memoryMb).then(waiter.resolve, waiter.reject);
+    clearTimeout(waiter.timer);
+    this.acquire(key, waiter.memoryMb, Math.max(0, waiter.until - Date.now())).then(waiter.resolve, waiter.reject);
   }
 
   remove(key, slot) {
@@ -83,4 +105,4 @@ class WarmPool {
   }
 }
 
-module.exports = { WarmPool };
+module.exports = { WarmPool, QueueTimeout };

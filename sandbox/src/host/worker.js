@@ -9,7 +9,7 @@ const ivm = require("isolated-vm");
 const { onJsonLines } = require("../lines");
 const { allowlist, loadSources } = require("./modules");
 const { IsolateSlot } = require("./isolate-slot");
-const { WarmPool } = require("./warm-pool");
+const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
@@ -115,6 +115,7 @@ function main() {
     try {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
+        sink.started();
         await slot.run(job);
         fresh.release(slot); // timers and pending work of a Try run end with its answer
       } else {
@@ -123,7 +124,21 @@ function main() {
           request.revision ?? "",
           sha1(JSON.stringify([request.configuration ?? {}, options, limits.memory_mb])),
         ].join("\u0000");
-        const slot = await warm.acquire(key, limits.memory_mb);
+        // A run may wait in its connection's line (all its isolates busy) for up to its own time
+        // limit; it answers `timeout` itself then, and its time limit proper starts with `started`.
+        let slot;
+        try {
+          slot = await warm.acquire(key, limits.memory_mb, limits.timeout_ms);
+        } catch (e) {
+          if (!(e instanceof QueueTimeout)) throw e;
+          return sink.result("timeout", {
+            error: {
+              name: "TimeoutError",
+              message: `Script did not start within ${limits.timeout_ms} ms: this connection's isolates in this worker were all busy with its earlier runs`,
+            },
+          });
+        }
+        sink.started();
         try {
           await slot.run(job);
         } finally {

@@ -1,6 +1,12 @@
 // The supervisor: listens on the Unix socket, speaks line-delimited JSON with clients, routes each
 // run to a worker (warm runs of a connection always to the same one, so its isolates stay warm),
 // and answers `crash` for runs whose worker died or stopped answering.
+//
+// A run's watchdog starts when the worker reports `started` (an isolate begins it), not when it is
+// sent: a warm run may first wait in its connection's line in the worker, which ends that wait with a
+// `timeout` answer of its own. A started run that gets no answer WATCHDOG_GRACE_MS past its limit
+// means the worker cannot enforce deadlines any more, and only then is the worker killed; a worker
+// whose event loop is blocked is caught by the heartbeat.
 "use strict";
 const fs = require("node:fs");
 const net = require("node:net");
@@ -9,7 +15,8 @@ const { onJsonLines } = require("../lines");
 const { WorkerHandle } = require("./worker-handle");
 
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
-const WATCHDOG_GRACE_MS = 3000; // past the run's own limit, the worker itself must be stuck
+const WATCHDOG_GRACE_MS = 3000; // past a started run's own limit, the worker itself must be stuck
+const START_GRACE_MS = 10_000; // past a run's limit, a run that never started is given up (worker kept)
 const MAX_TIMEOUT_MS = 60_000;
 const HEARTBEAT_MS = 5000;
 
@@ -91,10 +98,13 @@ class Supervisor {
     const tag = `t${this.nextTag++}`;
     const worker = this.pickWorker(message);
     const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 20_000, MAX_TIMEOUT_MS);
-    const run = { reply, id, worker };
+    const run = { reply, id, worker, timeoutMs };
+    // Until `started`: the worker ends a wait in line itself after timeoutMs. This backstop answers
+    // only this run (others on the worker are not harmed) if neither `started` nor an answer came.
     run.watchdog = setTimeout(() => {
-      worker.kill(`run ${id} got no answer ${WATCHDOG_GRACE_MS} ms after its time limit`);
-    }, timeoutMs + WATCHDOG_GRACE_MS);
+      this.log(`run ${id} on worker ${worker.index} did not start within ${timeoutMs + START_GRACE_MS} ms`);
+      this.answerCrash(tag, `the sandbox did not start the run within ${timeoutMs + START_GRACE_MS} ms`);
+    }, timeoutMs + START_GRACE_MS);
     this.runs.set(tag, run);
     worker.send({ ...message, type: "run", tag }, tag);
   }
@@ -117,6 +127,12 @@ class Supervisor {
     if (event.type === "ready") return;
     const run = this.runs.get(event.tag);
     if (!run) return;
+    if (event.type === "started") {
+      clearTimeout(run.watchdog);
+      run.watchdog = setTimeout(() => {
+        worker.kill(`run ${run.id} got no answer ${WATCHDOG_GRACE_MS} ms after its time limit`);
+      }, run.timeoutMs + WATCHDOG_GRACE_MS);
+    }
     const { tag, ...rest } = event;
     run.reply({ ...rest, id: run.id });
     if (event.type === "result") {
