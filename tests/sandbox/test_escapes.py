@@ -153,4 +153,4 @@ def test_workers_run_confined_when_bwrap_is_installed(scriptd_socket):
     for worker in figures["workers"]:
         assert worker["uid"] == 65534
         assert worker["sees_host_files"] is False
-        assert set(worker["env_keys"]) <= {"PWD"}
+        assert set(worker["env_keys"]) <= {"PWD", "UV_THREADPOOL_SIZE"}

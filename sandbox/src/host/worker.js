@@ -13,6 +13,7 @@ const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
+const { cryptoJobStats } = require("./bridges/crypto-jobs");
 
 // Which function each script kind calls, in order of preference (spec section 1).
 const FUNCTION_NAMES = {
@@ -161,6 +162,7 @@ function main() {
       rss_mb: memory.rss / 1048576,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
+      crypto_jobs: cryptoJobStats(),
       // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
       sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
       env_keys: Object.keys(process.env),

@@ -25,6 +25,10 @@ const path = require("node:path");
 const { spawnSync } = require("node:child_process");
 
 const BWRAP_CANDIDATES = ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"];
+// The whole environment of a worker. libuv's thread pool (4 threads by default) runs both PBKDF2 and
+// the DNS lookups of the bridges: with 8 threads and crypto held to 4 of them (bridges/crypto-jobs.js),
+// name resolution never waits behind hashing.
+const WORKER_ENV = Object.freeze({ UV_THREADPOOL_SIZE: "8" });
 
 function systemDirs() {
   const args = ["--ro-bind", "/usr", "/usr"];
@@ -48,6 +52,7 @@ function bwrapArgs(sandboxDir) {
     // (loopback and abstract Unix sockets included), see the top of this file.
     "--unshare-all", "--share-net", "--die-with-parent", "--new-session", "--clearenv",
     "--uid", "65534", "--gid", "65534",
+    ...Object.entries(WORKER_ENV).flatMap(([name, value]) => ["--setenv", name, value]),
     ...systemDirs(),
     // The private /tmp comes before the sandbox bind: a checkout under /tmp must stay visible.
     "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
@@ -61,19 +66,20 @@ function bwrapArgs(sandboxDir) {
   return args;
 }
 
-// Returns { command, prefix, confined, warning }: spawn `command` with `prefix` then the worker's argv.
+// Returns { command, prefix, env, confined, warning }: spawn `command` with `prefix` then the worker's
+// argv, in the environment `env`.
 function chooseConfinement(sandboxDir, { allowUnconfined }) {
   const bwrap = BWRAP_CANDIDATES.find((p) => fs.existsSync(p));
   if (bwrap) {
     const prefix = [...bwrapArgs(sandboxDir), "--", process.execPath];
     const probe = spawnSync(bwrap, [...prefix, "-e", "0"], { env: {}, timeout: 10_000, encoding: "utf8" });
-    if (probe.status === 0) return { command: bwrap, prefix, confined: true };
+    if (probe.status === 0) return { command: bwrap, prefix, env: WORKER_ENV, confined: true };
     const why = (probe.stderr || String(probe.error || probe.status)).trim();
     if (!allowUnconfined) throw new Error(`bwrap is installed but cannot start a worker here (${why})`);
-    return { command: process.execPath, prefix: [], confined: false, warning: `bwrap failed (${why})` };
+    return { command: process.execPath, prefix: [], env: WORKER_ENV, confined: false, warning: `bwrap failed (${why})` };
   }
   if (!allowUnconfined) throw new Error("bwrap (Debian package bubblewrap) is not installed");
-  return { command: process.execPath, prefix: [], confined: false, warning: "bwrap (Debian package bubblewrap) is not installed" };
+  return { command: process.execPath, prefix: [], env: WORKER_ENV, confined: false, warning: "bwrap (Debian package bubblewrap) is not installed" };
 }
 
-module.exports = { chooseConfinement, bwrapArgs };
+module.exports = { chooseConfinement, bwrapArgs, WORKER_ENV };

@@ -22,8 +22,9 @@ class WorkerHandle {
   }
 
   spawn() {
-    const { command, prefix } = this.confinement;
-    const child = spawn(command, [...prefix, ...this.workerArgv], { env: {}, stdio: ["pipe", "pipe", "pipe"] });
+    const { command, prefix, env } = this.confinement;
+    // Under bubblewrap the environment is cleared and set again by its --setenv options.
+    const child = spawn(command, [...prefix, ...this.workerArgv], { env: { ...(env || {}) }, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
     this.alive = true;
     this.spawnedAt = Date.now();

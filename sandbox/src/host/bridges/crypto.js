@@ -1,14 +1,17 @@
 // Host side of Node's `crypto` for scripts: native hashing, HMAC, PBKDF2 (on libuv's thread pool,
-// so a 1,000,000-iteration pbkdf2Sync blocks only its own isolate), signatures and randomness.
+// so a 1,000,000-iteration pbkdf2Sync blocks only its own isolate; sync and async calls share the
+// per-isolate and per-worker limits of crypto-jobs.js), signatures and randomness.
 "use strict";
 const crypto = require("node:crypto");
 const { promisify } = require("node:util");
 const { BridgeError } = require("./bridge-error");
+const { CryptoJobs } = require("./crypto-jobs");
 
 const pbkdf2 = promisify(crypto.pbkdf2);
 const HASHES = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
-// Limits that keep one call from monopolising the host: generous for real password schemes.
-const MAX_ITERATIONS = 10_000_000;
+// Limits that keep one call from monopolising the host: generous for real password schemes (the
+// PBKDF2 hashes of real user stores use at most 1,000,000 iterations).
+const MAX_ITERATIONS = 2_000_000;
 const MAX_KEYLEN = 1024;
 const MAX_RANDOM = 65536;
 
@@ -48,14 +51,23 @@ function signOptions(args, key) {
 const methods = {
   hash: ({ algorithm, data }) => crypto.createHash(digestName(algorithm)).update(bytes(data)).digest("base64"),
   hmac: ({ algorithm, key, data }) => crypto.createHmac(digestName(algorithm), bytes(key)).update(bytes(data)).digest("base64"),
-  async pbkdf2({ password, salt, iterations, keylen, digest }) {
-    if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
-      fail(`iterations must be an integer from 1 to ${MAX_ITERATIONS}`, "RangeError", "ERR_OUT_OF_RANGE");
+  async pbkdf2({ password, salt, iterations, keylen, digest }, jobs) {
+    if (!Number.isInteger(iterations) || iterations < 1) {
+      fail(`The value of "iterations" is out of range. It must be an integer >= 1. Received ${iterations}`, "RangeError", "ERR_OUT_OF_RANGE");
+    }
+    if (iterations > MAX_ITERATIONS) {
+      fail(
+        `The value of "iterations" is out of range. The sandbox allows at most ${MAX_ITERATIONS} PBKDF2 iterations per call. Received ${iterations}`,
+        "RangeError",
+        "ERR_OUT_OF_RANGE",
+      );
     }
     if (!Number.isInteger(keylen) || keylen < 0 || keylen > MAX_KEYLEN) {
       fail(`keylen must be an integer from 0 to ${MAX_KEYLEN}`, "RangeError", "ERR_OUT_OF_RANGE");
     }
-    return (await pbkdf2(bytes(password), bytes(salt), iterations, keylen, digestName(digest))).toString("base64");
+    const name = digestName(digest);
+    const [pw, saltBytes] = [bytes(password), bytes(salt)];
+    return (await jobs.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
   },
   randomBytes({ size }) {
     if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) fail(`size must be an integer from 0 to ${MAX_RANDOM}`, "RangeError", "ERR_OUT_OF_RANGE");
@@ -88,4 +100,5 @@ const methods = {
   },
 };
 
-module.exports = { methods };
+// State per isolate: its crypto job queue, dropped when the isolate goes away.
+module.exports = { methods, open: () => new CryptoJobs(), close: (jobs) => jobs.close(), MAX_ITERATIONS };
