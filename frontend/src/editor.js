@@ -23,7 +23,7 @@ function start(config) {
     conflict: document.getElementById("conflict"),
     findings: document.getElementById("findings"),
     findingsCount: document.getElementById("findings-count"),
-    revision: document.getElementById("revision-info"),
+    revision: document.getElementById("revision-summary"),
     save: document.getElementById("save-button"),
     message: document.getElementById("save-message"),
     templateSelect: document.getElementById("template-select"),
@@ -185,10 +185,26 @@ function start(config) {
     base = { number: data.revision.number, bodies: sent };
     el.message.value = "";
     el.conflict.classList.add("d-none");
-    el.revision.querySelectorAll("[data-revision-number]").forEach((n) => { n.textContent = String(base.number); });
+    if (data.created) showRevision(data.revision, { justSaved: true });
     say(data.created ? `Saved all scripts as revision ${base.number}.` : `Nothing changed since revision ${base.number}; nothing was stored.`, "success");
     renderFindings(data.findings);
     markTabs();
+  }
+
+  // The header line describes the revision the editor is now based on (the page renders the first one).
+  function showRevision(revision, { justSaved = false } = {}) {
+    const number = document.createElement("strong");
+    number.dataset.revisionNumber = "";
+    number.textContent = String(revision.number);
+    const who = revision.author || "someone";
+    if (justSaved) {
+      el.revision.replaceChildren("Revision ", number, `, saved just now by ${who}`);
+      return;
+    }
+    const when = document.createElement("time");
+    when.dateTime = revision.createdAt || "";
+    when.textContent = revision.createdAt ? new Date(revision.createdAt).toLocaleString() : "";
+    el.revision.replaceChildren("Revision ", number, ` by ${who}, `, when);
   }
 
   function refused(problems) {
@@ -222,12 +238,14 @@ function start(config) {
         // Scripts I did not touch take their version; scripts I changed keep mine. Then Save.
         keys.forEach((key) => { if (!isChanged(key)) setText(key, theirs[key]); });
         base = { number: data.conflict.number, bodies: theirs };
+        showRevision(data.conflict);
         closeConflict(`Your changes now sit on top of revision ${base.number}. Review them and press Save.`);
       }),
       button(`Discard mine and load revision ${data.conflict.number}`, "btn-outline-danger", "theirs", () => {
         if (!window.confirm("Discard your unsaved changes and load their revision?")) return;
         keys.forEach((key) => setText(key, theirs[key]));
         base = { number: data.conflict.number, bodies: theirs };
+        showRevision(data.conflict);
         closeConflict(`Loaded revision ${base.number}.`);
       }),
     );
@@ -241,7 +259,6 @@ function start(config) {
   function closeConflict(text) {
     el.conflict.classList.add("d-none");
     el.conflict.replaceChildren();
-    el.revision.querySelectorAll("[data-revision-number]").forEach((n) => { n.textContent = String(base.number); });
     markTabs();
     renderFindings(allFindings());
     say(text, "body");

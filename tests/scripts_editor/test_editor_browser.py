@@ -120,3 +120,33 @@ def test_viewers_get_a_read_only_editor(page_for, viewer, connection):
     page = open_editor(page_for(viewer), connection)
     expect(page.locator(".cm-content")).to_have_attribute("contenteditable", "false")
     expect(page.locator("#save-button")).to_have_count(0)
+
+
+def test_after_the_first_save_the_header_describes_the_saved_revision(page_for, editor, connection):
+    page = open_editor(page_for(editor), connection)
+    header = page.locator("#revision-info")
+    expect(header).to_contain_text("Not saved yet")
+    page.select_option("#template-select", "postgres")
+    page.click("#template-load")
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+s")
+
+    expect(page.locator("#status")).to_have_text("Saved all scripts as revision 1.")
+    expect(header).to_contain_text("Revision 1, saved just now by editor")
+    expect(header).not_to_contain_text("Not saved yet")
+    expect(header.locator("a", has_text="History")).to_be_visible()
+
+
+def test_after_a_conflict_the_header_names_the_revision_now_edited(page_for, editor, second_editor, connection):
+    first = open_editor(page_for(editor), connection)
+    second = open_editor(page_for(second_editor), connection)
+    append_line(first, "create", "// first")
+    first.click("#save-button")
+    expect(first.locator("#status")).to_have_text("Saved all scripts as revision 1.")
+
+    append_line(second, "delete", "// second")
+    second.click("#save-button")
+    second.click('#conflict [data-action="rebase"]')
+
+    expect(second.locator("#revision-info")).to_contain_text("Revision 1 by editor")
+    expect(second.locator("#revision-info")).not_to_contain_text("Not saved yet")
