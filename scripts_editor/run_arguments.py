@@ -75,6 +75,21 @@ def run_arguments_join(*, redacted: dict, secrets: dict[str, str]) -> dict:
     return redacted
 
 
+# The input that says whom a run was for, per script (never a password): history pages show it.
+SUBJECT_PATHS: dict[str, tuple[str, ...]] = {
+    "login": ("email",), "get_user": ("email",), "verify": ("email",), "change_password": ("email",),
+    "create": ("user.email",), "delete": ("id",), "change_email": ("email", "newEmail"),
+}
+
+
+def run_arguments_subject(*, script: str, args: object) -> str:
+    """Whom the run was for, e.g. "ada@example.com" or "old@x → new@x" for change_email; "" when unknown."""
+    if not isinstance(args, dict):
+        return ""
+    values = [_get(args, path) for path in SUBJECT_PATHS.get(script, ())]
+    return " → ".join(str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool) and v != "")
+
+
 def run_arguments_positional(*, script: str, args: dict) -> list[Any]:
     """The list the script's function receives, in its signature's order."""
     return [args[name] for name in SCRIPT_PARAMETERS[script]]

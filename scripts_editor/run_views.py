@@ -19,7 +19,7 @@ from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 
 from .models import ScriptRun
-from .run_arguments import INPUT_FIELDS, REDACTED
+from .run_arguments import INPUT_FIELDS, REDACTED, run_arguments_subject
 from .run_selectors import script_run_explanation, script_run_list, script_run_snapshot
 from .run_services import script_run_request
 from .scripts import BY_KEY, SCRIPT_KEYS
@@ -89,9 +89,10 @@ def run_poll(request: HttpRequest, connection: Connection, run_id) -> JsonRespon
 @require_GET
 @connection_view(VIEW)
 def run_list(request: HttpRequest, connection: Connection) -> HttpResponse:
-    return render(request, "scripts_editor/run_list.html", {
-        "connection": connection, "runs": script_run_list(connection=connection),
-    })
+    runs = list(script_run_list(connection=connection))
+    for run in runs:
+        run.subject = run_arguments_subject(script=run.script, args=run.arguments)
+    return render(request, "scripts_editor/run_list.html", {"connection": connection, "runs": runs})
 
 
 @require_GET

@@ -113,3 +113,21 @@ def test_runs_are_read_only_in_the_django_admin(admin_client, finished_run):
     assert admin_client.post(reverse("admin:scripts_editor_scriptrun_delete", args=[finished_run.id]),
                              {"post": "yes"}).status_code == 403
     assert ScriptRun.objects.filter(pk=finished_run.pk).exists()
+
+
+@pytest.mark.parametrize("script, arguments, subject", [
+    ("login", {"email": "ada@example.com", "password": "********"}, "ada@example.com"),
+    ("create", {"user": {"email": "new@example.com", "password": "********"}}, "new@example.com"),
+    ("delete", {"id": "u-42"}, "u-42"),
+    ("change_email", {"email": "old@example.com", "newEmail": "new@example.com", "verified": True},
+     "old@example.com → new@example.com"),
+])
+def test_the_history_shows_whom_each_run_was_for_and_never_a_password(viewer_client, connection, editor, script,
+                                                                       arguments, subject):
+    ScriptRun.objects.create(connection=connection, script=script, source=LOGIN, timeout_s=20, arguments=arguments,
+                             status="succeeded", requested_by=editor, requested_by_label="editor")
+
+    listing = viewer_client.get(url("run-list", connection)).content.decode()
+
+    assert f"<td class=\"small text-break\" data-run-subject>{subject}</td>" in listing
+    assert "********" not in listing

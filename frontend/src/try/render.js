@@ -59,9 +59,21 @@ function renderOutcome(out, snapshot) {
 }
 
 function errorText(error) {
-  const head = `${error.name || "Error"}: ${error.message || ""}`;
-  const extra = Object.entries(error).filter(([k, v]) => !["name", "message", "stack"].includes(k) && v !== null && v !== undefined && v !== "");
-  return [head, ...extra.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`), error.stack ? `\n${error.stack}` : ""].join("\n").trimEnd();
+  const head = `${error.name || "Error"}${error.message ? `: ${error.message}` : ""}`;
+  const extra = Object.entries(error).filter(([k, v]) => !["name", "message", "stack"].includes(k) && v !== null && v !== undefined && v !== ""
+    && !(k === "description" && v === error.message)); // Auth0's errors copy the message into description
+  const stack = stackFrames(error);
+  return [head, ...extra.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`), stack ? `\n${stack}` : ""].join("\n").trimEnd();
+}
+
+// The stack without its first line(s) when they only repeat "Name: message" (V8 starts every stack so).
+function stackFrames(error) {
+  const stack = error.stack || "";
+  for (const name of [error.name || "Error", "Error"]) {
+    const header = `${name}${error.message ? `: ${error.message}` : ""}`;
+    if (stack === header || stack.startsWith(`${header}\n`)) return stack.slice(header.length).replace(/^\n/, "");
+  }
+  return stack;
 }
 
 // Poll `pollUrl` until the run is done, rendering each answer; resolves with the last snapshot.
