@@ -1,6 +1,11 @@
 // Per-isolate table of open clients (database connections, HTTP requests). The script only ever
 // sees a handle number; the client, its socket and its slot in the connection's socket budget stay
 // here, and `closeAll` ends them when the isolate is recycled or disposed.
+//
+// A connect takes seconds and the isolate may go away meanwhile (the run timed out): `closeAll` also
+// aborts connects still in progress (registered with `connecting`), and the table stays closed, so a
+// client that finishes connecting after all is ended at once by `add` instead of being kept forever
+// with its socket-budget slot.
 "use strict";
 const { BridgeError } = require("./bridge-error");
 
@@ -8,10 +13,36 @@ class Handles {
   constructor(kind) {
     this.kind = kind;
     this.open = new Map(); // handle -> { client, release, close }
+    this.pending = new Set(); // abort functions of connects in progress
     this.next = 1;
+    this.closed = false;
+  }
+
+  closedError() {
+    return new BridgeError("The sandbox is shutting down this script", { code: "ERR_CLOSED" });
+  }
+
+  // Throws when the isolate has gone: call after any await, before taking a socket-budget slot.
+  assertOpen() {
+    if (this.closed) throw this.closedError();
+  }
+
+  // Registers a connect in progress; closeAll calls abort() (which must make the connect fail).
+  // Returns the function to call once the connect has settled either way.
+  connecting(abort) {
+    this.assertOpen();
+    this.pending.add(abort);
+    return () => this.pending.delete(abort);
   }
 
   add(client, { release, close }) {
+    if (this.closed) {
+      release();
+      Promise.resolve()
+        .then(() => close(client))
+        .catch(() => {});
+      throw this.closedError();
+    }
     const handle = this.next++;
     this.open.set(handle, { client, release, close });
     return handle;
@@ -38,6 +69,15 @@ class Handles {
   }
 
   async closeAll() {
+    this.closed = true;
+    for (const abort of [...this.pending]) {
+      try {
+        abort();
+      } catch (e) {
+        // the client is going away in any case
+      }
+    }
+    this.pending.clear();
     const handles = [...this.open.keys()];
     await Promise.allSettled(handles.map((h) => this.end(h)));
   }

@@ -62,18 +62,26 @@ const methods = {
   async connect({ config }, state, { policy }) {
     const settings = settingsOf(config);
     const target = await resolveTarget(policy, settings.host, settings.port);
+    state.assertOpen(); // the isolate may have gone during the lookup
     const release = sockets.take(policy);
+    let socket = null;
+    // If the isolate goes away mid-connect, the handshake fails now with the destroyed socket.
+    const settled = state.connecting(() => socket && socket.destroy(new Error("The sandbox is shutting down this script")));
     let connection;
     try {
       connection = await mysql.createConnection({
         ...settings,
-        stream: () => net.connect({ host: target.address, port: target.port, family: target.family }),
+        stream: () => (socket = net.connect({ host: target.address, port: target.port, family: target.family })),
       });
     } catch (e) {
       release();
+      if (socket) socket.destroy();
       throw dbError(e);
+    } finally {
+      settled();
     }
     connection.on("error", () => {}); // a dropped connection surfaces on the next query instead
+    // Ends the connection at once if the isolate went while it connected.
     const handle = state.add(connection, { release, close: (c) => c.end().catch(() => c.destroy()) });
     connection.connection.once("end", () => state.forget(handle));
     return { handle, threadId: connection.threadId };

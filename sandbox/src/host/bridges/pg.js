@@ -45,19 +45,24 @@ const methods = {
   async connect({ config }, state, { policy }) {
     const settings = settingsOf(config);
     const target = await resolveTarget(policy, settings.host, settings.port);
+    state.assertOpen(); // the isolate may have gone during the lookup
     const release = sockets.take(policy);
     // TLS still checks the certificate against the name the script gave, not the pinned address.
     const ssl = settings.ssl && { ...(settings.ssl === true ? {} : settings.ssl), servername: settings.host };
     const client = new pg.Client({ ...settings, host: target.address, port: target.port, ssl });
     client.on("error", () => {}); // a dropped connection surfaces on the next query instead
+    // If the isolate goes away mid-connect, the connect fails now (as pg's own connect timeout does).
+    const settled = state.connecting(() => client.connection.stream.destroy(new Error("The sandbox is shutting down this script")));
     try {
       await client.connect();
     } catch (e) {
       release();
       client.end().catch(() => {});
       throw dbError(e);
+    } finally {
+      settled();
     }
-    const handle = state.add(client, { release, close: (c) => c.end() });
+    const handle = state.add(client, { release, close: (c) => c.end() }); // ends it if the isolate went
     client.on("end", () => state.forget(handle));
     return { handle };
   },
