@@ -71,17 +71,20 @@ def zip_unpack(*, data: bytes, into: Path) -> Path:
     written = 0
     for info in infos:
         target = into / info.filename
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(info) as source, target.open("wb") as sink:
-            while chunk := source.read(64 * 1024):
-                written += len(chunk)
-                if written > MAX_UNPACKED_BYTES:
-                    raise AsCodeRejected([AsCodeProblem("", f"the archive unpacks to more than "
-                                                            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB")])
-                sink.write(chunk)
+        try:
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, target.open("wb") as sink:
+                while chunk := source.read(64 * 1024):
+                    written += len(chunk)
+                    if written > MAX_UNPACKED_BYTES:
+                        raise AsCodeRejected([AsCodeProblem("", f"the archive unpacks to more than "
+                                                                f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB")])
+                    sink.write(chunk)
+        except OSError as e:  # e.g. both a file `a` and a folder `a/` in one archive
+            raise AsCodeRejected([AsCodeProblem(info.filename, f"cannot be unpacked: {e.strerror}")]) from e
     children = [p for p in into.iterdir() if not p.name.startswith(".") and p.name != "__MACOSX"]
     holds_layout = (into / CONNECTIONS_FOLDER).exists() or (into / YAML_FILE).exists()
     if not holds_layout and len(children) == 1 and children[0].is_dir():

@@ -188,6 +188,13 @@ def test_a_symlink_in_the_zip_is_refused(editor_client):
     assert b"symbolic links are refused" in response.content
 
 
+def test_a_zip_with_a_file_and_a_folder_of_one_name_is_refused_not_a_500(editor_client):
+    response = upload(editor_client, zip_of({"database-connections/x": "a file", "database-connections/x/login.js": "x"}))
+
+    assert response.status_code == 200
+    assert b"cannot be unpacked" in response.content and not Connection.objects.exists()
+
+
 def test_someone_elses_upload_cannot_be_confirmed(editor_client, client):
     form = upload(editor_client, fixture_zip(), keywords=KEYWORDS).context["form"]
     client.force_login(staff_with("other-editor", "add_connection", "change_connection"))
