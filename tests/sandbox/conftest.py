@@ -1,7 +1,6 @@
 """Helpers for the scriptd tests: a `run` function bound to the session's scriptd, and a neighbour
 that keeps logging in for another connection while a hostile script misbehaves."""
 
-import statistics
 import threading
 import time
 
@@ -68,11 +67,13 @@ class Neighbour:
         self._stop.set()
         self._thread.join(timeout=10)
 
-    def assert_unharmed(self, max_p95_ms: float = 50):
+    def assert_unharmed(self):
+        """Every neighbour run succeeded and none waited for the hostile run. The bound is deliberately
+        loose (far below the hostile run's limit, far above a loaded CI machine's jitter): speed itself is
+        measured by `make bench`, not asserted here."""
         assert self.failures == []
         assert len(self.latencies_ms) >= 5, "the neighbour barely ran"
-        p95 = statistics.quantiles(self.latencies_ms, n=20)[-1]
-        assert p95 < max_p95_ms, f"neighbour p95 {p95:.1f} ms"
+        assert max(self.latencies_ms) < 900, f"a neighbour run waited {max(self.latencies_ms):.0f} ms"
 
 
 @pytest.fixture
