@@ -266,16 +266,21 @@ function start(config) {
 
   function loadTemplate() {
     const template = config.templates.find((t) => t.key === el.templateSelect.value);
+    if (!template) return; // still on "Choose a template…"
     if (isDirty() && !window.confirm(`Replace all seven scripts with the “${template.label}” template? Your unsaved changes will be lost.`)) return;
     keys.forEach((key) => setText(key, template.bodies[key]));
     const needs = template.configurationKeys.length ? ` It reads configuration ${template.configurationKeys.join(", ")}.` : "";
     say(`Loaded the “${template.label}” template into all seven scripts; nothing is stored until you Save.${needs}`, "body");
+    // Back to the prompt: once edited, the scripts are no longer "the template".
+    el.templateSelect.value = "";
+    el.templateLoad.disabled = true;
   }
 
   el.tabs.forEach((tab) => tab.addEventListener("click", () => activate(tab.dataset.script)));
   if (config.canChange) {
     el.save.addEventListener("click", save);
     el.templateLoad.addEventListener("click", loadTemplate);
+    el.templateSelect.addEventListener("change", () => { el.templateLoad.disabled = !el.templateSelect.value; });
     document.addEventListener("keydown", (event) => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
         event.preventDefault();

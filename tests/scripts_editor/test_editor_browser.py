@@ -150,3 +150,37 @@ def test_after_a_conflict_the_header_names_the_revision_now_edited(page_for, edi
 
     expect(second.locator("#revision-info")).to_contain_text("Revision 1 by editor")
     expect(second.locator("#revision-info")).not_to_contain_text("Not saved yet")
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_header_fits_save_stays_with_its_message_and_the_editor_stays_inside_the_page(page_for, editor,
+                                                                                          connection, width):
+    page = page_for(editor)
+    page.set_viewport_size({"width": width, "height": 900})
+    open_editor(page, connection)
+
+    message, save = page.locator("#save-message").bounding_box(), page.locator("#save-button").bounding_box()
+    assert abs(message["y"] - save["y"]) < 2 and save["x"] > message["x"]  # on one row, Save after the message
+    placeholder = page.evaluate("""() => { const input = document.getElementById("save-message");
+      const style = getComputedStyle(input), context = document.createElement("canvas").getContext("2d");
+      context.font = `${style.fontSize} ${style.fontFamily}`;
+      return [context.measureText(input.placeholder).width, input.clientWidth - parseFloat(style.paddingLeft)
+              - parseFloat(style.paddingRight)]; }""")
+    assert placeholder[0] <= placeholder[1]  # "What changed? (optional)" is not cut off
+    frame = page.locator(".editor-frame").bounding_box()
+    assert frame["x"] + frame["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_template_menu_prompts_instead_of_naming_the_current_scripts(page_for, editor, connection):
+    page = open_editor(page_for(editor), connection)
+    select, load = page.locator("#template-select"), page.locator("#template-load")
+    expect(select).to_have_value("")
+    expect(select.locator("option:checked")).to_have_text("Choose a template…")
+    expect(load).to_be_disabled()
+
+    select.select_option("rest_api")
+    expect(load).to_be_enabled()
+    load.click()
+    expect(page.locator(".cm-content")).to_contain_text("API_URL")
+    expect(select).to_have_value("")  # edited scripts are no longer "the template"
