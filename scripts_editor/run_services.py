@@ -113,6 +113,21 @@ def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
     }
 
 
+def _masked(value: Any, secrets: list[str]) -> Any:
+    """A Try result as it is stored and shown: every configuration value and typed password inside any
+    string replaced by ******** (scriptd masks exact matches; a secret glued into a longer string, such
+    as a connection URL, is caught here). Values shorter than 4 characters would mangle ordinary text."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "********")
+        return value
+    if isinstance(value, list):
+        return [_masked(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {_masked(k, secrets): _masked(v, secrets) for k, v in value.items()}
+    return value
+
+
 def _secrets(secret: str | None) -> dict[str, str]:
     if not secret:
         return {}
@@ -142,9 +157,13 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
     seq = 0
     started = False
     try:
-        args = run_arguments_positional(script=run.script, args=run_arguments_join(
-            redacted=run.arguments, secrets=_secrets(secret)))
-        for event in sandbox.run_script(**_sandbox_request(run, args)):
+        typed = _secrets(secret)
+        args = run_arguments_positional(script=run.script, args=run_arguments_join(redacted=run.arguments,
+                                                                                   secrets=typed))
+        request = _sandbox_request(run, args)
+        hidden = sorted((s for s in [*request["configuration"].values(), *typed.values()]
+                         if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
+        for event in sandbox.run_script(**request):
             started = True
             if event["type"] == "log":
                 seq += 1  # one row per line, committed at once, so the page sees it on its next poll
@@ -152,7 +171,8 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
                                              level=str(event.get("level", "log"))[:8], text=str(event.get("text", "")))
             else:
                 _finish(run.pk, status=RESULT_STATUS.get(event.get("status"), Status.CRASHED),
-                        result=event.get("value"), error=event.get("error"), duration_ms=event.get("ms"))
+                        result=_masked(event.get("value"), hidden), error=_masked(event.get("error"), hidden),
+                        duration_ms=event.get("ms"))
                 return
         _finish(run.pk, status=Status.CRASHED, error=_problem("SandboxError", "scriptd ended the run without a result"))
     except sandbox.ScriptdUnavailable as exc:

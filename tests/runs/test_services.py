@@ -104,6 +104,18 @@ def test_execute_runs_the_script_with_the_real_password_and_configuration(
 
 
 @pytest.mark.scriptd
+def test_secrets_glued_into_a_result_are_masked_before_it_is_stored(
+        django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor):
+    connections.configuration_variable_set(connection=connection, key="DB_PASS", value="s3cr3t-db", by=editor)
+    source = ("function login(email, password, callback) {\n  callback(null, { user_id: 'u1', "
+              "url: 'postgres://app:' + configuration.DB_PASS + '@db/users', note: ['typed ' + password] });\n}")
+    run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=source)
+    script_run_execute(run_id=str(run.id), secret=secret)
+    run.refresh_from_db()
+    assert run.result == {"user_id": "u1", "url": "postgres://app:********@db/users", "note": ["typed ********"]}
+
+
+@pytest.mark.scriptd
 def test_a_second_delivery_of_the_same_run_does_nothing(django_capture_on_commit_callbacks, scriptd_for_runs,
                                                         connection, editor):
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
