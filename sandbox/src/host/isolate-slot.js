@@ -67,14 +67,18 @@ class IsolateSlot {
     this.lastUsedAt = Date.now();
     this.idleEntryTimeoutMs = timeoutMs;
     return new Promise((resolve) => {
-      const active = { tag, sink, resolve };
-      active.deadline = setTimeout(() => {
-        this.finish(active, "timeout", { error: { name: "TimeoutError", message: `Script execution timed out after ${timeoutMs} ms` } });
-        this.dispose(); // the only way to stop a loop in a timer, a microtask chain or a pending await
-      }, timeoutMs);
+      const active = { tag, sink, resolve, timeoutMs, deadlineAt: Date.now() + timeoutMs };
+      active.deadline = setTimeout(() => this.timedOut(active), timeoutMs);
       this.active = active;
       this.enter("run", tag, payload);
     });
+  }
+
+  timedOut(active) {
+    this.finish(active, "timeout", {
+      error: { name: "TimeoutError", message: `Script execution timed out after ${active.timeoutMs} ms` },
+    });
+    this.dispose(); // the only way to stop a loop in a timer, a microtask chain or a pending await
   }
 
   finish(active, status, body) {
@@ -85,12 +89,14 @@ class IsolateSlot {
     active.resolve();
   }
 
-  // Every entry into the isolate goes through here. Inside a run the run's deadline applies;
-  // leftovers of a warm isolate (timers, bridge answers after the run answered) get the last
-  // run's time limit of their own.
+  // Every entry into the isolate goes through here, and every one is bounded: inside a run by what is
+  // left of the run's deadline; leftovers of a warm isolate (timers, bridge answers after the run
+  // answered) by the last run's time limit of their own. An entry that began just before its run
+  // answered must not lose its bound when the run's deadline timer is cleared.
   enter(op, tag, payload) {
     if (this.retired) return;
-    const options = this.active ? {} : { timeout: this.idleEntryTimeoutMs };
+    const timeout = this.active ? this.active.deadlineAt - Date.now() : this.idleEntryTimeoutMs;
+    const options = { timeout: Math.max(1, timeout) };
     this.dispatch.apply(undefined, [op, tag, payload], options).catch((error) => this.onEntryError(error));
   }
 
@@ -107,7 +113,8 @@ class IsolateSlot {
     } else if (this.disposed) {
       // Torn down on purpose (timeout, end of a fresh run): nothing to report.
     } else if (/timed out/i.test(message)) {
-      this.dispose(); // leftover work of a warm isolate ran too long: recycle it
+      if (active) this.timedOut(active); // the run's own entry hit what was left of its deadline
+      else this.dispose(); // leftover work of a warm isolate ran too long: recycle it
     } else if (active) {
       process.stderr.write(`scriptd worker: isolate entry failed: ${message}\n`);
       this.finish(active, "error", { error: { name: "InternalError", message: "The sandbox failed to run the script" } });
