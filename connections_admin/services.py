@@ -136,6 +136,13 @@ def connection_delete(*, connection: Connection, by: AbstractBaseUser | None) ->
                        detail={"id": public_id})
 
 
+def connection_touch(*, connection: Connection) -> None:
+    """Record that the connection's scripts or configuration changed: `updated_at` is the list's "last
+    change" and the key under which login flows cache the decrypted configuration and current scripts."""
+    connection.updated_at = timezone.now()
+    Connection.objects.filter(pk=connection.pk).update(updated_at=connection.updated_at)
+
+
 def _validate_variable(key: str, value: str) -> None:
     errors = {}
     if not key or len(key) > 64:
@@ -168,6 +175,7 @@ def configuration_variable_set(
     variable.value_encrypted = crypto.encrypt(value)
     variable.updated_by = by if by is not None and by.is_authenticated else None
     variable.save()
+    connection_touch(connection=connection)
     audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_SET, by=by,
                        detail={"key": key, "replaced": replaced})
     return variable
@@ -178,6 +186,7 @@ def configuration_variable_remove(*, connection: Connection, key: str, by: Abstr
     """Remove a variable; returns False (and records nothing) when there was none."""
     deleted, _ = ConfigurationVariable.objects.filter(connection=connection, key=key).delete()
     if deleted:
+        connection_touch(connection=connection)
         audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_REMOVED, by=by,
                            detail={"key": key})
     return bool(deleted)

@@ -66,12 +66,28 @@ def profile_normalise(raw: Any, *, connection: Connection) -> Profile:
     )
 
 
-def profile_conflict_check(*, connection: Connection, profile: Profile, identifier: str) -> ManagedUser | None:
+def _settled_by(known: list[ManagedUser], profile: Profile, identifier: str) -> ManagedUser | None:
+    """The stored user, when the rows already read for `identifier` decide it without another query.
+
+    They do when the person typed this profile's email: `known` then holds every row with that email, and
+    if exactly one does and it has this user_id, no other row can hold the id (unique) or the email."""
+    email = profile.email.lower()
+    if not email or identifier.strip().lower() != email:
+        return None
+    holders = [u for u in known if u.email.lower() == email]
+    return holders[0] if len(holders) == 1 and holders[0].user_id == profile.user_id else None
+
+
+def profile_conflict_check(*, connection: Connection, profile: Profile, identifier: str,
+                           known: list[ManagedUser] | None = None) -> ManagedUser | None:
     """The stored user this profile belongs to (None for a new one), or FlowFailed when storing it would
     duplicate a user: its email belongs to another user_id.
 
     `identifier` is what the person typed: when it names the other user, the same person came back
-    with a new user_id (the id is unstable); otherwise two legacy users share one email."""
+    with a new user_id (the id is unstable); otherwise two legacy users share one email. `known` are the
+    rows user_lookup_rows read for it, which usually settle the question (a login's hot path)."""
+    if known is not None and (settled := _settled_by(known, profile, identifier)) is not None:
+        return settled
     match = Q(user_id=profile.user_id) | (Q(email__iexact=profile.email) if profile.email else Q(pk__in=[]))
     candidates = list(connection.managed_users.filter(match)[:3])  # one query: at most this user and one other
     existing = next((u for u in candidates if u.user_id == profile.user_id), None)
@@ -84,6 +100,13 @@ def profile_conflict_check(*, connection: Connection, profile: Profile, identifi
                                             f"which earlier answered as {holder.user_id!r}. user_id must be stable.")
     raise FlowFailed("duplicate_email", f"The script returned {profile.email} for user_id {profile.user_id!r}, "
                                         f"but that email belongs to user_id {holder.user_id!r}.")
+
+
+def user_lookup_rows(connection: Connection, identifier: str) -> list[ManagedUser]:
+    """Every stored user (managed or cached) that `identifier` names, as email or username."""
+    if not identifier.strip():
+        return []
+    return list(connection.managed_users.filter(user_lookup_q(identifier)))
 
 
 def user_lookup_q(identifier: str) -> Q:

@@ -31,6 +31,26 @@ ERROR_REASONS = {"WrongUsernameOrPasswordError": "wrong_username_or_password", "
 SECRET_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 
 
+# (connection pk, updated_at) -> (current revision, decrypted configuration). Every change to a
+# connection's scripts or configuration moves its updated_at (connection_touch), and flows start from a
+# freshly read connection, so an entry is never stale; the bound keeps memory flat with many tenants.
+_SNAPSHOTS: dict[tuple[int, Any], tuple[Any, dict[str, str]]] = {}
+_SNAPSHOTS_MAX = 512
+
+
+def _snapshot(connection: Connection) -> tuple[Any, dict[str, str]]:
+    """The connection's current scripts and configuration, read and decrypted once per change, not per login."""
+    key = (connection.pk, connection.updated_at)
+    found = _SNAPSHOTS.get(key)
+    if found is None:
+        found = (script_selectors.script_revision_current(connection=connection),
+                 connection_selectors.configuration_for_run(connection=connection))
+        if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+        _SNAPSHOTS[key] = found
+    return found
+
+
 def _masked(value: Any) -> Any:
     """A script's answer as the run record keeps it: tokens and passwords replaced by a mask, at any depth."""
     if isinstance(value, dict):
@@ -83,8 +103,7 @@ class Flow:
     def run(self, key: str, args: list[Any]) -> Any:
         """Run one script and return its value; a failure of any kind raises FlowFailed with its reason."""
         if self._revision is None:
-            self._revision = script_selectors.script_revision_current(connection=self.connection)
-            self._configuration = connection_selectors.configuration_for_run(connection=self.connection)
+            self._revision, self._configuration = _snapshot(self.connection)
         source = self._revision.scripts.get(key, "")
         if not source.strip():
             raise FlowFailed("script_not_implemented", f"The {BY_KEY[key].title} script of {self.connection.name} "

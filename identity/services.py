@@ -23,7 +23,14 @@ from scripts_editor.scripts import LEGACY, MANAGED, MIGRATION
 
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
-from .profiles import Profile, profile_apply, profile_conflict_check, profile_normalise, user_lookup_q
+from .profiles import (
+    Profile,
+    profile_apply,
+    profile_conflict_check,
+    profile_normalise,
+    user_lookup_q,
+    user_lookup_rows,
+)
 from .runtime import Flow, FlowResult
 
 Path = FlowEvent.Path
@@ -56,14 +63,15 @@ def _profile_from(flow: Flow, key: str, args: list[Any]) -> Profile | None:
 
 
 def _store_profile(flow: Flow, profile: Profile, *, identifier: str, password: str | None = None,
-                   migrate: bool) -> tuple[ManagedUser, bool]:
+                   migrate: bool, known: list[ManagedUser] | None = None) -> tuple[ManagedUser, bool]:
     """Save a profile the legacy store returned: migrated with `password` (unusable if None) or cached.
     Returns the user and whether it was stored now.
 
     Raises FlowFailed for a profile that would duplicate a user. Stores nothing when this user_id is
     already managed (another flow migrated it first): the caller then answers from the managed store."""
     with transaction.atomic(savepoint=False):
-        user = profile_conflict_check(connection=flow.connection, profile=profile, identifier=identifier)
+        user = profile_conflict_check(connection=flow.connection, profile=profile, identifier=identifier,
+                                      known=known)
         if user is not None and user.is_managed:
             return user, False
         user = user or ManagedUser(connection=flow.connection)
@@ -93,7 +101,9 @@ def user_login(*, connection: Connection, username: str, password: str,
                by: AbstractBaseUser | None = None) -> FlowResult:
     """Log a user in by email or username. Migration mode stores the user at their first good login."""
     with Flow(connection=connection, kind=FlowEvent.Flow.LOGIN, identifier=username, by=by) as flow:
-        user = _managed_user(connection, username)
+        # One read serves both the managed-store check and, after the script, the duplicate check.
+        known = user_lookup_rows(connection, username)
+        user = next((u for u in known if u.is_managed), None)
         if user is None and connection.mode != MANAGED:
             flow.path = Path.LEGACY
             profile = _profile_from(flow, "login", [username, password])
@@ -102,7 +112,7 @@ def user_login(*, connection: Connection, username: str, password: str,
             migrate = connection.mode == MIGRATION
             with transaction.atomic():  # one commit for the profile, the count and the records
                 user, stored = _store_profile(flow, profile, identifier=username, password=password,
-                                              migrate=migrate)
+                                              migrate=migrate, known=known)
                 if stored:
                     flow.path = Path.MIGRATED if migrate else Path.LEGACY
                     return _logged_in(flow, user)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from connections_admin.models import AuditEvent, Connection
-from connections_admin.services import audit_event_record
+from connections_admin.services import audit_event_record, connection_touch
 
 from .exceptions import ScriptConflict, ScriptProblem, ScriptsRejected
 from .lint import Finding, scripts_lint
@@ -67,6 +67,7 @@ def _store_revision(
                 )
         except IntegrityError:
             raise ScriptConflict(current=script_revision_current(connection=connection), base_number=base_number) from None
+        connection_touch(connection=connection)
         audit_event_record(connection=connection, action=action, by=by, detail={
             "revision": revision.number, "changed": changed_scripts(previous.scripts, bodies),
             **({"restored_from": restored_from} if restored_from is not None else {}),
