@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from connections_admin.admin import ReadOnlyAdminMixin
+
 from .models import ScriptRevision, ScriptRun, ScriptRunLine
 
 
 @admin.register(ScriptRevision)
-class ScriptRevisionAdmin(admin.ModelAdmin):
+class ScriptRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Revisions are history: visible to those who may view them, changed by nobody (save via the editor)."""
 
     list_display = ["connection", "number", "author_label", "message", "created_at"]
@@ -22,29 +24,16 @@ class ScriptRevisionAdmin(admin.ModelAdmin):
             ((key, body or "(empty: not implemented)") for key, body in obj.scripts.items()),
         )
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ScriptRunLineInline(admin.TabularInline):
+class ScriptRunLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ScriptRunLine
     fields = ["seq", "time", "level", "text"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ScriptRun)
-class ScriptRunAdmin(admin.ModelAdmin):
+class ScriptRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Runs are a record of what happened: read-only (start them from the Try panel or the API)."""
 
     list_display = ["created_at", "connection", "script", "status", "requested_by_label", "duration_ms"]
@@ -56,12 +45,3 @@ class ScriptRunAdmin(admin.ModelAdmin):
               "deadline_at", "source"]
     readonly_fields = fields
     inlines = [ScriptRunLineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,5 @@
 """Fixtures for Try runs: scriptd for the run services, and a real Celery worker on Redis (never eager mode)."""
 
-import subprocess
 import time
 import uuid
 
@@ -8,7 +7,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as celery_app
-from scripts_editor import sandbox
+from tests.fixtures.scriptd import scriptd_process
 
 REDIS_BROKER = "redis://127.0.0.1:6379/15"
 LOGIN = ("function login(email, password, callback) {\n  console.log('checking', email);\n"
@@ -25,25 +24,9 @@ def scriptd_for_runs(settings, scriptd_socket):
 @pytest.fixture
 def private_scriptd(settings, tmp_path):
     """A scriptd of this test's own (one worker), for tests that kill it; yields its process."""
-    socket_path = str(tmp_path / "scriptd.sock")
-    argv, env = sandbox.scriptd_command(socket_path=socket_path, workers=1)
-    with open(tmp_path / "scriptd.log", "w") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if all(w["alive"] for w in sandbox.ping(socket_path=socket_path)["workers"]):
-                break
-        except sandbox.ScriptdUnavailable:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"scriptd did not start: {(tmp_path / 'scriptd.log').read_text()}")
-        time.sleep(0.05)
-    settings.SCRIPTD_SOCKET = socket_path
-    yield process
-    process.kill()
-    process.wait(timeout=10)
+    with scriptd_process(tmp_path, workers=1) as (socket_path, process):
+        settings.SCRIPTD_SOCKET = socket_path
+        yield process
 
 
 def _point_celery_at(broker_url: str, queue: str) -> dict:
