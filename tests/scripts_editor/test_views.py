@@ -214,3 +214,14 @@ def test_revisions_are_read_only_in_the_django_admin(client, editor, connection,
     assert client.get(reverse("admin:scripts_editor_scriptrevision_add")).status_code == 403
     assert client.post(reverse("admin:scripts_editor_scriptrevision_delete", args=[revision.pk]), {"post": "yes"}).status_code == 403
     assert ScriptRevision.objects.count() == 2
+
+
+def test_the_editor_warns_when_logins_already_run_the_blank_stubs(editor_client, connection, editor):
+    from connections_admin.services import connection_update
+
+    url = reverse("scripts_editor:editor", args=[connection.public_id])
+    assert "data-stub-warning" not in editor_client.get(url).content.decode()  # own database off: nothing runs
+    connection_update(connection=connection, by=editor, use_own_database=True)
+    assert "data-stub-warning" in editor_client.get(url).content.decode()
+    scripts_save(connection=connection, scripts={key: "" for key in SCRIPT_KEYS}, base_number=0, by=editor)
+    assert "data-stub-warning" not in editor_client.get(url).content.decode()  # saved scripts are the admin's call
