@@ -4,20 +4,6 @@
 
 const CLEANUP_DELAY_MS = 2;
 
-// A run of our own in each prepared isolate, before any tenant's: V8 compiles the runtime's functions
-// lazily, at their first call, so without it every Try run would pay for that (about half a millisecond).
-const WARM_UP = {
-  tag: "warm-up",
-  sink: { log: () => true, result: () => {} },
-  payload: JSON.stringify({
-    kind: "login", source: "function login(e, p, callback) { callback(null, { user_id: e }); }",
-    source_hash: "warm-up", args: ["warm-up", ""], context: {}, configuration: {},
-    options: { enable_script_context: false, legacy_globals: true, egress_allowlist: [] },
-  }),
-  timeoutMs: 1000,
-  policy: null,
-};
-
 class FreshPool {
   constructor({ createSlot, spares, defaultMemoryMb }) {
     this.createSlot = createSlot;
@@ -34,10 +20,7 @@ class FreshPool {
       const slot = this.createSlot(this.defaultMemoryMb);
       slot
         .init()
-        .then(() => slot.run(WARM_UP))
-        .then(() => {
-          if (!slot.retired) this.ready.push(slot);
-        })
+        .then(() => this.ready.push(slot))
         .catch((e) => process.stderr.write(`scriptd worker: preparing an isolate failed: ${e.message}\n`))
         .finally(() => this.preparing--);
     }
