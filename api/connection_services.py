@@ -40,8 +40,9 @@ def _checked_scripts(connection: Connection, options: dict) -> scripts.CheckedSc
 
 def _save_scripts(connection: Connection, checked: scripts.CheckedScripts | None, base: int, by) -> None:
     if checked is not None:
-        scripts.scripts_save(connection=connection, scripts=checked, base_number=base, by=by,
-                             message="Saved through the API")
+        scripts.scripts_save(
+            connection=connection, scripts=checked, base_number=base, by=by, message="Saved through the API"
+        )
 
 
 def connection_create_from_api(*, data: dict, by) -> Connection:
@@ -53,8 +54,9 @@ def connection_create_from_api(*, data: dict, by) -> Connection:
     draft = Connection(name=data["name"], **fields)
     checked = _checked_scripts(draft, options) if "customScripts" in options else None
     with transaction.atomic():
-        connection = connections.connection_create(name=data["name"], display_name=data.get("display_name", ""),
-                                                   by=by, **fields)
+        connection = connections.connection_create(
+            name=data["name"], display_name=data.get("display_name", ""), by=by, **fields
+        )
         _apply_configuration(connection, options.get("configuration") or {}, by)
         _save_scripts(connection, checked, 0, by)
     return connection
@@ -79,8 +81,9 @@ def connection_patch_from_api(
         connection = Connection.objects.select_for_update().get(pk=connection.pk)
         base = current_revision_number(connection)
         if if_match is not None and if_match != (base, connection.version):
-            raise ApiError(f"The connection changed since that ETag: it is now \"{base}.{connection.version}\".",
-                           status_code=412)
+            raise ApiError(
+                f'The connection changed since that ETag: it is now "{base}.{connection.version}".', status_code=412
+            )
         try:
             connections.connection_update(connection=connection, by=by, **fields)
         except StaleConnection as e:  # unreachable under the row lock; kept so a future change cannot 500

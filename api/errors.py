@@ -34,8 +34,11 @@ class ApiError(exceptions.APIException):
 
 def _flatten(detail, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
-        return [m for key, value in detail.items()
-                for m in _flatten(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)]
+        return [
+            m
+            for key, value in detail.items()
+            for m in _flatten(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)
+        ]
     if isinstance(detail, list):
         return [m for item in detail for m in _flatten(item, prefix)]
     return [f"{prefix.rstrip('.')}: {detail}" if prefix else str(detail)]

@@ -8,11 +8,14 @@ from .scopes import SCOPES
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
     scopes = forms.MultipleChoiceField(
-        choices=[(s, f"{s} — {why}") for s, (_, why) in SCOPES.items()], widget=forms.CheckboxSelectMultiple,
+        choices=[(s, f"{s} — {why}") for s, (_, why) in SCOPES.items()],
+        widget=forms.CheckboxSelectMultiple,
         help_text="A token never exceeds your own permissions.",
     )
     expires_at = forms.DateTimeField(
-        required=False, label="Expires", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        required=False,
+        label="Expires",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty for a token that does not expire (revoke it when done).",
     )
 

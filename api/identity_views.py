@@ -21,18 +21,36 @@ SCOPE = "authenticate:users"
 
 def _flow_errors(*reasons: str) -> dict:
     """One documented response per status, listing the reasons (errorCode values) it can carry."""
-    by_status: dict[int, list[str]] = {400: ["invalid_body"], 401: ["invalid_token"], 403: ["insufficient_scope"],
-                                       404: ["inexistent_resource"], 429: ["too_many_requests"]}
+    by_status: dict[int, list[str]] = {
+        400: ["invalid_body"],
+        401: ["invalid_token"],
+        403: ["insufficient_scope"],
+        404: ["inexistent_resource"],
+        429: ["too_many_requests"],
+    }
     for reason in reasons:
         by_status.setdefault(REASONS[reason][0], []).append(reason)
-    return {code: OpenApiResponse(ErrorSerializer, description="errorCode: " + "; ".join(
-        f"`{r}`" + (f": {REASONS[r][1]}" if r in REASONS else "") for r in codes))
-        for code, codes in sorted(by_status.items())}
+    return {
+        code: OpenApiResponse(
+            ErrorSerializer,
+            description="errorCode: "
+            + "; ".join(f"`{r}`" + (f": {REASONS[r][1]}" if r in REASONS else "") for r in codes),
+        )
+        for code, codes in sorted(by_status.items())
+    }
 
 
 # Every flow that may run a script can fail in these ways.
-SCRIPT_FAILURES = ("script_error", "script_timeout", "script_crash", "script_not_implemented",
-                   "scriptd_unavailable", "invalid_profile", "duplicate_email", "user_id_changed")
+SCRIPT_FAILURES = (
+    "script_error",
+    "script_timeout",
+    "script_crash",
+    "script_not_implemented",
+    "scriptd_unavailable",
+    "invalid_profile",
+    "duplicate_email",
+    "user_id_changed",
+)
 
 
 class _FlowView(APIView):
@@ -53,27 +71,33 @@ class _FlowView(APIView):
         return self.answer(result)
 
     def answer(self, result):
-        return Response({"trickle_path": result.path,
-                         "user": profile_public(result.user) if result.user and result.user.pk else None})
+        return Response(
+            {
+                "trickle_path": result.path,
+                "user": profile_public(result.user) if result.user and result.user.pk else None,
+            }
+        )
 
 
 class AuthenticateView(_FlowView):
     serializer_class = s.AuthenticateSerializer
 
     @extend_schema(
-        operation_id="users_authenticate", summary="Log a user in through the connection",
+        operation_id="users_authenticate",
+        summary="Log a user in through the connection",
         description="The username may be an email. A user in the managed store is checked locally; otherwise "
-                    "the login script runs and, in migration mode, the user is stored with this password.",
+        "the login script runs and, in migration mode, the user is stored with this password.",
         request=s.AuthenticateSerializer,
-        responses={200: OpenApiResponse(s.PROFILE_SCHEMA, description="The normalised profile."),
-                   **_flow_errors("wrong_username_or_password", "no_profile", "unauthorized", "user_exists",
-                                  *SCRIPT_FAILURES)})
+        responses={
+            200: OpenApiResponse(s.PROFILE_SCHEMA, description="The normalised profile."),
+            **_flow_errors("wrong_username_or_password", "no_profile", "unauthorized", "user_exists", *SCRIPT_FAILURES),
+        },
+    )
     def post(self, request, public_id):
         return super().post(request, public_id)
 
     def call(self, connection, data, user):
-        return services.user_login(connection=connection, username=data["username"], password=data["password"],
-                                   by=user)
+        return services.user_login(connection=connection, username=data["username"], password=data["password"], by=user)
 
     def answer(self, result):
         return Response({**profile_public(result.user), "trickle_path": result.path})
@@ -83,19 +107,28 @@ class SignupView(_FlowView):
     serializer_class = s.SignupSerializer
 
     @extend_schema(
-        operation_id="users_signup", summary="Sign a user up through the connection",
+        operation_id="users_signup",
+        summary="Sign a user up through the connection",
         description="Legacy mode: get_user, create, then login to confirm. Migration mode: a local user, once "
-                    "get_user says the email is free.",
+        "get_user says the email is free.",
         request=s.SignupSerializer,
-        responses={201: OpenApiResponse(s.PROFILE_SCHEMA, description="The new user's profile."),
-                   **_flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized",
-                                  *SCRIPT_FAILURES)})
+        responses={
+            201: OpenApiResponse(s.PROFILE_SCHEMA, description="The new user's profile."),
+            **_flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
+        },
+    )
     def post(self, request, public_id):
         return super().post(request, public_id)
 
     def call(self, connection, data, user):
-        return services.user_signup(connection=connection, email=data["email"], password=data["password"],
-                                    username=data["username"], user_metadata=data["user_metadata"], by=user)
+        return services.user_signup(
+            connection=connection,
+            email=data["email"],
+            password=data["password"],
+            username=data["username"],
+            user_metadata=data["user_metadata"],
+            by=user,
+        )
 
     def answer(self, result):
         return Response({**profile_public(result.user), "trickle_path": result.path}, status=status.HTTP_201_CREATED)
@@ -105,29 +138,38 @@ class ChangePasswordView(_FlowView):
     serializer_class = s.ChangePasswordSerializer
 
     @extend_schema(
-        operation_id="users_change_password", summary="Change or reset a user's password",
+        operation_id="users_change_password",
+        summary="Change or reset a user's password",
         description="Locally for managed users; the change_password script in legacy mode; in migration mode a "
-                    "user get_user finds is migrated now with the new password.",
+        "user get_user finds is migrated now with the new password.",
         request=s.ChangePasswordSerializer,
-        responses={200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-                   **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES)})
+        responses={
+            200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
+            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+        },
+    )
     def post(self, request, public_id):
         return super().post(request, public_id)
 
     def call(self, connection, data, user):
-        return services.user_password_change(connection=connection, email=data["email"],
-                                             new_password=data["password"], by=user)
+        return services.user_password_change(
+            connection=connection, email=data["email"], new_password=data["password"], by=user
+        )
 
 
 class VerifyView(_FlowView):
     serializer_class = s.VerifySerializer
 
     @extend_schema(
-        operation_id="users_verify", summary="Mark a user's email verified",
+        operation_id="users_verify",
+        summary="Mark a user's email verified",
         description="Locally for managed users; the verify script in legacy mode.",
         request=s.VerifySerializer,
-        responses={200: OpenApiResponse(s.FLOW_SCHEMA, description="Verified."),
-                   **_flow_errors("user_not_found", *SCRIPT_FAILURES)})
+        responses={
+            200: OpenApiResponse(s.FLOW_SCHEMA, description="Verified."),
+            **_flow_errors("user_not_found", *SCRIPT_FAILURES),
+        },
+    )
     def post(self, request, public_id):
         return super().post(request, public_id)
 
@@ -139,50 +181,71 @@ class ChangeEmailView(_FlowView):
     serializer_class = s.ChangeEmailSerializer
 
     @extend_schema(
-        operation_id="users_change_email", summary="Change a user's email",
+        operation_id="users_change_email",
+        summary="Change a user's email",
         description="Locally for managed users; get_user (is the new email free?) then change_email in legacy "
-                    "mode; in migration mode get_user's profile is stored with the new email.",
+        "mode; in migration mode get_user's profile is stored with the new email.",
         request=s.ChangeEmailSerializer,
-        responses={200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-                   **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES)})
+        responses={
+            200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
+            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+        },
+    )
     def post(self, request, public_id):
         return super().post(request, public_id)
 
     def call(self, connection, data, user):
-        return services.user_email_change(connection=connection, email=data["email"], new_email=data["new_email"],
-                                          verified=data["verified"], by=user)
+        return services.user_email_change(
+            connection=connection, email=data["email"], new_email=data["new_email"], verified=data["verified"], by=user
+        )
 
 
 def _user_row(user) -> dict:
-    return {**profile_public(user), "trickle_managed": user.is_managed, "trickle_migrated_at": user.migrated_at,
-            "last_login": user.last_login, "logins_count": user.logins_count}
+    return {
+        **profile_public(user),
+        "trickle_managed": user.is_managed,
+        "trickle_migrated_at": user.migrated_at,
+        "last_login": user.last_login,
+        "logins_count": user.logins_count,
+    }
 
 
 class UserListView(APIView):
     required_scopes = {"GET": SCOPE}
 
-    @extend_schema(operation_id="users_list", summary="List the connection's users (tokens are never listed)",
-                   parameters=[s.UserListQuerySerializer],
-                   responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."),
-                              **_flow_errors()})
+    @extend_schema(
+        operation_id="users_list",
+        summary="List the connection's users (tokens are never listed)",
+        parameters=[s.UserListQuerySerializer],
+        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **_flow_errors()},
+    )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
         query = s.UserListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         page, per_page = query.validated_data["page"], query.validated_data["per_page"]
         users = selectors.managed_user_list(connection=connection, search=query.validated_data["q"])
-        chunk = users[page * per_page:(page + 1) * per_page]
-        return Response({"total": users.count(), "start": page * per_page, "limit": per_page,
-                         "users": [_user_row(u) for u in chunk]})
+        chunk = users[page * per_page : (page + 1) * per_page]
+        return Response(
+            {
+                "total": users.count(),
+                "start": page * per_page,
+                "limit": per_page,
+                "users": [_user_row(u) for u in chunk],
+            }
+        )
 
 
 class UserDetailView(APIView):
     required_scopes = {"DELETE": SCOPE}
 
-    @extend_schema(operation_id="users_delete", summary="Delete a user",
-                   description="A managed user is deleted from Trickle only, never from the legacy store. In "
-                               "legacy mode the delete script runs, then the cached profile goes.",
-                   responses={204: None, **_flow_errors("user_not_found", *SCRIPT_FAILURES)})
+    @extend_schema(
+        operation_id="users_delete",
+        summary="Delete a user",
+        description="A managed user is deleted from Trickle only, never from the legacy store. In "
+        "legacy mode the delete script runs, then the cached profile goes.",
+        responses={204: None, **_flow_errors("user_not_found", *SCRIPT_FAILURES)},
+    )
     def delete(self, request, public_id, user_id):
         connection = get_object_or_404(Connection, public_id=public_id)
         try:

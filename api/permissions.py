@@ -5,8 +5,13 @@ from .scopes import SCOPES
 
 def _granted(request, scope: str) -> bool:
     token = request.auth
-    return bool(token and scope in token.scopes and request.user.has_perm(SCOPES[scope][0])
-                and request.user.is_staff and request.user.is_active)
+    return bool(
+        token
+        and scope in token.scopes
+        and request.user.has_perm(SCOPES[scope][0])
+        and request.user.is_staff
+        and request.user.is_active
+    )
 
 
 class ScopePermission(permissions.BasePermission):

@@ -9,12 +9,19 @@ from .serializers import StrictCharField
 
 class ScriptRunCreateSerializer(serializers.Serializer):
     script = StrictCharField(help_text=f"One of {', '.join(SCRIPT_KEYS)}.")
-    args = serializers.DictField(help_text=(
-        "Keyed by the script's parameters: login `email`, `password`; get_user and verify `email`; create `user` "
-        "(email, password, username, user_metadata, app_metadata); change_password `email`, `newPassword`; "
-        "delete `id`; change_email `email`, `newEmail`, `verified`."))
-    code = StrictCharField(required=False, trim_whitespace=False, max_length=SIZE_LIMIT_BYTES,
-                           help_text="The script's text to run; absent: the current revision's body.")
+    args = serializers.DictField(
+        help_text=(
+            "Keyed by the script's parameters: login `email`, `password`; get_user and verify `email`; create `user` "
+            "(email, password, username, user_metadata, app_metadata); change_password `email`, `newPassword`; "
+            "delete `id`; change_email `email`, `newEmail`, `verified`."
+        )
+    )
+    code = StrictCharField(
+        required=False,
+        trim_whitespace=False,
+        max_length=SIZE_LIMIT_BYTES,
+        help_text="The script's text to run; absent: the current revision's body.",
+    )
 
     def validate_script(self, value):
         if value not in SCRIPT_KEYS:
@@ -23,8 +30,13 @@ class ScriptRunCreateSerializer(serializers.Serializer):
 
 
 class ScriptRunQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1,
-                                     help_text="Only log lines with a larger `seq` (poll with the last `after`).")
+    after = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="Only log lines with a larger `seq` (poll with the last `after`).",
+    )
 
 
 class ExplanationSerializer(serializers.Serializer):
@@ -54,8 +66,9 @@ class ScriptRunSummarySerializer(serializers.Serializer):
     duration_ms = serializers.FloatField(allow_null=True)
     timeout_s = serializers.IntegerField()
     result = serializers.JSONField(allow_null=True, help_text="The callback's value when the run succeeded.")
-    error = serializers.DictField(allow_null=True,
-                                  help_text="name, message, code, description, user_id, statusCode, stack.")
+    error = serializers.DictField(
+        allow_null=True, help_text="name, message, code, description, user_id, statusCode, stack."
+    )
     explanation = ExplanationSerializer(allow_null=True, help_text="What the outcome means to the login flow.")
 
 

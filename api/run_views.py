@@ -18,11 +18,21 @@ from .views import _errors
 def _summary(run: ScriptRun) -> dict:
     explanation = script_run_explanation(run=run)
     return {
-        "id": run.id, "connection_id": run.connection.public_id, "script": run.script, "status": run.status,
-        "arguments": run.arguments, "revision": run.revision.number if run.revision else None,
-        "requested_by": run.requested_by_label, "created_at": run.created_at, "started_at": run.started_at,
-        "finished_at": run.finished_at, "duration_ms": run.duration_ms, "timeout_s": run.timeout_s,
-        "result": run.result, "error": run.error, "explanation": explanation.as_json() if explanation else None,
+        "id": run.id,
+        "connection_id": run.connection.public_id,
+        "script": run.script,
+        "status": run.status,
+        "arguments": run.arguments,
+        "revision": run.revision.number if run.revision else None,
+        "requested_by": run.requested_by_label,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_ms": run.duration_ms,
+        "timeout_s": run.timeout_s,
+        "result": run.result,
+        "error": run.error,
+        "explanation": explanation.as_json() if explanation else None,
     }
 
 
@@ -33,36 +43,51 @@ def _location(run: ScriptRun) -> str:
 class ScriptRunListView(APIView):
     required_scopes = {"GET": "read:script_runs", "POST": "run:scripts"}
 
-    @extend_schema(operation_id="script_runs_list", summary="List a connection's script runs, newest first (100)",
-                   responses={200: run_serializers.ScriptRunSummarySerializer(many=True), **_errors(404)})
+    @extend_schema(
+        operation_id="script_runs_list",
+        summary="List a connection's script runs, newest first (100)",
+        responses={200: run_serializers.ScriptRunSummarySerializer(many=True), **_errors(404)},
+    )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
         runs = script_run_list(connection=connection).select_related("connection")
         return Response(run_serializers.ScriptRunSummarySerializer([_summary(r) for r in runs], many=True).data)
 
     @extend_schema(
-        operation_id="script_runs_create", summary="Try a script: queue a run (202; poll the Location)",
+        operation_id="script_runs_create",
+        summary="Try a script: queue a run (202; poll the Location)",
         request=run_serializers.ScriptRunCreateSerializer,
-        responses={202: OpenApiResponse(run_serializers.ScriptRunSummarySerializer,
-                                        description="Queued; Location names the run."), **_errors(404)},
+        responses={
+            202: OpenApiResponse(
+                run_serializers.ScriptRunSummarySerializer, description="Queued; Location names the run."
+            ),
+            **_errors(404),
+        },
     )
     def post(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
         serializer = run_serializers.ScriptRunCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        run = script_run_request(connection=connection, script=data["script"], args=data["args"],
-                                 source=data.get("code"), by=request.user)
-        return Response(run_serializers.ScriptRunSummarySerializer(_summary(run)).data,
-                        status=status.HTTP_202_ACCEPTED, headers={"Location": _location(run)})
+        run = script_run_request(
+            connection=connection, script=data["script"], args=data["args"], source=data.get("code"), by=request.user
+        )
+        return Response(
+            run_serializers.ScriptRunSummarySerializer(_summary(run)).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": _location(run)},
+        )
 
 
 class ScriptRunDetailView(APIView):
     required_scopes = {"GET": "read:script_runs"}
 
-    @extend_schema(operation_id="script_runs_get", summary="Get a run: status, result or error, log lines",
-                   parameters=[run_serializers.ScriptRunQuerySerializer],
-                   responses={200: run_serializers.ScriptRunSerializer, **_errors(404)})
+    @extend_schema(
+        operation_id="script_runs_get",
+        summary="Get a run: status, result or error, log lines",
+        parameters=[run_serializers.ScriptRunQuerySerializer],
+        responses={200: run_serializers.ScriptRunSerializer, **_errors(404)},
+    )
     def get(self, request, run_id):
         query = run_serializers.ScriptRunQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)

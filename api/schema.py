@@ -12,8 +12,12 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         scopes = "\n".join(f"- `{s}`: {why}" for s, (_, why) in SCOPES.items())
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "trk_…",
-                "description": f"An API token from the dashboard or `manage.py issue_api_token`. Scopes:\n{scopes}"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "trk_…",
+            "description": f"An API token from the dashboard or `manage.py issue_api_token`. Scopes:\n{scopes}",
+        }
 
 
 class ScopedAutoSchema(AutoSchema):

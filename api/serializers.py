@@ -43,31 +43,41 @@ class CustomScriptsField(serializers.DictField):
         unknown = sorted(set(value) - set(SCRIPT_KEYS))
         if unknown:
             raise serializers.ValidationError(
-                f"unknown script key(s) {', '.join(unknown)}; allowed: {', '.join(SCRIPT_KEYS)}")
+                f"unknown script key(s) {', '.join(unknown)}; allowed: {', '.join(SCRIPT_KEYS)}"
+            )
         return value
 
 
 class OptionsSerializer(serializers.Serializer):
-    enabledDatabaseCustomization = StrictBooleanField(required=False, default=False,
-                                                            help_text='"Use my own database".')
+    enabledDatabaseCustomization = StrictBooleanField(required=False, default=False, help_text='"Use my own database".')
     import_mode = StrictBooleanField(required=False, default=False, help_text='"Import users" (migration).')
     requires_username = StrictBooleanField(required=False, default=False)
-    enable_script_context = StrictBooleanField(required=False, default=False,
-                                                     help_text="Cannot be turned off once on.")
+    enable_script_context = StrictBooleanField(required=False, default=False, help_text="Cannot be turned off once on.")
     customScripts = CustomScriptsField(required=False, help_text=f"Script bodies keyed by {', '.join(SCRIPT_KEYS)}.")
     configuration = serializers.DictField(
-        child=StrictCharField(allow_null=True, trim_whitespace=False, max_length=4096), required=False,
+        child=StrictCharField(allow_null=True, trim_whitespace=False, max_length=4096),
+        required=False,
         help_text="Write-only values. On PATCH: absent = unchanged, a key set to null = removed, a string = set. "
-                  "Reads return the keys with a fixed mask.")
+        "Reads return the keys with a fixed mask.",
+    )
     trickle_egress_allowlist = serializers.ListField(
-        child=StrictCharField(max_length=261), required=False, default=list,
-        help_text="Trickle extension: host:port entries the scripts' database and HTTP bridges may reach.")
+        child=StrictCharField(max_length=261),
+        required=False,
+        default=list,
+        help_text="Trickle extension: host:port entries the scripts' database and HTTP bridges may reach.",
+    )
     trickle_script_timeout_s = StrictIntegerField(
-        required=False, default=20, min_value=1, max_value=60,
-        help_text="Trickle extension: wall-clock limit of one script run, in seconds.")
+        required=False,
+        default=20,
+        min_value=1,
+        max_value=60,
+        help_text="Trickle extension: wall-clock limit of one script run, in seconds.",
+    )
     trickle_legacy_globals = StrictBooleanField(
-        required=False, default=True,
-        help_text="Trickle extension: offer Auth0's early-runtime bare globals (bcrypt, crypto, request ...).")
+        required=False,
+        default=True,
+        help_text="Trickle extension: offer Auth0's early-runtime bare globals (bcrypt, crypto, request ...).",
+    )
 
     def validate_trickle_egress_allowlist(self, entries):
         if problems := [p for e in entries if (p := egress_entry_problem(e))]:
@@ -102,29 +112,38 @@ class ConnectionReadSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False)
     options = OptionsSerializer(required=False)
     trickle_revision = StrictIntegerField(
-        required=False, help_text="Trickle extension: the current script revision number (also the ETag).")
+        required=False, help_text="Trickle extension: the current script revision number (also the ETag)."
+    )
 
 
 class FieldsQuerySerializer(serializers.Serializer):
-    fields = serializers.CharField(required=False, allow_blank=True,
-                                   help_text="Comma separated fields to include (or exclude).")
-    include_fields = serializers.BooleanField(required=False, default=True,
-                                              help_text="true (default): only `fields`; false: all but `fields`.")
+    fields = serializers.CharField(
+        required=False, allow_blank=True, help_text="Comma separated fields to include (or exclude)."
+    )
+    include_fields = serializers.BooleanField(
+        required=False, default=True, help_text="true (default): only `fields`; false: all but `fields`."
+    )
 
     def validate_fields(self, value):
         return [f for f in value.split(",") if f]
 
 
 class ConnectionListQuerySerializer(FieldsQuerySerializer):
-    strategy = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False,
-                                     help_text="Only these strategies (always auth0 here).")
+    strategy = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="Only these strategies (always auth0 here).",
+    )
     name = serializers.CharField(required=False, allow_blank=True, help_text="Exact connection name.")
-    page = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**6,
-                                    help_text="Page index, from 0.")
-    per_page = serializers.IntegerField(required=False, default=50, min_value=1, max_value=100,
-                                        help_text="Page size, 1 to 100.")
+    page = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=10**6, help_text="Page index, from 0."
+    )
+    per_page = serializers.IntegerField(
+        required=False, default=50, min_value=1, max_value=100, help_text="Page size, 1 to 100."
+    )
     include_totals = serializers.BooleanField(
-        required=False, default=False, help_text="Wrap the page in {total, start, limit, connections}.")
+        required=False, default=False, help_text="Wrap the page in {total, start, limit, connections}."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

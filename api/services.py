@@ -29,8 +29,14 @@ def api_token_issue(*, user, name: str, scopes: list[str], expires_at: datetime 
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(30)
-    token = ApiToken.objects.create(user=user, name=name.strip(), digest=token_digest(plaintext),
-                                    hint=plaintext[:10], scopes=scopes, expires_at=expires_at)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        digest=token_digest(plaintext),
+        hint=plaintext[:10],
+        scopes=scopes,
+        expires_at=expires_at,
+    )
     return token, plaintext
 
 

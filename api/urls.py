@@ -8,8 +8,10 @@ from .errors import not_found_view
 from .authentication import BearerTokenAuthentication
 
 # The reference is for staff: signed in on the dashboard, or holding any valid token.
-_staff_only = {"authentication_classes": [SessionAuthentication, BearerTokenAuthentication],
-               "permission_classes": [IsAdminUser]}
+_staff_only = {
+    "authentication_classes": [SessionAuthentication, BearerTokenAuthentication],
+    "permission_classes": [IsAdminUser],
+}
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(**_staff_only), name="api-schema"),
@@ -17,23 +19,42 @@ urlpatterns = [
     path("api/v2/connections", views.ConnectionListView.as_view(), name="api-connections"),
     path("api/v2/connections/<str:public_id>", views.ConnectionDetailView.as_view(), name="api-connection"),
     path("api/v2/connections/<str:public_id>/revisions", views.RevisionListView.as_view(), name="api-revisions"),
-    path("api/v2/connections/<str:public_id>/revisions/<int:number>", views.RevisionDetailView.as_view(),
-         name="api-revision"),
-    path("api/v2/connections/<str:public_id>/revisions/<int:number>/restore", views.RevisionRestoreView.as_view(),
-         name="api-revision-restore"),
-    path("api/v2/connections/<str:public_id>/authenticate", identity_views.AuthenticateView.as_view(),
-         name="api-authenticate"),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>",
+        views.RevisionDetailView.as_view(),
+        name="api-revision",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/restore",
+        views.RevisionRestoreView.as_view(),
+        name="api-revision-restore",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/authenticate",
+        identity_views.AuthenticateView.as_view(),
+        name="api-authenticate",
+    ),
     path("api/v2/connections/<str:public_id>/signup", identity_views.SignupView.as_view(), name="api-signup"),
-    path("api/v2/connections/<str:public_id>/change-password", identity_views.ChangePasswordView.as_view(),
-         name="api-change-password"),
+    path(
+        "api/v2/connections/<str:public_id>/change-password",
+        identity_views.ChangePasswordView.as_view(),
+        name="api-change-password",
+    ),
     path("api/v2/connections/<str:public_id>/verify", identity_views.VerifyView.as_view(), name="api-verify"),
-    path("api/v2/connections/<str:public_id>/change-email", identity_views.ChangeEmailView.as_view(),
-         name="api-change-email"),
+    path(
+        "api/v2/connections/<str:public_id>/change-email",
+        identity_views.ChangeEmailView.as_view(),
+        name="api-change-email",
+    ),
     path("api/v2/connections/<str:public_id>/users", identity_views.UserListView.as_view(), name="api-users"),
-    path("api/v2/connections/<str:public_id>/users/<path:user_id>", identity_views.UserDetailView.as_view(),
-         name="api-user"),
-    path("api/v2/connections/<str:public_id>/script-runs", run_views.ScriptRunListView.as_view(),
-         name="api-script-runs"),
+    path(
+        "api/v2/connections/<str:public_id>/users/<path:user_id>",
+        identity_views.UserDetailView.as_view(),
+        name="api-user",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/script-runs", run_views.ScriptRunListView.as_view(), name="api-script-runs"
+    ),
     path("api/v2/script-runs/<uuid:run_id>", run_views.ScriptRunDetailView.as_view(), name="api-script-run"),
     re_path(r"^api/", not_found_view),
     path("settings/api-tokens/", token_views.token_list, name="api-tokens"),

@@ -22,11 +22,18 @@ from .connection_services import (
 )
 from .errors import ApiError
 
-ERRORS = {code: OpenApiResponse(serializers.ErrorSerializer, description=why) for code, why in {
-    400: "Invalid body or query.", 401: "Missing, invalid, expired or revoked token.",
-    403: "The token lacks the scope (or its user the permission).", 404: "No such connection.",
-    409: "Conflict.", 412: "If-Match names a revision that is no longer current.", 429: "Rate limit; see Retry-After.",
-}.items()}
+ERRORS = {
+    code: OpenApiResponse(serializers.ErrorSerializer, description=why)
+    for code, why in {
+        400: "Invalid body or query.",
+        401: "Missing, invalid, expired or revoked token.",
+        403: "The token lacks the scope (or its user the permission).",
+        404: "No such connection.",
+        409: "Conflict.",
+        412: "If-Match names a revision that is no longer current.",
+        429: "Rate limit; see Retry-After.",
+    }.items()
+}
 
 
 def _errors(*codes):
@@ -40,9 +47,15 @@ def connection_body(connection: Connection, *, revision=None) -> dict:
     options["customScripts"] = {k: v for k, v in revision.scripts.items() if v}
     options["configuration"] = {v.key: MASK for v in connection.variables.all()}
     return {
-        "id": connection.public_id, "name": connection.name, "display_name": connection.display_name,
-        "strategy": connection.strategy, "is_domain_connection": False, "realms": [connection.name],
-        "enabled_clients": [], "metadata": {}, "options": options,
+        "id": connection.public_id,
+        "name": connection.name,
+        "display_name": connection.display_name,
+        "strategy": connection.strategy,
+        "is_domain_connection": False,
+        "realms": [connection.name],
+        "enabled_clients": [],
+        "metadata": {},
+        "options": options,
         "trickle_revision": revision.number,
     }
 
@@ -78,21 +91,37 @@ def _if_match(request) -> tuple[int, int] | None:
 
 
 _CONNECTION = {"$ref": "#/components/schemas/ConnectionRead"}
-LIST_SCHEMA = {"oneOf": [
-    {"type": "array", "items": _CONNECTION},
-    {"type": "object", "required": ["total", "start", "limit", "connections"], "properties": {
-        "total": {"type": "integer"}, "start": {"type": "integer"}, "limit": {"type": "integer"},
-        "connections": {"type": "array", "items": _CONNECTION}}},
-]}
+LIST_SCHEMA = {
+    "oneOf": [
+        {"type": "array", "items": _CONNECTION},
+        {
+            "type": "object",
+            "required": ["total", "start", "limit", "connections"],
+            "properties": {
+                "total": {"type": "integer"},
+                "start": {"type": "integer"},
+                "limit": {"type": "integer"},
+                "connections": {"type": "array", "items": _CONNECTION},
+            },
+        },
+    ]
+}
+
 
 class ConnectionListView(APIView):
     required_scopes = {"GET": "read:connections", "POST": "create:connections"}
 
     @extend_schema(
-        operation_id="connections_list", summary="List connections",
+        operation_id="connections_list",
+        summary="List connections",
         parameters=[serializers.ConnectionListQuerySerializer],
-        responses={200: OpenApiResponse(LIST_SCHEMA, description="An array of connections, or with include_totals a {total, start, limit, connections} object."),
-            **_errors()},
+        responses={
+            200: OpenApiResponse(
+                LIST_SCHEMA,
+                description="An array of connections, or with include_totals a {total, start, limit, connections} object.",
+            ),
+            **_errors(),
+        },
     )
     def get(self, request):
         query = _query(serializers.ConnectionListQuerySerializer, request)
@@ -103,23 +132,32 @@ class ConnectionListView(APIView):
             qs = qs.filter(name=query["name"])
         page, per_page = query["page"], query["per_page"]
         total = qs.count()
-        chunk = list(qs[page * per_page:(page + 1) * per_page])
+        chunk = list(qs[page * per_page : (page + 1) * per_page])
         revisions = script_selectors.script_revision_current_for(connections=chunk)
         bodies = [_select_fields(connection_body(c, revision=revisions[c.pk]), query) for c in chunk]
         if query["include_totals"]:
             return Response({"total": total, "start": page * per_page, "limit": per_page, "connections": bodies})
         return Response(bodies)
 
-    @extend_schema(operation_id="connections_create", summary="Create a connection",
-                   request=serializers.ConnectionWriteSerializer,
-                   responses={201: serializers.ConnectionReadSerializer, **_errors(409)})
+    @extend_schema(
+        operation_id="connections_create",
+        summary="Create a connection",
+        request=serializers.ConnectionWriteSerializer,
+        responses={201: serializers.ConnectionReadSerializer, **_errors(409)},
+    )
     def post(self, request):
         serializer = serializers.ConnectionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         connection = connection_create_from_api(data=serializer.validated_data, by=request.user)
         body = connection_body(connection)
-        return Response(body, status=status.HTTP_201_CREATED, headers={
-            "ETag": _etag(connection, body["trickle_revision"]), "Location": f"/api/v2/connections/{connection.public_id}"})
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED,
+            headers={
+                "ETag": _etag(connection, body["trickle_revision"]),
+                "Location": f"/api/v2/connections/{connection.public_id}",
+            },
+        )
 
 
 class ConnectionDetailView(APIView):
@@ -128,9 +166,12 @@ class ConnectionDetailView(APIView):
     def _connection(self, public_id):
         return get_object_or_404(Connection.objects.prefetch_related("variables"), public_id=public_id)
 
-    @extend_schema(operation_id="connections_get", summary="Get a connection",
-                   parameters=[serializers.FieldsQuerySerializer],
-                   responses={200: serializers.ConnectionReadSerializer, **_errors(404)})
+    @extend_schema(
+        operation_id="connections_get",
+        summary="Get a connection",
+        parameters=[serializers.FieldsQuerySerializer],
+        responses={200: serializers.ConnectionReadSerializer, **_errors(404)},
+    )
     def get(self, request, public_id):
         query = _query(serializers.FieldsQuerySerializer, request)
         connection = self._connection(public_id)
@@ -138,12 +179,19 @@ class ConnectionDetailView(APIView):
         return Response(_select_fields(body, query), headers={"ETag": _etag(connection, body["trickle_revision"])})
 
     @extend_schema(
-        operation_id="connections_update", summary="Update a connection",
+        operation_id="connections_update",
+        summary="Update a connection",
         description="`options` is replaced as a whole (as in Auth0), except `options.configuration`: absent "
-                    "keys are unchanged, null removes a key, a string sets it. Send `If-Match` with the ETag of "
-                    "your last read to refuse the change (412) when someone saved scripts since.",
-        parameters=[OpenApiParameter("If-Match", {"type": "string", "pattern": r'^(W/)?"?\d+\.\d+"?$'},
-                                     OpenApiParameter.HEADER, description='ETag of your last read, e.g. "3.7".')],
+        "keys are unchanged, null removes a key, a string sets it. Send `If-Match` with the ETag of "
+        "your last read to refuse the change (412) when someone saved scripts since.",
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                {"type": "string", "pattern": r'^(W/)?"?\d+\.\d+"?$'},
+                OpenApiParameter.HEADER,
+                description='ETag of your last read, e.g. "3.7".',
+            )
+        ],
         request=serializers.ConnectionPatchSerializer,
         responses={200: serializers.ConnectionReadSerializer, **_errors(404, 409, 412)},
     )
@@ -152,24 +200,31 @@ class ConnectionDetailView(APIView):
         serializer = serializers.ConnectionPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            connection = connection_patch_from_api(connection=connection, data=serializer.validated_data,
-                                                   if_match=_if_match(request), by=request.user)
+            connection = connection_patch_from_api(
+                connection=connection, data=serializer.validated_data, if_match=_if_match(request), by=request.user
+            )
         except ScriptConflict as e:  # someone saved between our read of the base and the insert
             raise ApiError(str(e), status_code=412) from e
         connection = Connection.objects.prefetch_related("variables").get(pk=connection.pk)
         body = connection_body(connection)
         return Response(body, headers={"ETag": _etag(connection, body["trickle_revision"])})
 
-    @extend_schema(operation_id="connections_delete", summary="Delete a connection",
-                   responses={204: None, **_errors(404)})
+    @extend_schema(
+        operation_id="connections_delete", summary="Delete a connection", responses={204: None, **_errors(404)}
+    )
     def delete(self, request, public_id):
         connections.connection_delete(connection=self._connection(public_id), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _revision_body(revision, *, with_scripts: bool) -> dict:
-    body = {"number": revision.number, "author": revision.author_label, "message": revision.message,
-            "created_at": revision.created_at, "restored_from": revision.restored_from}
+    body = {
+        "number": revision.number,
+        "author": revision.author_label,
+        "message": revision.message,
+        "created_at": revision.created_at,
+        "restored_from": revision.restored_from,
+    }
     if with_scripts:
         body["customScripts"] = revision.scripts
     return serializers.RevisionSerializer(body).data
@@ -178,19 +233,29 @@ def _revision_body(revision, *, with_scripts: bool) -> dict:
 class RevisionListView(APIView):
     required_scopes = {"GET": "read:connections"}
 
-    @extend_schema(operation_id="revisions_list", summary="List script revisions, newest first",
-                   responses={200: serializers.RevisionSerializer(many=True), **_errors(404)})
+    @extend_schema(
+        operation_id="revisions_list",
+        summary="List script revisions, newest first",
+        responses={200: serializers.RevisionSerializer(many=True), **_errors(404)},
+    )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
-        return Response([_revision_body(r, with_scripts=False)
-                         for r in script_selectors.script_revision_list(connection=connection)])
+        return Response(
+            [
+                _revision_body(r, with_scripts=False)
+                for r in script_selectors.script_revision_list(connection=connection)
+            ]
+        )
 
 
 class RevisionDetailView(APIView):
     required_scopes = {"GET": "read:connections"}
 
-    @extend_schema(operation_id="revisions_get", summary="Get one revision with its scripts",
-                   responses={200: serializers.RevisionSerializer, **_errors(404)})
+    @extend_schema(
+        operation_id="revisions_get",
+        summary="Get one revision with its scripts",
+        responses={200: serializers.RevisionSerializer, **_errors(404)},
+    )
     def get(self, request, public_id, number):
         connection = get_object_or_404(Connection, public_id=public_id)
         revision = get_object_or_404(script_selectors.script_revision_list(connection=connection), number=number)
@@ -200,15 +265,23 @@ class RevisionDetailView(APIView):
 class RevisionRestoreView(APIView):
     required_scopes = {"POST": "update:connections"}
 
-    @extend_schema(operation_id="revisions_restore", summary="Restore a revision (saves it as a new revision)",
-                   request=None, responses={201: serializers.RevisionSerializer, **_errors(404, 409)})
+    @extend_schema(
+        operation_id="revisions_restore",
+        summary="Restore a revision (saves it as a new revision)",
+        request=None,
+        responses={201: serializers.RevisionSerializer, **_errors(404, 409)},
+    )
     def post(self, request, public_id, number):
         connection = get_object_or_404(Connection, public_id=public_id)
         get_object_or_404(script_selectors.script_revision_list(connection=connection), number=number)
         try:
-            restored = scripts.scripts_restore(connection=connection, number=number,
-                                               base_number=current_revision_number(connection), by=request.user)
+            restored = scripts.scripts_restore(
+                connection=connection, number=number, base_number=current_revision_number(connection), by=request.user
+            )
         except ScriptConflict as e:
             raise ApiError(str(e), status_code=409) from e
-        return Response(_revision_body(restored, with_scripts=True), status=status.HTTP_201_CREATED,
-                        headers={"ETag": _etag(connection, restored.number)})
+        return Response(
+            _revision_body(restored, with_scripts=True),
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": _etag(connection, restored.number)},
+        )

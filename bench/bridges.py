@@ -33,17 +33,23 @@ async function login(email, password, callback) {
   if (!rows.length || !bcrypt.compareSync(password, rows[0].password)) return callback(new WrongUsernameOrPasswordError(email));
   callback(null, { user_id: String(rows[0].id), email: rows[0].email });
 }"""
-BRIDGED = """
+BRIDGED = (
+    """
 const bcrypt = require('bcryptjs');
 global.pool = global.pool || new (require('pg').Pool)({ connectionString: '%(url)s', max: 2 });
 var pool = global.pool;
-""" + LOGIN
+"""
+    + LOGIN
+)
 # Plain Node: a loop of logins for SECONDS, printing each latency (ms) as JSON.
-PLAIN = """
+PLAIN = (
+    """
 const bcrypt = require('bcryptjs');
 const pool = new (require('pg').Pool)({ connectionString: '%(url)s', max: 2 });
 class WrongUsernameOrPasswordError extends Error {}
-""" + LOGIN + """
+"""
+    + LOGIN
+    + """
 (async () => {
   const times = [];
   const begun = Date.now();
@@ -57,6 +63,7 @@ class WrongUsernameOrPasswordError extends Error {}
   process.stdout.write(JSON.stringify({ times, seconds: (Date.now() - begun) / 1000 }));
 })();
 """
+)
 
 
 def _fnv_worker(connection_id: str, workers: int) -> int:
@@ -87,9 +94,15 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
 
     def once(connection: str) -> float:
         started = time.perf_counter()
-        outcome = sandbox.run_script_collect(kind="login", source=source, args=[EMAIL, PASSWORD], mode="warm",
-                                             connection_id=connection, socket_path=socket_path,
-                                             egress_allowlist=["127.0.0.1:5432"])
+        outcome = sandbox.run_script_collect(
+            kind="login",
+            source=source,
+            args=[EMAIL, PASSWORD],
+            mode="warm",
+            connection_id=connection,
+            socket_path=socket_path,
+            egress_allowlist=["127.0.0.1:5432"],
+        )
         if outcome.status != "ok":
             raise SystemExit(f"bridged login failed: {outcome.result}")
         return (time.perf_counter() - started) * 1000
@@ -114,7 +127,9 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
 
 def _plain(source: str, streams: int) -> tuple[list[float], float]:
     sandbox_dir = sandbox.SANDBOX_DIR
-    processes = [subprocess.Popen(["node", "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE) for _ in range(streams)]
+    processes = [
+        subprocess.Popen(["node", "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE) for _ in range(streams)
+    ]
     # Each process times its own loop, so Node's start-up does not understate the limit.
     reports = [json.loads(p.communicate(timeout=SECONDS + 60)[0]) for p in processes]
     times = [t for report in reports for t in report["times"]]
@@ -126,8 +141,10 @@ def run() -> None:
     table = f"bench_users_{secrets.token_hex(4)}"
     with psycopg.connect(PG_URL, autocommit=True) as db:
         db.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
-        db.execute(f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
-                   (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()))
+        db.execute(
+            f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
+            (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()),
+        )
     try:
         fields = {"table": table, "url": PG_URL, "ms": SECONDS * 1000, "email": EMAIL, "password": PASSWORD}
         with tempfile.TemporaryDirectory() as tmp:
@@ -145,4 +162,6 @@ def run() -> None:
     print(_line("(1) pg bridge, warm isolate (through scriptd)", bridged, bridged_rate))
     print(_line("(2) plain Node, real pg + bcryptjs (the limit)", plain, plain_rate))
     ratio = bridged_rate / plain_rate
-    print(f"  bridged throughput is {ratio:.0%} of plain Node's (target >= 90%): {'met' if ratio >= 0.9 else 'NOT met'}")
+    print(
+        f"  bridged throughput is {ratio:.0%} of plain Node's (target >= 90%): {'met' if ratio >= 0.9 else 'NOT met'}"
+    )

@@ -74,8 +74,9 @@ def _managed(streams: int, first: int = 0):
 
     users = []
     for i in range(first, first + streams):
-        connection = connections.connection_create(name=f"bench-managed-{i}", by=None, use_own_database=True,
-                                                   import_users=True)
+        connection = connections.connection_create(
+            name=f"bench-managed-{i}", by=None, use_own_database=True, import_users=True
+        )
         user = ManagedUser(connection=connection, user_id=f"bench|{i}", email=EMAIL, is_managed=True)
         user.set_password(PASSWORD)
         user.save()
@@ -98,12 +99,17 @@ def _legacy(streams: int, table: str):
     source = BRIDGED % {"table": table, "url": PG_URL}
     legacy = []
     for i, public_id in enumerate(_public_ids_on_distinct_workers(streams)):
-        connection = connections.connection_create(name=f"bench-legacy-{i}", by=None, use_own_database=True,
-                                                   egress_allowlist=["127.0.0.1:5432"])
+        connection = connections.connection_create(
+            name=f"bench-legacy-{i}", by=None, use_own_database=True, egress_allowlist=["127.0.0.1:5432"]
+        )
         Connection.objects.filter(pk=connection.pk).update(public_id=public_id)
         connection.refresh_from_db()
-        scripts_save(connection=connection, base_number=0, by=None,
-                     scripts={key: source if key == "login" else "" for key in SCRIPT_KEYS})
+        scripts_save(
+            connection=connection,
+            base_number=0,
+            by=None,
+            scripts={key: source if key == "login" else "" for key in SCRIPT_KEYS},
+        )
         legacy.append(connection)
 
     def login(connection):
@@ -128,8 +134,10 @@ def run() -> None:
     table = f"bench_identity_{secrets.token_hex(4)}"
     with psycopg.connect(PG_URL, autocommit=True) as pg:
         pg.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
-        pg.execute(f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
-                   (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()))
+        pg.execute(
+            f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
+            (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()),
+        )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # A database of its own (a file, so the threads share it), never the development data.
@@ -154,15 +162,19 @@ def run() -> None:
         with psycopg.connect(PG_URL, autocommit=True) as pg:
             pg.execute(f"DROP TABLE IF EXISTS {table}")
     hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
-    print(f"  logins through the identity runtime, {streams} concurrent streams, {SECONDS:.0f} s each "
-          f"(Django database: {db.vendor}, password hasher: {hasher})")
+    print(
+        f"  logins through the identity runtime, {streams} concurrent streams, {SECONDS:.0f} s each "
+        f"(Django database: {db.vendor}, password hasher: {hasher})"
+    )
     print(_line("(a) managed-store user, answered locally", managed, managed_rate))
     print(_line("(a) the same, one stream alone", single, single_rate))
     print(_line("(a) one stream, a near-free hasher (MD5)", bare, bare_rate))
     print(_line("(b) legacy login: bcrypt(10) vs PostgreSQL (pg)", legacy, legacy_rate))
     print(_line("(c) the same login in plain Node (the limit)", plain, plain_rate))
     overhead = statistics.median(bare)
-    print(f"  (a) p50 without the hash's cost = {overhead:.2f} ms (target < 5 ms): "
-          f"{'met' if overhead < 5 else 'NOT met'}; {hasher}'s own check costs {_hash_cost():.1f} ms")
+    print(
+        f"  (a) p50 without the hash's cost = {overhead:.2f} ms (target < 5 ms): "
+        f"{'met' if overhead < 5 else 'NOT met'}; {hasher}'s own check costs {_hash_cost():.1f} ms"
+    )
     ratio = legacy_rate / plain_rate
     print(f"  (b) throughput is {ratio:.0%} of (c)'s (target >= 90%): {'met' if ratio >= 0.9 else 'NOT met'}")

@@ -17,12 +17,18 @@ from scripts_editor import sandbox
 
 TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
 BCRYPT_HASH = "$2b$10$abcdefghijklmnopqrstuujypkTRLifb3/auCCAWZnkN02ckDRJBW"  # "pa55word", cost 10
-BCRYPT = ("function login(email, password, callback) {\n"
-          "  require('bcrypt').compare(password, '" + BCRYPT_HASH + "', (err, ok) => callback(err, ok ? { user_id: email } : null));\n}")
+BCRYPT = (
+    "function login(email, password, callback) {\n"
+    "  require('bcrypt').compare(password, '"
+    + BCRYPT_HASH
+    + "', (err, ok) => callback(err, ok ? { user_id: email } : null));\n}"
+)
 # The naive baseline: what running a script costs when each run starts its own Node.
-NAIVE = ("const vm = require('vm');"
-         "vm.runInNewContext(process.argv[1] + '; login(\"a@b.c\", \"pw\", done)',"
-         " { done: (err, user) => process.stdout.write(JSON.stringify(user)) });")
+NAIVE = (
+    "const vm = require('vm');"
+    'vm.runInNewContext(process.argv[1] + \'; login("a@b.c", "pw", done)\','
+    " { done: (err, user) => process.stdout.write(JSON.stringify(user)) });"
+)
 
 
 def _time_runs(call, count: int) -> list[float]:
@@ -86,9 +92,16 @@ def run() -> None:
 def _report(socket_path: str, workers: int) -> None:
     def call(source: str, mode: str, connection: str | None = None):
         def go():
-            outcome = sandbox.run_script_collect(kind="login", source=source, args=["a@b.c", "pa55word"], mode=mode,
-                                                 connection_id=connection, socket_path=socket_path)
+            outcome = sandbox.run_script_collect(
+                kind="login",
+                source=source,
+                args=["a@b.c", "pa55word"],
+                mode=mode,
+                connection_id=connection,
+                socket_path=socket_path,
+            )
             assert outcome.status == "ok", outcome.result
+
         return go
 
     time.sleep(1)  # let the workers settle before measuring idle memory
@@ -104,7 +117,9 @@ def _report(socket_path: str, workers: int) -> None:
     print(_line("(2) trivial, warm isolate", warm, warm_rate))
 
     env = {"PATH": "/usr/bin:/bin"}
-    naive = _time_runs(lambda: subprocess.run(["node", "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30)
+    naive = _time_runs(
+        lambda: subprocess.run(["node", "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30
+    )
     print(_line("(3) trivial, new node per run", naive))
     bcrypt = _time_runs(call(BCRYPT, "warm", "bench-bcrypt"), 30)
     bcrypt_rate = _throughput(call(BCRYPT, "warm", "bench-bcrypt"), 2, workers * 2)

@@ -22,8 +22,10 @@ from scripts_editor import sandbox
 ROOT = Path(__file__).resolve().parent.parent
 BROKER = "redis://127.0.0.1:6379/14"  # a database of its own: purged at start, shared with nothing
 RUNS, WARM_UP, RUN_TIMEOUT_S, POLL_S = 200, 10, 10.0, 0.005
-LOGIN = ("function login(email, password, callback) {\n  console.log('checking', email);\n"
-         "  callback(null, { user_id: 'u-' + email, email: email });\n}")
+LOGIN = (
+    "function login(email, password, callback) {\n  console.log('checking', email);\n"
+    "  callback(null, { user_id: 'u-' + email, email: email });\n}"
+)
 SETUP = """
 from django.contrib.auth.models import Permission
 from django.contrib.sessions.backends.db import SessionStore
@@ -62,25 +64,63 @@ def run() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         socket_path = str(folder / "scriptd.sock")
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "CELERY_BROKER_URL": BROKER,
-               "TRICKLE_SCRIPTD_SOCKET": socket_path, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "CELERY_BROKER_URL": BROKER,
+            "TRICKLE_SCRIPTD_SOCKET": socket_path,
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
         python = sys.executable
         subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        public_id, token, session_key = subprocess.run(
-            [python, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1].split()
-        subprocess.run([python, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        public_id, token, session_key = (
+            subprocess.run(
+                [python, "manage.py", "shell", "-c", SETUP],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+            .split()
+        )
+        subprocess.run(
+            [python, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
         port = _free_port()
         argv, scriptd_env = sandbox.scriptd_command(socket_path=socket_path, workers=1)
         log = open(folder / "services.log", "w")
         processes = [
             subprocess.Popen(argv, env=scriptd_env, stdout=log, stderr=log),
-            subprocess.Popen([python, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
-                              "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                             cwd=ROOT, env=env, stdout=log, stderr=log),
-            subprocess.Popen([python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-                             cwd=ROOT, env=env, stdout=log, stderr=log),
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            ),
+            subprocess.Popen(
+                [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            ),
         ]
         try:
             base = f"http://127.0.0.1:{port}"
@@ -136,5 +176,7 @@ def _measure(base: str, public_id: str, token: str, session_key: str) -> None:
     p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
     verdict = "ok" if p50 <= 60 and p95 <= 150 else "ABOVE TARGET"
     print(f"  Try round trip (POST -> Celery/Redis -> scriptd -> panel poll), {RUNS} sequential runs:")
-    print(f"  {'full Try round trip':<34} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {1000 / statistics.mean(times):7.1f}/s"
-          f"   target p50 <= 60, p95 <= 150: {verdict}")
+    print(
+        f"  {'full Try round trip':<34} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {1000 / statistics.mean(times):7.1f}/s"
+        f"   target p50 <= 60, p95 <= 150: {verdict}"
+    )

@@ -35,15 +35,15 @@ def _required_in_production(var: str, name: str, make, what: str) -> str:
     return _development_secret(name, make, what)
 
 
-SECRET_KEY = _required_in_production(
-    "SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50), "Django secret key"
-)
+SECRET_KEY = _required_in_production("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50), "Django secret key")
 # Comma separated Fernet keys: the first encrypts, all decrypt (rotation: put the new key first,
 # run `manage.py rotate_encryption_key`, then drop the old one).
 TRICKLE_ENCRYPTION_KEYS = [
     k.strip()
     for k in _required_in_production(
-        "TRICKLE_ENCRYPTION_KEYS", "encryption_keys", lambda: Fernet.generate_key().decode(),
+        "TRICKLE_ENCRYPTION_KEYS",
+        "encryption_keys",
+        lambda: Fernet.generate_key().decode(),
         "Fernet keys that encrypt configuration values",
     ).split(",")
     if k.strip()
@@ -105,10 +105,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, Celery worker and tests share the file: wait for locks instead of failing at once. WAL lets
     # readers (the Try panel's polling) run beside a writer, and synchronous=NORMAL is WAL's safe setting:
     # a commit is durable at the next checkpoint, never corrupt.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "timeout": 20, "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     # Tests run Celery workers and live servers in threads: an in-memory shared-cache database answers
     # "table is locked" at once instead of waiting, so the test database is a file as well.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
@@ -188,7 +191,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Trickle Management API",
     "VERSION": "2",
     "DESCRIPTION": "Auth0-shaped management of custom database connections. Every 4xx answers "
-                   '{"statusCode", "error", "message", "errorCode"}. Options prefixed trickle_ are Trickle extensions.',
+    '{"statusCode", "error", "message", "errorCode"}. Options prefixed trickle_ are Trickle extensions.',
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

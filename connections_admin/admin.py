@@ -74,8 +74,9 @@ class ConnectionAdmin(admin.ModelAdmin):
             services.connection_update(connection=stored, by=request.user, **fields)
         else:
             fields.pop("display_name", None)
-            created = services.connection_create(name=obj.name, display_name=obj.display_name, by=request.user,
-                                                 **fields)
+            created = services.connection_create(
+                name=obj.name, display_name=obj.display_name, by=request.user, **fields
+            )
             obj.pk, obj.public_id = created.pk, created.public_id
 
     def delete_model(self, request, obj):
@@ -94,5 +95,10 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "connection", "connection_name", "actor", "actor_label", "action", "detail"]
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff and (
-            request.user.has_perm("connections_admin.view_connection") or super().has_view_permission(request, obj))
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (
+                request.user.has_perm("connections_admin.view_connection") or super().has_view_permission(request, obj)
+            )
+        )

@@ -4,5 +4,7 @@ class StaleConnection(Exception):
     def __init__(self, *, current_version: int, expected_version: int):
         self.current_version = current_version
         self.expected_version = expected_version
-        super().__init__(f"the settings were changed by someone else (version {current_version}, "
-                         f"not {expected_version}); reload to see their changes")
+        super().__init__(
+            f"the settings were changed by someone else (version {current_version}, "
+            f"not {expected_version}); reload to see their changes"
+        )

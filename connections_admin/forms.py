@@ -41,17 +41,20 @@ class ConnectionCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "name", "display_name", Field("use_own_database", wrapper_class="form-switch"),
+            "name",
+            "display_name",
+            Field("use_own_database", wrapper_class="form-switch"),
             Submit("submit", "Create connection"),
         )
 
 
 class ConnectionSettingsForm(forms.ModelForm):
     egress_allowlist = forms.CharField(
-        label="Allowed hosts", required=False,
+        label="Allowed hosts",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "font-monospace"}),
         help_text="One <code>host:port</code> per line. Scripts' database and HTTP bridges may connect only here; "
-                  "loopback, private and link-local addresses are refused unless listed.",
+        "loopback, private and link-local addresses are refused unless listed.",
     )
 
     # The version the page was loaded at: saving over someone else's newer change is refused.
@@ -59,8 +62,15 @@ class ConnectionSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = ["display_name", "use_own_database", "import_users", "requires_username", "legacy_globals",
-                  "script_timeout_s", "egress_allowlist"]
+        fields = [
+            "display_name",
+            "use_own_database",
+            "import_users",
+            "requires_username",
+            "legacy_globals",
+            "script_timeout_s",
+            "egress_allowlist",
+        ]
         labels = {"legacy_globals": "Legacy globals", "script_timeout_s": "Run time limit (seconds)"}
         help_texts = {"use_own_database": USE_OWN_DATABASE_HELP, "import_users": IMPORT_USERS_HELP}
 
@@ -77,14 +87,23 @@ class ConnectionSettingsForm(forms.ModelForm):
         self.helper = FormHelper()
         switches = [Field(f, wrapper_class="form-switch") for f in ("use_own_database", "import_users")]
         self.helper.layout = Layout(
-            "version", Fieldset("Mode", *switches),
+            "version",
+            Fieldset("Mode", *switches),
             Fieldset("General", "display_name", Field("requires_username", wrapper_class="form-switch")),
-            Fieldset("Script runtime", Field("legacy_globals", wrapper_class="form-switch"), "script_timeout_s",
-                     "egress_allowlist"),
+            Fieldset(
+                "Script runtime",
+                Field("legacy_globals", wrapper_class="form-switch"),
+                "script_timeout_s",
+                "egress_allowlist",
+            ),
         )
         if not read_only:
-            self.helper.layout.append(Div(Submit("submit", "Save settings"), HTML(
-                '<span class="form-text ms-2">Changes are recorded in Activity.</span>')))
+            self.helper.layout.append(
+                Div(
+                    Submit("submit", "Save settings"),
+                    HTML('<span class="form-text ms-2">Changes are recorded in Activity.</span>'),
+                )
+            )
 
     def clean_egress_allowlist(self) -> list[str]:
         entries = [line.strip().lower() for line in self.cleaned_data["egress_allowlist"].splitlines() if line.strip()]
@@ -101,12 +120,15 @@ class ConnectionSettingsForm(forms.ModelForm):
 
 class VariableForm(forms.Form):
     key = forms.CharField(
-        max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
-                                                     "placeholder": "DB_URL", "class": "font-monospace"}),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "DB_URL", "class": "font-monospace"}
+        ),
         help_text="Scripts read it as <code>configuration.KEY</code>. An existing key is replaced.",
     )
     value = forms.CharField(
-        max_length=MAX_VARIABLE_VALUE_BYTES, strip=False,
+        max_length=MAX_VARIABLE_VALUE_BYTES,
+        strip=False,
         # Write-only: never rendered back, not even after a failed submit.
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Encrypted at rest and never shown again.",
@@ -117,7 +139,8 @@ class VariableForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_class = "row g-2 align-items-start"
         self.helper.layout = Layout(
-            Div("key", css_class="col-md-4"), Div("value", css_class="col-md-6"),
+            Div("key", css_class="col-md-4"),
+            Div("value", css_class="col-md-6"),
             Div(Submit("submit", "Set variable", css_class="mt-md-4"), css_class="col-md-2"),
         )
 
@@ -129,8 +152,13 @@ class ConnectionDeleteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.connection = connection
         self.fields["confirm_name"].widget.attrs.update(
-            {"autocomplete": "off", "autofocus": True, "data-confirm-value": connection.name,
-             "data-confirm-button": "delete-button"})
+            {
+                "autocomplete": "off",
+                "autofocus": True,
+                "data-confirm-value": connection.name,
+                "data-confirm-button": "delete-button",
+            }
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
 

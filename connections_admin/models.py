@@ -34,11 +34,13 @@ class Connection(models.Model):
     display_name = models.CharField(max_length=128, blank=True)
     strategy = models.CharField(max_length=16, default="auth0", editable=False)
     use_own_database = models.BooleanField(
-        "Use my own database", default=False,
+        "Use my own database",
+        default=False,
         help_text="Auth0's options.enabledDatabaseCustomization: logins run your action scripts.",
     )
     import_users = models.BooleanField(
-        "Import users", default=False,
+        "Import users",
+        default=False,
         help_text="Auth0's options.import_mode: the first successful login copies the user into Trickle.",
     )
     requires_username = models.BooleanField(default=False)

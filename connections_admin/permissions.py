@@ -33,8 +33,11 @@ def staff_permission_required(perm: str):
         @login_required
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            allowed = can_view(request.user) if perm == VIEW else (
-                request.user.is_staff and request.user.is_active and request.user.has_perm(perm))
+            allowed = (
+                can_view(request.user)
+                if perm == VIEW
+                else (request.user.is_staff and request.user.is_active and request.user.has_perm(perm))
+            )
             if not allowed:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

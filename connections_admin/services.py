@@ -23,13 +23,23 @@ from .models import (
 
 # Fields an admin may change after creation (name and strategy are fixed, as in Auth0).
 UPDATABLE_FIELDS = {
-    "display_name", "use_own_database", "import_users", "requires_username", "enable_script_context",
-    "legacy_globals", "egress_allowlist", "script_timeout_s",
+    "display_name",
+    "use_own_database",
+    "import_users",
+    "requires_username",
+    "enable_script_context",
+    "legacy_globals",
+    "egress_allowlist",
+    "script_timeout_s",
 }
 
 
 def audit_event_record(
-    *, connection: Connection | None, action: str, by: AbstractBaseUser | None, detail: dict | None = None,
+    *,
+    connection: Connection | None,
+    action: str,
+    by: AbstractBaseUser | None,
+    detail: dict | None = None,
     connection_name: str = "",
 ) -> AuditEvent:
     """Append one audit row. Callers must never put a secret value in `detail`."""
@@ -62,7 +72,7 @@ def _validate_settings(fields: dict[str, Any]) -> None:
         raise ValidationError({"egress_allowlist": problems})
     if fields.get("import_users") and fields.get("use_own_database") is False:
         # Import only makes sense when scripts reach a legacy store; keep the pair consistent.
-        raise ValidationError({"import_users": "Import users needs \"Use my own database\" on."})
+        raise ValidationError({"import_users": 'Import users needs "Use my own database" on.'})
 
 
 def connection_validate_create(*, name: str, **fields: Any) -> None:
@@ -85,8 +95,12 @@ def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: s
             connection = Connection.objects.create(name=name, display_name=display_name, **fields)
     except IntegrityError as e:  # lost a race with another create of the same name
         raise ValidationError({"name": f"A connection named {name!r} already exists."}) from e
-    audit_event_record(connection=connection, action=AuditEvent.Action.CONNECTION_CREATED, by=by,
-                       detail={"display_name": display_name, **{k: v for k, v in fields.items()}})
+    audit_event_record(
+        connection=connection,
+        action=AuditEvent.Action.CONNECTION_CREATED,
+        by=by,
+        detail={"display_name": display_name, **{k: v for k, v in fields.items()}},
+    )
     return connection
 
 
@@ -117,13 +131,15 @@ def connection_update(
     if not changes:
         return stored
     updated = Connection.objects.filter(pk=stored.pk, version=stored.version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **{f: new for f, (_, new) in changes.items()})
+        version=F("version") + 1, updated_at=timezone.now(), **{f: new for f, (_, new) in changes.items()}
+    )
     if not updated:  # only reachable where select_for_update is a no-op (SQLite serialises writers anyway)
         raise StaleConnection(current_version=stored.version + 1, expected_version=stored.version)
     stored.refresh_from_db()
     connection.__dict__.update({f: getattr(stored, f) for f in [*changes, "version", "updated_at"]})
-    audit_event_record(connection=stored, action=AuditEvent.Action.CONNECTION_UPDATED, by=by,
-                       detail={"changes": changes})
+    audit_event_record(
+        connection=stored, action=AuditEvent.Action.CONNECTION_UPDATED, by=by, detail={"changes": changes}
+    )
     return stored
 
 
@@ -132,8 +148,13 @@ def connection_delete(*, connection: Connection, by: AbstractBaseUser | None) ->
     """Delete a connection with its variables (and, through cascades, its scripts, runs and users)."""
     name, public_id = connection.name, connection.public_id
     connection.delete()
-    audit_event_record(connection=None, connection_name=name, action=AuditEvent.Action.CONNECTION_DELETED, by=by,
-                       detail={"id": public_id})
+    audit_event_record(
+        connection=None,
+        connection_name=name,
+        action=AuditEvent.Action.CONNECTION_DELETED,
+        by=by,
+        detail={"id": public_id},
+    )
 
 
 def connection_touch(*, connection: Connection) -> None:
@@ -176,8 +197,9 @@ def configuration_variable_set(
     variable.updated_by = by if by is not None and by.is_authenticated else None
     variable.save()
     connection_touch(connection=connection)
-    audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_SET, by=by,
-                       detail={"key": key, "replaced": replaced})
+    audit_event_record(
+        connection=connection, action=AuditEvent.Action.VARIABLE_SET, by=by, detail={"key": key, "replaced": replaced}
+    )
     return variable
 
 
@@ -187,8 +209,7 @@ def configuration_variable_remove(*, connection: Connection, key: str, by: Abstr
     deleted, _ = ConfigurationVariable.objects.filter(connection=connection, key=key).delete()
     if deleted:
         connection_touch(connection=connection)
-        audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_REMOVED, by=by,
-                           detail={"key": key})
+        audit_event_record(connection=connection, action=AuditEvent.Action.VARIABLE_REMOVED, by=by, detail={"key": key})
     return bool(deleted)
 
 

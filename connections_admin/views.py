@@ -21,10 +21,15 @@ from .permissions import ADD, CHANGE, DELETE, VIEW, can_change, connection_view,
 def connection_list(request):
     search = request.GET.get("q", "").strip()
     connections = selectors.connection_list(search=search)
-    return render(request, "connections_admin/connection_list.html", {
-        "connections": connections, "search": search,
-        "can_add": request.user.has_perm(ADD),
-    })
+    return render(
+        request,
+        "connections_admin/connection_list.html",
+        {
+            "connections": connections,
+            "search": search,
+            "can_add": request.user.has_perm(ADD),
+        },
+    )
 
 
 @staff_permission_required(ADD)
@@ -53,21 +58,30 @@ def connection_detail(request, connection):
         if form.is_valid():
             try:
                 services.connection_update(
-                    connection=connection, by=request.user, expected_version=form.cleaned_data["version"],
-                    **{f: form.cleaned_data[f] for f in ConnectionSettingsForm.Meta.fields})
+                    connection=connection,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    **{f: form.cleaned_data[f] for f in ConnectionSettingsForm.Meta.fields},
+                )
             except ValidationError as e:
                 add_service_errors(form, e)
             except StaleConnection:
-                form.add_error(None, "Someone else changed these settings since you opened this page. Your "
-                                     "changes are still in the form: reload the page in another tab to see theirs, "
-                                     "then save again.")
+                form.add_error(
+                    None,
+                    "Someone else changed these settings since you opened this page. Your "
+                    "changes are still in the form: reload the page in another tab to see theirs, "
+                    "then save again.",
+                )
             else:
                 messages.success(request, "Settings saved.")
                 return redirect(connection)
     else:
         form = ConnectionSettingsForm(instance=connection, read_only=not editable)
-    return render(request, "connections_admin/connection_detail.html", {
-        "connection": connection, "form": form, "editable": editable, "active": "settings"})
+    return render(
+        request,
+        "connections_admin/connection_detail.html",
+        {"connection": connection, "form": form, "editable": editable, "active": "settings"},
+    )
 
 
 @connection_view(VIEW)
@@ -80,17 +94,25 @@ def connection_configuration(request, connection):
         form = VariableForm(request.POST)
         if form.is_valid():
             try:
-                variable = services.configuration_variable_set(connection=connection, by=request.user,
-                                                               **form.cleaned_data)
+                variable = services.configuration_variable_set(
+                    connection=connection, by=request.user, **form.cleaned_data
+                )
             except ValidationError as e:
                 add_service_errors(form, e)
             else:
                 messages.success(request, f"Variable {variable.key} saved.")
                 return redirect("connections_admin:connection-configuration", connection.public_id)
-    return render(request, "connections_admin/connection_configuration.html", {
-        "connection": connection, "form": form, "editable": editable, "active": "configuration",
-        "variables": connection.variables.select_related("updated_by"),
-    })
+    return render(
+        request,
+        "connections_admin/connection_configuration.html",
+        {
+            "connection": connection,
+            "form": form,
+            "editable": editable,
+            "active": "configuration",
+            "variables": connection.variables.select_related("updated_by"),
+        },
+    )
 
 
 @require_POST
@@ -105,10 +127,15 @@ def variable_remove(request, connection, key):
 
 @connection_view(VIEW)
 def connection_activity(request, connection):
-    return render(request, "connections_admin/connection_activity.html", {
-        "connection": connection, "active": "activity",
-        "events": selectors.connection_events(connection=connection),
-    })
+    return render(
+        request,
+        "connections_admin/connection_activity.html",
+        {
+            "connection": connection,
+            "active": "activity",
+            "events": selectors.connection_events(connection=connection),
+        },
+    )
 
 
 @connection_view(DELETE)

@@ -13,8 +13,21 @@ class ManagedUserAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["email", "user_id", "connection", "is_managed", "migrated_at", "last_login", "logins_count"]
     list_filter = ["is_managed", "connection"]
     search_fields = ["email", "username", "user_id"]
-    fields = ["connection", "user_id", "email", "username", "email_verified", "is_managed", "attributes",
-              "user_metadata", "app_metadata", "created_at", "migrated_at", "last_login", "logins_count"]
+    fields = [
+        "connection",
+        "user_id",
+        "email",
+        "username",
+        "email_verified",
+        "is_managed",
+        "attributes",
+        "user_metadata",
+        "app_metadata",
+        "created_at",
+        "migrated_at",
+        "last_login",
+        "logins_count",
+    ]
     readonly_fields = fields
 
 
@@ -23,6 +36,17 @@ class FlowEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "connection", "flow", "path", "succeeded", "reason", "identifier", "duration_ms"]
     list_filter = ["flow", "path", "succeeded", "reason"]
     search_fields = ["identifier"]
-    fields = ["at", "connection", "flow", "path", "succeeded", "reason", "message", "identifier", "user",
-              "script_runs", "duration_ms"]
+    fields = [
+        "at",
+        "connection",
+        "flow",
+        "path",
+        "succeeded",
+        "reason",
+        "message",
+        "identifier",
+        "user",
+        "script_runs",
+        "duration_ms",
+    ]
     readonly_fields = fields

@@ -31,8 +31,11 @@ def demo_legacy_users_seed() -> list[tuple[str, str]]:
     for email, nickname, password, verified in DEMO_USERS:
         if not DemoLegacyUser.objects.filter(email=email).exists():
             DemoLegacyUser.objects.create(
-                email=email, nickname=nickname, email_verified=verified,
-                password_hash=bcrypt.hashpw(password.encode(), bcrypt.gensalt(10)).decode())
+                email=email,
+                nickname=nickname,
+                email_verified=verified,
+                password_hash=bcrypt.hashpw(password.encode(), bcrypt.gensalt(10)).decode(),
+            )
             created.append((email, password))
     return created
 
@@ -44,8 +47,13 @@ def _authorised(request) -> bool:
 
 
 def _body(user: DemoLegacyUser) -> dict:
-    return {"id": user.pk, "email": user.email, "nickname": user.nickname, "email_verified": user.email_verified,
-            "password_hash": user.password_hash}
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "nickname": user.nickname,
+        "email_verified": user.email_verified,
+        "password_hash": user.password_hash,
+    }
 
 
 def _json(request) -> dict:
@@ -71,8 +79,9 @@ def users(request):
             return _problem(400, "email and password_hash are required.")
         try:
             with transaction.atomic():
-                user = DemoLegacyUser.objects.create(email=data["email"], password_hash=data["password_hash"],
-                                                     nickname=str(data.get("nickname") or ""))
+                user = DemoLegacyUser.objects.create(
+                    email=data["email"], password_hash=data["password_hash"], nickname=str(data.get("nickname") or "")
+                )
         except IntegrityError:
             return _problem(409, "A user with this email already exists.")
         return JsonResponse(_body(user), status=201)

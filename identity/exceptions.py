@@ -5,19 +5,32 @@ The reason is the API's `errorCode`, the Try page's explanation and a series of 
 
 REASONS: dict[str, tuple[int, str]] = {
     "wrong_username_or_password": (
-        401, "The store refused the credentials: WrongUsernameOrPasswordError from the login script, or a wrong "
-             "password for a user in the managed store."),
+        401,
+        "The store refused the credentials: WrongUsernameOrPasswordError from the login script, or a wrong "
+        "password for a user in the managed store.",
+    ),
     "no_profile": (401, "The login script answered without a profile (callback() or callback(null, null))."),
     "unauthorized": (401, "The script refused the user with UnauthorizedError (for example a blocked account)."),
     "user_not_found": (404, "No such user in the managed store, and the legacy store does not know them either."),
-    "user_exists": (409, "A user with this email already exists (ValidationError('user_exists') or found by "
-                         "get_user or in the managed store)."),
-    "duplicate_email": (409, "The script returned an email that another user_id already has in this connection: "
-                             "two users cannot share one email."),
-    "user_id_changed": (409, "The script returned a different user_id for an email that logged in before: "
-                             "user_id must be stable, or every login would create a new user."),
-    "invalid_profile": (502, "The script's profile is unusable: not an object, no user_id, or no username when "
-                             "the connection requires one."),
+    "user_exists": (
+        409,
+        "A user with this email already exists (ValidationError('user_exists') or found by "
+        "get_user or in the managed store).",
+    ),
+    "duplicate_email": (
+        409,
+        "The script returned an email that another user_id already has in this connection: "
+        "two users cannot share one email.",
+    ),
+    "user_id_changed": (
+        409,
+        "The script returned a different user_id for an email that logged in before: "
+        "user_id must be stable, or every login would create a new user.",
+    ),
+    "invalid_profile": (
+        502,
+        "The script's profile is unusable: not an object, no user_id, or no username when the connection requires one.",
+    ),
     "script_error": (502, "The script answered with an Error (for example the legacy store is unreachable)."),
     "script_timeout": (504, "The script did not call back within the connection's time limit."),
     "script_crash": (502, "The script's sandbox crashed (memory limit or a fatal error) before it answered."),

@@ -4,8 +4,11 @@ from django import forms
 
 
 class TryLoginForm(forms.Form):
-    username = forms.CharField(label="Username or email", max_length=254,
-                               widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}))
+    username = forms.CharField(
+        label="Username or email",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
     # render_value=False: the password is never echoed back into the page.
     password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 

@@ -37,8 +37,9 @@ class ManagedUser(models.Model):
         ordering = ["email", "user_id"]
         constraints = [
             models.UniqueConstraint(fields=["connection", "user_id"], name="unique_managed_user_id"),
-            models.UniqueConstraint(fields=["connection", "email"], condition=~Q(email=""),
-                                    name="unique_managed_user_email"),
+            models.UniqueConstraint(
+                fields=["connection", "email"], condition=~Q(email=""), name="unique_managed_user_email"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,8 +48,11 @@ def profile_normalise(raw: Any, *, connection: Connection) -> Profile:
         raise FlowFailed("invalid_profile", f"The script answered with {type(raw).__name__}, not a profile object.")
     user_id = raw.get("user_id", raw.get("id"))
     if isinstance(user_id, bool) or not isinstance(user_id, (str, int)) or not str(user_id).strip():
-        raise FlowFailed("invalid_profile", "The profile has no user_id. Return a stable id prefixed with the "
-                                            f"connection name, e.g. '{connection.name}|42'.")
+        raise FlowFailed(
+            "invalid_profile",
+            "The profile has no user_id. Return a stable id prefixed with the "
+            f"connection name, e.g. '{connection.name}|42'.",
+        )
     email = _text(raw.get("email"))
     if connection.import_users:
         email = email.lower()
@@ -58,10 +61,13 @@ def profile_normalise(raw: Any, *, connection: Connection) -> Profile:
         raise FlowFailed("invalid_profile", "The connection requires a username, and the profile has none.")
     app_metadata = _mapping(raw.get("metadata")) | _mapping(raw.get("app_metadata"))
     return Profile(
-        user_id=str(user_id).strip(), email=email, username=username,
+        user_id=str(user_id).strip(),
+        email=email,
+        username=username,
         email_verified=raw.get("email_verified") is True,
         attributes={k: raw[k] for k in ROOT_ATTRIBUTES if raw.get(k) not in (None, "")},
-        user_metadata=_mapping(raw.get("user_metadata")), app_metadata=app_metadata,
+        user_metadata=_mapping(raw.get("user_metadata")),
+        app_metadata=app_metadata,
         tokens={k: str(raw[k]) for k in TOKEN_FIELDS if raw.get(k)},
     )
 
@@ -78,8 +84,9 @@ def _settled_by(known: list[ManagedUser], profile: Profile, identifier: str) -> 
     return holders[0] if len(holders) == 1 and holders[0].user_id == profile.user_id else None
 
 
-def profile_conflict_check(*, connection: Connection, profile: Profile, identifier: str,
-                           known: list[ManagedUser] | None = None) -> ManagedUser | None:
+def profile_conflict_check(
+    *, connection: Connection, profile: Profile, identifier: str, known: list[ManagedUser] | None = None
+) -> ManagedUser | None:
     """The stored user this profile belongs to (None for a new one), or FlowFailed when storing it would
     duplicate a user: its email belongs to another user_id.
 
@@ -96,10 +103,16 @@ def profile_conflict_check(*, connection: Connection, profile: Profile, identifi
         return existing
     identifier = identifier.strip().lower()
     if identifier and identifier in (holder.email.lower(), holder.username.lower()):
-        raise FlowFailed("user_id_changed", f"The script returned user_id {profile.user_id!r} for {profile.email}, "
-                                            f"which earlier answered as {holder.user_id!r}. user_id must be stable.")
-    raise FlowFailed("duplicate_email", f"The script returned {profile.email} for user_id {profile.user_id!r}, "
-                                        f"but that email belongs to user_id {holder.user_id!r}.")
+        raise FlowFailed(
+            "user_id_changed",
+            f"The script returned user_id {profile.user_id!r} for {profile.email}, "
+            f"which earlier answered as {holder.user_id!r}. user_id must be stable.",
+        )
+    raise FlowFailed(
+        "duplicate_email",
+        f"The script returned {profile.email} for user_id {profile.user_id!r}, "
+        f"but that email belongs to user_id {holder.user_id!r}.",
+    )
 
 
 def user_lookup_rows(connection: Connection, identifier: str) -> list[ManagedUser]:
@@ -129,12 +142,19 @@ def profile_apply(user: ManagedUser, profile: Profile, *, connection: Connection
 
 def profile_public(user: ManagedUser) -> dict[str, Any]:
     """The Auth0-shaped profile of a stored user, without its tokens (they need their own scope in Auth0)."""
-    body: dict[str, Any] = {"user_id": f"auth0|{user.user_id}", "email": user.email,
-                            "email_verified": user.email_verified}
+    body: dict[str, Any] = {
+        "user_id": f"auth0|{user.user_id}",
+        "email": user.email,
+        "email_verified": user.email_verified,
+    }
     if user.username:
         body["username"] = user.username
     body |= user.attributes
-    body |= {"user_metadata": user.user_metadata, "app_metadata": user.app_metadata,
-             "identities": [{"user_id": user.user_id, "provider": "auth0",
-                             "connection": user.connection.name, "isSocial": False}]}
+    body |= {
+        "user_metadata": user.user_metadata,
+        "app_metadata": user.app_metadata,
+        "identities": [
+            {"user_id": user.user_id, "provider": "auth0", "connection": user.connection.name, "isSocial": False}
+        ],
+    }
     return body

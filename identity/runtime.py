@@ -26,8 +26,11 @@ from .models import FlowEvent, ManagedUser
 
 # The isolate's error names that mean something to a flow (custom-db-spec.md section 1).
 # MemoryError: the isolate hit its memory limit and was thrown away, a crash as far as the flow can tell.
-ERROR_REASONS = {"WrongUsernameOrPasswordError": "wrong_username_or_password", "UnauthorizedError": "unauthorized",
-                 "MemoryError": "script_crash"}
+ERROR_REASONS = {
+    "WrongUsernameOrPasswordError": "wrong_username_or_password",
+    "UnauthorizedError": "unauthorized",
+    "MemoryError": "script_crash",
+}
 SECRET_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 
 
@@ -43,8 +46,10 @@ def _snapshot(connection: Connection) -> tuple[Any, dict[str, str]]:
     key = (connection.pk, connection.updated_at)
     found = _SNAPSHOTS.get(key)
     if found is None:
-        found = (script_selectors.script_revision_current(connection=connection),
-                 connection_selectors.configuration_for_run(connection=connection))
+        found = (
+            script_selectors.script_revision_current(connection=connection),
+            connection_selectors.configuration_for_run(connection=connection),
+        )
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
             _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
         _SNAPSHOTS[key] = found
@@ -75,9 +80,9 @@ class FlowResult:
 class Flow:
     """Collects a flow's script runs; records its FlowEvent and audit row whether it succeeds or fails.
 
-        with Flow(connection=c, kind=FlowEvent.Flow.LOGIN, identifier=email, by=user) as flow:
-            ...
-            return flow.succeed(user=user)
+    with Flow(connection=c, kind=FlowEvent.Flow.LOGIN, identifier=email, by=user) as flow:
+        ...
+        return flow.succeed(user=user)
     """
 
     connection: Connection
@@ -106,28 +111,47 @@ class Flow:
             self._revision, self._configuration = _snapshot(self.connection)
         source = self._revision.scripts.get(key, "")
         if not source.strip():
-            raise FlowFailed("script_not_implemented", f"The {BY_KEY[key].title} script of {self.connection.name} "
-                                                       "is empty, and this flow needs it.")
+            raise FlowFailed(
+                "script_not_implemented",
+                f"The {BY_KEY[key].title} script of {self.connection.name} is empty, and this flow needs it.",
+            )
         c = self.connection
         try:
             outcome = sandbox.run_script_collect(
-                kind=key, source=source, args=args, mode="warm", connection_id=c.public_id,
-                revision=self._revision.number, configuration=self._configuration,
-                enable_script_context=c.enable_script_context, legacy_globals=c.legacy_globals, context={},
-                limits=sandbox.Limits(timeout_ms=c.script_timeout_s * 1000), egress_allowlist=c.egress_allowlist)
+                kind=key,
+                source=source,
+                args=args,
+                mode="warm",
+                connection_id=c.public_id,
+                revision=self._revision.number,
+                configuration=self._configuration,
+                enable_script_context=c.enable_script_context,
+                legacy_globals=c.legacy_globals,
+                context={},
+                limits=sandbox.Limits(timeout_ms=c.script_timeout_s * 1000),
+                egress_allowlist=c.egress_allowlist,
+            )
         except sandbox.ScriptdUnavailable as e:
-            self.runs.append({"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)},
-                              "logs": []})
+            self.runs.append(
+                {"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)}, "logs": []}
+            )
             raise FlowFailed("scriptd_unavailable", str(e)) from e
         error = {k: v for k, v in outcome.error.items() if k in ("name", "message", "code", "description")}
         logs = [{k: log.get(k) for k in ("level", "text", "time")} for log in outcome.logs]
-        self.runs.append({"script": key, "status": outcome.status, "ms": outcome.result.get("ms", 0),
-                          "value": _masked(outcome.value), "error": error, "logs": logs})
+        self.runs.append(
+            {
+                "script": key,
+                "status": outcome.status,
+                "ms": outcome.result.get("ms", 0),
+                "value": _masked(outcome.value),
+                "error": error,
+                "logs": logs,
+            }
+        )
         if outcome.status == "ok":
             return outcome.value
         if outcome.status == "timeout":
-            raise FlowFailed("script_timeout", f"The {key} script did not call back within "
-                                               f"{c.script_timeout_s} s.")
+            raise FlowFailed("script_timeout", f"The {key} script did not call back within {c.script_timeout_s} s.")
         if outcome.status == "crash":
             raise FlowFailed("script_crash", f"The {key} script crashed: {error.get('message', '')}".strip())
         name, message = error.get("name", "Error"), error.get("message", "")
@@ -140,15 +164,28 @@ class Flow:
     def succeed(self, *, user: ManagedUser | None = None, value: Any = None) -> FlowResult:
         return FlowResult(event=self._record(succeeded=True, user=user), user=user, value=value)
 
-    def _record(self, *, succeeded: bool, user: ManagedUser | None = None, reason: str = "",
-                message: str = "") -> FlowEvent:
+    def _record(
+        self, *, succeeded: bool, user: ManagedUser | None = None, reason: str = "", message: str = ""
+    ) -> FlowEvent:
         with transaction.atomic(savepoint=False):
             event = FlowEvent.objects.create(
-                connection=self.connection, flow=self.kind, path=self.path, succeeded=succeeded, reason=reason,
-                message=message, identifier=self.identifier[:254], user=user if user and user.pk else None,
-                script_runs=self.runs, duration_ms=round((time.perf_counter() - self.started) * 1000, 2))
-            detail = {"flow": self.kind, "path": self.path, "outcome": "succeeded" if succeeded else reason,
-                      "identifier": self.identifier[:254]}
+                connection=self.connection,
+                flow=self.kind,
+                path=self.path,
+                succeeded=succeeded,
+                reason=reason,
+                message=message,
+                identifier=self.identifier[:254],
+                user=user if user and user.pk else None,
+                script_runs=self.runs,
+                duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+            )
+            detail = {
+                "flow": self.kind,
+                "path": self.path,
+                "outcome": "succeeded" if succeeded else reason,
+                "identifier": self.identifier[:254],
+            }
             if user is not None:
                 detail["user_id"] = user.user_id
             action = AuditEvent.Action.USER_EVENT

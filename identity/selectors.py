@@ -34,9 +34,14 @@ class Progress:
     totals: dict[str, int] = field(default_factory=dict)
 
     def chart_data(self) -> dict:
-        return {"labels": [d.isoformat() for d in self.days], "migrated_total": self.migrated_total,
-                "logins_local": self.logins_local, "logins_legacy": self.logins_legacy, "failures": self.failures,
-                "totals": self.totals}
+        return {
+            "labels": [d.isoformat() for d in self.days],
+            "migrated_total": self.migrated_total,
+            "logins_local": self.logins_local,
+            "logins_legacy": self.logins_legacy,
+            "failures": self.failures,
+            "totals": self.totals,
+        }
 
 
 def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
@@ -48,8 +53,12 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
 
     migrated_before = connection.managed_users.filter(migrated_at__lt=since).count()
     migrated = [0] * days
-    for row in (connection.managed_users.filter(migrated_at__gte=since)
-                .annotate(day=TruncDate("migrated_at")).values("day").annotate(n=Count("pk"))):
+    for row in (
+        connection.managed_users.filter(migrated_at__gte=since)
+        .annotate(day=TruncDate("migrated_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+    ):
         if row["day"] in index:
             migrated[index[row["day"]]] += row["n"]
     running, migrated_total = migrated_before, []
@@ -58,8 +67,12 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
         migrated_total.append(running)
 
     local, legacy, failures = [0] * days, [0] * days, {}
-    for row in (connection.flow_events.filter(flow=FlowEvent.Flow.LOGIN, at__gte=since)
-                .annotate(day=TruncDate("at")).values("day", "succeeded", "path", "reason").annotate(n=Count("pk"))):
+    for row in (
+        connection.flow_events.filter(flow=FlowEvent.Flow.LOGIN, at__gte=since)
+        .annotate(day=TruncDate("at"))
+        .values("day", "succeeded", "path", "reason")
+        .annotate(n=Count("pk"))
+    ):
         i = index.get(row["day"])
         if i is None:
             continue
@@ -69,7 +82,17 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
             local[i] += row["n"]
         else:  # legacy mode, or migrated by this very login
             legacy[i] += row["n"]
-    totals = {"migrated": running, "logins_local": sum(local), "logins_legacy": sum(legacy),
-              "failures": sum(sum(v) for v in failures.values())}
-    return Progress(days=span, migrated_total=migrated_total, logins_local=local, logins_legacy=legacy,
-                    failures=dict(sorted(failures.items())), totals=totals)
+    totals = {
+        "migrated": running,
+        "logins_local": sum(local),
+        "logins_legacy": sum(legacy),
+        "failures": sum(sum(v) for v in failures.values()),
+    }
+    return Progress(
+        days=span,
+        migrated_total=migrated_total,
+        logins_local=local,
+        logins_legacy=legacy,
+        failures=dict(sorted(failures.items())),
+        totals=totals,
+    )

@@ -62,16 +62,22 @@ def _profile_from(flow: Flow, key: str, args: list[Any]) -> Profile | None:
     return None if raw is None else profile_normalise(raw, connection=flow.connection)
 
 
-def _store_profile(flow: Flow, profile: Profile, *, identifier: str, password: str | None = None,
-                   migrate: bool, known: list[ManagedUser] | None = None) -> tuple[ManagedUser, bool]:
+def _store_profile(
+    flow: Flow,
+    profile: Profile,
+    *,
+    identifier: str,
+    password: str | None = None,
+    migrate: bool,
+    known: list[ManagedUser] | None = None,
+) -> tuple[ManagedUser, bool]:
     """Save a profile the legacy store returned: migrated with `password` (unusable if None) or cached.
     Returns the user and whether it was stored now.
 
     Raises FlowFailed for a profile that would duplicate a user. Stores nothing when this user_id is
     already managed (another flow migrated it first): the caller then answers from the managed store."""
     with transaction.atomic(savepoint=False):
-        user = profile_conflict_check(connection=flow.connection, profile=profile, identifier=identifier,
-                                      known=known)
+        user = profile_conflict_check(connection=flow.connection, profile=profile, identifier=identifier, known=known)
         if user is not None and user.is_managed:
             return user, False
         user = user or ManagedUser(connection=flow.connection)
@@ -86,19 +92,27 @@ def _store_profile(flow: Flow, profile: Profile, *, identifier: str, password: s
             with transaction.atomic():
                 user.save()
         except IntegrityError:  # a simultaneous flow stored the same user_id or email first
-            raise FlowFailed("user_exists", "Another request stored this user at the same moment; try again.") \
-                from None
+            raise FlowFailed("user_exists", "Another request stored this user at the same moment; try again.") from None
     return user, True
 
 
 def _stored_profile(user: ManagedUser) -> tuple:
-    return (user.user_id, user.email, user.username, user.email_verified, user.attributes, user.user_metadata,
-            user.app_metadata, user.identity)
+    return (
+        user.user_id,
+        user.email,
+        user.username,
+        user.email_verified,
+        user.attributes,
+        user.user_metadata,
+        user.app_metadata,
+        user.identity,
+    )
 
 
 # ---- log in ------------------------------------------------------------------------------------
-def user_login(*, connection: Connection, username: str, password: str,
-               by: AbstractBaseUser | None = None) -> FlowResult:
+def user_login(
+    *, connection: Connection, username: str, password: str, by: AbstractBaseUser | None = None
+) -> FlowResult:
     """Log a user in by email or username. Migration mode stores the user at their first good login."""
     with Flow(connection=connection, kind=FlowEvent.Flow.LOGIN, identifier=username, by=by) as flow:
         # One read serves both the managed-store check and, after the script, the duplicate check.
@@ -111,8 +125,9 @@ def user_login(*, connection: Connection, username: str, password: str,
                 raise FlowFailed("no_profile")
             migrate = connection.mode == MIGRATION
             with transaction.atomic():  # one commit for the profile, the count and the records
-                user, stored = _store_profile(flow, profile, identifier=username, password=password,
-                                              migrate=migrate, known=known)
+                user, stored = _store_profile(
+                    flow, profile, identifier=username, password=password, migrate=migrate, known=known
+                )
                 if stored:
                     flow.path = Path.MIGRATED if migrate else Path.LEGACY
                     return _logged_in(flow, user)
@@ -123,8 +138,15 @@ def user_login(*, connection: Connection, username: str, password: str,
 
 
 # ---- sign up -----------------------------------------------------------------------------------
-def user_signup(*, connection: Connection, email: str, password: str, username: str = "",
-                user_metadata: dict | None = None, by: AbstractBaseUser | None = None) -> FlowResult:
+def user_signup(
+    *,
+    connection: Connection,
+    email: str,
+    password: str,
+    username: str = "",
+    user_metadata: dict | None = None,
+    by: AbstractBaseUser | None = None,
+) -> FlowResult:
     """Sign a user up: get_user, create, then login to confirm (legacy), or a local user (migration/managed)."""
     email = _email(connection, email)
     if connection.requires_username and not username.strip():
@@ -138,8 +160,14 @@ def user_signup(*, connection: Connection, email: str, password: str, username: 
             if _profile_from(flow, "get_user", [email]) is not None:
                 raise FlowFailed("user_exists", "The legacy store already has a user with this email.")
         if connection.mode == LEGACY:
-            new_user = {"email": email, "password": password, "tenant": "trickle", "client_id": "trickle",
-                        "connection": connection.name, "user_metadata": user_metadata or {}}
+            new_user = {
+                "email": email,
+                "password": password,
+                "tenant": "trickle",
+                "client_id": "trickle",
+                "connection": connection.name,
+                "user_metadata": user_metadata or {},
+            }
             if connection.requires_username:
                 new_user["username"] = username
             flow.run("create", [new_user])
@@ -148,9 +176,15 @@ def user_signup(*, connection: Connection, email: str, password: str, username: 
                 raise FlowFailed("no_profile", "The user was created, but the login script did not confirm them.")
             return flow.succeed(user=_store_profile(flow, profile, identifier=email, migrate=False)[0])
         flow.path = Path.MANAGED
-        user = ManagedUser(connection=connection, user_id=secrets.token_hex(12), email=email, username=username,
-                           is_managed=True, user_metadata=user_metadata or {},
-                           identity={"provider": "auth0", "connection": connection.name, "isSocial": False})
+        user = ManagedUser(
+            connection=connection,
+            user_id=secrets.token_hex(12),
+            email=email,
+            username=username,
+            is_managed=True,
+            user_metadata=user_metadata or {},
+            identity={"provider": "auth0", "connection": connection.name, "isSocial": False},
+        )
         user.set_password(password)
         try:
             with transaction.atomic():
@@ -161,8 +195,9 @@ def user_signup(*, connection: Connection, email: str, password: str, username: 
 
 
 # ---- change password ---------------------------------------------------------------------------
-def user_password_change(*, connection: Connection, email: str, new_password: str,
-                         by: AbstractBaseUser | None = None) -> FlowResult:
+def user_password_change(
+    *, connection: Connection, email: str, new_password: str, by: AbstractBaseUser | None = None
+) -> FlowResult:
     """Change (or reset) a password: locally for managed users, change_password in legacy mode, and in
     migration mode a user get_user finds is stored now with the new password."""
     email = _email(connection, email)
@@ -205,16 +240,20 @@ def user_email_verify(*, connection: Connection, email: str, by: AbstractBaseUse
             # Auth0 leaves email_verified to the profiles login and get_user return; so do we.
             return flow.succeed(user=connection.managed_users.filter(email=email).first(), value=True)
         if user is None:
-            raise FlowFailed("user_not_found", "Not in the managed store" + (
-                " yet: migration mode runs only login and get_user." if connection.mode == MIGRATION else "."))
+            raise FlowFailed(
+                "user_not_found",
+                "Not in the managed store"
+                + (" yet: migration mode runs only login and get_user." if connection.mode == MIGRATION else "."),
+            )
         user.email_verified = True
         user.save(update_fields=["email_verified"])
         return flow.succeed(user=user, value=True)
 
 
 # ---- change email ------------------------------------------------------------------------------
-def user_email_change(*, connection: Connection, email: str, new_email: str, verified: bool = False,
-                      by: AbstractBaseUser | None = None) -> FlowResult:
+def user_email_change(
+    *, connection: Connection, email: str, new_email: str, verified: bool = False, by: AbstractBaseUser | None = None
+) -> FlowResult:
     """Change an email: locally for managed users, through change_email in legacy mode (after get_user says
     the new email is free); in migration mode get_user's profile is stored with the new email (the user
     then resets their password, as in Auth0)."""

@@ -28,29 +28,62 @@ def try_connection(request, connection):
     event = profile = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.user_login(connection=connection, username=form.cleaned_data["username"],
-                                         password=form.cleaned_data["password"], by=request.user)
+            result = services.user_login(
+                connection=connection,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                by=request.user,
+            )
         except FlowFailed as e:
             event = e.event
         else:
             event, profile = result.event, profile_public(result.user)
-    runs = [run | {"explanation": explain_outcome(script=run["script"], status=run["status"], error=run["error"],
-                                                  value=run.get("value"), timeout_s=connection.script_timeout_s)}
-            for run in (event.script_runs if event else [])]
-    return render(request, "identity/try_connection.html", {
-        "connection": connection, "active": "try", "form": form, "event": event, "profile": profile, "runs": runs,
-        "path_words": PATH_WORDS.get(event.path) if event else "",
-        "reason_words": REASONS.get(event.reason, (0, ""))[1] if event else ""})
+    runs = [
+        run
+        | {
+            "explanation": explain_outcome(
+                script=run["script"],
+                status=run["status"],
+                error=run["error"],
+                value=run.get("value"),
+                timeout_s=connection.script_timeout_s,
+            )
+        }
+        for run in (event.script_runs if event else [])
+    ]
+    return render(
+        request,
+        "identity/try_connection.html",
+        {
+            "connection": connection,
+            "active": "try",
+            "form": form,
+            "event": event,
+            "profile": profile,
+            "runs": runs,
+            "path_words": PATH_WORDS.get(event.path) if event else "",
+            "reason_words": REASONS.get(event.reason, (0, ""))[1] if event else "",
+        },
+    )
 
 
 @connection_view(VIEW)
 def user_list(request, connection):
     search = request.GET.get("q", "").strip()
     page = Paginator(selectors.managed_user_list(connection=connection, search=search), 50).get_page(
-        request.GET.get("page"))
-    return render(request, "identity/user_list.html", {
-        "connection": connection, "active": "users", "page": page, "search": search,
-        "editable": can_change(request.user)})
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "identity/user_list.html",
+        {
+            "connection": connection,
+            "active": "users",
+            "page": page,
+            "search": search,
+            "editable": can_change(request.user),
+        },
+    )
 
 
 @require_POST
@@ -69,6 +102,14 @@ def user_delete(request, connection, pk):
 @connection_view(VIEW)
 def migration_progress(request, connection):
     progress = selectors.migration_progress(connection=connection)
-    return render(request, "identity/migration_progress.html", {
-        "connection": connection, "active": "migration", "progress": progress, "chart": progress.chart_data(),
-        "reasons": {reason: REASONS[reason][1] for reason in progress.failures if reason in REASONS}})
+    return render(
+        request,
+        "identity/migration_progress.html",
+        {
+            "connection": connection,
+            "active": "migration",
+            "progress": progress,
+            "chart": progress.chart_data(),
+            "reasons": {reason: REASONS[reason][1] for reason in progress.failures if reason in REASONS},
+        },
+    )

@@ -20,7 +20,8 @@ class ScriptRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Scripts")
     def scripts(self, obj):
         return format_html_join(
-            "", '<h3 style="margin-top:1em">{}</h3><pre style="white-space:pre-wrap">{}</pre>',
+            "",
+            '<h3 style="margin-top:1em">{}</h3><pre style="white-space:pre-wrap">{}</pre>',
             ((key, body or "(empty: not implemented)") for key, body in obj.scripts.items()),
         )
 
@@ -40,8 +41,24 @@ class ScriptRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "script", "connection"]
     search_fields = ["connection__name", "requested_by_label", "id"]
     list_select_related = ["connection"]
-    fields = ["id", "connection", "script", "status", "revision", "arguments", "result", "error", "duration_ms",
-              "timeout_s", "requested_by", "requested_by_label", "created_at", "started_at", "finished_at",
-              "deadline_at", "source"]
+    fields = [
+        "id",
+        "connection",
+        "script",
+        "status",
+        "revision",
+        "arguments",
+        "result",
+        "error",
+        "duration_ms",
+        "timeout_s",
+        "requested_by",
+        "requested_by_label",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "deadline_at",
+        "source",
+    ]
     readonly_fields = fields
     inlines = [ScriptRunLineInline]

@@ -33,8 +33,17 @@ class Finding:
     end: int = 0
 
     def as_json(self) -> dict:
-        return {"script": self.script, "rule": self.rule, "severity": self.severity, "line": self.line,
-                "column": self.column, "message": self.message, "why": self.why, "from": self.start, "to": self.end}
+        return {
+            "script": self.script,
+            "rule": self.rule,
+            "severity": self.severity,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "why": self.why,
+            "from": self.start,
+            "to": self.end,
+        }
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,11 @@ def sandbox_allowlist() -> dict:
 
 
 def scripts_lint(
-    *, scripts: dict[str, str], mode: str = "legacy", context: bool = False, allowlist: dict | None = None,
+    *,
+    scripts: dict[str, str],
+    mode: str = "legacy",
+    context: bool = False,
+    allowlist: dict | None = None,
 ) -> LintReport:
     """Parse and lint the scripts (against sandbox/allowlist.json unless `allowlist` is given).
 
@@ -68,8 +81,14 @@ def scripts_lint(
         "sizeFindingBytes": SIZE_FINDING_BYTES,
     }
     try:
-        done = subprocess.run([node, str(LINT_CLI)], input=json.dumps(request), capture_output=True, text=True,
-                              timeout=LINT_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [node, str(LINT_CLI)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            timeout=LINT_TIMEOUT_S,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         raise LintUnavailable(f"The script linter did not run: {e}") from e
     if done.returncode != 0:
@@ -81,8 +100,17 @@ def scripts_lint(
             for e in result["syntaxErrors"]
         ],
         findings=[
-            Finding(script=f["script"], rule=f["rule"], severity=f["severity"], line=f["line"], column=f["column"],
-                    message=f["message"], why=f["why"], start=f["from"], end=f["to"])
+            Finding(
+                script=f["script"],
+                rule=f["rule"],
+                severity=f["severity"],
+                line=f["line"],
+                column=f["column"],
+                message=f["message"],
+                why=f["why"],
+                start=f["from"],
+                end=f["to"],
+            )
             for f in result["findings"]
         ],
     )

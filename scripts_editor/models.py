@@ -53,8 +53,7 @@ class ScriptRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="script_runs")
     # Set when the tried text is the saved body of this revision; null for an unsaved draft.
-    revision = models.ForeignKey(ScriptRevision, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="runs")
+    revision = models.ForeignKey(ScriptRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     source = models.TextField()  # the exact text that ran, saved or not
     script = models.CharField(max_length=20, choices=[(s.key, s.title) for s in SCRIPTS])
     # Keyed by parameter name; every password is stored as "********" (the raw value never reaches the DB).

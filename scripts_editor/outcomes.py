@@ -63,13 +63,19 @@ def _explain_value(script: str, value: Any) -> Explanation:
     if script == "login":
         if value in (None, False):
             return Explanation(f"No profile: the login fails and the user sees “{WRONG_PASSWORD}”.", "warning")
-        return Explanation("The user logs in with this profile (in migration mode Trickle stores it with the "
-                           "typed password).", "success", profile_warnings(value, script=script))
+        return Explanation(
+            "The user logs in with this profile (in migration mode Trickle stores it with the typed password).",
+            "success",
+            profile_warnings(value, script=script),
+        )
     if script == "get_user":
         if value in (None, False):
             return Explanation("User not found: sign-up may go ahead and a password reset finds nobody.", "secondary")
-        return Explanation("User found: sign-up with this email is refused and a password reset can go ahead.",
-                           "success", profile_warnings(value, script=script))
+        return Explanation(
+            "User found: sign-up with this email is refused and a password reset can go ahead.",
+            "success",
+            profile_warnings(value, script=script),
+        )
     if script == "create":
         return Explanation("Sign-up succeeds: the user is stored in your database.", "success")
     if script == "delete":
@@ -83,8 +89,9 @@ def _explain_value(script: str, value: Any) -> Explanation:
     return Explanation(yes, "success") if value else Explanation(no, "warning")
 
 
-def explain_outcome(*, script: str, status: str, value: Any = None, error: dict | None = None,
-                    timeout_s: float | None = None) -> Explanation:
+def explain_outcome(
+    *, script: str, status: str, value: Any = None, error: dict | None = None, timeout_s: float | None = None
+) -> Explanation:
     """One sentence on what this outcome of `script` means to the login flow (plus profile warnings)."""
     error = error or {}
     if status == "ok":
@@ -95,12 +102,24 @@ def explain_outcome(*, script: str, status: str, value: Any = None, error: dict 
         after = f" after {timeout_s:g} s" if timeout_s else ""
         return Explanation(f"The script never called back: the {_flow_noun(script)} fails{after}.", "danger")
     if status == "crash":
-        return Explanation(f"The sandbox stopped the script ({error.get('message') or 'crash'}): the "
-                           f"{_flow_noun(script)} fails.", "danger")
-    return Explanation(f"The script did not run ({error.get('message') or 'the service was unavailable'}); a "
-                       f"{_flow_noun(script)} at this moment would fail too.", "danger")
+        return Explanation(
+            f"The sandbox stopped the script ({error.get('message') or 'crash'}): the {_flow_noun(script)} fails.",
+            "danger",
+        )
+    return Explanation(
+        f"The script did not run ({error.get('message') or 'the service was unavailable'}); a "
+        f"{_flow_noun(script)} at this moment would fail too.",
+        "danger",
+    )
 
 
 def _flow_noun(script: str) -> str:
-    return {"login": "login", "get_user": "lookup", "create": "sign-up", "verify": "verification",
-            "change_password": "password change", "delete": "deletion", "change_email": "email change"}[script]
+    return {
+        "login": "login",
+        "get_user": "lookup",
+        "create": "sign-up",
+        "verify": "verification",
+        "change_password": "password change",
+        "delete": "deletion",
+        "change_email": "email change",
+    }[script]

@@ -12,11 +12,21 @@ from django.core.exceptions import ValidationError
 from .sandbox import SCRIPT_PARAMETERS
 
 REDACTED = "********"
-USER_FIELDS = {"email": str, "password": str, "username": str, "user_metadata": dict, "app_metadata": dict,
-               "email_verified": bool, "phone_number": str}
+USER_FIELDS = {
+    "email": str,
+    "password": str,
+    "username": str,
+    "user_metadata": dict,
+    "app_metadata": dict,
+    "email_verified": bool,
+    "phone_number": str,
+}
 # Where each script carries a plain-text password: a parameter, or a key inside the `user` object.
-SECRET_PATHS: dict[str, tuple[str, ...]] = {"login": ("password",), "create": ("user.password",),
-                                            "change_password": ("newPassword",)}
+SECRET_PATHS: dict[str, tuple[str, ...]] = {
+    "login": ("password",),
+    "create": ("user.password",),
+    "change_password": ("newPassword",),
+}
 
 
 def _expect(value: Any, kind: type, name: str) -> None:
@@ -31,16 +41,21 @@ def run_arguments_clean(*, script: str, args: Any) -> dict[str, Any]:
     expected = SCRIPT_PARAMETERS[script]
     unknown, missing = sorted(set(args) - set(expected)), [p for p in expected if p not in args]
     if unknown or missing:
-        raise ValidationError({"args": f"{script} takes {', '.join(expected)}"
-                                       + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-                                       + (f"; missing: {', '.join(missing)}" if missing else "")})
+        raise ValidationError(
+            {
+                "args": f"{script} takes {', '.join(expected)}"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+            }
+        )
     for name in expected:
         if name == "user":
             _expect(args[name], dict, "user")
             for key, value in args[name].items():
                 if key not in USER_FIELDS:
-                    raise ValidationError({"args": f"user.{key} is not a field of the user object "
-                                                   f"({', '.join(USER_FIELDS)})."})
+                    raise ValidationError(
+                        {"args": f"user.{key} is not a field of the user object ({', '.join(USER_FIELDS)})."}
+                    )
                 _expect(value, USER_FIELDS[key], f"user.{key}")
             if "email" not in args[name]:
                 raise ValidationError({"args": "user.email is required."})
@@ -77,8 +92,13 @@ def run_arguments_join(*, redacted: dict, secrets: dict[str, str]) -> dict:
 
 # The input that says whom a run was for, per script (never a password): history pages show it.
 SUBJECT_PATHS: dict[str, tuple[str, ...]] = {
-    "login": ("email",), "get_user": ("email",), "verify": ("email",), "change_password": ("email",),
-    "create": ("user.email",), "delete": ("id",), "change_email": ("email", "newEmail"),
+    "login": ("email",),
+    "get_user": ("email",),
+    "verify": ("email",),
+    "change_password": ("email",),
+    "create": ("user.email",),
+    "delete": ("id",),
+    "change_email": ("email", "newEmail"),
 }
 
 
@@ -97,19 +117,27 @@ def run_arguments_positional(*, script: str, args: dict) -> list[Any]:
 
 # The Try form's inputs per script, as JSON for the page: dotted names build nested args (user.email).
 INPUT_FIELDS: dict[str, list[dict[str, Any]]] = {
-    "login": [{"name": "email", "label": "Username or email", "type": "text"},
-              {"name": "password", "label": "Password", "type": "password"}],
+    "login": [
+        {"name": "email", "label": "Username or email", "type": "text"},
+        {"name": "password", "label": "Password", "type": "password"},
+    ],
     "get_user": [{"name": "email", "label": "Email", "type": "text"}],
-    "create": [{"name": "user.email", "label": "Email", "type": "text"},
-               {"name": "user.password", "label": "Password", "type": "password"},
-               {"name": "user.username", "label": "Username", "type": "text", "optional": True},
-               {"name": "user.user_metadata", "label": "user_metadata (JSON)", "type": "json", "optional": True},
-               {"name": "user.app_metadata", "label": "app_metadata (JSON)", "type": "json", "optional": True}],
+    "create": [
+        {"name": "user.email", "label": "Email", "type": "text"},
+        {"name": "user.password", "label": "Password", "type": "password"},
+        {"name": "user.username", "label": "Username", "type": "text", "optional": True},
+        {"name": "user.user_metadata", "label": "user_metadata (JSON)", "type": "json", "optional": True},
+        {"name": "user.app_metadata", "label": "app_metadata (JSON)", "type": "json", "optional": True},
+    ],
     "verify": [{"name": "email", "label": "Email", "type": "text"}],
-    "change_password": [{"name": "email", "label": "Email", "type": "text"},
-                        {"name": "newPassword", "label": "New password", "type": "password"}],
+    "change_password": [
+        {"name": "email", "label": "Email", "type": "text"},
+        {"name": "newPassword", "label": "New password", "type": "password"},
+    ],
     "delete": [{"name": "id", "label": "User id (as login returned it)", "type": "text"}],
-    "change_email": [{"name": "email", "label": "Current email", "type": "text"},
-                     {"name": "newEmail", "label": "New email", "type": "text"},
-                     {"name": "verified", "label": "The new email is verified", "type": "checkbox"}],
+    "change_email": [
+        {"name": "email", "label": "Current email", "type": "text"},
+        {"name": "newEmail", "label": "New email", "type": "text"},
+        {"name": "verified", "label": "The new email is verified", "type": "checkbox"},
+    ],
 }

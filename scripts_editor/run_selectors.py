@@ -10,8 +10,12 @@ from .outcomes import Explanation, explain_outcome
 LINES_PER_POLL = 500
 HISTORY_LENGTH = 100
 # The sandbox's vocabulary for each final run status (outcomes speak it, as do the identity flows).
-SANDBOX_STATUS = {ScriptRun.Status.SUCCEEDED: "ok", ScriptRun.Status.FAILED: "error",
-                  ScriptRun.Status.TIMED_OUT: "timeout", ScriptRun.Status.CRASHED: "crash"}
+SANDBOX_STATUS = {
+    ScriptRun.Status.SUCCEEDED: "ok",
+    ScriptRun.Status.FAILED: "error",
+    ScriptRun.Status.TIMED_OUT: "timeout",
+    ScriptRun.Status.CRASHED: "crash",
+}
 # Failures of the machinery, before the script ran: explained as "did not run".
 NOT_RUN_ERRORS = {"BrokerUnavailable", "ScriptdUnavailable", "NotPickedUp", "PasswordExpired"}
 
@@ -42,15 +46,23 @@ def script_run_snapshot(*, run: ScriptRun, after: int = 0) -> dict:
     explanation = script_run_explanation(run=run)
     return {
         # A full page of lines means more may follow even when the run is done.
-        "id": str(run.id), "state": run.status, "done": run.done and len(lines) < LINES_PER_POLL, "script": run.script,
-        "arguments": run.arguments, "draft": run.revision_id is None,
+        "id": str(run.id),
+        "state": run.status,
+        "done": run.done and len(lines) < LINES_PER_POLL,
+        "script": run.script,
+        "arguments": run.arguments,
+        "draft": run.revision_id is None,
         "revision": run.revision.number if run.revision else None,
-        "requestedBy": run.requested_by_label, "createdAt": run.created_at.isoformat(),
-        "durationMs": run.duration_ms, "timeoutS": run.timeout_s,
-        "result": run.result, "error": run.error,
+        "requestedBy": run.requested_by_label,
+        "createdAt": run.created_at.isoformat(),
+        "durationMs": run.duration_ms,
+        "timeoutS": run.timeout_s,
+        "result": run.result,
+        "error": run.error,
         "explanation": explanation.as_json() if explanation else None,
-        "lines": [{"seq": line.seq, "time": line.time.isoformat(), "level": line.level, "text": line.text}
-                  for line in lines],
+        "lines": [
+            {"seq": line.seq, "time": line.time.isoformat(), "level": line.level, "text": line.text} for line in lines
+        ],
         # Where the next poll starts: the last line sent, or `after` again when none came.
         "after": lines[-1].seq if lines else after,
     }

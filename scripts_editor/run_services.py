@@ -40,24 +40,32 @@ QUEUE_MAX_WAIT = timedelta(minutes=10)
 DEADLINE_MARGIN_S = 10
 # Publishing gives up quickly so the page learns at once that the broker is down.
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
-RESULT_STATUS = {"ok": Status.SUCCEEDED, "error": Status.FAILED, "timeout": Status.TIMED_OUT,
-                 "crash": Status.CRASHED}
+RESULT_STATUS = {"ok": Status.SUCCEEDED, "error": Status.FAILED, "timeout": Status.TIMED_OUT, "crash": Status.CRASHED}
 
 
 def _problem(name: str, message: str) -> dict[str, Any]:
     return {"name": name, "message": message}
 
 
-def _finish(run_id, *, status: str, from_status: str = Status.RUNNING, result: Any = None,
-            error: dict | None = None, duration_ms: float | None = None) -> bool:
+def _finish(
+    run_id,
+    *,
+    status: str,
+    from_status: str = Status.RUNNING,
+    result: Any = None,
+    error: dict | None = None,
+    duration_ms: float | None = None,
+) -> bool:
     """Store a final outcome, only if the row is still in `from_status` (the sweep may have ended it)."""
-    return bool(ScriptRun.objects.filter(pk=run_id, status=from_status).update(
-        status=status, result=result, error=error, duration_ms=duration_ms, finished_at=timezone.now()))
+    return bool(
+        ScriptRun.objects.filter(pk=run_id, status=from_status).update(
+            status=status, result=result, error=error, duration_ms=duration_ms, finished_at=timezone.now()
+        )
+    )
 
 
 @transaction.atomic
-def script_run_request(*, connection: Connection, script: str, args: Any, source: str | None = None,
-                       by) -> ScriptRun:
+def script_run_request(*, connection: Connection, script: str, args: Any, source: str | None = None, by) -> ScriptRun:
     """Store a queued run of `source` (default: the saved body) and enqueue it once the transaction commits.
 
     Raises ValidationError for an unknown script, arguments that do not fit it, or an empty or oversized
@@ -74,13 +82,21 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
         raise ValidationError({"source": f"The script is above {SIZE_LIMIT_BYTES // 1024} kB."})
     actor = by if by is not None and by.is_authenticated else None
     run = ScriptRun.objects.create(
-        connection=connection, script=script, source=source, arguments=redacted,
+        connection=connection,
+        script=script,
+        source=source,
+        arguments=redacted,
         revision=current if current.pk and source == current.scripts[script] else None,
-        timeout_s=connection.script_timeout_s, requested_by=actor,
+        timeout_s=connection.script_timeout_s,
+        requested_by=actor,
         requested_by_label=actor.get_username() if actor else "system",
     )
-    audit_event_record(connection=connection, action=AuditEvent.Action.SCRIPT_TRIED, by=by,
-                       detail={"script": script, "run": str(run.id), "draft": run.revision_id is None})
+    audit_event_record(
+        connection=connection,
+        action=AuditEvent.Action.SCRIPT_TRIED,
+        by=by,
+        detail={"script": script, "run": str(run.id), "draft": run.revision_id is None},
+    )
     secret = crypto.encrypt(json.dumps(secrets)) if secrets else None
     transaction.on_commit(partial(_enqueue, run_id=str(run.id), secret=secret))
     return run
@@ -91,21 +107,31 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
     from .tasks import script_run_execute_task  # tasks import this module
 
     try:
-        script_run_execute_task.apply_async(args=[run_id], kwargs={"secret": secret}, retry=True,
-                                            retry_policy=PUBLISH_RETRY_POLICY)
+        script_run_execute_task.apply_async(
+            args=[run_id], kwargs={"secret": secret}, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
     except Exception as exc:  # kombu raises OperationalError, redis its own: any failure to publish
         logger.warning("script run %s not enqueued: %s", run_id, exc)
-        _finish(run_id, status=Status.FAILED, from_status=Status.QUEUED,
-                error=_problem("BrokerUnavailable", f"the background worker's broker is unreachable: {exc}"))
+        _finish(
+            run_id,
+            status=Status.FAILED,
+            from_status=Status.QUEUED,
+            error=_problem("BrokerUnavailable", f"the background worker's broker is unreachable: {exc}"),
+        )
 
 
 def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
     connection = run.connection
     return {
-        "kind": run.script, "source": run.source, "args": args, "mode": "fresh",
-        "connection_id": connection.public_id, "revision": run.revision.number if run.revision else None,
+        "kind": run.script,
+        "source": run.source,
+        "args": args,
+        "mode": "fresh",
+        "connection_id": connection.public_id,
+        "revision": run.revision.number if run.revision else None,
         "configuration": configuration_for_run(connection=connection),
-        "enable_script_context": connection.enable_script_context, "legacy_globals": connection.legacy_globals,
+        "enable_script_context": connection.enable_script_context,
+        "legacy_globals": connection.legacy_globals,
         "limits": sandbox.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
         "run_id": str(run.id),
         # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
@@ -152,35 +178,55 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
     now = timezone.now()
     deadline = now + timedelta(seconds=run.timeout_s + sandbox.DEADLINE_GRACE_S + DEADLINE_MARGIN_S) if run else now
     if run is None or not ScriptRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
-            status=Status.RUNNING, started_at=now, deadline_at=deadline):
+        status=Status.RUNNING, started_at=now, deadline_at=deadline
+    ):
         return
     seq = 0
     started = False
     try:
         typed = _secrets(secret)
-        args = run_arguments_positional(script=run.script, args=run_arguments_join(redacted=run.arguments,
-                                                                                   secrets=typed))
+        args = run_arguments_positional(
+            script=run.script, args=run_arguments_join(redacted=run.arguments, secrets=typed)
+        )
         request = _sandbox_request(run, args)
-        hidden = sorted((s for s in [*request["configuration"].values(), *typed.values()]
-                         if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
+        hidden = sorted(
+            (s for s in [*request["configuration"].values(), *typed.values()] if isinstance(s, str) and len(s) >= 4),
+            key=len,
+            reverse=True,
+        )
         for event in sandbox.run_script(**request):
             started = True
             if event["type"] == "log":
                 seq += 1  # one row per line, committed at once, so the page sees it on its next poll
-                ScriptRunLine.objects.create(run_id=run.pk, seq=seq, time=_line_time(event.get("time")),
-                                             level=str(event.get("level", "log"))[:8], text=str(event.get("text", "")))
+                ScriptRunLine.objects.create(
+                    run_id=run.pk,
+                    seq=seq,
+                    time=_line_time(event.get("time")),
+                    level=str(event.get("level", "log"))[:8],
+                    text=str(event.get("text", "")),
+                )
             else:
-                _finish(run.pk, status=RESULT_STATUS.get(event.get("status"), Status.CRASHED),
-                        result=_masked(event.get("value"), hidden), error=_masked(event.get("error"), hidden),
-                        duration_ms=event.get("ms"))
+                _finish(
+                    run.pk,
+                    status=RESULT_STATUS.get(event.get("status"), Status.CRASHED),
+                    result=_masked(event.get("value"), hidden),
+                    error=_masked(event.get("error"), hidden),
+                    duration_ms=event.get("ms"),
+                )
                 return
         _finish(run.pk, status=Status.CRASHED, error=_problem("SandboxError", "scriptd ended the run without a result"))
     except sandbox.ScriptdUnavailable as exc:
-        _finish(run.pk, status=Status.CRASHED if started else Status.FAILED,
-                error=_problem("ScriptdUnavailable", f"the sandbox is unavailable: {exc}"))
+        _finish(
+            run.pk,
+            status=Status.CRASHED if started else Status.FAILED,
+            error=_problem("ScriptdUnavailable", f"the sandbox is unavailable: {exc}"),
+        )
     except InvalidToken:
-        _finish(run.pk, status=Status.FAILED, error=_problem(
-            "PasswordExpired", "the password sent with this run expired in the queue; run it again"))
+        _finish(
+            run.pk,
+            status=Status.FAILED,
+            error=_problem("PasswordExpired", "the password sent with this run expired in the queue; run it again"),
+        )
     except SoftTimeLimitExceeded:
         _finish(run.pk, status=Status.CRASHED, error=_problem("WorkerTimeout", "the background task ran out of time"))
     except Exception as exc:
@@ -192,10 +238,17 @@ def script_runs_sweep(*, now: datetime | None = None) -> int:
     """Crash `running` rows past their deadline and fail `queued` rows no worker took in time; returns how many."""
     now = now or timezone.now()
     crashed = ScriptRun.objects.filter(status=Status.RUNNING, deadline_at__lt=now).update(
-        status=Status.CRASHED, finished_at=now,
-        error=_problem("RunLost", "the run stopped reporting before its deadline (a worker or scriptd died)"))
+        status=Status.CRASHED,
+        finished_at=now,
+        error=_problem("RunLost", "the run stopped reporting before its deadline (a worker or scriptd died)"),
+    )
     never_taken = ScriptRun.objects.filter(status=Status.QUEUED, created_at__lt=now - QUEUE_MAX_WAIT).update(
-        status=Status.FAILED, finished_at=now,
-        error=_problem("NotPickedUp", f"no background worker took the run within {QUEUE_MAX_WAIT.seconds // 60} "
-                                      "minutes; is the Celery worker running?"))
+        status=Status.FAILED,
+        finished_at=now,
+        error=_problem(
+            "NotPickedUp",
+            f"no background worker took the run within {QUEUE_MAX_WAIT.seconds // 60} "
+            "minutes; is the Celery worker running?",
+        ),
+    )
     return crashed + never_taken

@@ -37,14 +37,18 @@ class PollForm(forms.Form):
 
 def run_urls(connection: Connection, run_id) -> dict[str, str]:
     args = [connection.public_id, run_id]
-    return {"url": reverse("scripts_editor:run-detail", args=args),
-            "pollUrl": reverse("scripts_editor:run-poll", args=args)}
+    return {
+        "url": reverse("scripts_editor:run-detail", args=args),
+        "pollUrl": reverse("scripts_editor:run-poll", args=args),
+    }
 
 
 def try_config(connection: Connection, user) -> dict:
     """What the Try panel needs on the editor and run pages."""
     return {
-        "inputs": INPUT_FIELDS, "redacted": REDACTED, "canTry": can_change(user),
+        "inputs": INPUT_FIELDS,
+        "redacted": REDACTED,
+        "canTry": can_change(user),
         "startUrl": reverse("scripts_editor:run-start", args=[connection.public_id]),
         "historyUrl": reverse("scripts_editor:run-list", args=[connection.public_id]),
     }
@@ -63,9 +67,13 @@ def run_start(request: HttpRequest, connection: Connection) -> JsonResponse:
         return JsonResponse({"errors": form.errors}, status=400)
     source = body.get("source")
     try:
-        run = script_run_request(connection=connection, script=form.cleaned_data["script"],
-                                 args=form.cleaned_data["args"], source=source if isinstance(source, str) else None,
-                                 by=request.user)
+        run = script_run_request(
+            connection=connection,
+            script=form.cleaned_data["script"],
+            args=form.cleaned_data["args"],
+            source=source if isinstance(source, str) else None,
+            by=request.user,
+        )
     except ValidationError as e:
         return JsonResponse({"errors": e.message_dict}, status=400)
     return JsonResponse({"id": str(run.id), "state": run.status, **run_urls(connection, run.id)}, status=202)
@@ -99,9 +107,21 @@ def run_list(request: HttpRequest, connection: Connection) -> HttpResponse:
 @connection_view(VIEW)
 def run_detail(request: HttpRequest, connection: Connection, run_id) -> HttpResponse:
     run = _run(connection, run_id)
-    config = {**try_config(connection, request.user), **run_urls(connection, run.id),
-              "run": script_run_snapshot(run=run), "source": run.source}
-    return render(request, "scripts_editor/run_detail.html", {
-        "connection": connection, "run": run, "config": config, "explanation": script_run_explanation(run=run),
-        "title": BY_KEY[run.script].title, "arguments": json.dumps(run.arguments, indent=2),
-    })
+    config = {
+        **try_config(connection, request.user),
+        **run_urls(connection, run.id),
+        "run": script_run_snapshot(run=run),
+        "source": run.source,
+    }
+    return render(
+        request,
+        "scripts_editor/run_detail.html",
+        {
+            "connection": connection,
+            "run": run,
+            "config": config,
+            "explanation": script_run_explanation(run=run),
+            "title": BY_KEY[run.script].title,
+            "arguments": json.dumps(run.arguments, indent=2),
+        },
+    )

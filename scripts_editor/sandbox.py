@@ -125,9 +125,14 @@ class _Connections(threading.local):
 _connections = _Connections()
 
 
-def _exchange(request: dict[str, Any], *, socket_path: str | None, deadline_s: float,
-              is_last: Callable[[dict[str, Any]], bool],
-              restarts_deadline: Callable[[dict[str, Any]], bool] = lambda e: False) -> Iterator[dict[str, Any]]:
+def _exchange(
+    request: dict[str, Any],
+    *,
+    socket_path: str | None,
+    deadline_s: float,
+    is_last: Callable[[dict[str, Any]], bool],
+    restarts_deadline: Callable[[dict[str, Any]], bool] = lambda e: False,
+) -> Iterator[dict[str, Any]]:
     """Send one request and yield reply lines up to the one `is_last` accepts, within the deadline.
 
     A reply that `restarts_deadline` accepts gives the rest of the exchange `deadline_s` again.
@@ -230,17 +235,24 @@ def run_script(
         "source": source,
         "args": list(args),
         "configuration": configuration or {},
-        "options": {"enable_script_context": enable_script_context, "legacy_globals": legacy_globals,
-                    "egress_allowlist": [str(entry) for entry in egress_allowlist]},
+        "options": {
+            "enable_script_context": enable_script_context,
+            "legacy_globals": legacy_globals,
+            "egress_allowlist": [str(entry) for entry in egress_allowlist],
+        },
         "context": context or {},
         "limits": limits.__dict__,
         "mode": mode,
     }
     # Before `started`: the wait for an isolate (scriptd ends it at the limit); after: the run itself.
     deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S
-    for event in _exchange(request, socket_path=socket_path, deadline_s=deadline_s,
-                           is_last=lambda e: e.get("type") in ("result", "error"),
-                           restarts_deadline=lambda e: e.get("type") == "started"):
+    for event in _exchange(
+        request,
+        socket_path=socket_path,
+        deadline_s=deadline_s,
+        is_last=lambda e: e.get("type") in ("result", "error"),
+        restarts_deadline=lambda e: e.get("type") == "started",
+    ):
         if event.get("type") == "error":  # the request itself was refused
             raise ValueError(f"scriptd refused the request: {event.get('message')}")
         if event.get("type") in ("log", "result"):  # `started` and any future event type stay here
@@ -259,8 +271,9 @@ def run_script_collect(**kwargs: Any) -> RunOutcome:
 
 
 def _ask(kind: str, *, socket_path: str | None, timeout_s: float) -> dict[str, Any]:
-    for event in _exchange({"type": kind, "id": kind}, socket_path=socket_path, deadline_s=timeout_s,
-                           is_last=lambda e: True):
+    for event in _exchange(
+        {"type": kind, "id": kind}, socket_path=socket_path, deadline_s=timeout_s, is_last=lambda e: True
+    ):
         return event
     raise ScriptdUnavailable(f"scriptd did not answer: {START_HINT}")
 
@@ -275,8 +288,13 @@ def stats(*, socket_path: str | None = None, timeout_s: float = 5.0) -> dict[str
     return _ask("stats", socket_path=socket_path, timeout_s=timeout_s)
 
 
-def scriptd_command(*, socket_path: str, workers: int | None = None, worker_options: dict[str, int] | None = None,
-                    allow_unconfined: bool = True) -> tuple[list[str], dict[str, str]]:
+def scriptd_command(
+    *,
+    socket_path: str,
+    workers: int | None = None,
+    worker_options: dict[str, int] | None = None,
+    allow_unconfined: bool = True,
+) -> tuple[list[str], dict[str, str]]:
     """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
     node = shutil.which("node") or "/usr/bin/node"
     argv = [node, str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]

@@ -28,13 +28,24 @@ class ScriptTemplate:
 
 TEMPLATES: tuple[ScriptTemplate, ...] = (
     ScriptTemplate("blank", "Blank stubs", "Every script named and answering “not written yet”.", ()),
-    ScriptTemplate("postgres", "PostgreSQL (pg)", "A users table in PostgreSQL, bcrypt hashes.",
-                   ("PG_HOST", "PG_PORT", "PG_DATABASE", "PG_USER", "PG_PASSWORD", "PG_SSL")),
-    ScriptTemplate("mysql", "MySQL / MariaDB (mysql2)", "A users table in MySQL or MariaDB, bcrypt hashes.",
-                   ("MYSQL_HOST", "MYSQL_PORT", "MYSQL_DATABASE", "MYSQL_USER", "MYSQL_PASSWORD")),
-    ScriptTemplate("rest_api", "REST API (bearer token)",
-                   "Your own API in front of the database, reached with a bearer token (recommended).",
-                   ("API_URL", "API_TOKEN")),
+    ScriptTemplate(
+        "postgres",
+        "PostgreSQL (pg)",
+        "A users table in PostgreSQL, bcrypt hashes.",
+        ("PG_HOST", "PG_PORT", "PG_DATABASE", "PG_USER", "PG_PASSWORD", "PG_SSL"),
+    ),
+    ScriptTemplate(
+        "mysql",
+        "MySQL / MariaDB (mysql2)",
+        "A users table in MySQL or MariaDB, bcrypt hashes.",
+        ("MYSQL_HOST", "MYSQL_PORT", "MYSQL_DATABASE", "MYSQL_USER", "MYSQL_PASSWORD"),
+    ),
+    ScriptTemplate(
+        "rest_api",
+        "REST API (bearer token)",
+        "Your own API in front of the database, reached with a bearer token (recommended).",
+        ("API_URL", "API_TOKEN"),
+    ),
 )
 BY_KEY = {t.key: t for t in TEMPLATES}
 

@@ -31,48 +31,73 @@ class ScriptSpec:
 
 SCRIPTS: tuple[ScriptSpec, ...] = (
     ScriptSpec(
-        key="login", title="Login", function_names=("login",),
+        key="login",
+        title="Login",
+        function_names=("login",),
         parameters=("userNameOrEmail", "password"),
         summary="Checks a user's credentials against your database and answers with the user's profile.",
-        enables="logging in", used_in_migration=True, required_in_legacy=True, returns_profile=True,
+        enables="logging in",
+        used_in_migration=True,
+        required_in_legacy=True,
+        returns_profile=True,
         password_parameter="password",
     ),
     ScriptSpec(
-        key="get_user", title="Get User", function_names=("getUser", "getByEmail"),
+        key="get_user",
+        title="Get User",
+        function_names=("getUser", "getByEmail"),
         parameters=("email",),
         summary="Looks a user up by email and answers with the profile, or nothing when there is none.",
         enables="sign-up, changing email and changing or resetting a password",
-        used_in_migration=True, returns_profile=True,
+        used_in_migration=True,
+        returns_profile=True,
     ),
     ScriptSpec(
-        key="create", title="Create", function_names=("create",),
+        key="create",
+        title="Create",
+        function_names=("create",),
         parameters=("user",),
         summary="Stores a new user (email, password, username, metadata) in your database at sign-up.",
-        enables="sign-up", used_in_migration=False, password_parameter="user",
+        enables="sign-up",
+        used_in_migration=False,
+        password_parameter="user",
     ),
     ScriptSpec(
-        key="verify", title="Verify", function_names=("verify",),
+        key="verify",
+        title="Verify",
+        function_names=("verify",),
         parameters=("email",),
         summary="Marks a user's email address as verified in your database.",
-        enables="email verification", used_in_migration=False,
+        enables="email verification",
+        used_in_migration=False,
     ),
     ScriptSpec(
-        key="change_password", title="Change Password", function_names=("changePassword",),
+        key="change_password",
+        title="Change Password",
+        function_names=("changePassword",),
         parameters=("email", "newPassword"),
         summary="Replaces a user's password hash in your database.",
-        enables="changing and resetting passwords", used_in_migration=False, password_parameter="newPassword",
+        enables="changing and resetting passwords",
+        used_in_migration=False,
+        password_parameter="newPassword",
     ),
     ScriptSpec(
-        key="delete", title="Delete", function_names=("deleteUser", "remove"),
+        key="delete",
+        title="Delete",
+        function_names=("deleteUser", "remove"),
         parameters=("id",),
         summary="Removes a user from your database (the id is the user_id login returned).",
-        enables="deleting users", used_in_migration=False,
+        enables="deleting users",
+        used_in_migration=False,
     ),
     ScriptSpec(
-        key="change_email", title="Change Email", function_names=("changeEmail",),
+        key="change_email",
+        title="Change Email",
+        function_names=("changeEmail",),
         parameters=("email", "newEmail", "verified"),
         summary="Replaces a user's email address (and its verified flag) in your database.",
-        enables="changing email addresses", used_in_migration=False,
+        enables="changing email addresses",
+        used_in_migration=False,
     ),
 )
 
@@ -96,23 +121,29 @@ def script_role(spec: ScriptSpec, mode: str) -> ScriptRole:
     if mode == MIGRATION:
         if spec.used_in_migration:
             return ScriptRole("In use", "primary", f"Automatic migration runs this script: {spec.summary}")
-        return ScriptRole("Kept, unused", "secondary",
-                          "Automatic migration only runs Login and Get User; this script is kept but not run.")
+        return ScriptRole(
+            "Kept, unused",
+            "secondary",
+            "Automatic migration only runs Login and Get User; this script is kept but not run.",
+        )
     if mode == LEGACY:
         if spec.required_in_legacy:
             return ScriptRole("Required", "danger", f"Legacy authentication cannot work without it. {spec.summary}")
         return ScriptRole("Optional", "info", f"Enables {spec.enables}. {spec.summary}")
-    return ScriptRole("Not run", "secondary",
-                      "“Use my own database” is off, so no script runs until you turn it on.")
+    return ScriptRole("Not run", "secondary", "“Use my own database” is off, so no script runs until you turn it on.")
 
 
 def metadata_for_editor(*, mode: str, context: bool) -> list[dict]:
     """The scripts' facts as JSON for the browser (tabs, markers and the live lint)."""
     return [
         {
-            "key": s.key, "title": s.title, "functionNames": list(s.function_names),
-            "signature": list(s.signature(context=context)), "summary": s.summary,
-            "returnsProfile": s.returns_profile, "role": vars(script_role(s, mode)),
+            "key": s.key,
+            "title": s.title,
+            "functionNames": list(s.function_names),
+            "signature": list(s.signature(context=context)),
+            "summary": s.summary,
+            "returnsProfile": s.returns_profile,
+            "role": vars(script_role(s, mode)),
             "passwordParameterIndex": s.parameters.index(s.password_parameter) if s.password_parameter else None,
         }
         for s in SCRIPTS

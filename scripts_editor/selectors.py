@@ -31,7 +31,9 @@ def script_revision_current_for(*, connections: Iterable[Connection]) -> dict[in
     newest = ScriptRevision.objects.filter(connection=OuterRef("connection")).order_by("-number").values("number")[:1]
     found = {
         r.connection_id: r
-        for r in ScriptRevision.objects.filter(connection__in=connections, number=Subquery(newest)).select_related("author")
+        for r in ScriptRevision.objects.filter(connection__in=connections, number=Subquery(newest)).select_related(
+            "author"
+        )
     }
     return {c.pk: found.get(c.pk) or script_revision_blank(connection=c) for c in connections}
 
@@ -116,7 +118,9 @@ def _diff_one(key: str, old: str, new: str, context_lines: int = 3) -> ScriptDif
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
                 for offset in range(i2 - i1):
-                    row = DiffRow("context", i1 + offset + 1, a[i1 + offset], j1 + offset + 1, b[j1 + offset], "context")
+                    row = DiffRow(
+                        "context", i1 + offset + 1, a[i1 + offset], j1 + offset + 1, b[j1 + offset], "context"
+                    )
                     hunk.unified.append(row)
                     hunk.split.append(row)
                 continue
@@ -126,10 +130,16 @@ def _diff_one(key: str, old: str, new: str, context_lines: int = 3) -> ScriptDif
             # Side by side: removed lines on the left face the added lines that replace them.
             for offset in range(max(i2 - i1, j2 - j1)):
                 i, j = i1 + offset, j1 + offset
-                hunk.split.append(DiffRow(
-                    "del" if i < i2 else "empty", i + 1 if i < i2 else None, a[i] if i < i2 else None,
-                    j + 1 if j < j2 else None, b[j] if j < j2 else None, "add" if j < j2 else "empty",
-                ))
+                hunk.split.append(
+                    DiffRow(
+                        "del" if i < i2 else "empty",
+                        i + 1 if i < i2 else None,
+                        a[i] if i < i2 else None,
+                        j + 1 if j < j2 else None,
+                        b[j] if j < j2 else None,
+                        "add" if j < j2 else "empty",
+                    )
+                )
         hunks.append(hunk)
     return ScriptDiff(key=key, title=BY_KEY[key].title, hunks=hunks, added=added, removed=removed)
 
@@ -145,8 +155,11 @@ def unified_diff_text(*, old: ScriptRevision, new: ScriptRevision) -> dict[str, 
     out = {}
     for key in changed_scripts(old.scripts, new.scripts):
         lines = difflib.unified_diff(
-            old.scripts[key].splitlines(), new.scripts[key].splitlines(),
-            fromfile=f"{key} (revision {old.number})", tofile=f"{key} (revision {new.number})", lineterm="",
+            old.scripts[key].splitlines(),
+            new.scripts[key].splitlines(),
+            fromfile=f"{key} (revision {old.number})",
+            tofile=f"{key} (revision {new.number})",
+            lineterm="",
         )
         out[key] = "\n".join(lines)
     return out

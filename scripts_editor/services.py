@@ -26,18 +26,30 @@ class SavedScripts:
 
 def _normalise(scripts: dict[str, str]) -> dict[str, str]:
     """All seven keys, text with \\n line ends; unknown or missing keys are refused, never guessed."""
-    problems = [ScriptProblem(script=key, message="This is not one of the seven scripts.")
-                for key in scripts if key not in SCRIPT_KEYS]
-    problems += [ScriptProblem(script=key, message="Missing: every save stores all seven scripts.")
-                 for key in SCRIPT_KEYS if key not in scripts]
-    problems += [ScriptProblem(script=key, message="A script must be text.")
-                 for key, body in scripts.items() if key in SCRIPT_KEYS and not isinstance(body, str | None)]
+    problems = [
+        ScriptProblem(script=key, message="This is not one of the seven scripts.")
+        for key in scripts
+        if key not in SCRIPT_KEYS
+    ]
+    problems += [
+        ScriptProblem(script=key, message="Missing: every save stores all seven scripts.")
+        for key in SCRIPT_KEYS
+        if key not in scripts
+    ]
+    problems += [
+        ScriptProblem(script=key, message="A script must be text.")
+        for key, body in scripts.items()
+        if key in SCRIPT_KEYS and not isinstance(body, str | None)
+    ]
     if problems:
         raise ScriptsRejected(problems)
     bodies = {key: (scripts[key] or "").replace("\r\n", "\n") for key in SCRIPT_KEYS}
     too_big = [
-        ScriptProblem(script=key, message=f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit.")
-        for key, body in bodies.items() if len(body.encode()) > SIZE_LIMIT_BYTES
+        ScriptProblem(
+            script=key, message=f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit."
+        )
+        for key, body in bodies.items()
+        if len(body.encode()) > SIZE_LIMIT_BYTES
     ]
     if too_big:
         raise ScriptsRejected(too_big)
@@ -45,8 +57,14 @@ def _normalise(scripts: dict[str, str]) -> dict[str, str]:
 
 
 def _store_revision(
-    *, connection: Connection, bodies: dict[str, str], base_number: int, by: AbstractBaseUser | None,
-    message: str, action: str, restored_from: int | None = None,
+    *,
+    connection: Connection,
+    bodies: dict[str, str],
+    base_number: int,
+    by: AbstractBaseUser | None,
+    message: str,
+    action: str,
+    restored_from: int | None = None,
 ) -> ScriptRevision:
     """Insert revision base + 1 with its audit row.
 
@@ -61,18 +79,30 @@ def _store_revision(
         try:
             with transaction.atomic():  # a savepoint, so the failed insert leaves the transaction usable
                 revision = ScriptRevision.objects.create(
-                    connection=connection, number=base_number + 1, bodies=bodies, author=author,
-                    author_label=author.get_username() if author else "system", message=message[:MESSAGE_MAX_LENGTH],
+                    connection=connection,
+                    number=base_number + 1,
+                    bodies=bodies,
+                    author=author,
+                    author_label=author.get_username() if author else "system",
+                    message=message[:MESSAGE_MAX_LENGTH],
                     restored_from=restored_from,
                 )
         except IntegrityError:
-            raise ScriptConflict(current=script_revision_current(connection=connection), base_number=base_number) from None
+            raise ScriptConflict(
+                current=script_revision_current(connection=connection), base_number=base_number
+            ) from None
         connection_touch(connection=connection)
-        audit_event_record(connection=connection, action=action, by=by, detail={
-            "revision": revision.number, "changed": changed_scripts(previous.scripts, bodies),
-            **({"restored_from": restored_from} if restored_from is not None else {}),
-            **({"message": revision.message} if revision.message else {}),
-        })
+        audit_event_record(
+            connection=connection,
+            action=action,
+            by=by,
+            detail={
+                "revision": revision.number,
+                "changed": changed_scripts(previous.scripts, bodies),
+                **({"restored_from": restored_from} if restored_from is not None else {}),
+                **({"message": revision.message} if revision.message else {}),
+            },
+        )
     return revision
 
 
@@ -98,8 +128,12 @@ def scripts_check(*, connection: Connection, scripts: dict[str, str]) -> Checked
 
 
 def scripts_save(
-    *, connection: Connection, scripts: dict[str, str] | CheckedScripts, base_number: int,
-    by: AbstractBaseUser | None, message: str = "",
+    *,
+    connection: Connection,
+    scripts: dict[str, str] | CheckedScripts,
+    base_number: int,
+    by: AbstractBaseUser | None,
+    message: str = "",
 ) -> SavedScripts:
     """Save all seven scripts as revision base_number + 1.
 
@@ -112,13 +146,23 @@ def scripts_save(
     current = script_revision_current(connection=connection)
     if current.pk and current.number == base_number and current.scripts == checked.bodies:
         return SavedScripts(revision=current, findings=checked.findings, created=False)
-    revision = _store_revision(connection=connection, bodies=checked.bodies, base_number=base_number, by=by,
-                               message=message.strip(), action=AuditEvent.Action.SCRIPTS_SAVED)
+    revision = _store_revision(
+        connection=connection,
+        bodies=checked.bodies,
+        base_number=base_number,
+        by=by,
+        message=message.strip(),
+        action=AuditEvent.Action.SCRIPTS_SAVED,
+    )
     return SavedScripts(revision=revision, findings=checked.findings, created=True)
 
 
 def scripts_restore(
-    *, connection: Connection, number: int, base_number: int, by: AbstractBaseUser | None,
+    *,
+    connection: Connection,
+    number: int,
+    base_number: int,
+    by: AbstractBaseUser | None,
 ) -> ScriptRevision:
     """Make revision `number` current again by storing its scripts as a new revision.
 
@@ -126,6 +170,12 @@ def scripts_restore(
     since base_number (the page the admin restored from was out of date).
     """
     source = script_revision_get(connection=connection, number=number)
-    return _store_revision(connection=connection, bodies=source.scripts, base_number=base_number, by=by,
-                           message=f"Restored revision {number}", action=AuditEvent.Action.SCRIPTS_RESTORED,
-                           restored_from=number)
+    return _store_revision(
+        connection=connection,
+        bodies=source.scripts,
+        base_number=base_number,
+        by=by,
+        message=f"Restored revision {number}",
+        action=AuditEvent.Action.SCRIPTS_RESTORED,
+        restored_from=number,
+    )

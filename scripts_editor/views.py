@@ -39,9 +39,13 @@ def editor(request: HttpRequest, connection: Connection) -> HttpResponse:
         "revision": _revision_json(revision),
         "bodies": revision.scripts,
         "templates": [
-            {"key": t.key, "label": t.label, "description": t.description,
-             "configurationKeys": list(t.configuration_keys),
-             "bodies": template_bodies(t.key, connection_name=connection.name, context=context)}
+            {
+                "key": t.key,
+                "label": t.label,
+                "description": t.description,
+                "configurationKeys": list(t.configuration_keys),
+                "bodies": template_bodies(t.key, connection_name=connection.name, context=context),
+            }
             for t in TEMPLATES
         ],
         "allowlist": sandbox_allowlist(),
@@ -52,10 +56,17 @@ def editor(request: HttpRequest, connection: Connection) -> HttpResponse:
         "sizeLimitBytes": SIZE_LIMIT_BYTES,
         "try": try_config(connection, request.user),
     }
-    return render(request, "scripts_editor/editor.html", {
-        "connection": connection, "revision": revision, "config": config, "can_change": config["canChange"],
-        "templates": TEMPLATES,
-    })
+    return render(
+        request,
+        "scripts_editor/editor.html",
+        {
+            "connection": connection,
+            "revision": revision,
+            "config": config,
+            "can_change": config["canChange"],
+            "templates": TEMPLATES,
+        },
+    )
 
 
 @require_POST
@@ -66,37 +77,56 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     try:
-        saved = scripts_save(connection=connection, scripts=form.scripts, base_number=form.cleaned_data["base_number"],
-                             by=request.user, message=form.cleaned_data["message"])
+        saved = scripts_save(
+            connection=connection,
+            scripts=form.scripts,
+            base_number=form.cleaned_data["base_number"],
+            by=request.user,
+            message=form.cleaned_data["message"],
+        )
     except ScriptsRejected as e:
         return JsonResponse({"problems": [vars(p) for p in e.problems]}, status=400)
     except LintUnavailable as e:
         return JsonResponse({"errors": {"__all__": [{"message": str(e)}]}}, status=503)
     except ScriptConflict as e:
-        base = selectors.script_revision_get(connection=connection, number=e.base_number) \
-            if e.base_number <= e.current.number else selectors.script_revision_blank(connection=connection)
-        return JsonResponse({
-            "conflict": _revision_json(e.current),
-            "baseNumber": e.base_number,
-            "bodies": e.current.scripts,
-            "baseBodies": base.scripts,
-            "theirChanges": selectors.unified_diff_text(old=base, new=e.current),
-        }, status=409)
-    return JsonResponse({
-        "revision": _revision_json(saved.revision),
-        "created": saved.created,
-        "findings": [f.as_json() for f in saved.findings],
-    })
+        base = (
+            selectors.script_revision_get(connection=connection, number=e.base_number)
+            if e.base_number <= e.current.number
+            else selectors.script_revision_blank(connection=connection)
+        )
+        return JsonResponse(
+            {
+                "conflict": _revision_json(e.current),
+                "baseNumber": e.base_number,
+                "bodies": e.current.scripts,
+                "baseBodies": base.scripts,
+                "theirChanges": selectors.unified_diff_text(old=base, new=e.current),
+            },
+            status=409,
+        )
+    return JsonResponse(
+        {
+            "revision": _revision_json(saved.revision),
+            "created": saved.created,
+            "findings": [f.as_json() for f in saved.findings],
+        }
+    )
 
 
 @require_GET
 @connection_view(VIEW)
 def history(request: HttpRequest, connection: Connection) -> HttpResponse:
     entries = selectors.script_revision_history(connection=connection)
-    return render(request, "scripts_editor/history.html", {
-        "connection": connection, "entries": entries, "can_change": can_change(request.user),
-        "current_number": entries[0].revision.number if entries else 0,
-    })
+    return render(
+        request,
+        "scripts_editor/history.html",
+        {
+            "connection": connection,
+            "entries": entries,
+            "can_change": can_change(request.user),
+            "current_number": entries[0].revision.number if entries else 0,
+        },
+    )
 
 
 @require_GET
@@ -114,11 +144,19 @@ def diff(request: HttpRequest, connection: Connection) -> HttpResponse:
         new = selectors.script_revision_get(connection=connection, number=new_number)
     except ScriptRevision.DoesNotExist:
         raise Http404("No such revision.") from None
-    return render(request, "scripts_editor/diff.html", {
-        "connection": connection, "old": old, "new": new, "view": form.cleaned_data["view"] or "split",
-        "diffs": selectors.script_revision_diff(old=old, new=new), "current_number": current,
-        "numbers": range(current, -1, -1),
-    })
+    return render(
+        request,
+        "scripts_editor/diff.html",
+        {
+            "connection": connection,
+            "old": old,
+            "new": new,
+            "view": form.cleaned_data["view"] or "split",
+            "diffs": selectors.script_revision_diff(old=old, new=new),
+            "current_number": current,
+            "numbers": range(current, -1, -1),
+        },
+    )
 
 
 @require_POST
@@ -129,13 +167,17 @@ def restore(request: HttpRequest, connection: Connection, number: int) -> HttpRe
         messages.error(request, "The restore form was incomplete; reload the history and try again.")
         return redirect("scripts_editor:history", connection.public_id)
     try:
-        revision = scripts_restore(connection=connection, number=number, base_number=form.cleaned_data["base_number"],
-                                   by=request.user)
+        revision = scripts_restore(
+            connection=connection, number=number, base_number=form.cleaned_data["base_number"], by=request.user
+        )
     except ScriptRevision.DoesNotExist:
         raise Http404("No such revision.") from None
     except ScriptConflict as e:
-        messages.error(request, f"Revision {e.current.number} was saved by {e.current.author_label or 'someone'} "
-                                f"after you opened the history; nothing was restored. Review it and try again.")
+        messages.error(
+            request,
+            f"Revision {e.current.number} was saved by {e.current.author_label or 'someone'} "
+            f"after you opened the history; nothing was restored. Review it and try again.",
+        )
         return redirect("scripts_editor:history", connection.public_id)
     messages.success(request, f"Revision {number} restored as revision {revision.number}.")
     return redirect("scripts_editor:editor", connection.public_id)

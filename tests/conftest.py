@@ -1,6 +1,5 @@
 """Shared fixtures: personas as the style guide asks (editor, viewer, staff without permission, anonymous)."""
 
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -20,8 +19,9 @@ def _with_perms(user, *codenames):
 @pytest.fixture
 def editor(db):
     """Staff with every connection permission: may change things."""
-    return _with_perms(UserFactory(username="editor"), "view_connection", "add_connection", "change_connection",
-                       "delete_connection")
+    return _with_perms(
+        UserFactory(username="editor"), "view_connection", "add_connection", "change_connection", "delete_connection"
+    )
 
 
 @pytest.fixture

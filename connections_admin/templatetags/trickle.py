@@ -25,7 +25,9 @@ def audit_lines(detail: dict) -> list[str]:
     lines = []
     for key, value in (detail or {}).items():
         if key == "changes" and isinstance(value, dict):
-            lines += [f"{field.replace('_', ' ')}: {_short(old)} → {_short(new)}" for field, (old, new) in value.items()]
+            lines += [
+                f"{field.replace('_', ' ')}: {_short(old)} → {_short(new)}" for field, (old, new) in value.items()
+            ]
         elif isinstance(value, list):
             lines.append(f"{key.replace('_', ' ')}: {', '.join(map(str, value)) or '—'}")
         else:

@@ -35,17 +35,26 @@ def _apply_one(item: ConnectionPlan, by: AbstractBaseUser | None) -> None:
     saved_revision = None
     if item.scripts is not None:
         # base_revision is what the diff was made against: a save since the plan is a ScriptConflict.
-        saved_revision = scripts_save(connection=connection, scripts=item.scripts, base_number=item.base_revision,
-                                      by=by, message=IMPORT_MESSAGE).revision.number
+        saved_revision = scripts_save(
+            connection=connection, scripts=item.scripts, base_number=item.base_revision, by=by, message=IMPORT_MESSAGE
+        ).revision.number
     for key, value in item.configuration_set.items():
         connections.configuration_variable_set(connection=connection, key=key, value=value, by=by)
     for key in item.configuration_removed:
         connections.configuration_variable_remove(connection=connection, key=key, by=by)
-    connections.audit_event_record(connection=connection, action=AuditEvent.Action.CONNECTIONS_IMPORTED, by=by, detail={
-        "created": item.action == CREATE, "settings": sorted(item.settings), "scripts": sorted(item.script_diffs),
-        "revision": saved_revision, "configuration_set": sorted(item.configuration_set),
-        "configuration_removed": item.configuration_removed,
-    })
+    connections.audit_event_record(
+        connection=connection,
+        action=AuditEvent.Action.CONNECTIONS_IMPORTED,
+        by=by,
+        detail={
+            "created": item.action == CREATE,
+            "settings": sorted(item.settings),
+            "scripts": sorted(item.script_diffs),
+            "revision": saved_revision,
+            "configuration_set": sorted(item.configuration_set),
+            "configuration_removed": item.configuration_removed,
+        },
+    )
 
 
 @transaction.atomic
@@ -65,13 +74,24 @@ def connections_import(*, plan: ImportPlan, by: AbstractBaseUser | None) -> Impo
             else:
                 _apply_one(item, by)
         except ScriptConflict as e:
-            raise AsCodeRejected([AsCodeProblem(item.file, f"{item.name}: revision {e.current.number} was saved "
-                                                           f"since the plan was made (from revision "
-                                                           f"{e.base_number}); nothing was imported, plan again")]) from e
+            raise AsCodeRejected(
+                [
+                    AsCodeProblem(
+                        item.file,
+                        f"{item.name}: revision {e.current.number} was saved "
+                        f"since the plan was made (from revision "
+                        f"{e.base_number}); nothing was imported, plan again",
+                    )
+                ]
+            ) from e
         except (ScriptsRejected, LintUnavailable, ValidationError) as e:
-            messages = [str(p) for p in e.problems] if isinstance(e, ScriptsRejected) else (
-                e.messages if isinstance(e, ValidationError) else [str(e)])
-            raise AsCodeRejected([AsCodeProblem(item.file, f"{item.name}: {m}; nothing was imported")
-                                  for m in messages]) from e
+            messages = (
+                [str(p) for p in e.problems]
+                if isinstance(e, ScriptsRejected)
+                else (e.messages if isinstance(e, ValidationError) else [str(e)])
+            )
+            raise AsCodeRejected(
+                [AsCodeProblem(item.file, f"{item.name}: {m}; nothing was imported") for m in messages]
+            ) from e
         done[item.action].append(item.name)
     return ImportResult(created=done[CREATE], updated=done[UPDATE], deleted=done[DELETE])

@@ -21,7 +21,15 @@ from connections_admin.models import ConfigurationVariable, Connection
 from ..selectors import script_revision_current_for
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .keywords import keyword_reference
-from .layout import CONNECTIONS_FOLDER, DIRECTORY, YAML, YAML_FILE, YAML_SCRIPTS_FOLDER, ConnectionDocument, layout_files
+from .layout import (
+    CONNECTIONS_FOLDER,
+    DIRECTORY,
+    YAML,
+    YAML_FILE,
+    YAML_SCRIPTS_FOLDER,
+    ConnectionDocument,
+    layout_files,
+)
 
 KEYWORDS_EXAMPLE_FILE = "keywords.example.json"
 
@@ -50,8 +58,11 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
             raise AsCodeRejected([AsCodeProblem("", f"no connection named {n!r}") for n in unknown])
         connections = [c for c in connections if c.name in set(names)]
     keys_by_connection: dict[int, list[str]] = defaultdict(list)
-    for connection_id, key in (ConfigurationVariable.objects.filter(connection__in=connections)
-                               .order_by("key").values_list("connection_id", "key")):
+    for connection_id, key in (
+        ConfigurationVariable.objects.filter(connection__in=connections)
+        .order_by("key")
+        .values_list("connection_id", "key")
+    ):
         keys_by_connection[connection_id].append(key)
     key_counts: dict[str, int] = defaultdict(int)
     for keys in keys_by_connection.values():
@@ -69,15 +80,24 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
         options = {option: getattr(connection, field) for option, field in OPTION_FIELDS.items()}
         if configuration:
             options["configuration"] = configuration
-        database = {"name": connection.name, "display_name": connection.display_name,
-                    "strategy": connection.strategy, "options": options}
+        database = {
+            "name": connection.name,
+            "display_name": connection.display_name,
+            "strategy": connection.strategy,
+            "options": options,
+        }
         scripts = {k: body for k, body in revisions[connection.pk].scripts.items() if body}
         documents.append(ConnectionDocument(name=connection.name, database=database, scripts=scripts))
 
     files = layout_files(layout=layout, documents=documents)
     files[KEYWORDS_EXAMPLE_FILE] = json.dumps({k: "" for k in sorted(keywords)}, indent=2) + "\n"
-    return Export(layout=layout, names=[c.name for c in connections], complete=not names, files=files,
-                  keywords=dict(sorted(keywords.items())))
+    return Export(
+        layout=layout,
+        names=[c.name for c in connections],
+        complete=not names,
+        files=files,
+        keywords=dict(sorted(keywords.items())),
+    )
 
 
 def export_write(*, export: Export, directory: Path) -> None:
@@ -90,8 +110,14 @@ def export_write(*, export: Export, directory: Path) -> None:
     if export.layout == YAML:
         tenant = directory / YAML_FILE
         if tenant.exists() and set(yaml.safe_load(tenant.read_text()) or {}) - {"databases"}:
-            raise AsCodeRejected([AsCodeProblem(YAML_FILE, "holds more than `databases:`; export into another "
-                                                           "folder so nothing else in it is overwritten")])
+            raise AsCodeRejected(
+                [
+                    AsCodeProblem(
+                        YAML_FILE,
+                        "holds more than `databases:`; export into another folder so nothing else in it is overwritten",
+                    )
+                ]
+            )
     stale = [scripts_folder] if export.complete else [scripts_folder / name for name in export.names]
     for folder in stale:  # a script emptied since the last export must not linger as a file
         if folder.is_dir() and not folder.is_symlink():

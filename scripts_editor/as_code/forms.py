@@ -14,12 +14,21 @@ from .upload import MAX_ZIP_BYTES
 
 class ExportForm(forms.Form):
     layout = forms.ChoiceField(
-        choices=[(DIRECTORY, "Directory (database-connections/<name>/database.json)"),
-                 (YAML, "YAML (tenant.yaml with databases/<name>/*.js)")],
-        initial=DIRECTORY, widget=forms.RadioSelect)
+        choices=[
+            (DIRECTORY, "Directory (database-connections/<name>/database.json)"),
+            (YAML, "YAML (tenant.yaml with databases/<name>/*.js)"),
+        ],
+        initial=DIRECTORY,
+        widget=forms.RadioSelect,
+    )
     names = forms.ModelMultipleChoiceField(
-        label="Connections", queryset=Connection.objects.order_by("name"), to_field_name="name", required=False,
-        widget=forms.CheckboxSelectMultiple, help_text="None ticked: all of them.")
+        label="Connections",
+        queryset=Connection.objects.order_by("name"),
+        to_field_name="name",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: all of them.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,17 +38,24 @@ class ExportForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    archive = forms.FileField(label="Zip archive", help_text="A folder in either layout, zipped.",
-                              widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}))
+    archive = forms.FileField(
+        label="Zip archive",
+        help_text="A folder in either layout, zipped.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
     keywords = forms.FileField(
-        required=False, label="Keywords (JSON)",
+        required=False,
+        label="Keywords (JSON)",
         help_text='{"KEY": value}: <code>@@KEY@@</code> becomes the JSON-encoded value, <code>##KEY##</code> the '
-                  "value itself. The server's environment is never used here. A configuration value left as a bare "
-                  "<code>##KEY##</code> keeps the value an existing connection already stores; a new connection "
-                  "needs it supplied.")
+        "value itself. The server's environment is never used here. A configuration value left as a bare "
+        "<code>##KEY##</code> keeps the value an existing connection already stores; a new connection "
+        "needs it supplied.",
+    )
     allow_delete = forms.BooleanField(
-        required=False, label="Allow deletions",
-        help_text="Delete connections, and configuration keys, that the files do not list.")
+        required=False,
+        label="Allow deletions",
+        help_text="Delete connections, and configuration keys, that the files do not list.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,8 +18,10 @@ from .exceptions import AsCodeProblem, AsCodeRejected
 
 MARKER_RE = re.compile(r"@@(\w+)@@|##(\w+)##")
 # How to give a keyword a value, for every "has no value" message.
-SUPPLY_HINT = ("supply it in a keywords JSON file {\"KEY\": value} (--keywords FILE for import_connections, "
-               "the Keywords file on the import page)")
+SUPPLY_HINT = (
+    'supply it in a keywords JSON file {"KEY": value} (--keywords FILE for import_connections, '
+    "the Keywords file on the import page)"
+)
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,9 @@ def keywords_replace_document(text: str, *, keywords: Mapping[str, object]) -> t
     return MARKER_RE.sub(replace, text), placeholders
 
 
-def keywords_placeholders_resolve(value: object, *, placeholders: dict[str, MissingKeyword],
-                                  missing: list[str]) -> object:
+def keywords_placeholders_resolve(
+    value: object, *, placeholders: dict[str, MissingKeyword], missing: list[str]
+) -> object:
     """`value` with each string that is exactly one placeholder replaced by its MissingKeyword; the
     keywords of placeholders found inside longer strings or in object keys are appended to `missing`."""
     if not placeholders:
@@ -121,8 +124,9 @@ def keywords_placeholders_resolve(value: object, *, placeholders: dict[str, Miss
     if isinstance(value, dict):
         for key in value:
             _embedded(str(key), placeholders, missing)
-        return {k: keywords_placeholders_resolve(v, placeholders=placeholders, missing=missing)
-                for k, v in value.items()}
+        return {
+            k: keywords_placeholders_resolve(v, placeholders=placeholders, missing=missing) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [keywords_placeholders_resolve(v, placeholders=placeholders, missing=missing) for v in value]
     if isinstance(value, str):

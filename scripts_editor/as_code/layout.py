@@ -16,8 +16,13 @@ import yaml
 
 from ..scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
 from .exceptions import AsCodeProblem, AsCodeRejected
-from .keywords import (MissingKeyword, keywords_placeholders_resolve, keywords_replace, keywords_replace_document,
-                       missing_message)
+from .keywords import (
+    MissingKeyword,
+    keywords_placeholders_resolve,
+    keywords_replace,
+    keywords_replace_document,
+    missing_message,
+)
 
 DIRECTORY = "directory"
 YAML = "yaml"
@@ -52,12 +57,20 @@ class ConnectionDocument:
 
 def layout_detect(root: Path) -> str:
     """Which layout the folder holds; AsCodeRejected when it holds neither or both."""
-    found = [layout for layout, marker in ((DIRECTORY, CONNECTIONS_FOLDER), (YAML, YAML_FILE))
-             if (root / marker).exists()]
+    found = [
+        layout for layout, marker in ((DIRECTORY, CONNECTIONS_FOLDER), (YAML, YAML_FILE)) if (root / marker).exists()
+    ]
     if len(found) != 1:
         what = "both" if found else "neither"
-        raise AsCodeRejected([AsCodeProblem("", f"the folder holds {what} of {CONNECTIONS_FOLDER}/ (directory "
-                                                f"layout) and {YAML_FILE} (YAML layout)")])
+        raise AsCodeRejected(
+            [
+                AsCodeProblem(
+                    "",
+                    f"the folder holds {what} of {CONNECTIONS_FOLDER}/ (directory "
+                    f"layout) and {YAML_FILE} (YAML layout)",
+                )
+            ]
+        )
     return found[0]
 
 
@@ -156,17 +169,26 @@ class _Reader:
             self.problems.append(AsCodeProblem(where, f"options.customScripts.{key} must be a file path"))
             return None
         if PurePosixPath(reference).is_absolute() or PureWindowsPath(reference).is_absolute():
-            self.problems.append(AsCodeProblem(where, f"options.customScripts.{key}: absolute path {reference!r} "
-                                                      "refused; use a path relative to the file"))
+            self.problems.append(
+                AsCodeProblem(
+                    where,
+                    f"options.customScripts.{key}: absolute path {reference!r} "
+                    "refused; use a path relative to the file",
+                )
+            )
             return None
         if "\\" in reference:  # a separator on Windows, a plain character here: refuse the ambiguity
-            self.problems.append(AsCodeProblem(where, f"options.customScripts.{key}: write {reference!r} with / "
-                                                      "as the separator"))
+            self.problems.append(
+                AsCodeProblem(where, f"options.customScripts.{key}: write {reference!r} with / as the separator")
+            )
             return None
         path = base / reference
         if not path.resolve().is_relative_to(self.root):
-            self.problems.append(AsCodeProblem(where, f"options.customScripts.{key}: {reference!r} leads outside "
-                                                      "the folder being imported"))
+            self.problems.append(
+                AsCodeProblem(
+                    where, f"options.customScripts.{key}: {reference!r} leads outside the folder being imported"
+                )
+            )
             return None
         return path
 
@@ -191,8 +213,13 @@ class _Reader:
         scripts, files = {}, {}
         for key, reference in references.items():
             if key not in SCRIPT_KEYS:
-                self.problems.append(AsCodeProblem(where, f"options.customScripts.{key} is not a script Trickle "
-                                                          f"knows; the seven are {', '.join(SCRIPT_KEYS)}"))
+                self.problems.append(
+                    AsCodeProblem(
+                        where,
+                        f"options.customScripts.{key} is not a script Trickle "
+                        f"knows; the seven are {', '.join(SCRIPT_KEYS)}",
+                    )
+                )
                 continue
             if inline and isinstance(reference, str) and ("\n" in reference or not reference.endswith(".js")):
                 body, file = reference, where  # the deploy CLI's YAML also takes a body in place of a path
@@ -203,8 +230,11 @@ class _Reader:
             if body is None:
                 continue
             if len(body.encode()) > SIZE_LIMIT_BYTES:
-                self.problems.append(AsCodeProblem(file, f"{len(body.encode()) // 1024} kB is above the "
-                                                         f"{SIZE_LIMIT_BYTES // 1024} kB limit"))
+                self.problems.append(
+                    AsCodeProblem(
+                        file, f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit"
+                    )
+                )
                 continue
             scripts[key], files[key] = body, file
         return ConnectionSource(file=where, database=database, scripts=scripts, script_files=files)
@@ -213,9 +243,12 @@ class _Reader:
         """Script files nobody references would silently not be deployed: say so instead."""
         for path in sorted(folder.rglob("*.js")):
             if path.resolve() not in referenced:
-                self.problems.append(AsCodeProblem(self._relative(path), "no options.customScripts entry "
-                                                                         "references this script, so it would "
-                                                                         "not be imported"))
+                self.problems.append(
+                    AsCodeProblem(
+                        self._relative(path),
+                        "no options.customScripts entry references this script, so it would not be imported",
+                    )
+                )
 
     def directory(self) -> list[ConnectionSource]:
         folder = self.root / CONNECTIONS_FOLDER
@@ -241,8 +274,7 @@ class _Reader:
             return []
         if not isinstance(document, dict) or not isinstance(document.get("databases"), list):
             # Without the list we cannot tell "no connections" from a typo, and --allow-delete would act on it.
-            self.problems.append(AsCodeProblem(YAML_FILE, "needs a `databases:` list (write `databases: []` for "
-                                                          "none)"))
+            self.problems.append(AsCodeProblem(YAML_FILE, "needs a `databases:` list (write `databases: []` for none)"))
             return []
         self._missing_outside_configuration({k: v for k, v in document.items() if k != "databases"}, YAML_FILE)
         sources = []
@@ -270,8 +302,9 @@ def layout_files(*, layout: str, documents: list[ConnectionDocument]) -> dict[st
         for doc in documents:
             folder = f"{CONNECTIONS_FOLDER}/{doc.name}"
             paths = {key: f"./{key}.js" for key in sorted(doc.scripts)}
-            files[f"{folder}/{DATABASE_FILE}"] = json.dumps(_with_script_paths(doc.database, paths), indent=2,
-                                                             ensure_ascii=False) + "\n"
+            files[f"{folder}/{DATABASE_FILE}"] = (
+                json.dumps(_with_script_paths(doc.database, paths), indent=2, ensure_ascii=False) + "\n"
+            )
             files |= {f"{folder}/{key}.js": doc.scripts[key] for key in sorted(doc.scripts)}
         return files
     entries = []
@@ -280,6 +313,7 @@ def layout_files(*, layout: str, documents: list[ConnectionDocument]) -> dict[st
         paths = {key: f"./{folder}/{key}.js" for key in sorted(doc.scripts)}
         entries.append(_with_script_paths(doc.database, paths))
         files |= {f"{folder}/{key}.js": doc.scripts[key] for key in sorted(doc.scripts)}
-    files[YAML_FILE] = yaml.safe_dump({"databases": entries}, sort_keys=False, allow_unicode=True,
-                                      default_flow_style=False)
+    files[YAML_FILE] = yaml.safe_dump(
+        {"databases": entries}, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
     return files

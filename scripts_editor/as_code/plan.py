@@ -60,11 +60,17 @@ class ConnectionPlan:
     def summary(self) -> dict:
         """Everything a person reviews, and nothing secret."""
         return {
-            "name": self.name, "action": self.action, "file": self.file, "base_revision": self.base_revision,
-            "settings": self.settings, "scripts": self.script_diffs,
-            "configuration_set": sorted(self.configuration_set), "configuration_removed": self.configuration_removed,
+            "name": self.name,
+            "action": self.action,
+            "file": self.file,
+            "base_revision": self.base_revision,
+            "settings": self.settings,
+            "scripts": self.script_diffs,
+            "configuration_set": sorted(self.configuration_set),
+            "configuration_removed": self.configuration_removed,
             "configuration_kept": self.configuration_kept,
-            "configuration_unsupplied": self.configuration_unsupplied, "warnings": self.warnings,
+            "configuration_unsupplied": self.configuration_unsupplied,
+            "warnings": self.warnings,
         }
 
 
@@ -92,9 +98,16 @@ def import_plan(*, sources: list[ConnectionSource], allow_delete: bool) -> Impor
     planner = _Planner(existing, allow_delete)
     plans = [p for p in (planner.connection(s) for s in sources) if p]
     named = {p.name for p in plans}
-    plans += [ConnectionPlan(name=name, action=DELETE if allow_delete else KEPT, connection=connection,
-                             warnings=[] if allow_delete else ["not in the files, so kept (allow deletions to delete it)"])
-              for name, connection in existing.items() if name not in named]
+    plans += [
+        ConnectionPlan(
+            name=name,
+            action=DELETE if allow_delete else KEPT,
+            connection=connection,
+            warnings=[] if allow_delete else ["not in the files, so kept (allow deletions to delete it)"],
+        )
+        for name, connection in existing.items()
+        if name not in named
+    ]
     if planner.problems:
         raise AsCodeRejected(planner.problems)
     return ImportPlan(connections=plans)
@@ -138,8 +151,11 @@ class _Planner:
             return None
         self.seen[name.lower()] = source.file
         if name not in self.existing and name.lower() in self.existing_lower:
-            self.problem(source.file, f"name {name!r} differs only in case from the existing connection "
-                                      f"{self.existing_lower[name.lower()]!r}")
+            self.problem(
+                source.file,
+                f"name {name!r} differs only in case from the existing connection "
+                f"{self.existing_lower[name.lower()]!r}",
+            )
             return None
         return name
 
@@ -160,7 +176,7 @@ class _Planner:
             elif name == "script_timeout_s" and (type(value) is not int or not 1 <= value <= 60):
                 self.problem(source.file, f"options.{option} must be a whole number of seconds from 1 to 60")
             elif name == "egress_allowlist" and not _is_allowlist(value):
-                self.problem(source.file, f"options.{option} must be a list of \"host:port\" entries")
+                self.problem(source.file, f'options.{option} must be a list of "host:port" entries')
             else:
                 wanted[name] = [e.lower() for e in value] if name == "egress_allowlist" else value
         return wanted
@@ -168,12 +184,16 @@ class _Planner:
     def _warnings(self, source: ConnectionSource) -> list[str]:
         database = source.database
         if database.get("strategy", "auth0") != "auth0":
-            self.problem(source.file, f"strategy {database['strategy']!r}: only auth0 (database) connections "
-                                      "can be imported")
+            self.problem(
+                source.file, f"strategy {database['strategy']!r}: only auth0 (database) connections can be imported"
+            )
         top = sorted(set(database) - TOP_LEVEL_FIELDS)
         options = sorted(set(database["options"]) - set(OPTION_FIELDS) - {"configuration"})
-        return [f"ignored (Trickle does not use it): {', '.join(top + [f'options.{o}' for o in options])}"] \
-            if top or options else []
+        return (
+            [f"ignored (Trickle does not use it): {', '.join(top + [f'options.{o}' for o in options])}"]
+            if top or options
+            else []
+        )
 
     def _configuration(self, source: ConnectionSource, plan: ConnectionPlan) -> None:
         """Keys to set (new or different values), remove (null, or unlisted with --allow-delete) and keep."""
@@ -202,8 +222,10 @@ class _Planner:
                 if key in stored:
                     plan.configuration_removed.append(key)
             elif not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
-                self.problem(source.file, f"options.configuration.{key} must be text of at most "
-                                          f"{MAX_VARIABLE_VALUE_BYTES // 1024} kB")
+                self.problem(
+                    source.file,
+                    f"options.configuration.{key} must be text of at most {MAX_VARIABLE_VALUE_BYTES // 1024} kB",
+                )
             # Decrypting only to compare keeps re-imports of the same values from rewriting them.
             elif key not in stored or crypto.decrypt(stored[key].value_encrypted) != value:
                 plan.configuration_set[key] = value
@@ -218,11 +240,16 @@ class _Planner:
 
     @staticmethod
     def _unsupplied_message(plan: ConnectionPlan, key: str, value: MissingKeyword) -> str:
-        whose = f"{plan.name!r} has no stored {key} to keep" if plan.connection else \
-            f"{plan.name!r} is a new connection, so there is no stored {key} to keep"
-        return (f"options.configuration.{key}: keyword {value.keyword} has no value and {whose}; "
-                f"{SUPPLY_HINT.replace('KEY', value.keyword)}, or remove options.configuration from the file "
-                f"to leave the configuration as it is")
+        whose = (
+            f"{plan.name!r} has no stored {key} to keep"
+            if plan.connection
+            else f"{plan.name!r} is a new connection, so there is no stored {key} to keep"
+        )
+        return (
+            f"options.configuration.{key}: keyword {value.keyword} has no value and {whose}; "
+            f"{SUPPLY_HINT.replace('KEY', value.keyword)}, or remove options.configuration from the file "
+            f"to leave the configuration as it is"
+        )
 
     def _scripts(self, source: ConnectionSource, plan: ConnectionPlan, settings: dict) -> None:
         """The bodies to save with a diff per changed script, after checking size and syntax."""
@@ -240,8 +267,12 @@ class _Planner:
             return
         plan.scripts = bodies
         plan.script_diffs = {
-            key: _unified(old[key], bodies[key], old_name=old_label.format(key),
-                          new_name=source.script_files.get(key, "(removed)"))
+            key: _unified(
+                old[key],
+                bodies[key],
+                old_name=old_label.format(key),
+                new_name=source.script_files.get(key, "(removed)"),
+            )
             for key in changed
         }
         mode_of = Connection(use_own_database=settings["use_own_database"], import_users=settings["import_users"])
@@ -251,8 +282,10 @@ class _Planner:
             self.problem(source.file, str(e))
             return
         for error in report.syntax_errors:
-            self.problem(source.script_files.get(error.script, source.file),
-                         f"{error.message} (line {error.line}, column {error.column})")
+            self.problem(
+                source.script_files.get(error.script, source.file),
+                f"{error.message} (line {error.line}, column {error.column})",
+            )
 
     def connection(self, source: ConnectionSource) -> ConnectionPlan | None:
         name = self._name(source)
@@ -261,8 +294,13 @@ class _Planner:
         if name is None:
             return None
         connection = self.existing.get(name)
-        plan = ConnectionPlan(name=name, action=UPDATE if connection else CREATE, file=source.file,
-                              connection=connection, warnings=warnings)
+        plan = ConnectionPlan(
+            name=name,
+            action=UPDATE if connection else CREATE,
+            file=source.file,
+            connection=connection,
+            warnings=warnings,
+        )
         if connection:
             current = {f: getattr(connection, f) for f in UPDATABLE_FIELDS | {"display_name"}}
             plan.settings = {f: [current[f], v] for f, v in sorted(wanted.items()) if current[f] != v}
@@ -276,8 +314,9 @@ class _Planner:
             self.problem(source.file, "options.import_mode needs options.enabledDatabaseCustomization true")
         self._scripts(source, plan, settings)
         self._configuration(source, plan)
-        if connection and not (plan.settings or plan.scripts is not None or plan.configuration_set
-                               or plan.configuration_removed):
+        if connection and not (
+            plan.settings or plan.scripts is not None or plan.configuration_set or plan.configuration_removed
+        ):
             plan.action = UNCHANGED
         return plan
 
@@ -293,8 +332,11 @@ def plan_text(plan: ImportPlan) -> str:
     for item in plan.connections:
         out.append(f"{marks[item.action]} {item.name}" + (f"  ({item.file})" if item.file else ""))
         for name, (old, new) in item.settings.items():
-            out.append(f"    {name}: {json.dumps(new)}" if old is None and item.action == CREATE
-                       else f"    {name}: {json.dumps(old)} -> {json.dumps(new)}")
+            out.append(
+                f"    {name}: {json.dumps(new)}"
+                if old is None and item.action == CREATE
+                else f"    {name}: {json.dumps(old)} -> {json.dumps(new)}"
+            )
         for key, diff in item.script_diffs.items():
             out.append(f"    script {key}:")
             out += [f"      {line}" for line in diff.splitlines()]
@@ -303,12 +345,18 @@ def plan_text(plan: ImportPlan) -> str:
         if item.configuration_removed:
             out.append(f"    configuration removed: {', '.join(item.configuration_removed)}")
         if item.configuration_unsupplied:
-            out.append(f"    configuration kept: no value supplied (the stored value stays): "
-                       f"{', '.join(item.configuration_unsupplied)}")
+            out.append(
+                f"    configuration kept: no value supplied (the stored value stays): "
+                f"{', '.join(item.configuration_unsupplied)}"
+            )
         if item.configuration_kept:
-            out.append(f"    configuration kept (not in the files; allow deletions to remove): "
-                       f"{', '.join(item.configuration_kept)}")
+            out.append(
+                f"    configuration kept (not in the files; allow deletions to remove): "
+                f"{', '.join(item.configuration_kept)}"
+            )
         out += [f"    warning: {w}" for w in item.warnings]
-    out.append(f"{plan.count(CREATE)} to create, {plan.count(UPDATE)} to change, {plan.count(DELETE)} to delete, "
-               f"{plan.count(UNCHANGED)} unchanged, {plan.count(KEPT)} kept.")
+    out.append(
+        f"{plan.count(CREATE)} to create, {plan.count(UPDATE)} to change, {plan.count(DELETE)} to delete, "
+        f"{plan.count(UNCHANGED)} unchanged, {plan.count(KEPT)} kept."
+    )
     return "\n".join(out)

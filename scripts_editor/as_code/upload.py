@@ -80,8 +80,13 @@ def zip_unpack(*, data: bytes, into: Path) -> Path:
                 while chunk := source.read(64 * 1024):
                     written += len(chunk)
                     if written > MAX_UNPACKED_BYTES:
-                        raise AsCodeRejected([AsCodeProblem("", f"the archive unpacks to more than "
-                                                                f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB")])
+                        raise AsCodeRejected(
+                            [
+                                AsCodeProblem(
+                                    "", f"the archive unpacks to more than {MAX_UNPACKED_BYTES // 1024 // 1024} MB"
+                                )
+                            ]
+                        )
                     sink.write(chunk)
         except OSError as e:  # e.g. both a file `a` and a folder `a/` in one archive
             raise AsCodeRejected([AsCodeProblem(info.filename, f"cannot be unpacked: {e.strerror}")]) from e
@@ -113,10 +118,15 @@ def upload_stash(*, session, upload: Upload) -> str:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     _sweep(folder)
     upload_id = secrets.token_urlsafe(16)
-    payload = json.dumps({"zip": base64.b64encode(upload.data).decode(), "keywords": upload.keywords,
-                          "allow_delete": upload.allow_delete})
+    payload = json.dumps(
+        {
+            "zip": base64.b64encode(upload.data).decode(),
+            "keywords": upload.keywords,
+            "allow_delete": upload.allow_delete,
+        }
+    )
     (folder / f"{upload_id}.upload").write_bytes(crypto.fernet().encrypt(payload.encode()))
-    session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-(SESSION_UPLOADS_KEPT - 1):], upload_id]
+    session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-(SESSION_UPLOADS_KEPT - 1) :], upload_id]
     return upload_id
 
 
@@ -129,8 +139,9 @@ def upload_load(*, session, upload_id: str) -> Upload | None:
         payload = json.loads(crypto.fernet().decrypt(path.read_bytes(), ttl=UPLOAD_TTL_S))
     except (OSError, InvalidToken):
         return None
-    return Upload(data=base64.b64decode(payload["zip"]), keywords=payload["keywords"],
-                  allow_delete=payload["allow_delete"])
+    return Upload(
+        data=base64.b64decode(payload["zip"]), keywords=payload["keywords"], allow_delete=payload["allow_delete"]
+    )
 
 
 def upload_discard(*, session, upload_id: str) -> None:

@@ -27,13 +27,21 @@ def _diff_rows(diff: str) -> list[tuple[str, str]]:
 
 
 def _preview(request: HttpRequest, plan: ImportPlan, upload_id: str, allow_delete: bool) -> HttpResponse:
-    items = [{"plan": item, "diffs": {key: _diff_rows(d) for key, d in item.script_diffs.items()}}
-             for item in plan.connections]
-    return render(request, "scripts_editor/as_code/import_preview.html", {
-        "items": items, "plan": plan, "allow_delete": allow_delete,
-        "form": ImportConfirmForm(initial={"upload": upload_id, "fingerprint": plan.fingerprint}),
-        "counts": {action: plan.count(action) for action in ACTIONS},
-    })
+    items = [
+        {"plan": item, "diffs": {key: _diff_rows(d) for key, d in item.script_diffs.items()}}
+        for item in plan.connections
+    ]
+    return render(
+        request,
+        "scripts_editor/as_code/import_preview.html",
+        {
+            "items": items,
+            "plan": plan,
+            "allow_delete": allow_delete,
+            "form": ImportConfirmForm(initial={"upload": upload_id, "fingerprint": plan.fingerprint}),
+            "counts": {action: plan.count(action) for action in ACTIONS},
+        },
+    )
 
 
 @require_GET
@@ -55,8 +63,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     problems = []
     if request.method == "POST" and form.is_valid():
-        upload = Upload(data=form.cleaned_data["archive"], keywords=form.cleaned_data["keywords"],
-                        allow_delete=form.cleaned_data["allow_delete"])
+        upload = Upload(
+            data=form.cleaned_data["archive"],
+            keywords=form.cleaned_data["keywords"],
+            allow_delete=form.cleaned_data["allow_delete"],
+        )
         if upload.allow_delete and not request.user.has_perm(DELETE):
             form.add_error("allow_delete", "You may not delete connections.")
         else:
@@ -65,8 +76,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             except AsCodeRejected as e:
                 problems = e.problems
             else:
-                return _preview(request, plan, upload_stash(session=request.session, upload=upload),
-                                upload.allow_delete)
+                return _preview(
+                    request, plan, upload_stash(session=request.session, upload=upload), upload.allow_delete
+                )
     return render(request, "scripts_editor/as_code/import.html", {"form": form, "problems": problems})
 
 
@@ -89,9 +101,12 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             return _preview(request, plan, upload_id, upload.allow_delete)
         result = connections_import(plan=plan, by=request.user)
     except AsCodeRejected as e:
-        return render(request, "scripts_editor/as_code/import.html",
-                      {"form": ImportUploadForm(), "problems": e.problems})
+        return render(
+            request, "scripts_editor/as_code/import.html", {"form": ImportUploadForm(), "problems": e.problems}
+        )
     upload_discard(session=request.session, upload_id=upload_id)
-    messages.success(request, f"Imported: {len(result.created)} created, {len(result.updated)} changed, "
-                              f"{len(result.deleted)} deleted.")
+    messages.success(
+        request,
+        f"Imported: {len(result.created)} created, {len(result.updated)} changed, {len(result.deleted)} deleted.",
+    )
     return redirect("connections_admin:connection-list")

@@ -10,7 +10,9 @@ from connections_admin.models import Connection
 from scripts_editor.models import ScriptRevision
 from scripts_editor.selectors import script_bodies_current
 
-LOGIN = "function login(email, password, callback) {\n  callback(null, { user_id: 'legacy|' + email, email: email });\n}\n"
+LOGIN = (
+    "function login(email, password, callback) {\n  callback(null, { user_id: 'legacy|' + email, email: email });\n}\n"
+)
 GET_USER = "function getUser(email, callback) {\n  callback(null);\n}\n"
 SECRET = "s3cr3t-db-passw0rd"
 
@@ -25,8 +27,13 @@ def _create(api, name="legacy-db", **options):
 
 
 def test_creating_returns_auth0s_shape_with_masked_configuration(api):
-    response = _create(api, enabledDatabaseCustomization=True, import_mode=True,
-                       customScripts={"login": LOGIN, "get_user": GET_USER}, configuration={"DB_PASS": SECRET})
+    response = _create(
+        api,
+        enabledDatabaseCustomization=True,
+        import_mode=True,
+        customScripts={"login": LOGIN, "get_user": GET_USER},
+        configuration={"DB_PASS": SECRET},
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["id"].startswith("con_") and response["Location"] == f"/api/v2/connections/{body['id']}"
@@ -45,8 +52,7 @@ def test_an_unknown_script_key_is_a_400_naming_it(api):
     response = _create(api, customScripts={"login": LOGIN, "change_username": "x"})
     assert response.status_code == 400
     body = response.json()
-    assert body == {"statusCode": 400, "error": "Bad Request", "errorCode": "invalid_body",
-                    "message": body["message"]}
+    assert body == {"statusCode": 400, "error": "Bad Request", "errorCode": "invalid_body", "message": body["message"]}
     assert "change_username" in body["message"]
     assert not Connection.objects.exists()
 
@@ -87,8 +93,12 @@ def test_listing_pins_its_query_count(api, django_assert_max_num_queries):
 
 
 def test_patch_replaces_options_but_keeps_configuration_it_does_not_name(api):
-    created = _create(api, enabledDatabaseCustomization=True, customScripts={"login": LOGIN},
-                      configuration={"DB_PASS": SECRET, "OLD": "x"}).json()
+    created = _create(
+        api,
+        enabledDatabaseCustomization=True,
+        customScripts={"login": LOGIN},
+        configuration={"DB_PASS": SECRET, "OLD": "x"},
+    ).json()
     url = f"/api/v2/connections/{created['id']}"
     # A read-modify-write cycle sends the masks back: they must never overwrite the secrets.
     body = api.get(url).json()
@@ -109,8 +119,12 @@ def test_patch_replaces_options_but_keeps_configuration_it_does_not_name(api):
 def test_patch_saves_scripts_as_one_new_revision_through_the_editors_service(api, editor):
     created = _create(api, customScripts={"login": LOGIN}).json()
     url = f"/api/v2/connections/{created['id']}"
-    response = api.patch(url, {"options": {"customScripts": {"login": LOGIN, "get_user": GET_USER}}}, format="json",
-                         HTTP_IF_MATCH='"1.1"')
+    response = api.patch(
+        url,
+        {"options": {"customScripts": {"login": LOGIN, "get_user": GET_USER}}},
+        format="json",
+        HTTP_IF_MATCH='"1.1"',
+    )
     assert response.status_code == 200 and response["ETag"] == '"2.1"'
     revision = ScriptRevision.objects.get(number=2)
     assert revision.author == editor and revision.bodies["get_user"] == GET_USER
@@ -123,8 +137,9 @@ def test_a_stale_if_match_is_412_and_changes_nothing(api):
     created = _create(api, customScripts={"login": LOGIN}).json()
     url = f"/api/v2/connections/{created['id']}"
     api.patch(url, {"options": {"customScripts": {"login": LOGIN, "get_user": GET_USER}}}, format="json")
-    response = api.patch(url, {"display_name": "late", "options": {"customScripts": {}}}, format="json",
-                         HTTP_IF_MATCH='"1.1"')
+    response = api.patch(
+        url, {"display_name": "late", "options": {"customScripts": {}}}, format="json", HTTP_IF_MATCH='"1.1"'
+    )
     assert response.status_code == 412
     assert response.json()["errorCode"] == "precondition_failed"
     connection = Connection.objects.get(public_id=created["id"])
@@ -149,8 +164,14 @@ def test_a_malformed_if_match_is_a_400(api):
 def test_a_failed_patch_changes_nothing_at_all(api):
     created = _create(api, customScripts={"login": LOGIN}, configuration={"K": "v"}).json()
     url = f"/api/v2/connections/{created['id']}"
-    response = api.patch(url, {"display_name": "changed", "options": {
-        "import_mode": False, "configuration": {"K": None}, "customScripts": {"login": "function ("}}}, format="json")
+    response = api.patch(
+        url,
+        {
+            "display_name": "changed",
+            "options": {"import_mode": False, "configuration": {"K": None}, "customScripts": {"login": "function ("}},
+        },
+        format="json",
+    )
     assert response.status_code == 400
     connection = Connection.objects.get(public_id=created["id"])
     assert connection.display_name == "" and connection.variables.filter(key="K").exists()
@@ -202,8 +223,9 @@ def test_every_endpoint_needs_its_scope(editor, api_for, method, path, scope):
     response = getattr(client, method)(url, {"name": "x"} if method == "post" else None, format="json")
     assert response.status_code == 403
     assert response.json()["message"] == f"Insufficient scope: this call needs {scope}."
-    allowed = getattr(api_for(editor, scope), method)(url, {"name": "fresh"} if method == "post" else None,
-                                                       format="json")
+    allowed = getattr(api_for(editor, scope), method)(
+        url, {"name": "fresh"} if method == "post" else None, format="json"
+    )
     assert allowed.status_code != 403
 
 
@@ -236,8 +258,14 @@ def test_two_simultaneous_patches_from_one_etag_exactly_one_wins(editor, token_f
         c = APIClient()
         c.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         barrier.wait()
-        codes.append(c.patch(url, {"options": {"customScripts": {"login": LOGIN + f"// {n}\n"}}}, format="json",
-                             HTTP_IF_MATCH='"1.1"').status_code)
+        codes.append(
+            c.patch(
+                url,
+                {"options": {"customScripts": {"login": LOGIN + f"// {n}\n"}}},
+                format="json",
+                HTTP_IF_MATCH='"1.1"',
+            ).status_code
+        )
 
     threads = [threading.Thread(target=patch, args=(n,)) for n in range(2)]
     [t.start() for t in threads]

@@ -18,19 +18,30 @@ def auth_headers(transactional_db):
     from django.contrib.auth.models import Permission
 
     user = UserFactory(username="fuzzer")
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="connections_admin",
-                                                         codename__endswith="_connection"))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="connections_admin", codename__endswith="_connection")
+    )
     services.connection_create(name="fuzz-target", by=user)
-    return {"Authorization": f"Bearer {api_token_issue(user=user, name='fuzz', scopes=['read:connections', 'create:connections', 'update:connections', 'delete:connections', 'authenticate:users', 'run:scripts', 'read:script_runs'])[1]}"}
+    return {
+        "Authorization": f"Bearer {api_token_issue(user=user, name='fuzz', scopes=['read:connections', 'create:connections', 'update:connections', 'delete:connections', 'authenticate:users', 'run:scripts', 'read:script_runs'])[1]}"
+    }
 
 
 # The checks the issue asks for: no server error and no answer outside the schema, plus refusing
 # schema-violating input. Positive-data acceptance is left out on purpose: a body can match the schema and
 # still be refused for its meaning (a script with a syntax error, an invalid key), and that is a 400.
-CHECKS = [checks.not_a_server_error, checks.response_schema_conformance, checks.status_code_conformance,
-          checks.content_type_conformance, checks.response_headers_conformance, checks.negative_data_rejection,
-          checks.ignored_auth, checks.missing_required_header, checks.use_after_free,
-          checks.ensure_resource_availability]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.response_schema_conformance,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.negative_data_rejection,
+    checks.ignored_auth,
+    checks.missing_required_header,
+    checks.use_after_free,
+    checks.ensure_resource_availability,
+]
 
 
 @schema.parametrize()

@@ -27,8 +27,9 @@ def test_unknown_scopes_and_past_expiry_are_refused(editor):
     with pytest.raises(ValidationError, match="Unknown scopes: fly:away"):
         api_token_issue(user=editor, name="x", scopes=["fly:away"])
     with pytest.raises(ValidationError, match="future"):
-        api_token_issue(user=editor, name="x", scopes=["read:connections"],
-                        expires_at=timezone.now() - timedelta(minutes=1))
+        api_token_issue(
+            user=editor, name="x", scopes=["read:connections"], expires_at=timezone.now() - timedelta(minutes=1)
+        )
 
 
 def test_the_command_prints_a_working_token(editor, capsys, connection):
@@ -62,8 +63,9 @@ def test_revoked_and_expired_tokens_stop_working(editor, api_for):
     assert client.get("/api/v2/connections").status_code == 200
     api_token_revoke(token=ApiToken.objects.get())
     assert client.get("/api/v2/connections").status_code == 401
-    token, plaintext = api_token_issue(user=editor, name="short", scopes=["read:connections"],
-                                       expires_at=timezone.now() + timedelta(seconds=60))
+    token, plaintext = api_token_issue(
+        user=editor, name="short", scopes=["read:connections"], expires_at=timezone.now() + timedelta(seconds=60)
+    )
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
     assert client.get("/api/v2/connections").status_code == 401

@@ -39,13 +39,23 @@ def zip_of(files: dict[str, str]) -> bytes:
 
 
 def fixture_zip(*, login: str | None = None) -> bytes:
-    return zip_of({
-        "repo-main/database-connections/from-zip/database.json": json.dumps({
-            "name": "from-zip", "strategy": "auth0",
-            "options": {"enabledDatabaseCustomization": True, "customScripts": {"login": "./login.js"},
-                        "configuration": {"DB_PASS": "##DB_PASS##"}}}),
-        "repo-main/database-connections/from-zip/login.js": login or script("login", "var env = @@ENV@@; callback(null);"),
-    })
+    return zip_of(
+        {
+            "repo-main/database-connections/from-zip/database.json": json.dumps(
+                {
+                    "name": "from-zip",
+                    "strategy": "auth0",
+                    "options": {
+                        "enabledDatabaseCustomization": True,
+                        "customScripts": {"login": "./login.js"},
+                        "configuration": {"DB_PASS": "##DB_PASS##"},
+                    },
+                }
+            ),
+            "repo-main/database-connections/from-zip/login.js": login
+            or script("login", "var env = @@ENV@@; callback(null);"),
+        }
+    )
 
 
 def staff_with(username: str, *codenames: str):
@@ -109,7 +119,9 @@ def test_upload_preview_confirm_creates_the_connection_with_keywords_replaced(ed
     assert not Connection.objects.exists()  # a preview changes nothing
 
     form = response.context["form"]
-    response = editor_client.post(CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]})
+    response = editor_client.post(
+        CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]}
+    )
 
     assert response.status_code == 302 and response["Location"] == reverse("connections_admin:connection-list")
     connection = Connection.objects.get(name="from-zip")
@@ -127,8 +139,10 @@ def test_the_stored_upload_is_encrypted_on_the_server(editor_client, tmp_path):
 
 def test_a_preview_of_changes_shows_the_script_diff(editor_client, legacy_connection):
     exported = editor_client.get(EXPORT, {"layout": "directory"}).content
-    files = {n: zipfile.ZipFile(io.BytesIO(exported)).read(n).decode()
-             for n in zipfile.ZipFile(io.BytesIO(exported)).namelist()}
+    files = {
+        n: zipfile.ZipFile(io.BytesIO(exported)).read(n).decode()
+        for n in zipfile.ZipFile(io.BytesIO(exported)).namelist()
+    }
     files["database-connections/legacy-db/login.js"] = script("login", "callback(null, {});")
 
     response = upload(editor_client, zip_of(files), keywords={"DB_PASS": SECRET})
@@ -138,8 +152,9 @@ def test_a_preview_of_changes_shows_the_script_diff(editor_client, legacy_connec
     assert "-  callback(null, {id: configuration.X});" in page and "+  callback(null, {});" in page
 
 
-def test_a_confirm_after_someone_saved_shows_the_new_preview_instead_of_importing(editor_client, legacy_connection,
-                                                                                 editor):
+def test_a_confirm_after_someone_saved_shows_the_new_preview_instead_of_importing(
+    editor_client, legacy_connection, editor
+):
     exported = editor_client.get(EXPORT, {"layout": "directory"}).content
     archive = zipfile.ZipFile(io.BytesIO(exported))
     files = {n: archive.read(n).decode() for n in archive.namelist()}
@@ -148,7 +163,9 @@ def test_a_confirm_after_someone_saved_shows_the_new_preview_instead_of_importin
     current = script_bodies_current(connection=legacy_connection)
     scripts_save(connection=legacy_connection, scripts=current | {"verify": script("verify")}, base_number=1, by=editor)
 
-    response = editor_client.post(CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]})
+    response = editor_client.post(
+        CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]}
+    )
 
     assert response.status_code == 200 and b"changed since your preview" in response.content
     assert ScriptRevision.objects.filter(connection=legacy_connection).count() == 2  # not imported
@@ -180,7 +197,7 @@ def test_a_symlink_in_the_zip_is_refused(editor_client):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         link = zipfile.ZipInfo("database-connections/x/login.js")
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         archive.writestr(link, "/etc/passwd")
 
     response = upload(editor_client, buffer.getvalue())
@@ -189,7 +206,9 @@ def test_a_symlink_in_the_zip_is_refused(editor_client):
 
 
 def test_a_zip_with_a_file_and_a_folder_of_one_name_is_refused_not_a_500(editor_client):
-    response = upload(editor_client, zip_of({"database-connections/x": "a file", "database-connections/x/login.js": "x"}))
+    response = upload(
+        editor_client, zip_of({"database-connections/x": "a file", "database-connections/x/login.js": "x"})
+    )
 
     assert response.status_code == 200
     assert b"cannot be unpacked" in response.content and not Connection.objects.exists()
@@ -225,7 +244,8 @@ def test_an_editor_can_delete_through_an_import_when_deletions_are_allowed(edito
 
 
 def test_viewers_and_outsiders_cannot_import_and_anonymous_visitors_must_sign_in(
-        viewer_client, outsider_client, anonymous_client):
+    viewer_client, outsider_client, anonymous_client
+):
     for client in (viewer_client, outsider_client):
         assert client.get(IMPORT).status_code == 403
         assert upload(client, fixture_zip(), keywords=KEYWORDS).status_code == 403

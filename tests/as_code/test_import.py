@@ -67,22 +67,25 @@ def test_keyword_values_come_from_the_environment_and_the_file_wins(tmp_path, mo
 
 
 def test_a_yaml_fixture_imports_with_scripts_relative_to_tenant_yaml(tmp_path, keywords_file):
-    root = write_tree(tmp_path / "repo", {
-        "tenant.yaml": (
-            "databases:\n"
-            "  - name: yaml-db\n"
-            "    strategy: auth0\n"
-            "    options:\n"
-            "      enabledDatabaseCustomization: true\n"
-            "      customScripts:\n"
-            "        login: ./databases/yaml-db/login.js\n"
-            "        verify: ./databases/yaml-db/verify.js\n"
-            "      configuration:\n"
-            "        DB_PASS: '##DB_PASS##'\n"
-        ),
-        "databases/yaml-db/login.js": script("login", "var env = @@ENV@@; callback(null);"),
-        "databases/yaml-db/verify.js": script("verify"),
-    })
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "tenant.yaml": (
+                "databases:\n"
+                "  - name: yaml-db\n"
+                "    strategy: auth0\n"
+                "    options:\n"
+                "      enabledDatabaseCustomization: true\n"
+                "      customScripts:\n"
+                "        login: ./databases/yaml-db/login.js\n"
+                "        verify: ./databases/yaml-db/verify.js\n"
+                "      configuration:\n"
+                "        DB_PASS: '##DB_PASS##'\n"
+            ),
+            "databases/yaml-db/login.js": script("login", "var env = @@ENV@@; callback(null);"),
+            "databases/yaml-db/verify.js": script("verify"),
+        },
+    )
 
     run_import(root, "--keywords", str(keywords_file))
 
@@ -109,7 +112,9 @@ def test_a_dry_run_prints_diffs_and_settings_and_changes_nothing(legacy_connecti
     login = tmp_path / "repo/database-connections/legacy-db/login.js"
     login.write_text(login.read_text().replace("callback(null, {id: configuration.X});", "callback(null, {});"))
     database = tmp_path / "repo/database-connections/legacy-db/database.json"
-    database.write_text(database.read_text().replace('"trickle_script_timeout_s": 15', '"trickle_script_timeout_s": 30'))
+    database.write_text(
+        database.read_text().replace('"trickle_script_timeout_s": 15', '"trickle_script_timeout_s": 30')
+    )
     events = AuditEvent.objects.count()
 
     out = run_import(tmp_path / "repo", "--dry-run", "--keywords", str(keywords_file))
@@ -169,8 +174,9 @@ def test_a_failure_while_applying_rolls_back_every_connection(tmp_path, keywords
 @pytest.mark.parametrize("reference", ["../../../outside.js", "/etc/passwd", "..\\..\\x.js"])
 def test_a_script_path_leading_out_of_the_folder_is_refused(tmp_path, reference):
     (tmp_path / "outside.js").write_text(script("login"))
-    root = directory_fixture(tmp_path / "repo", database={
-        "name": "escape", "options": {"customScripts": {"login": reference}}})
+    root = directory_fixture(
+        tmp_path / "repo", database={"name": "escape", "options": {"customScripts": {"login": reference}}}
+    )
 
     with pytest.raises(CommandError, match="escape/database.json: options.customScripts.login"):
         run_import(root)
@@ -180,8 +186,9 @@ def test_a_script_path_leading_out_of_the_folder_is_refused(tmp_path, reference)
 
 def test_a_symlink_leading_out_of_the_folder_is_refused(tmp_path):
     (tmp_path / "outside.js").write_text(script("login"))
-    root = directory_fixture(tmp_path / "repo", database={
-        "name": "escape", "options": {"customScripts": {"login": "./login.js"}}})
+    root = directory_fixture(
+        tmp_path / "repo", database={"name": "escape", "options": {"customScripts": {"login": "./login.js"}}}
+    )
     (root / "database-connections/escape/login.js").symlink_to(tmp_path / "outside.js")
 
     with pytest.raises(CommandError, match="leads outside the folder"):
@@ -191,11 +198,27 @@ def test_a_symlink_leading_out_of_the_folder_is_refused(tmp_path):
 
 
 def test_unknown_script_keys_missing_files_unreferenced_scripts_and_size_are_all_reported_at_once(tmp_path):
-    root = directory_fixture(tmp_path / "repo", database={
-        "name": "messy", "options": {"customScripts": {
-            "login": "./login.js", "get_user": "./nowhere.js", "logn": "./login.js", "create": "./create.js"}}})
-    write_tree(root, {"database-connections/messy/login.js": script("login"),
-                      "database-connections/messy/get_user.js": script("getUser")})
+    root = directory_fixture(
+        tmp_path / "repo",
+        database={
+            "name": "messy",
+            "options": {
+                "customScripts": {
+                    "login": "./login.js",
+                    "get_user": "./nowhere.js",
+                    "logn": "./login.js",
+                    "create": "./create.js",
+                }
+            },
+        },
+    )
+    write_tree(
+        root,
+        {
+            "database-connections/messy/login.js": script("login"),
+            "database-connections/messy/get_user.js": script("getUser"),
+        },
+    )
     (root / "database-connections/messy/create.js").write_text("//" + "x" * (SIZE_LIMIT_BYTES + 10))
 
     with pytest.raises(CommandError) as error:
@@ -210,8 +233,13 @@ def test_unknown_script_keys_missing_files_unreferenced_scripts_and_size_are_all
 
 
 def test_invalid_settings_are_refused_before_anything_changes(tmp_path):
-    root = directory_fixture(tmp_path / "repo", database={"name": "bad-settings", "options": {
-        "import_mode": True, "trickle_script_timeout_s": 99, "trickle_egress_allowlist": ["no-port"]}})
+    root = directory_fixture(
+        tmp_path / "repo",
+        database={
+            "name": "bad-settings",
+            "options": {"import_mode": True, "trickle_script_timeout_s": 99, "trickle_egress_allowlist": ["no-port"]},
+        },
+    )
 
     with pytest.raises(CommandError) as error:
         run_import(root)
@@ -237,7 +265,8 @@ def test_connections_not_in_the_files_are_kept_unless_deletion_is_allowed(tmp_pa
 
 
 def test_configuration_keys_missing_from_the_files_are_kept_unless_deletion_is_allowed(
-        legacy_connection, tmp_path, keywords_file, editor):
+    legacy_connection, tmp_path, keywords_file, editor
+):
     configuration_variable_set(connection=legacy_connection, key="EXTRA", value="x", by=editor)
     call_command("export_connections", str(tmp_path / "repo"), "--name", "legacy-db")
     database = tmp_path / "repo/database-connections/legacy-db/database.json"

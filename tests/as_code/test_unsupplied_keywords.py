@@ -50,8 +50,7 @@ def test_an_unedited_export_imports_back_keeping_the_stored_secret(legacy_connec
     assert script_revision_current(connection=legacy_connection).number == revision
 
 
-def test_a_bare_json_marker_also_keeps_the_stored_secret_and_a_supplied_value_still_wins(legacy_connection,
-                                                                                         tmp_path):
+def test_a_bare_json_marker_also_keeps_the_stored_secret_and_a_supplied_value_still_wins(legacy_connection, tmp_path):
     call_command("export_connections", str(tmp_path))
     edit_database(tmp_path, lambda d: d["options"]["configuration"].update(DB_PASS="@@DB_PASS@@"))
     assert "kept: no value supplied" in run_import(tmp_path)
@@ -72,8 +71,10 @@ def test_importing_the_export_as_a_new_connection_says_how_to_supply_the_value(l
         run_import(tmp_path)
 
     message = str(error.value)
-    assert "database-connections/legacy-db/database.json: options.configuration.DB_PASS: keyword DB_PASS has no " \
-           "value and 'legacy-db' is a new connection" in message
+    assert (
+        "database-connections/legacy-db/database.json: options.configuration.DB_PASS: keyword DB_PASS has no "
+        "value and 'legacy-db' is a new connection" in message
+    )
     assert "keywords JSON file" in message and "--keywords" in message
     assert "remove options.configuration" in message
     assert not Connection.objects.exists()
@@ -88,12 +89,15 @@ def test_a_key_the_connection_does_not_store_is_still_an_error(legacy_connection
     assert configuration_for_run(connection=legacy_connection) == {"DB_PASS": SECRET}
 
 
-@pytest.mark.parametrize("change", [
-    lambda d: d["options"]["configuration"].update(DB_PASS="prefix-##DB_PASS##"),  # not one whole marker
-    lambda d: d.update(display_name="##X##"),  # not a configuration value
-    lambda d: d["options"].update(trickle_egress_allowlist="@@X@@"),
-    lambda d: d["options"]["configuration"].update({"##X##": "value"}),  # a key, not a value
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["options"]["configuration"].update(DB_PASS="prefix-##DB_PASS##"),  # not one whole marker
+        lambda d: d.update(display_name="##X##"),  # not a configuration value
+        lambda d: d["options"].update(trickle_egress_allowlist="@@X@@"),
+        lambda d: d["options"]["configuration"].update({"##X##": "value"}),  # a key, not a value
+    ],
+)
 def test_markers_anywhere_else_without_a_value_stay_errors(legacy_connection, tmp_path, change):
     configuration_variable_set(connection=legacy_connection, key="X", value="stored", by=None)
     call_command("export_connections", str(tmp_path))

@@ -44,14 +44,20 @@ def legacy_db():
     with pg_connect("test") as admin:
         admin.execute(f"CREATE DATABASE {name}")
     with pg_connect(name) as db:
-        db.execute("CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT UNIQUE NOT NULL, password TEXT,"
-                   " nickname TEXT, email_verified BOOLEAN NOT NULL DEFAULT false)")
+        db.execute(
+            "CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT UNIQUE NOT NULL, password TEXT,"
+            " nickname TEXT, email_verified BOOLEAN NOT NULL DEFAULT false)"
+        )
         db.execute("INSERT INTO users (email, password, nickname) VALUES (%s, %s, 'alice')", (ALICE, alice_hash))
     with my_connect() as admin, admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
-        cur.execute(f"CREATE TABLE {name}.users (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(255) UNIQUE NOT NULL,"
-                    " password VARCHAR(255), nickname VARCHAR(255), email_verified TINYINT(1) NOT NULL DEFAULT 0)")
-        cur.execute(f"INSERT INTO {name}.users (email, password, nickname) VALUES (%s, %s, 'alice')", (ALICE, alice_hash))
+        cur.execute(
+            f"CREATE TABLE {name}.users (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(255) UNIQUE NOT NULL,"
+            " password VARCHAR(255), nickname VARCHAR(255), email_verified TINYINT(1) NOT NULL DEFAULT 0)"
+        )
+        cur.execute(
+            f"INSERT INTO {name}.users (email, password, nickname) VALUES (%s, %s, 'alice')", (ALICE, alice_hash)
+        )
     yield name
     with pg_connect("test") as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -89,8 +95,16 @@ class ApiHandler(BaseHTTPRequestHandler):
         raw = self._body()
         parts = url.path.strip("/").split("/")
         if parts[0] == "echo":
-            return self._send(200, {"method": self.command, "path": url.path, "query": query,
-                                    "headers": {k.lower(): v for k, v in self.headers.items()}, "body": raw.decode()})
+            return self._send(
+                200,
+                {
+                    "method": self.command,
+                    "path": url.path,
+                    "query": query,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": raw.decode(),
+                },
+            )
         if parts[0] == "status":
             return self._send(int(parts[1]), {"status": int(parts[1])})
         if parts[0] == "redirect":
@@ -108,8 +122,13 @@ class ApiHandler(BaseHTTPRequestHandler):
         if self.command == "POST":
             if body["email"] in self.users:
                 return self._send(409, {"error": "taken"})
-            self.users[body["email"]] = {"id": str(len(self.users) + 1), "email": body["email"], "nickname": body.get("nickname"),
-                                         "email_verified": False, "password_hash": body["password_hash"]}
+            self.users[body["email"]] = {
+                "id": str(len(self.users) + 1),
+                "email": body["email"],
+                "nickname": body.get("nickname"),
+                "email_verified": False,
+                "password_hash": body["password_hash"],
+            }
             return self._send(201, {"id": self.users[body["email"]]["id"]})
         if self.command == "PATCH":
             user = self.users.pop(query.get("email", ""), None)
@@ -131,8 +150,15 @@ class ApiHandler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def http_api():
     """A local HTTP API on 127.0.0.1 (random port): its base URL; `ApiHandler.users` is its store."""
-    ApiHandler.users = {ALICE: {"id": "1", "email": ALICE, "nickname": "alice", "email_verified": False,
-                                "password_hash": bcrypt_hash(PASSWORD)}}
+    ApiHandler.users = {
+        ALICE: {
+            "id": "1",
+            "email": ALICE,
+            "nickname": "alice",
+            "email_verified": False,
+            "password_hash": bcrypt_hash(PASSWORD),
+        }
+    }
     server = ThreadingHTTPServer(("127.0.0.1", 0), ApiHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -148,10 +174,22 @@ def allowlist(http_api):
 @pytest.fixture
 def config(legacy_db, http_api):
     """The configuration the corpus and templates read."""
-    return {"PG_HOST": "127.0.0.1", "PG_PORT": "5432", "PG_DATABASE": legacy_db, "PG_USER": "postgres", "PG_PASSWORD": "",
-            "PG_SSL": "false", "PG_URL": f"postgres://postgres@127.0.0.1:5432/{legacy_db}",
-            "MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": "3306", "MYSQL_DATABASE": legacy_db, "MYSQL_USER": "root",
-            "MYSQL_PASSWORD": "", "API_URL": http_api, "API_TOKEN": ApiHandler.token}
+    return {
+        "PG_HOST": "127.0.0.1",
+        "PG_PORT": "5432",
+        "PG_DATABASE": legacy_db,
+        "PG_USER": "postgres",
+        "PG_PASSWORD": "",
+        "PG_SSL": "false",
+        "PG_URL": f"postgres://postgres@127.0.0.1:5432/{legacy_db}",
+        "MYSQL_HOST": "127.0.0.1",
+        "MYSQL_PORT": "3306",
+        "MYSQL_DATABASE": legacy_db,
+        "MYSQL_USER": "root",
+        "MYSQL_PASSWORD": "",
+        "API_URL": http_api,
+        "API_TOKEN": ApiHandler.token,
+    }
 
 
 @pytest.fixture
@@ -160,7 +198,12 @@ def run(scriptd_socket, allowlist, config):
         kwargs.setdefault("egress_allowlist", allowlist)
         kwargs.setdefault("configuration", config)
         return sandbox.run_script_collect(
-            kind=kind, source=source, args=[ALICE, PASSWORD] if args is None else args,
-            limits=limits or sandbox.Limits(timeout_ms=timeout_ms), socket_path=scriptd_socket, **kwargs)
+            kind=kind,
+            source=source,
+            args=[ALICE, PASSWORD] if args is None else args,
+            limits=limits or sandbox.Limits(timeout_ms=timeout_ms),
+            socket_path=scriptd_socket,
+            **kwargs,
+        )
 
     return run

@@ -80,8 +80,10 @@ def _pg_sessions(app: str) -> int:
 
 def _mysql_sessions() -> int:  # the slow clients use the `mysql` system database, nothing else does
     with my_connect() as db, db.cursor() as cur:
-        cur.execute("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = 'mysql' AND USER = 'root'"
-                    " AND ID <> CONNECTION_ID()")
+        cur.execute(
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = 'mysql' AND USER = 'root'"
+            " AND ID <> CONNECTION_ID()"
+        )
         return cur.fetchone()[0]
 
 
@@ -136,14 +138,24 @@ def test_a_connect_that_outlives_its_run_leaks_neither_a_connection_nor_a_socket
         source = SLOW_CONNECT[db] % {"port": proxy.port, "app": app}
         # More runs than the connection's 2 sockets, each gone while its connect is still waiting.
         for _ in range(3):
-            outcome = run(source, mode="warm", connection_id=connection_id, egress_allowlist=egress,
-                          limits=TwoSockets(timeout_ms=300))
+            outcome = run(
+                source,
+                mode="warm",
+                connection_id=connection_id,
+                egress_allowlist=egress,
+                limits=TwoSockets(timeout_ms=300),
+            )
             assert outcome.status == "timeout", outcome.result
         proxy.wait_idle()  # every delayed connect has reached the server and ended by now
         assert _wait_for(lambda: sessions() == 0), f"{sessions()} server connections left open"
         # The connection's socket budget is whole again: it can hold 2 clients at once.
-        outcome = run(FULL_BUDGET[db], mode="warm", connection_id=connection_id, egress_allowlist=egress,
-                      limits=TwoSockets(timeout_ms=5000))
+        outcome = run(
+            FULL_BUDGET[db],
+            mode="warm",
+            connection_id=connection_id,
+            egress_allowlist=egress,
+            limits=TwoSockets(timeout_ms=5000),
+        )
         assert outcome.status == "ok", outcome.result
         assert outcome.value == 2
     finally:

@@ -44,9 +44,15 @@ def test_pg_client_pool_and_old_connect_api(run):
         });
       });
     }"""
-    assert ok(run(source)) == {"one": {"id": 1, "email": ALICE, "nickname": "alice"}, "rowCount": 1, "arr": 1, "date": True,
-                               "n": 1,
-                               "cb": ALICE, "two": 2}
+    assert ok(run(source)) == {
+        "one": {"id": 1, "email": ALICE, "nickname": "alice"},
+        "rowCount": 1,
+        "arr": 1,
+        "date": True,
+        "n": 1,
+        "cb": ALICE,
+        "two": 2,
+    }
 
 
 def test_pg_errors_carry_sqlstate_and_detail(run):
@@ -124,18 +130,38 @@ def test_http_clients_against_a_local_server(run, http_api):
     }"""
     value = ok(run(source))
     assert value == {
-        "fetched": [200, "POST", '{"x":1}', "1"], "nf": [True, "text/plain"],
-        "ax": ["a b", "Basic dTpw"], "status": [404, 404, "ERR_BAD_REQUEST"], "accepted": 404, "redirected": "/echo",
-        "request": [200, '{"hello":"world"}', "9", "application/json"], "form": [200, "a=b"],
+        "fetched": [200, "POST", '{"x":1}', "1"],
+        "nf": [True, "text/plain"],
+        "ax": ["a b", "Basic dTpw"],
+        "status": [404, 404, "ERR_BAD_REQUEST"],
+        "accepted": 404,
+        "redirected": "/echo",
+        "request": [200, '{"hello":"world"}', "9", "application/json"],
+        "form": [200, "a=b"],
     }
 
 
-@pytest.mark.parametrize("target, why", [
-    ("127.0.0.1:6379", "egress to 127.0.0.1:6379 is not allowed: loopback address not in this connection's allow-list"),
-    ("169.254.169.254:80", "egress to 169.254.169.254:80 is not allowed: link-local address not in this connection's allow-list"),
-    ("10.1.2.3:5432", "egress to 10.1.2.3:5432 is not allowed: private address not in this connection's allow-list"),
-    ("db.example.com:5432", "egress to db.example.com:5432 is not allowed: db.example.com:5432 is not in this connection's allow-list"),
-])
+@pytest.mark.parametrize(
+    "target, why",
+    [
+        (
+            "127.0.0.1:6379",
+            "egress to 127.0.0.1:6379 is not allowed: loopback address not in this connection's allow-list",
+        ),
+        (
+            "169.254.169.254:80",
+            "egress to 169.254.169.254:80 is not allowed: link-local address not in this connection's allow-list",
+        ),
+        (
+            "10.1.2.3:5432",
+            "egress to 10.1.2.3:5432 is not allowed: private address not in this connection's allow-list",
+        ),
+        (
+            "db.example.com:5432",
+            "egress to db.example.com:5432 is not allowed: db.example.com:5432 is not in this connection's allow-list",
+        ),
+    ],
+)
 def test_egress_refusals_say_what_and_why(run, target, why):
     host, port = target.split(":")
     pg = f"""async function login(e, p, cb) {{
@@ -158,10 +184,16 @@ def test_loopback_needs_its_own_entry(run, config):
     refused = run(source, egress_allowlist=["localhost:5432"], configuration=config)
     assert refused.status == "error"
     assert "egress to 127.0.0.1:5432 is not allowed: loopback address" in refused.error["message"]
-    by_name = run(source.replace("configuration.PG_URL", "'postgres://postgres@localhost/test'"), egress_allowlist=["localhost:5432"],
-                  configuration=config)
+    by_name = run(
+        source.replace("configuration.PG_URL", "'postgres://postgres@localhost/test'"),
+        egress_allowlist=["localhost:5432"],
+        configuration=config,
+    )
     assert by_name.status == "error"
-    assert "loopback address (localhost resolves to 127.0.0.1) not in this connection's allow-list; list 127.0.0.1:5432" in by_name.error["message"]
+    assert (
+        "loopback address (localhost resolves to 127.0.0.1) not in this connection's allow-list; list 127.0.0.1:5432"
+        in by_name.error["message"]
+    )
 
 
 def test_a_redirect_to_an_unlisted_place_is_refused(run, http_api):
@@ -183,8 +215,12 @@ def test_socket_paths_are_never_used(run, host):
     assert "no socket paths" in ok(run(source, egress_allowlist=[f"{host}:5432", "127.0.0.1:5432"]))
     # nor through a connection string's ?host=, which would override the listed TCP address
     url = f"postgres://postgres@127.0.0.1:5432/test?host={host}"
-    assert "no socket paths" in ok(run(source.replace(f"{{ host: '{host}', user: 'postgres', database: 'test' }}", f"'{url}'"),
-                                       egress_allowlist=["127.0.0.1:5432"]))
+    assert "no socket paths" in ok(
+        run(
+            source.replace(f"{{ host: '{host}', user: 'postgres', database: 'test' }}", f"'{url}'"),
+            egress_allowlist=["127.0.0.1:5432"],
+        )
+    )
 
 
 ESCAPES = """
@@ -199,25 +235,31 @@ function walk(value) {
 """
 
 
-@pytest.mark.parametrize("call", [
-    "new (require('pg').Client)({ host: '127.0.0.1', port: 1, user: 'x' }).connect()",
-    "new (require('pg').Client)({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' }).connect().then(() => null)",
-    "(async () => { const c = new (require('pg').Client)(configuration.PG_URL); await c.connect(); try { return await c.query('SELEC nonsense'); } finally { c.end(); } })()",
-    "(async () => { const c = new (require('pg').Client)(configuration.PG_URL); await c.connect(); try { return await c.query('SELECT 1 AS x'); } finally { c.end(); } })()",
-    "require('mysql2/promise').createConnection({ host: '127.0.0.1', user: 'nobody', password: 'x' })",
-    "require('mysql2/promise').createConnection({ host: '127.0.0.1', user: 'root', database: configuration.MYSQL_DATABASE }).then((c) => c.query('SELECT 1 AS x').finally(() => c.end()))",
-    "require('axios').get('http://10.0.0.1/')",
-    "require('axios').get(configuration.API_URL + '/status/500')",
-    "fetch(configuration.API_URL + '/echo')",
-    "new Promise((resolve, reject) => require('request')('http://127.0.0.1:1/', (err, res) => (err ? reject(err) : resolve(res))))",
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "new (require('pg').Client)({ host: '127.0.0.1', port: 1, user: 'x' }).connect()",
+        "new (require('pg').Client)({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' }).connect().then(() => null)",
+        "(async () => { const c = new (require('pg').Client)(configuration.PG_URL); await c.connect(); try { return await c.query('SELEC nonsense'); } finally { c.end(); } })()",
+        "(async () => { const c = new (require('pg').Client)(configuration.PG_URL); await c.connect(); try { return await c.query('SELECT 1 AS x'); } finally { c.end(); } })()",
+        "require('mysql2/promise').createConnection({ host: '127.0.0.1', user: 'nobody', password: 'x' })",
+        "require('mysql2/promise').createConnection({ host: '127.0.0.1', user: 'root', database: configuration.MYSQL_DATABASE }).then((c) => c.query('SELECT 1 AS x').finally(() => c.end()))",
+        "require('axios').get('http://10.0.0.1/')",
+        "require('axios').get(configuration.API_URL + '/status/500')",
+        "fetch(configuration.API_URL + '/echo')",
+        "new Promise((resolve, reject) => require('request')('http://127.0.0.1:1/', (err, res) => (err ? reject(err) : resolve(res))))",
+    ],
+)
 def test_bridge_results_and_errors_give_no_escape(run, call):
-    source = ESCAPES + f"""async function login(e, p, cb) {{
+    source = (
+        ESCAPES
+        + f"""async function login(e, p, cb) {{
       let value;
       try {{ value = await ({call}); }} catch (err) {{ value = err; }}
       const found = walk(value).concat(value && value.response ? walk(value.response) : [], value && value.rows ? walk(value.rows) : []);
       cb(null, {{ found, typeofProcess: typeof process }});
     }}"""
+    )
     assert ok(run(source)) == {"found": [], "typeofProcess": "undefined"}
 
 
@@ -228,7 +270,10 @@ def _pg_sessions(app: str) -> int:
 
 def _mysql_sessions(database: str) -> int:
     with my_connect() as db, db.cursor() as cur:
-        cur.execute("SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = %s AND USER = 'root' AND ID <> CONNECTION_ID()", (database,))
+        cur.execute(
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = %s AND USER = 'root' AND ID <> CONNECTION_ID()",
+            (database,),
+        )
         return cur.fetchone()[0]
 
 
@@ -241,7 +286,8 @@ def _wait_for(predicate, seconds=5.0):
 
 def test_connections_left_open_by_a_warm_isolate_close_when_it_is_recycled(run, legacy_db):
     app = f"leak_{legacy_db}"
-    source = """async function login(e, p, cb) {
+    source = (
+        """async function login(e, p, cb) {
       global.clients = global.clients || [];
       const c = new (require('pg').Client)({ connectionString: configuration.PG_URL, application_name: '%s' });
       await c.connect();
@@ -249,7 +295,9 @@ def test_connections_left_open_by_a_warm_isolate_close_when_it_is_recycled(run, 
       m.query('SELECT 1', () => {});
       global.clients.push(c, m);
       cb(null, global.clients.length);
-    }""" % app
+    }"""
+        % app
+    )
     before = _mysql_sessions(legacy_db)
     assert ok(run(source, mode="warm", connection_id="con_leaky")) == 2
     assert ok(run(source, mode="warm", connection_id="con_leaky")) == 4

@@ -17,8 +17,11 @@ HEADER = re.compile(r"^// (kind|args|expect): (.*)$", re.MULTILINE)
 
 def header(path: Path) -> dict:
     found = dict(HEADER.findall(path.read_text()))
-    return {"kind": found.get("kind", "login"), "args": json.loads(found.get("args", json.dumps([ALICE, PASSWORD]))),
-            "expect": json.loads(found["expect"])}
+    return {
+        "kind": found.get("kind", "login"),
+        "args": json.loads(found.get("args", json.dumps([ALICE, PASSWORD]))),
+        "expect": json.loads(found["expect"]),
+    }
 
 
 def test_the_corpus_is_large_enough():

@@ -37,7 +37,10 @@ def test_a_user_s_whole_life_through_the_template(run, template):
     email = f"new-{secrets.token_hex(3)}@example.com"
     newer = f"moved-{secrets.token_hex(3)}@example.com"
 
-    assert value_of(outcome(run, bodies, "create", {"email": email, "password": "first-pa55", "username": "newbie"})) is None
+    assert (
+        value_of(outcome(run, bodies, "create", {"email": email, "password": "first-pa55", "username": "newbie"}))
+        is None
+    )
     error = error_of(outcome(run, bodies, "create", {"email": email, "password": "other-pa55"}), "ValidationError")
     assert error["code"] == "user_exists"
 
@@ -75,8 +78,15 @@ def test_unknown_users(run, template):
     assert value_of(outcome(run, bodies, "login", ALICE, PASSWORD))["email"] == ALICE
 
 
-ARGS = {"login": [ALICE, PASSWORD], "get_user": [ALICE], "create": [{"email": "c@example.com", "password": "x"}],
-        "verify": [ALICE], "change_password": [ALICE, "x"], "delete": ["legacy-db|1"], "change_email": [ALICE, "d@example.com", True]}
+ARGS = {
+    "login": [ALICE, PASSWORD],
+    "get_user": [ALICE],
+    "create": [{"email": "c@example.com", "password": "x"}],
+    "verify": [ALICE],
+    "change_password": [ALICE, "x"],
+    "delete": ["legacy-db|1"],
+    "change_email": [ALICE, "d@example.com", True],
+}
 
 
 @pytest.mark.parametrize("template", TEMPLATES)

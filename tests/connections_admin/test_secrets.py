@@ -10,12 +10,12 @@ from connections_admin.models import AuditEvent, ConfigurationVariable
 SECRET = "pa55-Zebra-9731-never-show"
 
 
-def test_a_secret_appears_in_no_page_admin_page_audit_event_or_log(
-    editor_client, superuser_client, connection, caplog
-):
+def test_a_secret_appears_in_no_page_admin_page_audit_event_or_log(editor_client, superuser_client, connection, caplog):
     caplog.set_level(logging.DEBUG)
-    response = editor_client.post(reverse("connections_admin:connection-configuration", args=[connection.public_id]),
-                                  {"key": "DB_PASSWORD", "value": SECRET})
+    response = editor_client.post(
+        reverse("connections_admin:connection-configuration", args=[connection.public_id]),
+        {"key": "DB_PASSWORD", "value": SECRET},
+    )
     assert response.status_code == 302
     variable = ConfigurationVariable.objects.get()
 
@@ -29,8 +29,10 @@ def test_a_secret_appears_in_no_page_admin_page_audit_event_or_log(
         (superuser_client, reverse("admin:connections_admin_connection_changelist")),
         (superuser_client, reverse("admin:connections_admin_auditevent_changelist")),
     ]
-    pages += [(superuser_client, reverse("admin:connections_admin_auditevent_change", args=[e.pk]))
-              for e in AuditEvent.objects.all()]
+    pages += [
+        (superuser_client, reverse("admin:connections_admin_auditevent_change", args=[e.pk]))
+        for e in AuditEvent.objects.all()
+    ]
     for client, url in pages:
         response = client.get(url)
         assert response.status_code == 200, url

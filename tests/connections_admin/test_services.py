@@ -77,7 +77,9 @@ def test_setting_an_existing_key_replaces_it(editor, connection):
     services.configuration_variable_set(connection=connection, key="K", value="two", by=editor)
     assert selectors.configuration_for_run(connection=connection) == {"K": "two"}
     assert [e.detail["replaced"] for e in AuditEvent.objects.filter(action="variable.set").order_by("id")] == [
-        False, True]
+        False,
+        True,
+    ]
 
 
 @pytest.mark.parametrize("key", ["", "1abc", "has-dash", "x" * 65, "sp ace"])

@@ -98,8 +98,10 @@ def test_the_empty_list_invites_to_create(editor_client):
 
 
 def test_editors_create_a_connection(editor_client):
-    response = editor_client.post(reverse("connections_admin:connection-create"),
-                                  {"name": "new-db", "display_name": "New", "use_own_database": "on"})
+    response = editor_client.post(
+        reverse("connections_admin:connection-create"),
+        {"name": "new-db", "display_name": "New", "use_own_database": "on"},
+    )
     connection = Connection.objects.get(name="new-db")
     assert response.status_code == 302 and response["Location"] == connection.get_absolute_url()
     assert connection.use_own_database is True
@@ -115,9 +117,17 @@ def test_a_bad_or_taken_name_is_a_form_error(editor_client, connection, name):
 
 
 def test_editors_toggle_both_switches(editor_client, connection):
-    response = editor_client.post(_urls(connection)["detail"], {
-        "version": connection.version, "display_name": "Legacy", "use_own_database": "on", "import_users": "on", "script_timeout_s": "20",
-        "egress_allowlist": "db.example.com:5432\n\n"})
+    response = editor_client.post(
+        _urls(connection)["detail"],
+        {
+            "version": connection.version,
+            "display_name": "Legacy",
+            "use_own_database": "on",
+            "import_users": "on",
+            "script_timeout_s": "20",
+            "egress_allowlist": "db.example.com:5432\n\n",
+        },
+    )
     assert response.status_code == 302
     connection.refresh_from_db()
     assert (connection.use_own_database, connection.import_users) == (True, True)
@@ -127,16 +137,23 @@ def test_editors_toggle_both_switches(editor_client, connection):
 
 
 def test_import_without_own_database_is_a_form_error(editor_client, connection):
-    response = editor_client.post(_urls(connection)["detail"], {"version": connection.version, "import_users": "on",
-                                                               "script_timeout_s": "20"})
+    response = editor_client.post(
+        _urls(connection)["detail"], {"version": connection.version, "import_users": "on", "script_timeout_s": "20"}
+    )
     assert response.status_code == 200 and response.context["form"].errors["import_users"]
     connection.refresh_from_db()
     assert connection.import_users is False
 
 
 def test_every_bad_allowlist_entry_is_a_form_error_at_once(editor_client, connection):
-    response = editor_client.post(_urls(connection)["detail"], {"version": connection.version, "script_timeout_s": "20",
-                                                               "egress_allowlist": "no-port-here\ndb.example:5432\nx:0"})
+    response = editor_client.post(
+        _urls(connection)["detail"],
+        {
+            "version": connection.version,
+            "script_timeout_s": "20",
+            "egress_allowlist": "no-port-here\ndb.example:5432\nx:0",
+        },
+    )
     errors = response.context["form"].errors["egress_allowlist"]
     assert len(errors) == 2 and "no-port-here" in errors[0] and "x:0" in errors[1]
 

@@ -27,7 +27,8 @@ def connection_in_mode(*, name: str, mode: str, by=None, scripts: dict[str, str]
     """A connection in "legacy", "migration" or "managed" mode, saved with `scripts` (default: the
     in-script store) through the editor's own save service."""
     connection = connections.connection_create(
-        name=name, by=by, use_own_database=mode != "managed", import_users=mode == "migration", **fields)
+        name=name, by=by, use_own_database=mode != "managed", import_users=mode == "migration", **fields
+    )
     if mode != "managed":
         scripts_save(connection=connection, scripts=scripts or in_script_store(name), base_number=0, by=by)
     return connection

@@ -19,8 +19,11 @@ LEGACY_USERS = {
 
 def _store(connection_name: str) -> str:
     users = {
-        email: {**fields, "hash": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(),
-                "user_id": f"{connection_name}|{fields['id']}"}
+        email: {
+            **fields,
+            "hash": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(),
+            "user_id": f"{connection_name}|{fields['id']}",
+        }
         for email, fields in LEGACY_USERS.items()
     }
     return f"const USERS = {json.dumps(users)};\n"

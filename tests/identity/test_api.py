@@ -20,32 +20,45 @@ def users_api(api_for, editor):
 
 
 def test_authenticate_migrates_then_answers_locally_with_the_normalised_profile(runtime, migrating, users_api):
-    first = users_api.post(_url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": PASSWORD},
-                           format="json")
+    first = users_api.post(
+        _url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": PASSWORD}, format="json"
+    )
     second = users_api.post(_url(migrating, "authenticate"), {"username": "ada", "password": PASSWORD}, format="json")
 
     assert first.status_code == 200 and first.json()["trickle_path"] == "migrated"
     body = second.json()
     assert second.status_code == 200 and body["trickle_path"] == "managed"
     assert body["user_id"] == "auth0|old-shop|1" and body["app_metadata"] == {"plan": "gold"}
-    assert body["identities"] == [{"user_id": "old-shop|1", "provider": "auth0", "connection": "old-shop",
-                                   "isSocial": False}]
+    assert body["identities"] == [
+        {"user_id": "old-shop|1", "provider": "auth0", "connection": "old-shop", "isSocial": False}
+    ]
     assert "legacy-access-1" not in second.content.decode()  # tokens stay on the stored identity
 
 
-@pytest.mark.parametrize("script, status, code", [
-    ("function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e)); }", 401, "wrong_username_or_password"),
-    ("function login(e, p, cb) { cb(new UnauthorizedError('Blocked.')); }", 401, "unauthorized"),
-    ("function login(e, p, cb) { cb(new Error('down')); }", 502, "script_error"),
-    ("function login(e, p, cb) { }", 504, "script_timeout"),
-], ids=["wrong", "unauthorized", "error", "timeout"])
+@pytest.mark.parametrize(
+    "script, status, code",
+    [
+        ("function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e)); }", 401, "wrong_username_or_password"),
+        ("function login(e, p, cb) { cb(new UnauthorizedError('Blocked.')); }", 401, "unauthorized"),
+        ("function login(e, p, cb) { cb(new Error('down')); }", 502, "script_error"),
+        ("function login(e, p, cb) { }", 504, "script_timeout"),
+    ],
+    ids=["wrong", "unauthorized", "error", "timeout"],
+)
 def test_authenticate_answers_each_failure_with_its_documented_error(runtime, db, users_api, script, status, code):
-    connection = connection_in_mode(name="refuser", mode="legacy", script_timeout_s=1, scripts={
-        "login": script, **dict.fromkeys(["get_user", "create", "verify", "change_password", "delete",
-                                          "change_email"], "")})
+    connection = connection_in_mode(
+        name="refuser",
+        mode="legacy",
+        script_timeout_s=1,
+        scripts={
+            "login": script,
+            **dict.fromkeys(["get_user", "create", "verify", "change_password", "delete", "change_email"], ""),
+        },
+    )
 
-    response = users_api.post(_url(connection, "authenticate"), {"username": "a@b.test", "password": "x"},
-                              format="json")
+    response = users_api.post(
+        _url(connection, "authenticate"), {"username": "a@b.test", "password": "x"}, format="json"
+    )
 
     assert response.status_code == status
     assert response.json()["errorCode"] == code and response.json()["statusCode"] == status
@@ -54,16 +67,19 @@ def test_authenticate_answers_each_failure_with_its_documented_error(runtime, db
 def test_authenticate_says_when_scriptd_is_down(settings, tmp_path, migrating, users_api):
     settings.SCRIPTD_SOCKET = str(tmp_path / "gone.sock")
 
-    response = users_api.post(_url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": "x"},
-                              format="json")
+    response = users_api.post(
+        _url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": "x"}, format="json"
+    )
 
     assert response.status_code == 503 and response.json()["errorCode"] == "scriptd_unavailable"
 
 
 def test_the_flows_need_the_authenticate_users_scope(migrating, api_for, editor, viewer):
     body = {"username": "ada@legacy.test", "password": PASSWORD}
-    assert api_for(editor, "read:connections").post(_url(migrating, "authenticate"), body,
-                                                    format="json").status_code == 403
+    assert (
+        api_for(editor, "read:connections").post(_url(migrating, "authenticate"), body, format="json").status_code
+        == 403
+    )
     # A viewer cannot even be issued the scope: their permissions do not cover it.
     with pytest.raises(Exception):
         api_for(viewer, "authenticate:users")
@@ -83,21 +99,25 @@ def test_signup_is_201_then_409_for_the_same_email(runtime, migrating, users_api
 
 
 def test_change_password_verify_and_change_email_through_the_api(runtime, legacy, users_api):
-    changed = users_api.post(_url(legacy, "change-password"), {"email": "bob@legacy.test", "password": "n3w"},
-                             format="json")
+    changed = users_api.post(
+        _url(legacy, "change-password"), {"email": "bob@legacy.test", "password": "n3w"}, format="json"
+    )
     verified = users_api.post(_url(legacy, "verify"), {"email": "bob@legacy.test"}, format="json")
-    moved = users_api.post(_url(legacy, "change-email"), {"email": "bob@legacy.test", "new_email": "b@new.test",
-                                                          "verified": True}, format="json")
-    missing = users_api.post(_url(legacy, "change-password"), {"email": "who@x.test", "password": "n3w"},
-                             format="json")
+    moved = users_api.post(
+        _url(legacy, "change-email"),
+        {"email": "bob@legacy.test", "new_email": "b@new.test", "verified": True},
+        format="json",
+    )
+    missing = users_api.post(_url(legacy, "change-password"), {"email": "who@x.test", "password": "n3w"}, format="json")
 
     assert [r.status_code for r in (changed, verified, moved)] == [200, 200, 200]
     assert changed.json() == {"trickle_path": "legacy", "user": None}
     assert missing.status_code == 404 and missing.json()["errorCode"] == "user_not_found"
 
 
-def test_users_list_searches_pages_and_hides_tokens_then_delete_removes_one(runtime, migrating, users_api,
-                                                                            django_assert_max_num_queries):
+def test_users_list_searches_pages_and_hides_tokens_then_delete_removes_one(
+    runtime, migrating, users_api, django_assert_max_num_queries
+):
     for email in ("ada@legacy.test", "bob@legacy.test"):
         users_api.post(_url(migrating, "authenticate"), {"username": email, "password": PASSWORD}, format="json")
 
@@ -122,7 +142,8 @@ def test_authenticate_answers_a_sandbox_crash_with_its_own_error(migrating, user
     died = sandbox.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
     monkeypatch.setattr(sandbox, "run_script_collect", lambda **kwargs: died)
 
-    response = users_api.post(_url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": "x"},
-                              format="json")
+    response = users_api.post(
+        _url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": "x"}, format="json"
+    )
 
     assert response.status_code == 502 and response.json()["errorCode"] == "script_crash"

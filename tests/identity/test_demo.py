@@ -45,13 +45,16 @@ def test_setup_demo_twice_changes_nothing(demo):
 def api(demo, client):
     token = configuration_for_run(connection=demo[0])["API_TOKEN"]
     return lambda method, path, **kw: getattr(client, method)(
-        f"/demo-legacy/{path}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}", **kw)
+        f"/demo-legacy/{path}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}", **kw
+    )
 
 
 def test_the_demo_api_refuses_requests_without_the_connections_token(demo, client):
     assert client.get("/demo-legacy/users", {"email": "ada@demo.test"}).status_code == 401
-    assert client.get("/demo-legacy/users", {"email": "ada@demo.test"},
-                      HTTP_AUTHORIZATION="Bearer guessed").status_code == 401
+    assert (
+        client.get("/demo-legacy/users", {"email": "ada@demo.test"}, HTTP_AUTHORIZATION="Bearer guessed").status_code
+        == 401
+    )
     assert client.delete("/demo-legacy/users/1").status_code == 401
 
 
@@ -82,8 +85,9 @@ def test_the_demo_connection_migrates_a_demo_user_through_the_http_bridge(runtim
     # live_server listens on a random port rather than make run's 8000: point the demo there.
     host = f"127.0.0.1:{urlsplit(live_server.url).port}"
     connections.connection_update(connection=connection, by=None, egress_allowlist=[host])
-    connections.configuration_variable_set(connection=connection, key="API_URL", value=f"http://{host}/demo-legacy",
-                                           by=None)
+    connections.configuration_variable_set(
+        connection=connection, key="API_URL", value=f"http://{host}/demo-legacy", by=None
+    )
 
     first = services.user_login(connection=connection, username="ada@demo.test", password="ada-legacy-pass")
     second = services.user_login(connection=connection, username="ada@demo.test", password="ada-legacy-pass")

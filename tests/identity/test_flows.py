@@ -34,8 +34,9 @@ def test_a_first_login_in_migration_mode_stores_the_user_with_the_typed_password
     event = result.event
     assert event.succeeded and [r["script"] for r in event.script_runs] == ["login"]
     assert any("legacy login ok" in line["text"] for line in event.script_runs[0]["logs"])
-    assert AuditEvent.objects.filter(connection=migrating, action=AuditEvent.Action.USER_MIGRATED,
-                                     detail__user_id="old-shop|1").exists()
+    assert AuditEvent.objects.filter(
+        connection=migrating, action=AuditEvent.Action.USER_MIGRATED, detail__user_id="old-shop|1"
+    ).exists()
 
 
 def test_a_migrated_user_is_answered_locally_and_the_legacy_store_is_never_called(runtime, migrating):
@@ -47,8 +48,13 @@ def test_a_migrated_user_is_answered_locally_and_the_legacy_store_is_never_calle
 
     assert result.path == "managed" and result.event.script_runs == []
     assert ManagedUser.objects.get().logins_count == 2
-    _fails("wrong_username_or_password", services.user_login, connection=migrating, username="ada@legacy.test",
-           password="not-it")
+    _fails(
+        "wrong_username_or_password",
+        services.user_login,
+        connection=migrating,
+        username="ada@legacy.test",
+        password="not-it",
+    )
 
 
 def test_a_login_in_legacy_mode_caches_the_profile_and_nothing_about_the_password(runtime, legacy):
@@ -61,19 +67,34 @@ def test_a_login_in_legacy_mode_caches_the_profile_and_nothing_about_the_passwor
     assert FlowEvent.objects.filter(flow="login", path="legacy", succeeded=True).count() == 2
 
 
-@pytest.mark.parametrize("body, reason", [
-    ("function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e)); }", "wrong_username_or_password"),
-    ("function login(e, p, cb) { cb(new UnauthorizedError('Blocked.')); }", "unauthorized"),
-    ("function login(e, p, cb) { cb(new Error('ECONNREFUSED')); }", "script_error"),
-    ("function login(e, p, cb) { cb(null, null); }", "no_profile"),
-    ("function login(e, p, cb) { cb(); }", "no_profile"),
-    ("function login(e, p, cb) { }", "script_timeout"),
-    ("function login(e, p, cb) { cb(null, { email: e }); }", "invalid_profile"),
-], ids=["wrong", "unauthorized", "error", "null", "nothing", "timeout", "no-user-id"])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ("function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e)); }", "wrong_username_or_password"),
+        ("function login(e, p, cb) { cb(new UnauthorizedError('Blocked.')); }", "unauthorized"),
+        ("function login(e, p, cb) { cb(new Error('ECONNREFUSED')); }", "script_error"),
+        ("function login(e, p, cb) { cb(null, null); }", "no_profile"),
+        ("function login(e, p, cb) { cb(); }", "no_profile"),
+        ("function login(e, p, cb) { }", "script_timeout"),
+        ("function login(e, p, cb) { cb(null, { email: e }); }", "invalid_profile"),
+    ],
+    ids=["wrong", "unauthorized", "error", "null", "nothing", "timeout", "no-user-id"],
+)
 def test_each_refusal_of_the_login_script_is_a_distinct_recorded_reason(runtime, db, body, reason):
-    connection = connection_in_mode(name="refuser", mode="migration", scripts={
-        "login": body, "get_user": "", "create": "", "verify": "", "change_password": "", "delete": "",
-        "change_email": ""}, script_timeout_s=1)
+    connection = connection_in_mode(
+        name="refuser",
+        mode="migration",
+        scripts={
+            "login": body,
+            "get_user": "",
+            "create": "",
+            "verify": "",
+            "change_password": "",
+            "delete": "",
+            "change_email": "",
+        },
+        script_timeout_s=1,
+    )
 
     failure = _fails(reason, services.user_login, connection=connection, username="x@y.test", password="pw")
 
@@ -90,8 +111,9 @@ def test_a_sandbox_worker_dying_mid_login_is_a_crash(runtime, migrating, monkeyp
     died = sandbox.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
     monkeypatch.setattr(sandbox, "run_script_collect", lambda **kwargs: died)
 
-    failure = _fails("script_crash", services.user_login, connection=migrating, username="ada@legacy.test",
-                     password=PASSWORD)
+    failure = _fails(
+        "script_crash", services.user_login, connection=migrating, username="ada@legacy.test", password=PASSWORD
+    )
 
     assert "worker exited" in failure.message and failure.status_code == 502
 
@@ -99,8 +121,9 @@ def test_a_sandbox_worker_dying_mid_login_is_a_crash(runtime, migrating, monkeyp
 def test_a_login_when_scriptd_is_down_is_reported_as_such(settings, migrating, tmp_path):
     settings.SCRIPTD_SOCKET = str(tmp_path / "nobody.sock")
 
-    _fails("scriptd_unavailable", services.user_login, connection=migrating, username="ada@legacy.test",
-           password=PASSWORD)
+    _fails(
+        "scriptd_unavailable", services.user_login, connection=migrating, username="ada@legacy.test", password=PASSWORD
+    )
 
     assert FlowEvent.objects.get().reason == "scriptd_unavailable"
 
@@ -110,8 +133,13 @@ def test_a_connection_without_its_own_database_only_knows_its_managed_users(db):
     services.user_signup(connection=connection, email="new@plain.test", password="pw-1")
 
     assert services.user_login(connection=connection, username="new@plain.test", password="pw-1").path == "managed"
-    _fails("wrong_username_or_password", services.user_login, connection=connection, username="x@plain.test",
-           password="pw-1")
+    _fails(
+        "wrong_username_or_password",
+        services.user_login,
+        connection=connection,
+        username="x@plain.test",
+        password="pw-1",
+    )
 
 
 # ---- consistency ------------------------------------------------------------------------------------
@@ -122,8 +150,9 @@ def _with_scripts(connection, **bodies):
 
 
 def test_two_users_with_one_email_are_refused_not_duplicated(runtime, either_mode):
-    _with_scripts(either_mode,
-                  login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + e, email: 'same@x.test' }); }")
+    _with_scripts(
+        either_mode, login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + e, email: 'same@x.test' }); }"
+    )
     services.user_login(connection=either_mode, username="first", password="pw")
 
     failure = _fails("duplicate_email", services.user_login, connection=either_mode, username="second", password="pw")
@@ -133,12 +162,14 @@ def test_two_users_with_one_email_are_refused_not_duplicated(runtime, either_mod
 
 
 def test_a_user_id_that_changes_between_logins_of_one_email_is_refused(runtime, legacy):
-    _with_scripts(legacy,
-                  login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + Math.random(), email: e }); }")
+    _with_scripts(
+        legacy, login="function login(e, p, cb) { cb(null, { user_id: 'old-shop|' + Math.random(), email: e }); }"
+    )
     services.user_login(connection=legacy, username="ada@legacy.test", password="pw")
 
-    failure = _fails("user_id_changed", services.user_login, connection=legacy, username="ada@legacy.test",
-                     password="pw")
+    failure = _fails(
+        "user_id_changed", services.user_login, connection=legacy, username="ada@legacy.test", password="pw"
+    )
 
     assert ManagedUser.objects.count() == 1 and "must be stable" in failure.message
     assert FlowEvent.objects.filter(reason="user_id_changed").count() == 1
@@ -147,11 +178,15 @@ def test_a_user_id_that_changes_between_logins_of_one_email_is_refused(runtime, 
 # ---- sign-up ----------------------------------------------------------------------------------------
 def test_a_legacy_sign_up_runs_get_user_then_create_then_login(runtime, legacy):
     # The in-script store cannot grow: the new user is one login knows, get_user does not and create accepts.
-    _with_scripts(legacy, get_user="function getUser(email, callback) { callback(null); }",
-                  create="function create(user, cb) { console.log('insert', JSON.stringify(user)); cb(null); }")
+    _with_scripts(
+        legacy,
+        get_user="function getUser(email, callback) { callback(null); }",
+        create="function create(user, cb) { console.log('insert', JSON.stringify(user)); cb(null); }",
+    )
 
-    result = services.user_signup(connection=legacy, email="ada@legacy.test", password=PASSWORD,
-                                  user_metadata={"colour": "teal"})
+    result = services.user_signup(
+        connection=legacy, email="ada@legacy.test", password=PASSWORD, user_metadata={"colour": "teal"}
+    )
 
     assert [r["script"] for r in result.event.script_runs] == ["get_user", "create", "login"]
     inserted = result.event.script_runs[1]["logs"][0]["text"]
@@ -200,8 +235,7 @@ def test_a_password_reset_in_migration_mode_migrates_the_user_with_the_new_passw
     user = ManagedUser.objects.get()
     assert user.user_id == "old-shop|2" and user.check_password("new-pw-2") and user.migrated_at
     assert services.user_login(connection=migrating, username="bob@legacy.test", password="new-pw-2").path == "managed"
-    _fails("user_not_found", services.user_password_change, connection=migrating, email="who@x.test",
-           new_password="x")
+    _fails("user_not_found", services.user_password_change, connection=migrating, email="who@x.test", new_password="x")
 
 
 def test_a_legacy_password_change_runs_change_password_and_stores_nothing(runtime, legacy):
@@ -227,19 +261,27 @@ def test_verify_runs_the_script_in_legacy_mode_and_is_local_for_managed_users(ru
 def test_change_email_in_legacy_mode_checks_the_new_email_then_runs_change_email(runtime, legacy):
     services.user_login(connection=legacy, username="bob@legacy.test", password=PASSWORD)
 
-    result = services.user_email_change(connection=legacy, email="bob@legacy.test", new_email="robert@new.test",
-                                        verified=True)
+    result = services.user_email_change(
+        connection=legacy, email="bob@legacy.test", new_email="robert@new.test", verified=True
+    )
 
     assert [r["script"] for r in result.event.script_runs] == ["get_user", "change_email"]
     assert ManagedUser.objects.get().email == "robert@new.test"
-    _fails("user_exists", services.user_email_change, connection=legacy, email="robert@new.test",
-           new_email="ada@legacy.test")
+    _fails(
+        "user_exists",
+        services.user_email_change,
+        connection=legacy,
+        email="robert@new.test",
+        new_email="ada@legacy.test",
+    )
 
 
 def test_change_email_in_migration_mode_is_local_for_migrated_users_and_imports_the_others(runtime, migrating):
     services.user_login(connection=migrating, username="ada@legacy.test", password=PASSWORD)
-    assert services.user_email_change(connection=migrating, email="ada@legacy.test",
-                                      new_email="ada@new.test").path == "managed"
+    assert (
+        services.user_email_change(connection=migrating, email="ada@legacy.test", new_email="ada@new.test").path
+        == "managed"
+    )
 
     result = services.user_email_change(connection=migrating, email="bob@legacy.test", new_email="bob@new.test")
 
@@ -269,8 +311,10 @@ def test_deleting_in_legacy_mode_runs_delete_and_drops_the_cached_profile(runtim
 
 
 def test_a_password_a_script_logs_never_reaches_the_run_record(runtime, migrating):
-    _with_scripts(migrating,
-                  login="function login(e, p, cb) { console.log('got', e, p); cb(null, { user_id: 'x|1', email: e }); }")
+    _with_scripts(
+        migrating,
+        login="function login(e, p, cb) { console.log('got', e, p); cb(null, { user_id: 'x|1', email: e }); }",
+    )
 
     event = services.user_login(connection=migrating, username="z@legacy.test", password="s3cret-typed").event
 

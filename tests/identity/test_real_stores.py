@@ -22,8 +22,13 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 MY = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 PASSWORD = "legacy-pa55"
 STORES = {
-    "postgres": {"PG_HOST": "127.0.0.1", "PG_PORT": "5432", "PG_USER": "postgres", "PG_PASSWORD": "",
-                 "PG_SSL": "false"},
+    "postgres": {
+        "PG_HOST": "127.0.0.1",
+        "PG_PORT": "5432",
+        "PG_USER": "postgres",
+        "PG_PASSWORD": "",
+        "PG_SSL": "false",
+    },
     "mysql": {"MYSQL_HOST": "127.0.0.1", "MYSQL_PORT": "3306", "MYSQL_USER": "root", "MYSQL_PASSWORD": ""},
 }
 ALLOW = {"postgres": "127.0.0.1:5432", "mysql": "127.0.0.1:3306"}
@@ -47,8 +52,10 @@ class LegacyTable:
     def reset(self) -> None:
         self._run("DELETE FROM users")
         for name in ("ada", "bob"):
-            self._run("INSERT INTO users (email, password, nickname) VALUES (%s, %s, %s)",
-                      (f"{name}@legacy.test", bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(), name))
+            self._run(
+                "INSERT INTO users (email, password, nickname) VALUES (%s, %s, %s)",
+                (f"{name}@legacy.test", bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(), name),
+            )
 
     def row(self, email: str):
         rows = self._run("SELECT id, password, email_verified FROM users WHERE email = %s", (email,))
@@ -62,13 +69,17 @@ def legacy_database():
     with psycopg.connect(dbname="test", autocommit=True, **PG) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     with psycopg.connect(dbname=name, autocommit=True, **PG) as db:
-        db.execute("CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT UNIQUE NOT NULL, password TEXT,"
-                   " nickname TEXT, email_verified BOOLEAN NOT NULL DEFAULT false)")
+        db.execute(
+            "CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT UNIQUE NOT NULL, password TEXT,"
+            " nickname TEXT, email_verified BOOLEAN NOT NULL DEFAULT false)"
+        )
     with pymysql.connect(autocommit=True, **MY) as admin, admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {name}")
-        cursor.execute(f"CREATE TABLE {name}.users (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(255) UNIQUE "
-                       "NOT NULL, password VARCHAR(255), nickname VARCHAR(255), email_verified TINYINT(1) NOT NULL "
-                       "DEFAULT 0)")
+        cursor.execute(
+            f"CREATE TABLE {name}.users (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(255) UNIQUE "
+            "NOT NULL, password VARCHAR(255), nickname VARCHAR(255), email_verified TINYINT(1) NOT NULL "
+            "DEFAULT 0)"
+        )
     yield name
     with psycopg.connect(dbname="test", autocommit=True, **PG) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -85,13 +96,19 @@ def store(request, legacy_database, runtime):
 
 def _connection(store: LegacyTable, mode: str):
     name = f"{store.store}-{mode}"
-    connection = connections.connection_create(name=name, by=None, use_own_database=True,
-                                               import_users=mode == "migration", egress_allowlist=[ALLOW[store.store]])
+    connection = connections.connection_create(
+        name=name,
+        by=None,
+        use_own_database=True,
+        import_users=mode == "migration",
+        egress_allowlist=[ALLOW[store.store]],
+    )
     prefix = "PG" if store.store == "postgres" else "MYSQL"
     for key, value in (STORES[store.store] | {f"{prefix}_DATABASE": store.database}).items():
         connections.configuration_variable_set(connection=connection, key=key, value=value, by=None)
-    scripts_save(connection=connection, base_number=0, by=None,
-                 scripts=template_bodies(store.store, connection_name=name))
+    scripts_save(
+        connection=connection, base_number=0, by=None, scripts=template_bodies(store.store, connection_name=name)
+    )
     return connection
 
 
@@ -110,25 +127,36 @@ def test_every_flow_in_legacy_mode_reads_and_writes_the_legacy_table(store):
     assert carol and carol[1].startswith("$2") and signed_up.user.user_id == f"{connection.name}|{carol[0]}"
     assert _reason(services.user_signup, connection=connection, email="ada@legacy.test", password="x") == "user_exists"
 
-    assert services.user_login(connection=connection, username="carol@legacy.test",
-                               password="carol-pa55").path == "legacy"
-    assert _reason(services.user_login, connection=connection, username="carol@legacy.test",
-                   password="wrong") == "wrong_username_or_password"
-    assert _reason(services.user_login, connection=connection, username="nobody@legacy.test",
-                   password="x") == "wrong_username_or_password"
+    assert (
+        services.user_login(connection=connection, username="carol@legacy.test", password="carol-pa55").path == "legacy"
+    )
+    assert (
+        _reason(services.user_login, connection=connection, username="carol@legacy.test", password="wrong")
+        == "wrong_username_or_password"
+    )
+    assert (
+        _reason(services.user_login, connection=connection, username="nobody@legacy.test", password="x")
+        == "wrong_username_or_password"
+    )
 
     services.user_email_verify(connection=connection, email="carol@legacy.test")
     assert store.row("carol@legacy.test")[2] in (True, 1)
 
     services.user_password_change(connection=connection, email="carol@legacy.test", new_password="carol-new")
     assert services.user_login(connection=connection, username="carol@legacy.test", password="carol-new").user
-    assert _reason(services.user_password_change, connection=connection, email="nobody@legacy.test",
-                   new_password="x") == "user_not_found"
+    assert (
+        _reason(services.user_password_change, connection=connection, email="nobody@legacy.test", new_password="x")
+        == "user_not_found"
+    )
 
     services.user_email_change(connection=connection, email="carol@legacy.test", new_email="caro@legacy.test")
     assert store.row("caro@legacy.test") and not store.row("carol@legacy.test")
-    assert _reason(services.user_email_change, connection=connection, email="caro@legacy.test",
-                   new_email="bob@legacy.test") == "user_exists"
+    assert (
+        _reason(
+            services.user_email_change, connection=connection, email="caro@legacy.test", new_email="bob@legacy.test"
+        )
+        == "user_exists"
+    )
 
     services.user_delete(connection=connection, user_id=f"{connection.name}|{carol[0]}")
     assert store.row("caro@legacy.test") is None

@@ -6,8 +6,10 @@ from identity import services
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
 
-LOGIN = ("function login(email, password, callback) {\n"
-         "  callback(null, { user_id: 'snap|' + email, email: email, nickname: configuration.NICK + '%s' });\n}\n")
+LOGIN = (
+    "function login(email, password, callback) {\n"
+    "  callback(null, { user_id: 'snap|' + email, email: email, nickname: configuration.NICK + '%s' });\n}\n"
+)
 
 
 def _nickname(connection) -> str:

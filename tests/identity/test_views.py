@@ -23,7 +23,8 @@ def shop(db):
 
 @pytest.mark.parametrize("page", ["users", "migration"])
 def test_viewers_and_editors_see_the_users_and_migration_tabs_and_outsiders_do_not(
-        shop, page, editor_client, viewer_client, outsider_client, anonymous_client):
+    shop, page, editor_client, viewer_client, outsider_client, anonymous_client
+):
     url = _urls(shop)[page]
     assert editor_client.get(url).status_code == 200
     assert viewer_client.get(url).status_code == 200
@@ -31,8 +32,9 @@ def test_viewers_and_editors_see_the_users_and_migration_tabs_and_outsiders_do_n
     assert anonymous_client.get(url).status_code == 302
 
 
-def test_only_editors_may_try_a_login_because_it_migrates_users(shop, viewer_client, outsider_client,
-                                                                anonymous_client, editor_client):
+def test_only_editors_may_try_a_login_because_it_migrates_users(
+    shop, viewer_client, outsider_client, anonymous_client, editor_client
+):
     url = _urls(shop)["try"]
     body = {"username": "ada@legacy.test", "password": PASSWORD}
     assert editor_client.get(url).status_code == 200
@@ -92,7 +94,8 @@ def test_an_editor_deletes_a_managed_user_and_a_viewer_cannot(runtime, shop, edi
 
 
 def test_the_migration_tab_counts_migrations_local_and_legacy_logins_and_failures(
-        runtime, shop, viewer_client, django_assert_num_queries):
+    runtime, shop, viewer_client, django_assert_num_queries
+):
     services.user_login(connection=shop, username="ada@legacy.test", password=PASSWORD)
     services.user_login(connection=shop, username="ada@legacy.test", password=PASSWORD)
     with pytest.raises(Exception):

@@ -10,8 +10,10 @@ from config.celery import app as celery_app
 from tests.fixtures.scriptd import scriptd_process
 
 REDIS_BROKER = "redis://127.0.0.1:6379/15"
-LOGIN = ("function login(email, password, callback) {\n  console.log('checking', email);\n"
-         "  callback(null, { user_id: 'u1', email: email });\n}\n")
+LOGIN = (
+    "function login(email, password, callback) {\n  console.log('checking', email);\n"
+    "  callback(null, { user_id: 'u1', email: email });\n}\n"
+)
 
 
 @pytest.fixture
@@ -32,8 +34,11 @@ def private_scriptd(settings, tmp_path):
 def _point_celery_at(broker_url: str, queue: str) -> dict:
     """Reconfigure the project's Celery app in place; returns what to restore."""
     conf = celery_app.conf
-    saved = {"broker_url": conf.broker_url, "broker_transport_options": conf.broker_transport_options,
-             "task_default_queue": conf.task_default_queue}
+    saved = {
+        "broker_url": conf.broker_url,
+        "broker_transport_options": conf.broker_transport_options,
+        "task_default_queue": conf.task_default_queue,
+    }
     conf.broker_url, conf.broker_transport_options, conf.task_default_queue = broker_url, {}, queue
     _drop_connections()
     return saved

@@ -44,17 +44,21 @@ def test_without_code_the_current_revision_runs(api_for, editor, connection, dja
     with django_capture_on_commit_callbacks(execute=False):
         body = {"script": "get_user", "args": {"email": "ada@example.com"}}
         response = api_for(editor, "run:scripts").post(
-            f"/api/v2/connections/{connection.public_id}/script-runs", body, format="json")
+            f"/api/v2/connections/{connection.public_id}/script-runs", body, format="json"
+        )
     assert response.status_code == 202
     assert "getUser" in ScriptRun.objects.get().source  # the blank stub of revision 0
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ({"args": {"email": "a@b.c"}}, "missing: password"),
-    ({"script": "nope"}, "unknown script"),
-    ({"args": ["a@b.c", "pw"]}, "args"),
-    ({"code": 5}, "Must be a string"),
-])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"args": {"email": "a@b.c"}}, "missing: password"),
+        ({"script": "nope"}, "unknown script"),
+        ({"args": ["a@b.c", "pw"]}, "args"),
+        ({"code": 5}, "Must be a string"),
+    ],
+)
 def test_bad_bodies_are_a_400_in_the_auth0_envelope(api_for, editor, connection, body, words):
     response = post_run(api_for(editor, "run:scripts"), connection, **body)
     assert response.status_code == 400
@@ -71,10 +75,16 @@ def test_each_endpoint_needs_its_scope(api_for, editor, connection):
 
 
 def test_reading_a_run_returns_its_lines_after_a_seq_and_its_outcome(api_for, editor, viewer, connection):
-    run = ScriptRun.objects.create(connection=connection, script="login", source=LOGIN, timeout_s=20,
-                                   arguments={"email": "ada@example.com", "password": "********"},
-                                   status="failed", error={"name": "WrongUsernameOrPasswordError", "message": "ada"},
-                                   requested_by_label="editor")
+    run = ScriptRun.objects.create(
+        connection=connection,
+        script="login",
+        source=LOGIN,
+        timeout_s=20,
+        arguments={"email": "ada@example.com", "password": "********"},
+        status="failed",
+        error={"name": "WrongUsernameOrPasswordError", "message": "ada"},
+        requested_by_label="editor",
+    )
     for seq in (1, 2):
         ScriptRunLine.objects.create(run=run, seq=seq, time=timezone.now(), level="log", text=f"line {seq}")
     client = api_for(viewer, "read:script_runs")
@@ -94,8 +104,9 @@ def test_unknown_runs_and_connections_are_404(api_for, editor):
 
 
 @pytest.mark.scriptd
-def test_a_run_posted_and_executed_never_returns_the_password(api_for, editor, connection, scriptd_for_runs,
-                                                              django_capture_on_commit_callbacks):
+def test_a_run_posted_and_executed_never_returns_the_password(
+    api_for, editor, connection, scriptd_for_runs, django_capture_on_commit_callbacks
+):
     from scripts_editor.run_services import script_run_execute
 
     source = "function login(e, p, cb) { console.log('pw is', p); cb(null, { user_id: e, email: e }); }"

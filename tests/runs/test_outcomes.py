@@ -5,18 +5,21 @@ import pytest
 from scripts_editor.outcomes import explain_outcome
 
 
-@pytest.mark.parametrize(("script", "status", "value", "error", "words"), [
-    ("get_user", "ok", None, None, "User not found"),
-    ("get_user", "ok", {"user_id": "1", "email": "a@b.c"}, None, "sign-up with this email is refused"),
-    ("login", "error", None, {"name": "WrongUsernameOrPasswordError"}, "“Wrong email or password”"),
-    ("login", "ok", None, None, "“Wrong email or password”"),
-    ("login", "ok", {"user_id": "1", "email": "a@b.c"}, None, "The user logs in"),
-    ("create", "error", None, {"name": "ValidationError", "code": "user_exists"}, "The user already exists"),
-    ("create", "ok", None, None, "Sign-up succeeds"),
-    ("change_password", "ok", False, None, "password change fails"),
-    ("login", "error", None, {"name": "Error", "message": "db down"}, "Error: db down"),
-    ("login", "unavailable", None, {"message": "scriptd is not running"}, "did not run (scriptd is not running)"),
-])
+@pytest.mark.parametrize(
+    ("script", "status", "value", "error", "words"),
+    [
+        ("get_user", "ok", None, None, "User not found"),
+        ("get_user", "ok", {"user_id": "1", "email": "a@b.c"}, None, "sign-up with this email is refused"),
+        ("login", "error", None, {"name": "WrongUsernameOrPasswordError"}, "“Wrong email or password”"),
+        ("login", "ok", None, None, "“Wrong email or password”"),
+        ("login", "ok", {"user_id": "1", "email": "a@b.c"}, None, "The user logs in"),
+        ("create", "error", None, {"name": "ValidationError", "code": "user_exists"}, "The user already exists"),
+        ("create", "ok", None, None, "Sign-up succeeds"),
+        ("change_password", "ok", False, None, "password change fails"),
+        ("login", "error", None, {"name": "Error", "message": "db down"}, "Error: db down"),
+        ("login", "unavailable", None, {"message": "scriptd is not running"}, "did not run (scriptd is not running)"),
+    ],
+)
 def test_each_outcome_is_explained_for_the_login_flow(script, status, value, error, words):
     assert words in explain_outcome(script=script, status=status, value=value, error=error).text
 

@@ -12,15 +12,28 @@ from scripts_editor.models import ScriptRun
 from tests.runs.conftest import LOGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WRONG = {"name": "WrongUsernameOrPasswordError", "message": "Wrong email or password.",
-         "code": "wrongusernameorpassword", "statusCode": 400,
-         "stack": "WrongUsernameOrPasswordError: Wrong email or password.\n    at login (login.js:3:14)"}
+WRONG = {
+    "name": "WrongUsernameOrPasswordError",
+    "message": "Wrong email or password.",
+    "code": "wrongusernameorpassword",
+    "statusCode": 400,
+    "stack": "WrongUsernameOrPasswordError: Wrong email or password.\n    at login (login.js:3:14)",
+}
 
 
 def a_run(connection, editor, **fields):
-    values = {"connection": connection, "script": "login", "source": LOGIN, "timeout_s": 20,
-              "arguments": {"email": "ada@example.com", "password": "********"}, "status": "succeeded",
-              "result": {"user_id": "u1"}, "duration_ms": 2.0, "requested_by": editor, "requested_by_label": "editor"}
+    values = {
+        "connection": connection,
+        "script": "login",
+        "source": LOGIN,
+        "timeout_s": 20,
+        "arguments": {"email": "ada@example.com", "password": "********"},
+        "status": "succeeded",
+        "result": {"user_id": "u1"},
+        "duration_ms": 2.0,
+        "requested_by": editor,
+        "requested_by_label": "editor",
+    }
     return ScriptRun.objects.create(**(values | fields))
 
 
@@ -45,9 +58,21 @@ def test_run_again_leaves_the_new_runs_url_in_the_address_bar(page_for, editor, 
     old, new = a_run(connection, editor), a_run(connection, editor)
     page = page_for(editor)
     # The start endpoint answers with the already stored `new` run (no worker or scriptd needed).
-    page.route(re.compile(r".*/runs/start/$"), lambda route: route.fulfill(status=202, content_type="application/json",
-               body=json.dumps({"id": str(new.id), "state": "queued", "url": run_url(connection, new),
-                                "pollUrl": run_url(connection, new, "run-poll")})))
+    page.route(
+        re.compile(r".*/runs/start/$"),
+        lambda route: route.fulfill(
+            status=202,
+            content_type="application/json",
+            body=json.dumps(
+                {
+                    "id": str(new.id),
+                    "state": "queued",
+                    "url": run_url(connection, new),
+                    "pollUrl": run_url(connection, new, "run-poll"),
+                }
+            ),
+        ),
+    )
     page.goto(run_url(connection, old))
     page.fill("#run-again #try-input-password", "typed-again")
     page.click("#run-again button[type=submit]")

@@ -33,8 +33,13 @@ def requested(capture, **kwargs):
 def test_a_request_enqueues_only_after_commit(django_capture_on_commit_callbacks, connection, editor):
     with mock.patch("scripts_editor.tasks.script_run_execute_task.apply_async") as publish:
         with django_capture_on_commit_callbacks(execute=True):
-            run = script_run_request(connection=connection, script="login", source=LOGIN, by=editor,
-                                     args={"email": "ada@example.com", "password": PASSWORD})
+            run = script_run_request(
+                connection=connection,
+                script="login",
+                source=LOGIN,
+                by=editor,
+                args={"email": "ada@example.com", "password": PASSWORD},
+            )
             publish.assert_not_called()  # still inside the transaction
     publish.assert_called_once()
     assert publish.call_args.kwargs["args"] == [str(run.id)]
@@ -42,7 +47,8 @@ def test_a_request_enqueues_only_after_commit(django_capture_on_commit_callbacks
 
 
 def test_the_password_reaches_neither_the_database_nor_the_task_message_in_clear(
-        django_capture_on_commit_callbacks, connection, editor):
+    django_capture_on_commit_callbacks, connection, editor
+):
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     assert run.arguments == {"email": "ada@example.com", "password": "********"}
     assert PASSWORD not in secret
@@ -51,49 +57,65 @@ def test_the_password_reaches_neither_the_database_nor_the_task_message_in_clear
 
 
 def test_create_redacts_the_password_inside_the_user_object(django_capture_on_commit_callbacks, connection, editor):
-    run, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, script="create",
-                       source="function create(user, callback) { callback(null); }",
-                       args={"user": {"email": "a@b.c", "password": PASSWORD, "username": "ada"}})
+    run, _ = requested(
+        django_capture_on_commit_callbacks,
+        connection=connection,
+        by=editor,
+        script="create",
+        source="function create(user, callback) { callback(null); }",
+        args={"user": {"email": "a@b.c", "password": PASSWORD, "username": "ada"}},
+    )
     assert run.arguments == {"user": {"email": "a@b.c", "password": "********", "username": "ada"}}
 
 
-@pytest.mark.parametrize(("script", "args", "problem"), [
-    ("login", {"email": "a@b.c"}, "missing: password"),
-    ("login", {"email": "a@b.c", "password": "x", "extra": 1}, "unknown: extra"),
-    ("change_email", {"email": "a@b.c", "newEmail": "b@b.c", "verified": "yes"}, "verified must be true or false"),
-    ("create", {"user": {"password": "x"}}, "user.email is required"),
-    ("nope", {}, "unknown script"),
-])
+@pytest.mark.parametrize(
+    ("script", "args", "problem"),
+    [
+        ("login", {"email": "a@b.c"}, "missing: password"),
+        ("login", {"email": "a@b.c", "password": "x", "extra": 1}, "unknown: extra"),
+        ("change_email", {"email": "a@b.c", "newEmail": "b@b.c", "verified": "yes"}, "verified must be true or false"),
+        ("create", {"user": {"password": "x"}}, "user.email is required"),
+        ("nope", {}, "unknown script"),
+    ],
+)
 def test_arguments_that_do_not_fit_the_script_are_refused(connection, editor, script, args, problem):
     with pytest.raises(ValidationError, match=problem):
         script_run_request(connection=connection, script=script, args=args, source=LOGIN, by=editor)
     assert not ScriptRun.objects.exists()
 
 
-def test_a_saved_body_points_at_its_revision_and_a_draft_does_not(django_capture_on_commit_callbacks, connection,
-                                                                  editor):
-    saved = scripts_save(connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"login": LOGIN},
-                         base_number=0, by=editor).revision
+def test_a_saved_body_points_at_its_revision_and_a_draft_does_not(
+    django_capture_on_commit_callbacks, connection, editor
+):
+    saved = scripts_save(
+        connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"login": LOGIN}, base_number=0, by=editor
+    ).revision
     by_default, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=None)
     same_text, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=LOGIN)
-    draft, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor,
-                         source=LOGIN.replace("checking", "draft"))
+    draft, _ = requested(
+        django_capture_on_commit_callbacks, connection=connection, by=editor, source=LOGIN.replace("checking", "draft")
+    )
     assert by_default.revision == saved and same_text.revision == saved
     assert draft.revision is None and "draft" in draft.source
 
 
 def test_an_empty_script_cannot_be_tried(connection, editor):
-    scripts_save(connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"login": LOGIN}, base_number=0, by=editor)
+    scripts_save(
+        connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"login": LOGIN}, base_number=0, by=editor
+    )
     with pytest.raises(ValidationError, match="empty"):
         script_run_request(connection=connection, script="verify", args={"email": "a@b.c"}, by=editor)
 
 
 @pytest.mark.scriptd
 def test_execute_runs_the_script_with_the_real_password_and_configuration(
-        django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor):
+    django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor
+):
     connections.configuration_variable_set(connection=connection, key="GREETING", value="hello", by=editor)
-    source = ("function login(email, password, callback) {\n  console.log(configuration.GREETING, email);\n"
-              "  callback(null, { user_id: 'u1', email: email, ok: password === '" + PASSWORD + "' });\n}")
+    source = (
+        "function login(email, password, callback) {\n  console.log(configuration.GREETING, email);\n"
+        "  callback(null, { user_id: 'u1', email: email, ok: password === '" + PASSWORD + "' });\n}"
+    )
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=source)
     script_run_execute(run_id=str(run.id), secret=secret)
     run.refresh_from_db()
@@ -105,10 +127,13 @@ def test_execute_runs_the_script_with_the_real_password_and_configuration(
 
 @pytest.mark.scriptd
 def test_secrets_glued_into_a_result_are_masked_before_it_is_stored(
-        django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor):
+    django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor
+):
     connections.configuration_variable_set(connection=connection, key="DB_PASS", value="s3cr3t-db", by=editor)
-    source = ("function login(email, password, callback) {\n  callback(null, { user_id: 'u1', "
-              "url: 'postgres://app:' + configuration.DB_PASS + '@db/users', note: ['typed ' + password] });\n}")
+    source = (
+        "function login(email, password, callback) {\n  callback(null, { user_id: 'u1', "
+        "url: 'postgres://app:' + configuration.DB_PASS + '@db/users', note: ['typed ' + password] });\n}"
+    )
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=source)
     script_run_execute(run_id=str(run.id), secret=secret)
     run.refresh_from_db()
@@ -116,8 +141,9 @@ def test_secrets_glued_into_a_result_are_masked_before_it_is_stored(
 
 
 @pytest.mark.scriptd
-def test_a_second_delivery_of_the_same_run_does_nothing(django_capture_on_commit_callbacks, scriptd_for_runs,
-                                                        connection, editor):
+def test_a_second_delivery_of_the_same_run_does_nothing(
+    django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor
+):
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     script_run_execute(run_id=str(run.id), secret=secret)
     finished = ScriptRun.objects.get(pk=run.pk).finished_at
@@ -129,12 +155,20 @@ def test_a_second_delivery_of_the_same_run_does_nothing(django_capture_on_commit
 
 
 @pytest.mark.scriptd
-@pytest.mark.parametrize(("source", "status", "error_name"), [
-    ("function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e)); }", "failed", "WrongUsernameOrPasswordError"),
-    ("function login(e, p, cb) { }", "timed_out", None),
-])
-def test_errors_and_timeouts_are_stored_as_such(django_capture_on_commit_callbacks, scriptd_for_runs, connection,
-                                               editor, source, status, error_name):
+@pytest.mark.parametrize(
+    ("source", "status", "error_name"),
+    [
+        (
+            "function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e)); }",
+            "failed",
+            "WrongUsernameOrPasswordError",
+        ),
+        ("function login(e, p, cb) { }", "timed_out", None),
+    ],
+)
+def test_errors_and_timeouts_are_stored_as_such(
+    django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor, source, status, error_name
+):
     connection.script_timeout_s = 1
     connection.save()
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=source)
@@ -145,8 +179,9 @@ def test_errors_and_timeouts_are_stored_as_such(django_capture_on_commit_callbac
         assert run.error["name"] == error_name
 
 
-def test_scriptd_down_fails_the_run_with_its_message(django_capture_on_commit_callbacks, settings, tmp_path,
-                                                     connection, editor):
+def test_scriptd_down_fails_the_run_with_its_message(
+    django_capture_on_commit_callbacks, settings, tmp_path, connection, editor
+):
     settings.SCRIPTD_SOCKET = str(tmp_path / "nobody-listens.sock")
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     script_run_execute(run_id=str(run.id), secret=secret)
@@ -159,15 +194,18 @@ def test_the_egress_allowlist_goes_to_the_sandbox(django_capture_on_commit_callb
     connection.egress_allowlist = ["db.example.com:5432"]
     connection.save()
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
-    with mock.patch("scripts_editor.sandbox.run_script",
-                    return_value=iter([{"type": "result", "status": "ok", "value": None, "ms": 1}])) as run_script:
+    with mock.patch(
+        "scripts_editor.sandbox.run_script",
+        return_value=iter([{"type": "result", "status": "ok", "value": None, "ms": 1}]),
+    ) as run_script:
         script_run_execute(run_id=str(run.id), secret=secret)
     assert run_script.call_args.kwargs["egress_allowlist"] == ["db.example.com:5432"]
     assert run_script.call_args.kwargs["args"] == ["ada@example.com", PASSWORD]
 
 
 def test_the_sweep_crashes_stale_running_runs_and_fails_runs_nobody_took(
-        django_capture_on_commit_callbacks, connection, editor):
+    django_capture_on_commit_callbacks, connection, editor
+):
     stale, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     fresh, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     forgotten, _ = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)

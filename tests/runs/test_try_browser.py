@@ -10,13 +10,16 @@ from scripts_editor.models import ScriptRun, ScriptRevision
 
 pytestmark = [pytest.mark.browser, pytest.mark.scriptd, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-typed-pa55"
-DRAFT = ("function login(email, password, callback) {\n"
-         "  console.log('hello from the draft', email, password);\n"
-         "  setTimeout(function () { callback(null, { user_id: 'u-' + email, email: email }); }, 1500);\n}\n")
+DRAFT = (
+    "function login(email, password, callback) {\n"
+    "  console.log('hello from the draft', email, password);\n"
+    "  setTimeout(function () { callback(null, { user_id: 'u-' + email, email: email }); }, 1500);\n}\n"
+)
 
 
 def test_an_admin_tries_an_unsaved_login_script_and_finds_the_run_in_history(
-        page_for, editor, connection, celery_worker_on_redis, scriptd_for_runs):
+    page_for, editor, connection, celery_worker_on_redis, scriptd_for_runs
+):
     page = page_for(editor)
     page.goto(f"/connections/{connection.public_id}/scripts/")
     page.locator(".cm-content").click()

@@ -25,10 +25,18 @@ def start(client, connection, **body):
 
 @pytest.fixture
 def finished_run(connection, editor):
-    run = ScriptRun.objects.create(connection=connection, script="login", source=LOGIN, timeout_s=20,
-                                   arguments={"email": "ada@example.com", "password": "********"},
-                                   status="succeeded", result={"user_id": "u1", "email": "ada@example.com"},
-                                   duration_ms=3.2, requested_by=editor, requested_by_label="editor")
+    run = ScriptRun.objects.create(
+        connection=connection,
+        script="login",
+        source=LOGIN,
+        timeout_s=20,
+        arguments={"email": "ada@example.com", "password": "********"},
+        status="succeeded",
+        result={"user_id": "u1", "email": "ada@example.com"},
+        duration_ms=3.2,
+        requested_by=editor,
+        requested_by_label="editor",
+    )
     for seq in (1, 2, 3):
         ScriptRunLine.objects.create(run=run, seq=seq, time=timezone.now(), level="log", text=f"line {seq}")
     return run
@@ -44,8 +52,9 @@ def test_an_editor_starts_a_run_of_the_posted_text(editor_client, connection, dj
     assert len(enqueued) == 1
 
 
-@pytest.mark.parametrize(("persona", "status"), [("viewer_client", 403), ("outsider_client", 403),
-                                                 ("anonymous_client", 302)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("viewer_client", 403), ("outsider_client", 403), ("anonymous_client", 302)]
+)
 def test_only_editors_may_start_runs(request, connection, persona, status):
     assert start(request.getfixturevalue(persona), connection).status_code == status
     assert not ScriptRun.objects.exists()
@@ -110,24 +119,43 @@ def test_runs_are_read_only_in_the_django_admin(admin_client, finished_run):
     page = admin_client.get(reverse("admin:scripts_editor_scriptrun_change", args=[finished_run.id]))
     assert page.status_code == 200 and "line 2" in page.content.decode()
     assert admin_client.get(reverse("admin:scripts_editor_scriptrun_add")).status_code == 403
-    assert admin_client.post(reverse("admin:scripts_editor_scriptrun_delete", args=[finished_run.id]),
-                             {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:scripts_editor_scriptrun_delete", args=[finished_run.id]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert ScriptRun.objects.filter(pk=finished_run.pk).exists()
 
 
-@pytest.mark.parametrize("script, arguments, subject", [
-    ("login", {"email": "ada@example.com", "password": "********"}, "ada@example.com"),
-    ("create", {"user": {"email": "new@example.com", "password": "********"}}, "new@example.com"),
-    ("delete", {"id": "u-42"}, "u-42"),
-    ("change_email", {"email": "old@example.com", "newEmail": "new@example.com", "verified": True},
-     "old@example.com → new@example.com"),
-])
-def test_the_history_shows_whom_each_run_was_for_and_never_a_password(viewer_client, connection, editor, script,
-                                                                       arguments, subject):
-    ScriptRun.objects.create(connection=connection, script=script, source=LOGIN, timeout_s=20, arguments=arguments,
-                             status="succeeded", requested_by=editor, requested_by_label="editor")
+@pytest.mark.parametrize(
+    "script, arguments, subject",
+    [
+        ("login", {"email": "ada@example.com", "password": "********"}, "ada@example.com"),
+        ("create", {"user": {"email": "new@example.com", "password": "********"}}, "new@example.com"),
+        ("delete", {"id": "u-42"}, "u-42"),
+        (
+            "change_email",
+            {"email": "old@example.com", "newEmail": "new@example.com", "verified": True},
+            "old@example.com → new@example.com",
+        ),
+    ],
+)
+def test_the_history_shows_whom_each_run_was_for_and_never_a_password(
+    viewer_client, connection, editor, script, arguments, subject
+):
+    ScriptRun.objects.create(
+        connection=connection,
+        script=script,
+        source=LOGIN,
+        timeout_s=20,
+        arguments=arguments,
+        status="succeeded",
+        requested_by=editor,
+        requested_by_label="editor",
+    )
 
     listing = viewer_client.get(url("run-list", connection)).content.decode()
 
-    assert f"<td class=\"small text-break\" data-run-subject>{subject}</td>" in listing
+    assert f'<td class="small text-break" data-run-subject>{subject}</td>' in listing
     assert "********" not in listing

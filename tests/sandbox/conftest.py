@@ -23,15 +23,29 @@ def worker_index(connection_id: str, workers: int = 2) -> int:
 
 @pytest.fixture
 def run(scriptd_socket):
-    def run(source, *, kind="login", args=None, timeout_ms=1000, memory_mb=64, log_lines=1000, log_bytes=256 * 1024,
-            **kwargs):
+    def run(
+        source,
+        *,
+        kind="login",
+        args=None,
+        timeout_ms=1000,
+        memory_mb=64,
+        log_lines=1000,
+        log_bytes=256 * 1024,
+        **kwargs,
+    ):
         if args is None:
-            args = {"login": ["alice@example.com", "pa55word"], "create": [{"email": "a@b.c", "password": "pa55word"}],
-                    "change_password": ["alice@example.com", "n3w-pa55"], "change_email": ["a@b.c", "new@b.c", True],
-                    "delete": ["u1"]}.get(kind, ["alice@example.com"])
+            args = {
+                "login": ["alice@example.com", "pa55word"],
+                "create": [{"email": "a@b.c", "password": "pa55word"}],
+                "change_password": ["alice@example.com", "n3w-pa55"],
+                "change_email": ["a@b.c", "new@b.c", True],
+                "delete": ["u1"],
+            }.get(kind, ["alice@example.com"])
         limits = sandbox.Limits(timeout_ms=timeout_ms, memory_mb=memory_mb, log_lines=log_lines, log_bytes=log_bytes)
-        return sandbox.run_script_collect(kind=kind, source=source, args=args, limits=limits,
-                                          socket_path=scriptd_socket, **kwargs)
+        return sandbox.run_script_collect(
+            kind=kind, source=source, args=args, limits=limits, socket_path=scriptd_socket, **kwargs
+        )
 
     return run
 
@@ -51,8 +65,14 @@ class Neighbour:
         while not self._stop.is_set():
             started = time.perf_counter()
             outcome = sandbox.run_script_collect(
-                kind="login", source=TRIVIAL_LOGIN, args=["bob@example.com", "pw"], mode="warm",
-                connection_id=self.connection_id, limits=sandbox.Limits(timeout_ms=2000), socket_path=self.socket_path)
+                kind="login",
+                source=TRIVIAL_LOGIN,
+                args=["bob@example.com", "pw"],
+                mode="warm",
+                connection_id=self.connection_id,
+                limits=sandbox.Limits(timeout_ms=2000),
+                socket_path=self.socket_path,
+            )
             self.latencies_ms.append((time.perf_counter() - started) * 1000)
             if outcome.status != "ok" or outcome.value != {"user_id": "bob@example.com"}:
                 self.failures.append(outcome.result)

@@ -30,14 +30,19 @@ def _start(socket_path, log_path):
 
 def test_a_missing_scriptd_raises_one_clear_exception(tmp_path):
     with pytest.raises(sandbox.ScriptdUnavailable, match=r"python manage.py scriptd"):
-        sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock"))
+        sandbox.run_script_collect(
+            kind="login", source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock")
+        )
 
 
 def test_the_client_reconnects_after_a_restart(tmp_path):
     socket_path = str(tmp_path / "s.sock")
     first = _start(socket_path, tmp_path / "log")
     try:
-        assert sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
+        assert (
+            sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
+            == "ok"
+        )
     finally:
         first.terminate()
         first.wait(10)
@@ -45,7 +50,10 @@ def test_the_client_reconnects_after_a_restart(tmp_path):
         sandbox.ping(socket_path=socket_path)
     second = _start(socket_path, tmp_path / "log")
     try:
-        assert sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
+        assert (
+            sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
+            == "ok"
+        )
     finally:
         second.terminate()
         second.wait(10)
@@ -77,8 +85,12 @@ def test_unknown_script_kinds_are_refused_before_sending():
 
 def test_the_management_command_starts_scriptd_on_the_given_socket(tmp_path):
     socket_path = str(tmp_path / "cmd.sock")
-    process = subprocess.Popen([sys.executable, "manage.py", "scriptd", "--workers", "1", "--socket", socket_path],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "scriptd", "--workers", "1", "--socket", socket_path],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):
             try:

@@ -38,15 +38,24 @@ def test_a_pbkdf2_flood_does_not_delay_another_connection_and_is_dropped_with_it
     socket_path = one_worker_scriptd
 
     def run(source, timeout_ms=20_000, **kwargs):
-        return sandbox.run_script_collect(kind="login", source=source, args=["a@b.c", "pw"], socket_path=socket_path,
-                                          limits=sandbox.Limits(timeout_ms=timeout_ms), **kwargs)
+        return sandbox.run_script_collect(
+            kind="login",
+            source=source,
+            args=["a@b.c", "pw"],
+            socket_path=socket_path,
+            limits=sandbox.Limits(timeout_ms=timeout_ms),
+            **kwargs,
+        )
 
     # The other connection's isolate is warm before the flood starts.
     assert run(SMALL, mode="warm", connection_id="con_crypto_small").status == "ok"
     outcomes = {}
-    flooders = [threading.Thread(target=lambda: outcomes.update(flood=run(ASYNC_FLOOD, mode="fresh"))),
-                threading.Thread(target=lambda: outcomes.update(sync=run(SYNC_FLOOD, mode="warm",
-                                                                          connection_id="con_crypto_sync")))]
+    flooders = [
+        threading.Thread(target=lambda: outcomes.update(flood=run(ASYNC_FLOOD, mode="fresh"))),
+        threading.Thread(
+            target=lambda: outcomes.update(sync=run(SYNC_FLOOD, mode="warm", connection_id="con_crypto_sync"))
+        ),
+    ]
     for t in flooders:
         t.start()
     time.sleep(0.8)

@@ -96,10 +96,19 @@ def test_dynamic_import_is_refused(run):
     assert outcome.value.startswith("refused")
 
 
-@pytest.mark.parametrize("expression", [
-    "typeof process", "typeof globalThis.process", "typeof global.process", "typeof module", "typeof exports",
-    "typeof __dirname", "typeof Deno", "typeof WebAssembly === 'object' ? 'wasm-only' : 'none'",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "typeof process",
+        "typeof globalThis.process",
+        "typeof global.process",
+        "typeof module",
+        "typeof exports",
+        "typeof __dirname",
+        "typeof Deno",
+        "typeof WebAssembly === 'object' ? 'wasm-only' : 'none'",
+    ],
+)
 def test_node_host_globals_are_absent(run, expression):
     value = run(f"function login(e, p, cb) {{ cb(null, {expression}); }}").value
     assert value in ("undefined", "wasm-only", "none")
@@ -111,8 +120,24 @@ def test_process_binding_is_unreachable(run):
     assert outcome.error["message"] == "process is not defined"
 
 
-@pytest.mark.parametrize("module", ["fs", "child_process", "net", "vm", "worker_threads", "module", "http", "os",
-                                    "node:fs", "isolated-vm", "left-pad", "../host/worker", "/etc/passwd"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "fs",
+        "child_process",
+        "net",
+        "vm",
+        "worker_threads",
+        "module",
+        "http",
+        "os",
+        "node:fs",
+        "isolated-vm",
+        "left-pad",
+        "../host/worker",
+        "/etc/passwd",
+    ],
+)
 def test_forbidden_modules_are_not_found(run, module):
     outcome = run(f"function login(e, p, cb) {{ require({module!r}); cb(null, 'loaded'); }}")
     assert outcome.status == "error"

@@ -63,8 +63,12 @@ def test_a_memory_bomb_is_stopped_without_a_worker_restart(run, neighbour, scrip
     assert outcome.error["name"] in ("MemoryError", "RangeError"), outcome.error
     other.assert_unharmed()
     assert restarts(scriptd_socket) == before
-    assert run("function login(e, p, cb) { cb(null, global.x || 'fresh isolate'); }", mode="warm",
-               connection_id=HOSTILE).value == "fresh isolate"
+    assert (
+        run(
+            "function login(e, p, cb) { cb(null, global.x || 'fresh isolate'); }", mode="warm", connection_id=HOSTILE
+        ).value
+        == "fresh isolate"
+    )
 
 
 def test_leftover_work_of_a_warm_isolate_cannot_run_forever(run, neighbour):
@@ -78,7 +82,9 @@ def test_leftover_work_of_a_warm_isolate_cannot_run_forever(run, neighbour):
 
 
 def test_a_timer_bomb_is_refused(run):
-    outcome = run("function login(e, p, cb) { for (let i = 0; i < 20000; i++) setTimeout(() => {}, 60000); cb(null, 'no'); }")
+    outcome = run(
+        "function login(e, p, cb) { for (let i = 0; i < 20000; i++) setTimeout(() => {}, 60000); cb(null, 'no'); }"
+    )
     assert outcome.status == "error"
     assert "Too many pending timers" in outcome.error["message"]
 
@@ -99,9 +105,15 @@ def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, s
     pong = sandbox.ping(socket_path=scriptd_socket)
     victim = pong["workers"][victim_index]
     with neighbour(away_from=HOSTILE) as other:
-        events = sandbox.run_script(kind="login", source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
-                                    args=["a", "b"], mode="warm", connection_id=HOSTILE,
-                                    limits=sandbox.Limits(timeout_ms=10000), socket_path=scriptd_socket)
+        events = sandbox.run_script(
+            kind="login",
+            source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
+            args=["a", "b"],
+            mode="warm",
+            connection_id=HOSTILE,
+            limits=sandbox.Limits(timeout_ms=10000),
+            socket_path=scriptd_socket,
+        )
         time.sleep(0.2)
         os.kill(_sandboxed_node_pid(victim["pid"]), signal.SIGKILL)
         result = next(e for e in events if e["type"] == "result")
@@ -115,4 +127,7 @@ def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, s
             break
         assert time.monotonic() < deadline, "the worker was not replaced"
         time.sleep(0.1)
-    assert run("function login(e, p, cb) { cb(null, 'replaced'); }", mode="warm", connection_id=HOSTILE).value == "replaced"
+    assert (
+        run("function login(e, p, cb) { cb(null, 'replaced'); }", mode="warm", connection_id=HOSTILE).value
+        == "replaced"
+    )

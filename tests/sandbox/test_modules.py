@@ -71,13 +71,16 @@ def test_node_prefixed_builtins_resolve(run):
 
 # ---- the crypto bridge, checked against Python ------------------------------------------------------
 
+
 @pytest.mark.parametrize("algorithm", ["md5", "sha1", "sha256", "sha512"])
 def test_create_hash_matches_hashlib(run, algorithm):
     body = f"""const c = require('crypto');
       callback(null, [c.createHash({algorithm!r}).update('pass').update(Buffer.from('wörd')).digest('hex'),
                       c.createHash({algorithm!r}).update('pass').digest('base64')]);"""
-    assert value_of(run, body) == [hashlib.new(algorithm, "passwörd".encode()).hexdigest(),
-                                   base64.b64encode(hashlib.new(algorithm, b"pass").digest()).decode()]
+    assert value_of(run, body) == [
+        hashlib.new(algorithm, "passwörd".encode()).hexdigest(),
+        base64.b64encode(hashlib.new(algorithm, b"pass").digest()).decode(),
+    ]
 
 
 def test_create_hmac_matches_python_hmac(run):
@@ -90,8 +93,10 @@ def test_pbkdf2_sync_and_async_match_hashlib_at_a_million_iterations(run):
     body = """const c = require('crypto');
       const sync = c.pbkdf2Sync('password', 'salt', 1000000, 32, 'sha256').toString('hex');
       c.pbkdf2('password', Buffer.from('salt'), 1000, 16, 'sha1', (err, key) => callback(err, [sync, key.toString('hex')]));"""
-    assert value_of(run, body) == [hashlib.pbkdf2_hmac("sha256", b"password", b"salt", 1_000_000, 32).hex(),
-                                   hashlib.pbkdf2_hmac("sha1", b"password", b"salt", 1000, 16).hex()]
+    assert value_of(run, body) == [
+        hashlib.pbkdf2_hmac("sha256", b"password", b"salt", 1_000_000, 32).hex(),
+        hashlib.pbkdf2_hmac("sha1", b"password", b"salt", 1000, 16).hex(),
+    ]
 
 
 def test_random_functions_and_timing_safe_equal(run):
@@ -114,6 +119,7 @@ def test_an_unsupported_digest_is_a_script_error(run):
 
 # ---- JWT and friends -----------------------------------------------------------------------------------
 
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -126,23 +132,32 @@ def test_jsonwebtoken_hs256_matches_a_token_made_in_python(run):
       const token = jwt.sign({{ sub: 'legacy|1' }}, 's3cret', {{ noTimestamp: true }});
       callback(null, {{ token, verified: jwt.verify({f"{header}.{payload}.{signature}"!r}, 's3cret').sub,
                        decoded: require('jwt-decode').jwtDecode(token).sub }});"""
-    assert value_of(run, body) == {"token": f"{header}.{payload}.{signature}", "verified": "legacy|1", "decoded": "legacy|1"}
+    assert value_of(run, body) == {
+        "token": f"{header}.{payload}.{signature}",
+        "verified": "legacy|1",
+        "decoded": "legacy|1",
+    }
 
 
 def test_jsonwebtoken_rs256_round_trips_and_python_verifies_it(run):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     body = f"""const jwt = require('jsonwebtoken');
       const token = jwt.sign({{ sub: 'legacy|2' }}, {private_pem!r}, {{ algorithm: 'RS256' }});
       callback(null, {{ token, sub: jwt.verify(token, {public_pem!r}, {{ algorithms: ['RS256'] }}).sub }});"""
     value = value_of(run, body)
     assert value["sub"] == "legacy|2"
     header, payload, signature = value["token"].split(".")
-    key.public_key().verify(base64.urlsafe_b64decode(signature + "=="), f"{header}.{payload}".encode(),
-                            padding.PKCS1v15(), hashes.SHA256())
+    key.public_key().verify(
+        base64.urlsafe_b64decode(signature + "=="), f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
 
 
 def test_a_token_with_a_wrong_secret_fails_verification(run):
@@ -165,7 +180,13 @@ def test_utility_modules(run):
         v5: v5('hello', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'),
       }));"""
     assert value_of(run, body) == {
-        "n": 42, "formatted": 'a=1 {"b":2}', "picked": {"a": 1}, "nested": {"a": {"b": "c"}}, "host": "x.example",
-        "whatwg": "https://y.example/x", "qsString": "a=b%20c", "uuid": True,
+        "n": 42,
+        "formatted": 'a=1 {"b":2}',
+        "picked": {"a": 1},
+        "nested": {"a": {"b": "c"}},
+        "host": "x.example",
+        "whatwg": "https://y.example/x",
+        "qsString": "a=b%20c",
+        "uuid": True,
         "v5": str(uuid.uuid5(uuid.NAMESPACE_DNS, "hello")),
     }

@@ -27,8 +27,14 @@ def test_queued_warm_runs_time_out_alone_and_the_worker_survives(one_worker_scri
 
     def run(name, connection_id, timeout_ms):
         outcome = sandbox.run_script_collect(
-            kind="login", source=SLOW, args=["a@b.c", "pw"], mode="warm", connection_id=connection_id,
-            limits=sandbox.Limits(timeout_ms=timeout_ms), socket_path=socket_path)
+            kind="login",
+            source=SLOW,
+            args=["a@b.c", "pw"],
+            mode="warm",
+            connection_id=connection_id,
+            limits=sandbox.Limits(timeout_ms=timeout_ms),
+            socket_path=socket_path,
+        )
         results[name] = outcome.result
 
     # Five runs of one connection at once: two start, three wait in line (limit 3 s, 2.5 s each).
@@ -79,9 +85,24 @@ def test_the_client_deadline_starts_again_when_the_run_starts(tmp_path, monkeypa
     # is past 2 s from sending but within 2 s of `started`.
     monkeypatch.setattr(sandbox, "DEADLINE_GRACE_S", 1.0)
     socket_path = str(tmp_path / "fake.sock")
-    _fake_scriptd(socket_path, [(1.2, {"type": "started"}), (0.7, {"type": "log", "level": "log", "text": "hi"}),
-                                (0.7, {"type": "result", "status": "ok", "value": 1, "ms": 1})])
-    events = list(sandbox.run_script(kind="login", source="x", args=[], mode="warm", connection_id="c",
-                                     limits=sandbox.Limits(timeout_ms=1000), socket_path=socket_path))
+    _fake_scriptd(
+        socket_path,
+        [
+            (1.2, {"type": "started"}),
+            (0.7, {"type": "log", "level": "log", "text": "hi"}),
+            (0.7, {"type": "result", "status": "ok", "value": 1, "ms": 1}),
+        ],
+    )
+    events = list(
+        sandbox.run_script(
+            kind="login",
+            source="x",
+            args=[],
+            mode="warm",
+            connection_id="c",
+            limits=sandbox.Limits(timeout_ms=1000),
+            socket_path=socket_path,
+        )
+    )
     # `started` is the client's business only: callers see logs and the result as before.
     assert [e["type"] for e in events] == ["log", "result"]

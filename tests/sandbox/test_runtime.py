@@ -9,14 +9,22 @@ pytestmark = pytest.mark.scriptd
 # ---- scripts as Auth0 users write them -----------------------------------------------------------
 
 CALLBACK_STYLE = {
-    "login": ("function login(email, password, callback) {\n"
-              "  if (password !== 'pa55word') return callback(new WrongUsernameOrPasswordError(email));\n"
-              "  callback(null, { user_id: 'legacy|1', email: email });\n}", {"user_id": "legacy|1", "email": "alice@example.com"}),
-    "get_user": ("function getByEmail(email, callback) { callback(null, { user_id: 'legacy|1', email: email }); }",
-                 {"user_id": "legacy|1", "email": "alice@example.com"}),
+    "login": (
+        "function login(email, password, callback) {\n"
+        "  if (password !== 'pa55word') return callback(new WrongUsernameOrPasswordError(email));\n"
+        "  callback(null, { user_id: 'legacy|1', email: email });\n}",
+        {"user_id": "legacy|1", "email": "alice@example.com"},
+    ),
+    "get_user": (
+        "function getByEmail(email, callback) { callback(null, { user_id: 'legacy|1', email: email }); }",
+        {"user_id": "legacy|1", "email": "alice@example.com"},
+    ),
     "create": ("function create(user, callback) { callback(null); }", None),
     "verify": ("function verify(email, callback) { callback(null, true); }", True),
-    "change_password": ("function changePassword(email, newPassword, callback) { callback(null, newPassword === 'n3w-pa55'); }", True),
+    "change_password": (
+        "function changePassword(email, newPassword, callback) { callback(null, newPassword === 'n3w-pa55'); }",
+        True,
+    ),
     "delete": ("function remove(id, callback) { callback(null); }", None),
     "change_email": ("function changeEmail(email, newEmail, verified, callback) { callback(null, verified); }", True),
 }
@@ -42,7 +50,9 @@ def test_async_scripts_answer_through_callback_after_awaiting(run):
 
 def test_an_async_function_may_answer_by_returning_its_value(run):
     assert run("async function getUser(email) { return { user_id: 'x', email }; }", kind="get_user").value == {
-        "user_id": "x", "email": "alice@example.com"}
+        "user_id": "x",
+        "email": "alice@example.com",
+    }
 
 
 def test_a_rejected_promise_is_the_error(run):
@@ -58,12 +68,15 @@ def test_top_level_code_runs_before_the_function(run):
 
 
 def test_the_only_top_level_function_runs_whatever_its_name(run):
-    assert run("function authenticate(e, p, cb) { cb(null, { user_id: e }); }").value == {"user_id": "alice@example.com"}
+    assert run("function authenticate(e, p, cb) { cb(null, { user_id: e }); }").value == {
+        "user_id": "alice@example.com"
+    }
 
 
 def test_an_anonymous_function_script_runs(run):
     assert run("function (email, password, callback) { callback(null, { user_id: email }); }").value == {
-        "user_id": "alice@example.com"}
+        "user_id": "alice@example.com"
+    }
 
 
 def test_a_script_without_the_function_names_what_it_looked_for(run):
@@ -92,6 +105,7 @@ def test_callback_without_arguments_means_no_result(run):
 
 # ---- the callback-once rule and results ------------------------------------------------------------
 
+
 def test_a_second_callback_is_logged_and_ignored(run):
     outcome = run("function login(e, p, cb) { cb(null, { user_id: 'first' }); cb(null, { user_id: 'second' }); }")
     assert outcome.value == {"user_id": "first"}
@@ -99,7 +113,9 @@ def test_a_second_callback_is_logged_and_ignored(run):
 
 
 def test_the_callback_and_a_returned_promise_cannot_both_answer(run):
-    outcome = run("async function login(e, p, cb) { cb(null, { user_id: 'callback' }); return { user_id: 'promise' }; }")
+    outcome = run(
+        "async function login(e, p, cb) { cb(null, { user_id: 'callback' }); return { user_id: 'promise' }; }"
+    )
     assert outcome.value == {"user_id": "callback"}
     assert any("promise settled after" in line["text"] for line in outcome.logs)
 
@@ -123,10 +139,13 @@ def test_an_error_thrown_in_a_timer_fails_the_run(run):
     assert outcome.error["message"] == "late"
 
 
-@pytest.mark.parametrize("value, fragment", [
-    ("(() => { const o = {}; o.self = o; return o; })()", "circular"),
-    ("10n", "BigInt"),
-])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ("(() => { const o = {}; o.self = o; return o; })()", "circular"),
+        ("10n", "BigInt"),
+    ],
+)
 def test_a_result_that_is_not_json_is_a_clear_error(run, value, fragment):
     outcome = run(f"function login(e, p, cb) {{ cb(null, {value}); }}")
     assert outcome.status == "error"
@@ -146,24 +165,40 @@ def test_a_huge_result_is_refused(run):
 
 # ---- error classes ---------------------------------------------------------------------------------
 
+
 def test_wrong_username_or_password_error_keeps_its_fields(run):
     outcome = run("function login(e, p, cb) { cb(new WrongUsernameOrPasswordError(e, 'bad password')); }")
     error = outcome.error
     assert (error["name"], error["message"], error["code"], error["user_id"], error["statusCode"]) == (
-        "WrongUsernameOrPasswordError", "bad password", "wrongusernameorpassword", "alice@example.com", 400)
+        "WrongUsernameOrPasswordError",
+        "bad password",
+        "wrongusernameorpassword",
+        "alice@example.com",
+        400,
+    )
     assert "stack" in error
 
 
 def test_validation_error_keeps_its_fields(run):
     error = run("function create(u, cb) { cb(new ValidationError('user_exists', 'taken')); }", kind="create").error
     assert (error["name"], error["code"], error["message"], error["description"], error["statusCode"]) == (
-        "ValidationError", "user_exists", "taken", "taken", 400)
+        "ValidationError",
+        "user_exists",
+        "taken",
+        "taken",
+        400,
+    )
 
 
 def test_unauthorized_error_keeps_its_fields(run):
     error = run("function login(e, p, cb) { cb(new UnauthorizedError('blocked')); }").error
     assert (error["name"], error["code"], error["message"], error["description"], error["statusCode"]) == (
-        "UnauthorizedError", "unauthorized", "blocked", "blocked", 401)
+        "UnauthorizedError",
+        "unauthorized",
+        "blocked",
+        "blocked",
+        401,
+    )
 
 
 def test_a_plain_error_with_extra_fields_keeps_them(run):
@@ -173,6 +208,7 @@ def test_a_plain_error_with_extra_fields_keeps_them(run):
 
 
 # ---- configuration and global ------------------------------------------------------------------------
+
 
 def test_configuration_is_deep_frozen(run):
     source = """function login(e, p, cb) {
@@ -211,10 +247,18 @@ def test_global_is_separate_per_connection_and_untouched_by_try(run):
 
 
 def test_scripts_of_one_connection_share_global(run):
-    run("function create(u, cb) { global.shared = 'from create'; cb(null); }", kind="create", mode="warm",
-        connection_id="con_global_d")
-    outcome = run("function getUser(e, cb) { cb(null, global.shared); }", kind="get_user", mode="warm",
-                  connection_id="con_global_d")
+    run(
+        "function create(u, cb) { global.shared = 'from create'; cb(null); }",
+        kind="create",
+        mode="warm",
+        connection_id="con_global_d",
+    )
+    outcome = run(
+        "function getUser(e, cb) { cb(null, global.shared); }",
+        kind="get_user",
+        mode="warm",
+        connection_id="con_global_d",
+    )
     assert outcome.value == "from create"
 
 
@@ -241,6 +285,7 @@ def test_a_new_revision_gets_a_new_isolate(run):
 
 # ---- standard globals ---------------------------------------------------------------------------------
 
+
 def test_node_globals_scripts_use_are_there(run):
     source = """function login(e, p, cb) {
       const enc = new TextEncoder().encode('héllo');
@@ -255,7 +300,13 @@ def test_node_globals_scripts_use_are_there(run):
         qs: params.toString(),
       })));
     }"""
-    assert run(source).value == {"b64": "aGVsbG8=", "bytes": 6, "text": "héllo", "host": "legacy.example.com", "qs": "a=1&b=two"}
+    assert run(source).value == {
+        "b64": "aGVsbG8=",
+        "bytes": 6,
+        "text": "héllo",
+        "host": "legacy.example.com",
+        "qs": "a=1&b=two",
+    }
 
 
 def test_set_interval_repeats_until_cleared(run):

@@ -20,16 +20,28 @@ PAINTED = """cell => {
 
 def rgb(page, variable):
     """A CSS colour variable as the browser computes it, rgb(...)."""
-    return page.evaluate("""name => { const probe = document.createElement("div"); probe.style.color = `var(${name})`;
+    return page.evaluate(
+        """name => { const probe = document.createElement("div"); probe.style.color = `var(${name})`;
       document.body.append(probe); const colour = getComputedStyle(probe).color; probe.remove(); return colour; }""",
-                         variable)
+        variable,
+    )
 
 
 @pytest.mark.parametrize("view", ["split", "unified"])
 def test_added_and_removed_lines_are_coloured_and_signed(page_for, viewer, editor, connection, view):
     blank = dict.fromkeys(SCRIPT_KEYS, "")
-    scripts_save(connection=connection, scripts=blank | {"verify": "var a = 1;\nvar removed = 2;\nvar c = 3;\n"}, base_number=0, by=editor)
-    scripts_save(connection=connection, scripts=blank | {"verify": "var a = 1;\nvar added = 2;\nvar c = 3;\n"}, base_number=1, by=editor)
+    scripts_save(
+        connection=connection,
+        scripts=blank | {"verify": "var a = 1;\nvar removed = 2;\nvar c = 3;\n"},
+        base_number=0,
+        by=editor,
+    )
+    scripts_save(
+        connection=connection,
+        scripts=blank | {"verify": "var a = 1;\nvar added = 2;\nvar c = 3;\n"},
+        base_number=1,
+        by=editor,
+    )
     page = page_for(viewer)
     page.goto(f"/connections/{connection.public_id}/scripts/diff/?old=1&new=2&view={view}")
 

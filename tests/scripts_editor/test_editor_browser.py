@@ -153,8 +153,9 @@ def test_after_a_conflict_the_header_names_the_revision_now_edited(page_for, edi
 
 
 @pytest.mark.parametrize("width", [1280, 800])
-def test_the_header_fits_save_stays_with_its_message_and_the_editor_stays_inside_the_page(page_for, editor,
-                                                                                          connection, width):
+def test_the_header_fits_save_stays_with_its_message_and_the_editor_stays_inside_the_page(
+    page_for, editor, connection, width
+):
     page = page_for(editor)
     page.set_viewport_size({"width": width, "height": 900})
     open_editor(page, connection)

@@ -9,7 +9,9 @@ from scripts_editor.lint import LINT_CLI, scripts_lint
 from scripts_editor.script_templates import TEMPLATES, template_bodies
 
 ALLOWLIST = {
-    "modules": {name: {"kind": "bundled", "note": ""} for name in ("bcryptjs", "uuid", "pg", "mysql2/promise", "axios")},
+    "modules": {
+        name: {"kind": "bundled", "note": ""} for name in ("bcryptjs", "uuid", "pg", "mysql2/promise", "axios")
+    },
     "aliases": {"bcrypt": "bcryptjs"},
 }
 
@@ -32,50 +34,86 @@ GOOD_LOGIN = """function login(email, password, callback) {
 # (rule, script key, a script that triggers it, a similar script that does not)
 CASES = [
     ("no-function", "verify", "var x = 1;", "function verify(email, callback) { callback(null, true); }"),
-    ("anonymous-function", "verify",
-     "function (email, callback) { callback(null, true); }",
-     "function verify(email, callback) { callback(null, true); }"),
-    ("signature", "change_password",
-     "function changePassword(email, callback) { callback(null, true); }",
-     "function changePassword(email, newPassword, callback) { callback(null, true); }"),
-    ("no-callback", "verify",
-     "function verify(email, callback) { return true; }",
-     "function verify(email, callback) { setTimeout(function () { callback(null, true); }, 1); }"),
-    ("callback-twice", "verify",
-     "function verify(email, callback) {\n  if (!email) callback(new Error('no email'));\n  callback(null, true);\n}",
-     "function verify(email, callback) {\n  if (!email) return callback(new Error('no email'));\n  callback(null, true);\n}"),
-    ("random-user-id", "login",
-     "function login(email, password, callback) {\n  const id = Math.random();\n"
-     "  callback(null, { user_id: 'legacy-db|' + id, email: email });\n}",
-     GOOD_LOGIN),
-    ("missing-user-id", "get_user",
-     "function getUser(email, callback) { callback(null, { email: email }); }",
-     "function getUser(email, callback) { callback(null, { user_id: 'legacy-db|1', email: email }); }"),
-    ("app-metadata", "login",
-     "function login(email, password, callback) {\n"
-     "  callback(null, { user_id: 'legacy-db|1', app_metadata: { plan: 'gold' } });\n}",
-     "function login(email, password, callback) {\n"
-     "  callback(null, { user_id: 'legacy-db|1', metadata: { plan: 'gold' } });\n}"),
-    ("hardcoded-secret", "verify",
-     "function verify(email, callback) {\n  const url = 'postgres://admin:s3cret@db.example.com/users';\n"
-     "  callback(null, true);\n}",
-     "function verify(email, callback) {\n  const url = configuration.DATABASE_URL;\n  callback(null, true);\n}"),
-    ("delete-in-login", "login",
-     "function login(email, password, callback) {\n  const sql = 'DELETE FROM users WHERE email = $1';\n"
-     "  callback(null, { user_id: 'legacy-db|1' });\n}",
-     "function login(email, password, callback) {\n  const sql = 'SELECT id FROM users WHERE email = $1';\n"
-     "  callback(null, { user_id: 'legacy-db|1' });\n}"),
-    ("logs-password", "login",
-     "function login(email, password, callback) {\n  console.log('trying', email, password);\n"
-     "  callback(null, { user_id: 'legacy-db|1' });\n}",
-     "function login(email, password, callback) {\n  console.log('trying', email);\n"
-     "  callback(null, { user_id: 'legacy-db|1' });\n}"),
-    ("require-not-allowed", "verify",
-     "function verify(email, callback) { const fs = require('fs'); callback(null, true); }",
-     "function verify(email, callback) { const b = require('bcrypt@5.0.1'); callback(null, true); }"),
-    ("dynamic-require", "verify",
-     "function verify(email, callback) { const m = require(configuration.MODULE); callback(null, true); }",
-     "function verify(email, callback) { const m = require('uuid'); callback(null, true); }"),
+    (
+        "anonymous-function",
+        "verify",
+        "function (email, callback) { callback(null, true); }",
+        "function verify(email, callback) { callback(null, true); }",
+    ),
+    (
+        "signature",
+        "change_password",
+        "function changePassword(email, callback) { callback(null, true); }",
+        "function changePassword(email, newPassword, callback) { callback(null, true); }",
+    ),
+    (
+        "no-callback",
+        "verify",
+        "function verify(email, callback) { return true; }",
+        "function verify(email, callback) { setTimeout(function () { callback(null, true); }, 1); }",
+    ),
+    (
+        "callback-twice",
+        "verify",
+        "function verify(email, callback) {\n  if (!email) callback(new Error('no email'));\n  callback(null, true);\n}",
+        "function verify(email, callback) {\n  if (!email) return callback(new Error('no email'));\n  callback(null, true);\n}",
+    ),
+    (
+        "random-user-id",
+        "login",
+        "function login(email, password, callback) {\n  const id = Math.random();\n"
+        "  callback(null, { user_id: 'legacy-db|' + id, email: email });\n}",
+        GOOD_LOGIN,
+    ),
+    (
+        "missing-user-id",
+        "get_user",
+        "function getUser(email, callback) { callback(null, { email: email }); }",
+        "function getUser(email, callback) { callback(null, { user_id: 'legacy-db|1', email: email }); }",
+    ),
+    (
+        "app-metadata",
+        "login",
+        "function login(email, password, callback) {\n"
+        "  callback(null, { user_id: 'legacy-db|1', app_metadata: { plan: 'gold' } });\n}",
+        "function login(email, password, callback) {\n"
+        "  callback(null, { user_id: 'legacy-db|1', metadata: { plan: 'gold' } });\n}",
+    ),
+    (
+        "hardcoded-secret",
+        "verify",
+        "function verify(email, callback) {\n  const url = 'postgres://admin:s3cret@db.example.com/users';\n"
+        "  callback(null, true);\n}",
+        "function verify(email, callback) {\n  const url = configuration.DATABASE_URL;\n  callback(null, true);\n}",
+    ),
+    (
+        "delete-in-login",
+        "login",
+        "function login(email, password, callback) {\n  const sql = 'DELETE FROM users WHERE email = $1';\n"
+        "  callback(null, { user_id: 'legacy-db|1' });\n}",
+        "function login(email, password, callback) {\n  const sql = 'SELECT id FROM users WHERE email = $1';\n"
+        "  callback(null, { user_id: 'legacy-db|1' });\n}",
+    ),
+    (
+        "logs-password",
+        "login",
+        "function login(email, password, callback) {\n  console.log('trying', email, password);\n"
+        "  callback(null, { user_id: 'legacy-db|1' });\n}",
+        "function login(email, password, callback) {\n  console.log('trying', email);\n"
+        "  callback(null, { user_id: 'legacy-db|1' });\n}",
+    ),
+    (
+        "require-not-allowed",
+        "verify",
+        "function verify(email, callback) { const fs = require('fs'); callback(null, true); }",
+        "function verify(email, callback) { const b = require('bcrypt@5.0.1'); callback(null, true); }",
+    ),
+    (
+        "dynamic-require",
+        "verify",
+        "function verify(email, callback) { const m = require(configuration.MODULE); callback(null, true); }",
+        "function verify(email, callback) { const m = require('uuid'); callback(null, true); }",
+    ),
 ]
 
 
@@ -164,8 +202,12 @@ def test_templates_pass_their_own_lint(template, context):
 
 
 def test_the_cli_reads_the_sandbox_allowlist_file_when_none_is_given():
-    request = {"scripts": {"verify": "function verify(e, cb) { require('left-pad'); require('bcrypt'); cb(null, true); }"}}
-    done = subprocess.run(["node", str(LINT_CLI)], input=json.dumps(request), capture_output=True, text=True, check=True)
+    request = {
+        "scripts": {"verify": "function verify(e, cb) { require('left-pad'); require('bcrypt'); cb(null, true); }"}
+    }
+    done = subprocess.run(
+        ["node", str(LINT_CLI)], input=json.dumps(request), capture_output=True, text=True, check=True
+    )
     rules = [(f["rule"], f["message"]) for f in json.loads(done.stdout)["findings"]]
     assert rules == [("require-not-allowed", "'left-pad' is not on the sandbox allow-list.")]
 

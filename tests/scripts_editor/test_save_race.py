@@ -46,7 +46,9 @@ def run_together(*jobs):
 
 
 def bodies(marker: str) -> dict[str, str]:
-    return {key: "" for key in SCRIPT_KEYS} | {"verify": f"function verify(email, callback) {{ callback(null, true); }} // {marker}\n"}
+    return {key: "" for key in SCRIPT_KEYS} | {
+        "verify": f"function verify(email, callback) {{ callback(null, true); }} // {marker}\n"
+    }
 
 
 def test_two_simultaneous_requests_from_the_same_base_exactly_one_wins(editor, viewer, connection):
@@ -63,6 +65,7 @@ def test_two_simultaneous_requests_from_the_same_base_exactly_one_wins(editor, v
             form = {"base_number": 0} | {f"script_{k}": v for k, v in bodies(marker).items()}
             barrier.wait(timeout=20)  # both requests start together
             return client.post(url, form).status_code
+
         return job
 
     statuses = run_together(post_as(editor, "editor"), post_as(viewer, "viewer"))
@@ -72,7 +75,9 @@ def test_two_simultaneous_requests_from_the_same_base_exactly_one_wins(editor, v
 
 
 def test_the_unique_constraint_refuses_the_second_insert_even_when_both_passed_every_check(
-    editor, connection, monkeypatch,
+    editor,
+    connection,
+    monkeypatch,
 ):
     # Hold both saves just before their INSERT, so both have read "current is revision 0".
     barrier = threading.Barrier(2)
@@ -87,7 +92,9 @@ def test_the_unique_constraint_refuses_the_second_insert_even_when_both_passed_e
     monkeypatch.setattr(ScriptRevision.objects, "create", create_after_both_arrive)
 
     def save(marker):
-        return lambda: scripts_save(connection=connection, scripts=bodies(marker), base_number=0, by=editor).revision.number
+        return lambda: (
+            scripts_save(connection=connection, scripts=bodies(marker), base_number=0, by=editor).revision.number
+        )
 
     results = run_together(save("a"), save("b"))
     assert inserts == [1, 1]  # both really tried to insert revision 1

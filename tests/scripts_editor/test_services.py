@@ -35,8 +35,9 @@ def test_a_new_connection_starts_at_revision_zero_with_the_blank_stubs(connectio
 
 
 def test_saving_stores_all_seven_scripts_as_the_next_revision_with_an_audit_event(connection, editor):
-    saved = scripts_save(connection=connection, scripts=scripts(change_email=""), base_number=0, by=editor,
-                         message="first cut")
+    saved = scripts_save(
+        connection=connection, scripts=scripts(change_email=""), base_number=0, by=editor, message="first cut"
+    )
     revision = saved.revision
     assert saved.created and revision.number == 1 and revision.author == editor and revision.message == "first cut"
     assert set(revision.bodies) == set(SCRIPT_KEYS) and revision.bodies["change_email"] == ""
@@ -46,10 +47,21 @@ def test_saving_stores_all_seven_scripts_as_the_next_revision_with_an_audit_even
 
 
 def test_change_email_is_kept_on_every_save(connection, editor):
-    scripts_save(connection=connection, scripts=scripts(change_email="function changeEmail(a, b, c, callback) { callback(null, true); }"),
-                 base_number=0, by=editor)
-    scripts_save(connection=connection, scripts=scripts(login="function login(a, b, callback) { callback(); }",
-                 change_email="function changeEmail(a, b, c, callback) { callback(null, true); }"), base_number=1, by=editor)
+    scripts_save(
+        connection=connection,
+        scripts=scripts(change_email="function changeEmail(a, b, c, callback) { callback(null, true); }"),
+        base_number=0,
+        by=editor,
+    )
+    scripts_save(
+        connection=connection,
+        scripts=scripts(
+            login="function login(a, b, callback) { callback(); }",
+            change_email="function changeEmail(a, b, c, callback) { callback(null, true); }",
+        ),
+        base_number=1,
+        by=editor,
+    )
     assert "changeEmail" in script_bodies_current(connection=connection)["change_email"]
 
 
@@ -97,8 +109,9 @@ def test_missing_or_unknown_script_keys_are_refused(connection, editor):
 
 
 def test_findings_come_back_with_the_save_but_never_block_it(connection, editor):
-    saved = scripts_save(connection=connection, scripts=scripts(verify="function verify(email, callback) { }"),
-                         base_number=0, by=editor)
+    saved = scripts_save(
+        connection=connection, scripts=scripts(verify="function verify(email, callback) { }"), base_number=0, by=editor
+    )
     assert saved.created
     assert [f.rule for f in saved.findings if f.script == "verify"] == ["no-callback"]
 
@@ -133,8 +146,9 @@ def test_restoring_from_an_outdated_history_page_is_a_conflict(connection, edito
     assert ScriptRevision.objects.count() == 2
 
 
-def test_history_lists_revisions_newest_first_with_the_scripts_each_changed(connection, editor,
-                                                                            django_assert_num_queries):
+def test_history_lists_revisions_newest_first_with_the_scripts_each_changed(
+    connection, editor, django_assert_num_queries
+):
     scripts_save(connection=connection, scripts=scripts(), base_number=0, by=editor)
     scripts_save(connection=connection, scripts=scripts(login="// new\n", delete="// gone\n"), base_number=1, by=editor)
     with django_assert_num_queries(1):
@@ -146,8 +160,13 @@ def test_history_lists_revisions_newest_first_with_the_scripts_each_changed(conn
 def test_the_diff_shows_changed_lines_per_script(connection, editor):
     scripts_save(connection=connection, scripts=scripts(verify="a\nb\nc\n"), base_number=0, by=editor)
     scripts_save(connection=connection, scripts=scripts(verify="a\nB\nc\n"), base_number=1, by=editor)
-    diff = {d.key: d for d in script_revision_diff(old=script_revision_get(connection=connection, number=1),
-                                                   new=script_revision_get(connection=connection, number=2))}
+    diff = {
+        d.key: d
+        for d in script_revision_diff(
+            old=script_revision_get(connection=connection, number=1),
+            new=script_revision_get(connection=connection, number=2),
+        )
+    }
     assert not diff["login"].changed
     verify = diff["verify"]
     assert (verify.added, verify.removed) == (1, 1)

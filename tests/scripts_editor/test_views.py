@@ -26,17 +26,26 @@ def save_form(base_number=0, **bodies):
 
 
 def saved_twice(connection, editor):
-    scripts_save(connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"verify": VERIFY}, base_number=0, by=editor)
-    scripts_save(connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"verify": VERIFY.replace("true", "false")},
-                 base_number=1, by=editor)
+    scripts_save(
+        connection=connection, scripts={k: "" for k in SCRIPT_KEYS} | {"verify": VERIFY}, base_number=0, by=editor
+    )
+    scripts_save(
+        connection=connection,
+        scripts={k: "" for k in SCRIPT_KEYS} | {"verify": VERIFY.replace("true", "false")},
+        base_number=1,
+        by=editor,
+    )
 
 
 # --- the editor page ---
 
+
 def test_the_editor_shows_all_seven_scripts_with_save_to_editors(editor_client, connection):
     response = editor_client.get(url("editor", connection))
     assert response.status_code == 200
-    config = json.loads(response.content.split(b'id="editor-config" type="application/json">')[1].split(b"</script>")[0])
+    config = json.loads(
+        response.content.split(b'id="editor-config" type="application/json">')[1].split(b"</script>")[0]
+    )
     assert [s["key"] for s in config["scripts"]] == list(SCRIPT_KEYS)
     assert config["canChange"] is True and config["revision"]["number"] == 0
     assert {t["key"] for t in config["templates"]} == {"blank", "postgres", "mysql", "rest_api"}
@@ -62,7 +71,9 @@ def test_anonymous_visitors_are_sent_to_log_in(anonymous_client, connection):
 def test_migration_mode_marks_login_and_get_user_in_use_and_the_rest_unused(editor_client, connection):
     connection.use_own_database = connection.import_users = True
     connection.save()
-    roles = {s["key"]: s["role"]["label"] for s in editor_client.get(url("editor", connection)).context["config"]["scripts"]}
+    roles = {
+        s["key"]: s["role"]["label"] for s in editor_client.get(url("editor", connection)).context["config"]["scripts"]
+    }
     assert roles == {"login": "In use", "get_user": "In use"} | {k: "Kept, unused" for k in SCRIPT_KEYS[2:]}
 
 
@@ -85,6 +96,7 @@ def test_templates_follow_the_connection_name_and_context_setting(editor_client,
 
 
 # --- saving ---
+
 
 def test_editors_save_all_scripts_as_one_revision(editor_client, editor, connection):
     response = editor_client.post(url("save", connection), save_form(verify=VERIFY))
@@ -142,6 +154,7 @@ def test_saving_needs_post(editor_client, connection):
 
 # --- history, diff and restore ---
 
+
 @pytest.mark.parametrize("persona", ["editor_client", "viewer_client"])
 def test_history_lists_revisions_with_author_message_and_changed_scripts(request, persona, editor, connection):
     saved_twice(connection, editor)
@@ -155,8 +168,9 @@ def test_history_lists_revisions_with_author_message_and_changed_scripts(request
 
 
 @pytest.mark.parametrize("name", ["history", "diff"])
-def test_outsiders_and_anonymous_visitors_cannot_read_history_or_diffs(outsider_client, anonymous_client, connection,
-                                                                        name):
+def test_outsiders_and_anonymous_visitors_cannot_read_history_or_diffs(
+    outsider_client, anonymous_client, connection, name
+):
     assert outsider_client.get(url(name, connection)).status_code == 403
     assert anonymous_client.get(url(name, connection)).status_code == 302
 
@@ -191,11 +205,14 @@ def test_restoring_from_an_outdated_page_changes_nothing(editor_client, editor, 
     assert ScriptRevision.objects.count() == 2
 
 
-@pytest.mark.parametrize(("persona", "status"), [("viewer_client", 403), ("outsider_client", 403),
-                                                 ("anonymous_client", 302)])
+@pytest.mark.parametrize(
+    ("persona", "status"), [("viewer_client", 403), ("outsider_client", 403), ("anonymous_client", 302)]
+)
 def test_only_editors_may_restore(request, editor, connection, persona, status):
     saved_twice(connection, editor)
-    assert request.getfixturevalue(persona).post(url("restore", connection, 1), {"base_number": 2}).status_code == status
+    assert (
+        request.getfixturevalue(persona).post(url("restore", connection, 1), {"base_number": 2}).status_code == status
+    )
     assert ScriptRevision.objects.count() == 2
 
 
@@ -212,7 +229,12 @@ def test_revisions_are_read_only_in_the_django_admin(client, editor, connection,
     assert change.status_code == 200 and b"callback(null, true);" in change.content
     assert b'name="_save"' not in change.content
     assert client.get(reverse("admin:scripts_editor_scriptrevision_add")).status_code == 403
-    assert client.post(reverse("admin:scripts_editor_scriptrevision_delete", args=[revision.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:scripts_editor_scriptrevision_delete", args=[revision.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert ScriptRevision.objects.count() == 2
 
 

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="username")
-        parser.add_argument("--scopes", required=True, help='space separated, e.g. "read:connections update:connections"')
+        parser.add_argument(
+            "--scopes", required=True, help='space separated, e.g. "read:connections update:connections"'
+        )
         parser.add_argument("--name", default="cli", help="a name to recognise the token by")
         parser.add_argument("--expires-days", type=int, default=None, help="expire after this many days")
 

@@ -30,34 +30,52 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
             User.objects.create_superuser(username=username, email=f"{username}@localhost", password=password)
             # Shown once and stored nowhere: reset it with `manage.py changepassword admin`.
-            self.stdout.write(self.style.SUCCESS(
-                f"Development superuser: {username} / {password}  (shown once; `manage.py changepassword {username}`"
-                " sets a new one)"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Development superuser: {username} / {password}  (shown once; `manage.py changepassword {username}`"
+                    " sets a new one)"
+                )
+            )
         admin = User.objects.get(username=username)
         connection = Connection.objects.filter(name=DEMO_NAME).first()
         if connection is None:
             connection = connections.connection_create(
-                name=DEMO_NAME, display_name="Demo legacy user store", by=admin, use_own_database=True,
-                import_users=True)
+                name=DEMO_NAME,
+                display_name="Demo legacy user store",
+                by=admin,
+                use_own_database=True,
+                import_users=True,
+            )
             connections.configuration_variable_set(
-                connection=connection, key="API_TOKEN", value=secrets.token_urlsafe(24), by=admin)
+                connection=connection, key="API_TOKEN", value=secrets.token_urlsafe(24), by=admin
+            )
             self.stdout.write(f"Demo connection {DEMO_NAME} created.")
         self._wire_to_demo_store(connection, by=admin)
         demo_legacy_users_seed()
-        self.stdout.write(f"Demo legacy users (log in on the connection's Try connection tab, or POST "
-                          f"/api/v2/connections/{connection.public_id}/authenticate):")
+        self.stdout.write(
+            f"Demo legacy users (log in on the connection's Try connection tab, or POST "
+            f"/api/v2/connections/{connection.public_id}/authenticate):"
+        )
         for email, _, password, _ in DEMO_USERS:
             self.stdout.write(f"  {email} / {password}")
 
     def _wire_to_demo_store(self, connection: Connection, *, by) -> None:
         """Point a demo connection that predates the demo store at it; an admin's own changes are kept."""
         if DEMO_HOST not in connection.egress_allowlist:
-            connections.connection_update(connection=connection, by=by,
-                                          egress_allowlist=[*connection.egress_allowlist, DEMO_HOST])
+            connections.connection_update(
+                connection=connection, by=by, egress_allowlist=[*connection.egress_allowlist, DEMO_HOST]
+            )
         if not connection.variables.filter(key="API_URL").exists():
-            connections.configuration_variable_set(connection=connection, key="API_URL",
-                                                   value=f"http://{DEMO_HOST}/demo-legacy", by=by)
+            connections.configuration_variable_set(
+                connection=connection, key="API_URL", value=f"http://{DEMO_HOST}/demo-legacy", by=by
+            )
         if script_selectors.script_revision_current(connection=connection).number == 0:
-            scripts_save(connection=connection, by=by, base_number=0, message="REST API template for the demo store",
-                         scripts=template_bodies("rest_api", connection_name=connection.name,
-                                                 context=connection.enable_script_context))
+            scripts_save(
+                connection=connection,
+                by=by,
+                base_number=0,
+                message="REST API template for the demo store",
+                scripts=template_bodies(
+                    "rest_api", connection_name=connection.name, context=connection.enable_script_context
+                ),
+            )

@@ -10,8 +10,10 @@ from scripts_editor.as_code.layout import DIRECTORY, LAYOUTS
 
 
 class Command(BaseCommand):
-    help = ("Write connections in auth0-deploy-cli's directory or YAML layout. Configuration values are never "
-            "written: each becomes a ##KEY## reference, and the keys to supply are listed.")
+    help = (
+        "Write connections in auth0-deploy-cli's directory or YAML layout. Configuration values are never "
+        "written: each becomes a ##KEY## reference, and the keys to supply are listed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path)
@@ -26,8 +28,10 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         self.stdout.write(f"Exported {len(export.names)} connection(s) to {directory} ({format} layout).")
         if export.keywords:
-            self.stdout.write(f"Configuration keywords (see {KEYWORDS_EXAMPLE_FILE}). Importing into these same "
-                              "connections keeps the stored value of any keyword you leave out; a new connection "
-                              "needs each one supplied (import_connections --keywords FILE):")
+            self.stdout.write(
+                f"Configuration keywords (see {KEYWORDS_EXAMPLE_FILE}). Importing into these same "
+                "connections keeps the stored value of any keyword you leave out; a new connection "
+                "needs each one supplied (import_connections --keywords FILE):"
+            )
             for keyword, names in export.keywords.items():
                 self.stdout.write(f"  {keyword}  ({', '.join(names)})")

@@ -24,8 +24,7 @@ class Command(BaseCommand):
         socket_path = str(Path(socket or settings.SCRIPTD_SOCKET).resolve())
         # In development scriptd still starts without bubblewrap, with a loud warning; in production an
         # unconfined sandbox is refused: after a V8 escape it would read this host's secrets and database.
-        argv, env = scriptd_command(socket_path=socket_path, workers=workers,
-                                    allow_unconfined=not settings.PRODUCTION)
+        argv, env = scriptd_command(socket_path=socket_path, workers=workers, allow_unconfined=not settings.PRODUCTION)
         self.stdout.write(f"scriptd: starting on {socket_path}")
         self.stdout.flush()
         os.execve(argv[0], argv, env)
