@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from connections_admin.auth0_shape import egress_entry_problem
-
 from scripts_editor.scripts import SCRIPT_KEYS
 
 

@@ -4,8 +4,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
 from . import identity_views, run_views, token_views, views
-from .errors import not_found_view
 from .authentication import BearerTokenAuthentication
+from .errors import not_found_view
 
 # The reference is for staff: signed in on the dashboard, or holding any valid token.
 _staff_only = {

@@ -68,9 +68,9 @@ def _public_ids_on_distinct_workers(workers: int) -> list[str]:
 
 
 def _managed(streams: int, first: int = 0):
+    from connections_admin import services as connections
     from identity import services
     from identity.models import ManagedUser
-    from connections_admin import services as connections
 
     users = []
     for i in range(first, first + streams):
@@ -90,11 +90,11 @@ def _managed(streams: int, first: int = 0):
 
 
 def _legacy(streams: int, table: str):
-    from identity import services
     from connections_admin import services as connections
     from connections_admin.models import Connection
-    from scripts_editor.services import scripts_save
+    from identity import services
     from scripts_editor.scripts import SCRIPT_KEYS
+    from scripts_editor.services import scripts_save
 
     source = BRIDGED % {"table": table, "url": PG_URL}
     legacy = []

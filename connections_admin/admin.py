@@ -39,7 +39,17 @@ class ConnectionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = "__all__"
+        fields = [
+            "name",
+            "display_name",
+            "use_own_database",
+            "import_users",
+            "requires_username",
+            "enable_script_context",
+            "legacy_globals",
+            "egress_allowlist",
+            "script_timeout_s",
+        ]
 
     def _post_clean(self):
         stored = Connection.objects.get(pk=self.instance.pk) if self.instance.pk else None

@@ -97,7 +97,7 @@ def _connect(socket_path: str, timeout_s: float) -> socket.socket:
     sock.settimeout(timeout_s)
     try:
         sock.connect(socket_path)
-    except (FileNotFoundError, ConnectionRefusedError, socket.timeout) as exc:
+    except (TimeoutError, FileNotFoundError, ConnectionRefusedError) as exc:
         sock.close()
         raise ScriptdUnavailable(f"scriptd is not running at {socket_path}: {START_HINT}") from exc
     return sock
@@ -165,7 +165,7 @@ def _exchange(
             sock.settimeout(remaining)
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout as exc:
+            except TimeoutError as exc:
                 raise ScriptdUnavailable(f"scriptd did not answer within {deadline_s:.1f} s: {START_HINT}") from exc
             except OSError as exc:
                 chunk = b""

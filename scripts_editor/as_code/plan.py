@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from connections_admin.auth0_shape import OPTION_FIELDS, egress_entry_problem
 from connections_admin import crypto
+from connections_admin.auth0_shape import OPTION_FIELDS, egress_entry_problem
 from connections_admin.models import (
     MAX_VARIABLE_VALUE_BYTES,
     MAX_VARIABLES_PER_CONNECTION,

@@ -1,8 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.services import api_token_issue
 from api.scopes import SCOPES
+from api.services import api_token_issue
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from api.services import api_token_issue
 from connections_admin import services

@@ -286,18 +286,15 @@ def _wait_for(predicate, seconds=5.0):
 
 def test_connections_left_open_by_a_warm_isolate_close_when_it_is_recycled(run, legacy_db):
     app = f"leak_{legacy_db}"
-    source = (
-        """async function login(e, p, cb) {
+    source = """async function login(e, p, cb) {
       global.clients = global.clients || [];
-      const c = new (require('pg').Client)({ connectionString: configuration.PG_URL, application_name: '%s' });
+      const c = new (require('pg').Client)({ connectionString: configuration.PG_URL, application_name: '{app}' });
       await c.connect();
       const m = require('mysql').createConnection({ host: '127.0.0.1', user: 'root', database: configuration.MYSQL_DATABASE });
       m.query('SELECT 1', () => {});
       global.clients.push(c, m);
       cb(null, global.clients.length);
-    }"""
-        % app
-    )
+    }""".replace("{app}", app)
     before = _mysql_sessions(legacy_db)
     assert ok(run(source, mode="warm", connection_id="con_leaky")) == 2
     assert ok(run(source, mode="warm", connection_id="con_leaky")) == 4

@@ -2,7 +2,6 @@
 
 import logging
 
-import pytest
 from django.urls import reverse
 
 from connections_admin.models import AuditEvent, ConfigurationVariable

@@ -1,6 +1,7 @@
 """The identity endpoints under /api/v2/connections/{id}/: scopes, answers and one errorCode per failure."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from identity.models import FlowEvent, ManagedUser
 
@@ -81,7 +82,7 @@ def test_the_flows_need_the_authenticate_users_scope(migrating, api_for, editor,
         == 403
     )
     # A viewer cannot even be issued the scope: their permissions do not cover it.
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="lacks the permissions"):
         api_for(viewer, "authenticate:users")
     assert api_for(editor, "authenticate:users").get(_url(migrating, "users")).status_code == 200
     assert not FlowEvent.objects.exists()

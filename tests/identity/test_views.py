@@ -3,6 +3,7 @@
 import pytest
 
 from identity import services
+from identity.exceptions import FlowFailed
 from identity.models import FlowEvent, ManagedUser
 
 from .conftest import connection_in_mode
@@ -98,8 +99,9 @@ def test_the_migration_tab_counts_migrations_local_and_legacy_logins_and_failure
 ):
     services.user_login(connection=shop, username="ada@legacy.test", password=PASSWORD)
     services.user_login(connection=shop, username="ada@legacy.test", password=PASSWORD)
-    with pytest.raises(Exception):
+    with pytest.raises(FlowFailed) as failed:
         services.user_login(connection=shop, username="bob@legacy.test", password="wrong")
+    assert failed.value.reason == "wrong_username_or_password"
 
     with django_assert_num_queries(8):  # session, user, two permission reads, connection, three grouped reads
         response = viewer_client.get(_urls(shop)["migration"])

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from scripts_editor.models import ScriptRun, ScriptRevision
+from scripts_editor.models import ScriptRevision, ScriptRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.scriptd, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-typed-pa55"

@@ -10,7 +10,6 @@ from scripts_editor.as_code.exceptions import AsCodeRejected
 from scripts_editor.as_code.keywords import keywords_load
 from scripts_editor.as_code.plan import import_prepare, plan_text
 
-
 # Trickle's own settings never become keywords: a `##SECRET_KEY##` in a script file would copy the
 # server's secrets into a script revision that every viewer can read.
 OWN_SETTINGS = {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"}
