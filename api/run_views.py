@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 
 from connections_admin.models import Connection
 from scripts_editor.models import ScriptRun
-from scripts_editor.run_selectors import script_run_explanation, script_run_list, script_run_snapshot
-from scripts_editor.run_services import script_run_request
+from scripts_editor.runs.selectors import script_run_explanation, script_run_list, script_run_snapshot
+from scripts_editor.runs.services import script_run_request
 
 from . import run_serializers
 from .views import _errors

@@ -19,7 +19,7 @@ import bcrypt
 import psycopg
 
 from bench.scriptd import _start_scriptd
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 SECONDS = 8.0
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
@@ -94,7 +94,7 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
 
     def once(connection: str) -> float:
         started = time.perf_counter()
-        outcome = sandbox.run_script_collect(
+        outcome = scriptd.run_script_collect(
             kind="login",
             source=source,
             args=[EMAIL, PASSWORD],
@@ -126,7 +126,7 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
 
 
 def _plain(source: str, streams: int) -> tuple[list[float], float]:
-    sandbox_dir = sandbox.SANDBOX_DIR
+    sandbox_dir = scriptd.SANDBOX_DIR
     processes = [
         subprocess.Popen(["node", "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE) for _ in range(streams)
     ]

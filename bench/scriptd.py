@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
 BCRYPT_HASH = "$2b$10$abcdefghijklmnopqrstuujypkTRLifb3/auCCAWZnkN02ckDRJBW"  # "pa55word", cost 10
@@ -66,13 +66,13 @@ def _line(label: str, times: list[float], per_second: float | None = None) -> st
 
 def _start_scriptd(folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
     socket_path = str(folder / "scriptd.sock")
-    argv, env = sandbox.scriptd_command(socket_path=socket_path, workers=workers)
+    argv, env = scriptd.scriptd_command(socket_path=socket_path, workers=workers)
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "scriptd.log", "w"))
     for _ in range(600):
         try:
-            if all(w["alive"] for w in sandbox.ping(socket_path=socket_path)["workers"]):
+            if all(w["alive"] for w in scriptd.ping(socket_path=socket_path)["workers"]):
                 return process, socket_path
-        except sandbox.ScriptdUnavailable:
+        except scriptd.ScriptdUnavailable:
             time.sleep(0.05)
     process.kill()
     raise SystemExit(f"scriptd did not start: {(folder / 'scriptd.log').read_text()}")
@@ -92,7 +92,7 @@ def run() -> None:
 def _report(socket_path: str, workers: int) -> None:
     def call(source: str, mode: str, connection: str | None = None):
         def go():
-            outcome = sandbox.run_script_collect(
+            outcome = scriptd.run_script_collect(
                 kind="login",
                 source=source,
                 args=["a@b.c", "pa55word"],
@@ -105,7 +105,7 @@ def _report(socket_path: str, workers: int) -> None:
         return go
 
     time.sleep(1)  # let the workers settle before measuring idle memory
-    idle = sandbox.stats(socket_path=socket_path)
+    idle = scriptd.stats(socket_path=socket_path)
     confined = "bubblewrap" if idle["confined"] else "UNCONFINED"
     print(f"  scriptd: {workers} workers ({confined}); sequential runs through the Python client")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER = "redis://127.0.0.1:6379/14"  # a database of its own: purged at start, shared with nothing
@@ -54,7 +54,7 @@ def _wait(check, what: str, timeout_s: float = 60) -> None:
         try:
             if check():
                 return
-        except (OSError, sandbox.ScriptdUnavailable, requests.RequestException):
+        except (OSError, scriptd.ScriptdUnavailable, requests.RequestException):
             pass
         time.sleep(0.1)
     raise SystemExit(f"{what} did not start within {timeout_s} s")
@@ -91,7 +91,7 @@ def run() -> None:
             [python, "-m", "celery", "-A", "config", "purge", "-f"], cwd=ROOT, env=env, check=True, capture_output=True
         )
         port = _free_port()
-        argv, scriptd_env = sandbox.scriptd_command(socket_path=socket_path, workers=1)
+        argv, scriptd_env = scriptd.scriptd_command(socket_path=socket_path, workers=1)
         log = open(folder / "services.log", "w")
         processes = [
             subprocess.Popen(argv, env=scriptd_env, stdout=log, stderr=log),
@@ -124,7 +124,7 @@ def run() -> None:
         ]
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait(lambda: sandbox.ping(socket_path=socket_path), "scriptd")
+            _wait(lambda: scriptd.ping(socket_path=socket_path), "scriptd")
             _wait(lambda: requests.get(f"{base}/accounts/login/", timeout=2).ok, "runserver")
             _measure(base, public_id, token, session_key)
         finally:

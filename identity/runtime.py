@@ -17,7 +17,7 @@ from django.db import transaction
 from connections_admin import selectors as connection_selectors
 from connections_admin import services as audit
 from connections_admin.models import AuditEvent, Connection
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 from scripts_editor import selectors as script_selectors
 from scripts_editor.scripts import BY_KEY
 
@@ -117,7 +117,7 @@ class Flow:
             )
         c = self.connection
         try:
-            outcome = sandbox.run_script_collect(
+            outcome = scriptd.run_script_collect(
                 kind=key,
                 source=source,
                 args=args,
@@ -128,10 +128,10 @@ class Flow:
                 enable_script_context=c.enable_script_context,
                 legacy_globals=c.legacy_globals,
                 context={},
-                limits=sandbox.Limits(timeout_ms=c.script_timeout_s * 1000),
+                limits=scriptd.Limits(timeout_ms=c.script_timeout_s * 1000),
                 egress_allowlist=c.egress_allowlist,
             )
-        except sandbox.ScriptdUnavailable as e:
+        except scriptd.ScriptdUnavailable as e:
             self.runs.append(
                 {"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)}, "logs": []}
             )

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
-from scripts_editor.outcomes import explain_outcome
+from scripts_editor.runs.outcomes import explain_outcome
 
 from . import selectors, services
 from .exceptions import REASONS, FlowFailed

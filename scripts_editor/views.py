@@ -14,7 +14,7 @@ from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
 from .forms import DiffForm, RestoreForm, ScriptsSaveForm
 from .lint import sandbox_allowlist
 from .models import ScriptRevision
-from .run_views import try_config
+from .runs.views import try_config
 from .script_templates import TEMPLATES, template_bodies
 from .scripts import SIZE_FINDING_BYTES, SIZE_LIMIT_BYTES, metadata_for_editor
 from .services import scripts_restore, scripts_save

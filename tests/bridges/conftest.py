@@ -13,7 +13,7 @@ import psycopg
 import pymysql
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 pytestmark = pytest.mark.scriptd
 
@@ -197,11 +197,11 @@ def run(scriptd_socket, allowlist, config):
     def run(source, *, kind="login", args=None, timeout_ms=5000, limits=None, **kwargs):
         kwargs.setdefault("egress_allowlist", allowlist)
         kwargs.setdefault("configuration", config)
-        return sandbox.run_script_collect(
+        return scriptd.run_script_collect(
             kind=kind,
             source=source,
             args=[ALICE, PASSWORD] if args is None else args,
-            limits=limits or sandbox.Limits(timeout_ms=timeout_ms),
+            limits=limits or scriptd.Limits(timeout_ms=timeout_ms),
             socket_path=scriptd_socket,
             **kwargs,
         )

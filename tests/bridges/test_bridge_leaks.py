@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 from .conftest import my_connect, pg_connect
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.scriptd
 
 
 @dataclasses.dataclass(frozen=True)
-class TwoSockets(sandbox.Limits):
+class TwoSockets(scriptd.Limits):
     sockets: int = 2
 
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 from .conftest import ALICE, my_connect, pg_connect
 
@@ -308,7 +308,7 @@ def test_connections_left_open_by_a_warm_isolate_close_when_it_is_recycled(run, 
 
 
 @dataclasses.dataclass(frozen=True)
-class LimitsWithSockets(sandbox.Limits):
+class LimitsWithSockets(scriptd.Limits):
     sockets: int = 3
 
 

@@ -138,10 +138,10 @@ def test_users_list_searches_pages_and_hides_tokens_then_delete_removes_one(
 
 
 def test_authenticate_answers_a_sandbox_crash_with_its_own_error(migrating, users_api, monkeypatch):
-    from scripts_editor import sandbox
+    from scriptd_client import client as scriptd
 
-    died = sandbox.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
-    monkeypatch.setattr(sandbox, "run_script_collect", lambda **kwargs: died)
+    died = scriptd.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
+    monkeypatch.setattr(scriptd, "run_script_collect", lambda **kwargs: died)
 
     response = users_api.post(
         _url(migrating, "authenticate"), {"username": "ada@legacy.test", "password": "x"}, format="json"

@@ -106,10 +106,10 @@ def test_each_refusal_of_the_login_script_is_a_distinct_recorded_reason(runtime,
 
 
 def test_a_sandbox_worker_dying_mid_login_is_a_crash(runtime, migrating, monkeypatch):
-    from scripts_editor import sandbox
+    from scriptd_client import client as scriptd
 
-    died = sandbox.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
-    monkeypatch.setattr(sandbox, "run_script_collect", lambda **kwargs: died)
+    died = scriptd.RunOutcome(result={"type": "result", "status": "crash", "error": {"message": "worker exited"}})
+    monkeypatch.setattr(scriptd, "run_script_collect", lambda **kwargs: died)
 
     failure = _fails(
         "script_crash", services.user_login, connection=migrating, username="ada@legacy.test", password=PASSWORD

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 pytestmark = pytest.mark.scriptd
 
@@ -42,8 +42,8 @@ def run(scriptd_socket):
                 "change_email": ["a@b.c", "new@b.c", True],
                 "delete": ["u1"],
             }.get(kind, ["alice@example.com"])
-        limits = sandbox.Limits(timeout_ms=timeout_ms, memory_mb=memory_mb, log_lines=log_lines, log_bytes=log_bytes)
-        return sandbox.run_script_collect(
+        limits = scriptd.Limits(timeout_ms=timeout_ms, memory_mb=memory_mb, log_lines=log_lines, log_bytes=log_bytes)
+        return scriptd.run_script_collect(
             kind=kind, source=source, args=args, limits=limits, socket_path=scriptd_socket, **kwargs
         )
 
@@ -64,13 +64,13 @@ class Neighbour:
     def _loop(self):
         while not self._stop.is_set():
             started = time.perf_counter()
-            outcome = sandbox.run_script_collect(
+            outcome = scriptd.run_script_collect(
                 kind="login",
                 source=TRIVIAL_LOGIN,
                 args=["bob@example.com", "pw"],
                 mode="warm",
                 connection_id=self.connection_id,
-                limits=sandbox.Limits(timeout_ms=2000),
+                limits=scriptd.Limits(timeout_ms=2000),
                 socket_path=self.socket_path,
             )
             self.latencies_ms.append((time.perf_counter() - started) * 1000)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 pytestmark = pytest.mark.scriptd
 
@@ -31,19 +31,19 @@ SMALL = """function login(e, p, cb) {
 
 
 def _crypto_jobs(socket_path):
-    return sandbox.stats(socket_path=socket_path)["workers"][0]["crypto_jobs"]
+    return scriptd.stats(socket_path=socket_path)["workers"][0]["crypto_jobs"]
 
 
 def test_a_pbkdf2_flood_does_not_delay_another_connection_and_is_dropped_with_its_isolate(one_worker_scriptd):
     socket_path = one_worker_scriptd
 
     def run(source, timeout_ms=20_000, **kwargs):
-        return sandbox.run_script_collect(
+        return scriptd.run_script_collect(
             kind="login",
             source=source,
             args=["a@b.c", "pw"],
             socket_path=socket_path,
-            limits=sandbox.Limits(timeout_ms=timeout_ms),
+            limits=scriptd.Limits(timeout_ms=timeout_ms),
             **kwargs,
         )
 

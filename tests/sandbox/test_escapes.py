@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 pytestmark = pytest.mark.scriptd
 
@@ -172,7 +172,7 @@ def test_patching_a_module_does_not_affect_another_connection(run):
 
 
 def test_workers_run_confined_when_bwrap_is_installed(scriptd_socket):
-    figures = sandbox.stats(socket_path=scriptd_socket)
+    figures = scriptd.stats(socket_path=scriptd_socket)
     if not figures["confined"]:
         pytest.skip("bubblewrap is not installed here")
     for worker in figures["workers"]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 from .conftest import worker_index
 
@@ -27,7 +27,7 @@ TIMEOUTS = {
 
 
 def restarts(socket_path):
-    return [w["restarts"] for w in sandbox.ping(socket_path=socket_path)["workers"]]
+    return [w["restarts"] for w in scriptd.ping(socket_path=socket_path)["workers"]]
 
 
 @pytest.mark.parametrize("case", sorted(TIMEOUTS))
@@ -102,16 +102,16 @@ def _sandboxed_node_pid(host_pid: int) -> int:
 
 def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, scriptd_socket):
     victim_index = worker_index(HOSTILE)
-    pong = sandbox.ping(socket_path=scriptd_socket)
+    pong = scriptd.ping(socket_path=scriptd_socket)
     victim = pong["workers"][victim_index]
     with neighbour(away_from=HOSTILE) as other:
-        events = sandbox.run_script(
+        events = scriptd.run_script(
             kind="login",
             source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
             args=["a", "b"],
             mode="warm",
             connection_id=HOSTILE,
-            limits=sandbox.Limits(timeout_ms=10000),
+            limits=scriptd.Limits(timeout_ms=10000),
             socket_path=scriptd_socket,
         )
         time.sleep(0.2)
@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, s
     other.assert_unharmed()
     deadline = time.monotonic() + 10
     while True:
-        worker = sandbox.ping(socket_path=scriptd_socket)["workers"][victim_index]
+        worker = scriptd.ping(socket_path=scriptd_socket)["workers"][victim_index]
         if worker["alive"] and worker["restarts"] == victim["restarts"] + 1:
             break
         assert time.monotonic() < deadline, "the worker was not replaced"

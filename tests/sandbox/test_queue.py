@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 pytestmark = pytest.mark.scriptd
 
@@ -17,7 +17,7 @@ SLOW = "function login(e, p, cb) { setTimeout(() => cb(null, 'answered'), 2500);
 
 
 def _workers(socket_path):
-    return [(w["pid"], w["restarts"]) for w in sandbox.ping(socket_path=socket_path)["workers"]]
+    return [(w["pid"], w["restarts"]) for w in scriptd.ping(socket_path=socket_path)["workers"]]
 
 
 def test_queued_warm_runs_time_out_alone_and_the_worker_survives(one_worker_scriptd):
@@ -26,13 +26,13 @@ def test_queued_warm_runs_time_out_alone_and_the_worker_survives(one_worker_scri
     results: dict[str, dict] = {}
 
     def run(name, connection_id, timeout_ms):
-        outcome = sandbox.run_script_collect(
+        outcome = scriptd.run_script_collect(
             kind="login",
             source=SLOW,
             args=["a@b.c", "pw"],
             mode="warm",
             connection_id=connection_id,
-            limits=sandbox.Limits(timeout_ms=timeout_ms),
+            limits=scriptd.Limits(timeout_ms=timeout_ms),
             socket_path=socket_path,
         )
         results[name] = outcome.result
@@ -57,7 +57,7 @@ def test_queued_warm_runs_time_out_alone_and_the_worker_survives(one_worker_scri
     assert "did not start within 3000 ms" in waited[0]["error"]["message"]
     assert list(statuses.values()).count("ok") >= 2
     assert _workers(socket_path) == before
-    stats = sandbox.stats(socket_path=socket_path)["workers"]
+    stats = scriptd.stats(socket_path=socket_path)["workers"]
     assert [w["host_pid"] for w in stats] == [pid for pid, _ in before]
 
 
@@ -83,7 +83,7 @@ def _fake_scriptd(socket_path, script):
 def test_the_client_deadline_starts_again_when_the_run_starts(tmp_path, monkeypatch):
     # Limit 1 s + grace 1 s: the run waits 1.2 s in line, then answers 1.4 s after it started. That
     # is past 2 s from sending but within 2 s of `started`.
-    monkeypatch.setattr(sandbox, "DEADLINE_GRACE_S", 1.0)
+    monkeypatch.setattr(scriptd, "DEADLINE_GRACE_S", 1.0)
     socket_path = str(tmp_path / "fake.sock")
     _fake_scriptd(
         socket_path,
@@ -94,13 +94,13 @@ def test_the_client_deadline_starts_again_when_the_run_starts(tmp_path, monkeypa
         ],
     )
     events = list(
-        sandbox.run_script(
+        scriptd.run_script(
             kind="login",
             source="x",
             args=[],
             mode="warm",
             connection_id="c",
-            limits=sandbox.Limits(timeout_ms=1000),
+            limits=scriptd.Limits(timeout_ms=1000),
             socket_path=socket_path,
         )
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from scripts_editor.sandbox import scriptd_command
+from scriptd_client.client import scriptd_command
 
 
 class Command(BaseCommand):

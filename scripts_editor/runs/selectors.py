@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from connections_admin.models import Connection
 
-from .models import ScriptRun, ScriptRunLine
+from ..models import ScriptRun, ScriptRunLine
 from .outcomes import Explanation, explain_outcome
 
 LINES_PER_POLL = 500

@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from scripts_editor.models import ScriptRun
-from tests.runs.conftest import LOGIN
+from tests.scripts_editor.runs.conftest import LOGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WRONG = {

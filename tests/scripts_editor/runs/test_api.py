@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from api.services import api_token_issue
 from scripts_editor.models import ScriptRun, ScriptRunLine
-from tests.runs.conftest import LOGIN
+from tests.scripts_editor.runs.conftest import LOGIN
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "api-typed-password-42"
@@ -107,7 +107,7 @@ def test_unknown_runs_and_connections_are_404(api_for, editor):
 def test_a_run_posted_and_executed_never_returns_the_password(
     api_for, editor, connection, scriptd_for_runs, django_capture_on_commit_callbacks
 ):
-    from scripts_editor.run_services import script_run_execute
+    from scripts_editor.runs.services import script_run_execute
 
     source = "function login(e, p, cb) { console.log('pw is', p); cb(null, { user_id: e, email: e }); }"
     with django_capture_on_commit_callbacks(execute=False) as enqueued:

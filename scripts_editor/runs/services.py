@@ -24,12 +24,12 @@ from connections_admin import crypto
 from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import audit_event_record
+from scriptd_client import client as scriptd
 
-from . import sandbox
-from .models import ScriptRun, ScriptRunLine
-from .run_arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
-from .scripts import BY_KEY, SIZE_LIMIT_BYTES
-from .selectors import script_revision_current
+from ..models import ScriptRun, ScriptRunLine
+from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
+from ..selectors import script_revision_current
+from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
 
 logger = logging.getLogger(__name__)
 Status = ScriptRun.Status
@@ -132,7 +132,7 @@ def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
         "configuration": configuration_for_run(connection=connection),
         "enable_script_context": connection.enable_script_context,
         "legacy_globals": connection.legacy_globals,
-        "limits": sandbox.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
+        "limits": scriptd.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
         "run_id": str(run.id),
         # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
         "egress_allowlist": list(connection.egress_allowlist),
@@ -176,7 +176,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
     """
     run = ScriptRun.objects.select_related("connection", "revision").filter(pk=run_id).first()
     now = timezone.now()
-    deadline = now + timedelta(seconds=run.timeout_s + sandbox.DEADLINE_GRACE_S + DEADLINE_MARGIN_S) if run else now
+    deadline = now + timedelta(seconds=run.timeout_s + scriptd.DEADLINE_GRACE_S + DEADLINE_MARGIN_S) if run else now
     if run is None or not ScriptRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
         status=Status.RUNNING, started_at=now, deadline_at=deadline
     ):
@@ -194,7 +194,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
             key=len,
             reverse=True,
         )
-        for event in sandbox.run_script(**request):
+        for event in scriptd.run_script(**request):
             started = True
             if event["type"] == "log":
                 seq += 1  # one row per line, committed at once, so the page sees it on its next poll
@@ -215,7 +215,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
                 )
                 return
         _finish(run.pk, status=Status.CRASHED, error=_problem("SandboxError", "scriptd ended the run without a result"))
-    except sandbox.ScriptdUnavailable as exc:
+    except scriptd.ScriptdUnavailable as exc:
         _finish(
             run.pk,
             status=Status.CRASHED if started else Status.FAILED,

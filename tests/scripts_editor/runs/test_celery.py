@@ -3,8 +3,8 @@
 import pytest
 
 from scripts_editor.models import ScriptRun
-from scripts_editor.run_services import script_run_request
-from tests.runs.conftest import LOGIN, wait_for
+from scripts_editor.runs.services import script_run_request
+from tests.scripts_editor.runs.conftest import LOGIN, wait_for
 
 pytestmark = [pytest.mark.scriptd, pytest.mark.django_db(transaction=True)]
 

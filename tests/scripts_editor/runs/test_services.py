@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from connections_admin import services as connections
 from connections_admin.models import AuditEvent
-from scripts_editor import run_services
 from scripts_editor.models import ScriptRun, ScriptRunLine
-from scripts_editor.run_services import script_run_execute, script_run_request, script_runs_sweep
+from scripts_editor.runs import services as run_services
+from scripts_editor.runs.services import script_run_execute, script_run_request, script_runs_sweep
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
-from tests.runs.conftest import LOGIN
+from tests.scripts_editor.runs.conftest import LOGIN
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-7f3a"
@@ -31,7 +31,7 @@ def requested(capture, **kwargs):
 
 
 def test_a_request_enqueues_only_after_commit(django_capture_on_commit_callbacks, connection, editor):
-    with mock.patch("scripts_editor.tasks.script_run_execute_task.apply_async") as publish:
+    with mock.patch("scripts_editor.runs.tasks.script_run_execute_task.apply_async") as publish:
         with django_capture_on_commit_callbacks(execute=True):
             run = script_run_request(
                 connection=connection,
@@ -147,7 +147,7 @@ def test_a_second_delivery_of_the_same_run_does_nothing(
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     script_run_execute(run_id=str(run.id), secret=secret)
     finished = ScriptRun.objects.get(pk=run.pk).finished_at
-    with mock.patch("scripts_editor.sandbox.run_script") as run_script:
+    with mock.patch("scriptd_client.client.run_script") as run_script:
         script_run_execute(run_id=str(run.id), secret=secret)
     run_script.assert_not_called()
     assert ScriptRun.objects.get(pk=run.pk).finished_at == finished
@@ -195,7 +195,7 @@ def test_the_egress_allowlist_goes_to_the_sandbox(django_capture_on_commit_callb
     connection.save()
     run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor)
     with mock.patch(
-        "scripts_editor.sandbox.run_script",
+        "scriptd_client.client.run_script",
         return_value=iter([{"type": "result", "status": "ok", "value": None, "ms": 1}]),
     ) as run_script:
         script_run_execute(run_id=str(run.id), secret=secret)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from .sandbox import SCRIPT_PARAMETERS
+from scriptd_client.client import SCRIPT_PARAMETERS
 
 REDACTED = "********"
 USER_FIELDS = {

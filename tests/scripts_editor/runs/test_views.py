@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from scripts_editor.models import ScriptRun, ScriptRunLine
 from tests.factories import ConnectionFactory
-from tests.runs.conftest import LOGIN
+from tests.scripts_editor.runs.conftest import LOGIN
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "s3cret-typed-in-the-panel"

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 
-from .models import ScriptRun
-from .run_arguments import INPUT_FIELDS, REDACTED, run_arguments_subject
-from .run_selectors import script_run_explanation, script_run_list, script_run_snapshot
-from .run_services import script_run_request
-from .scripts import BY_KEY, SCRIPT_KEYS
+from ..models import ScriptRun
+from ..scripts import BY_KEY, SCRIPT_KEYS
+from .arguments import INPUT_FIELDS, REDACTED, run_arguments_subject
+from .selectors import script_run_explanation, script_run_list, script_run_snapshot
+from .services import script_run_request
 
 
 class RunStartForm(forms.Form):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts_editor.outcomes import explain_outcome
+from scripts_editor.runs.outcomes import explain_outcome
 
 
 @pytest.mark.parametrize(

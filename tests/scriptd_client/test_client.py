@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts_editor import sandbox
+from scriptd_client import client as scriptd
 
 pytestmark = pytest.mark.scriptd
 
@@ -16,21 +16,21 @@ TRIVIAL = "function login(e, p, cb) { cb(null, 'ok'); }"
 
 
 def _start(socket_path, log_path):
-    argv, env = sandbox.scriptd_command(socket_path=socket_path, workers=1)
+    argv, env = scriptd.scriptd_command(socket_path=socket_path, workers=1)
     process = subprocess.Popen(argv, env=env, stdout=open(log_path, "a"), stderr=subprocess.STDOUT)
     for _ in range(200):
         try:
-            if all(w["alive"] for w in sandbox.ping(socket_path=socket_path)["workers"]):
+            if all(w["alive"] for w in scriptd.ping(socket_path=socket_path)["workers"]):
                 return process
-        except sandbox.ScriptdUnavailable:
+        except scriptd.ScriptdUnavailable:
             time.sleep(0.05)
     process.kill()
     raise AssertionError(open(log_path).read())
 
 
 def test_a_missing_scriptd_raises_one_clear_exception(tmp_path):
-    with pytest.raises(sandbox.ScriptdUnavailable, match=r"python manage.py scriptd"):
-        sandbox.run_script_collect(
+    with pytest.raises(scriptd.ScriptdUnavailable, match=r"python manage.py scriptd"):
+        scriptd.run_script_collect(
             kind="login", source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock")
         )
 
@@ -40,18 +40,18 @@ def test_the_client_reconnects_after_a_restart(tmp_path):
     first = _start(socket_path, tmp_path / "log")
     try:
         assert (
-            sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
+            scriptd.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
             == "ok"
         )
     finally:
         first.terminate()
         first.wait(10)
-    with pytest.raises(sandbox.ScriptdUnavailable):
-        sandbox.ping(socket_path=socket_path)
+    with pytest.raises(scriptd.ScriptdUnavailable):
+        scriptd.ping(socket_path=socket_path)
     second = _start(socket_path, tmp_path / "log")
     try:
         assert (
-            sandbox.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
+            scriptd.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
             == "ok"
         )
     finally:
@@ -60,7 +60,7 @@ def test_the_client_reconnects_after_a_restart(tmp_path):
 
 
 def test_a_second_scriptd_refuses_a_socket_in_use(scriptd_socket):
-    argv, env = sandbox.scriptd_command(socket_path=scriptd_socket, workers=1)
+    argv, env = scriptd.scriptd_command(socket_path=scriptd_socket, workers=1)
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 1
     assert "already listening" in done.stderr
@@ -68,19 +68,19 @@ def test_a_second_scriptd_refuses_a_socket_in_use(scriptd_socket):
 
 def test_scriptd_gets_no_django_secrets(monkeypatch):
     monkeypatch.setenv("DJANGO_SECRET_KEY", "do-not-leak")
-    _argv, env = sandbox.scriptd_command(socket_path="/tmp/x.sock")
+    _argv, env = scriptd.scriptd_command(socket_path="/tmp/x.sock")
     assert set(env) == {"PATH", "LANG"}
 
 
 def test_ping_reports_workers(scriptd_socket):
-    pong = sandbox.ping(socket_path=scriptd_socket)
+    pong = scriptd.ping(socket_path=scriptd_socket)
     assert pong["type"] == "pong"
     assert len(pong["workers"]) == 2
 
 
 def test_unknown_script_kinds_are_refused_before_sending():
     with pytest.raises(ValueError):
-        next(sandbox.run_script(kind="change_username", source=TRIVIAL, args=[]))
+        next(scriptd.run_script(kind="change_username", source=TRIVIAL, args=[]))
 
 
 def test_the_management_command_starts_scriptd_on_the_given_socket(tmp_path):
@@ -94,9 +94,9 @@ def test_the_management_command_starts_scriptd_on_the_given_socket(tmp_path):
     try:
         for _ in range(200):
             try:
-                assert sandbox.ping(socket_path=socket_path)["type"] == "pong"
+                assert scriptd.ping(socket_path=socket_path)["type"] == "pong"
                 break
-            except sandbox.ScriptdUnavailable:
+            except scriptd.ScriptdUnavailable:
                 time.sleep(0.05)
         else:
             raise AssertionError("manage.py scriptd did not start")
