@@ -114,7 +114,11 @@ function main() {
       configuration: request.configuration ?? {},
       options,
     });
-    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy };
+    // What an isolate is set up with at its first run and keeps for its life (the runtime defines
+    // `configuration` and the legacy globals once): part of the warm key, and the slot refuses a run
+    // bound otherwise, so no run ever sees another run's configuration.
+    const binding = sha1(JSON.stringify([request.configuration ?? {}, options]));
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, binding };
     try {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
@@ -125,7 +129,8 @@ function main() {
         const key = [
           request.connection,
           request.revision ?? "",
-          sha1(JSON.stringify([request.configuration ?? {}, options, limits.memory_mb])),
+          binding,
+          limits.memory_mb,
         ].join("\u0000");
         // A run may wait in its connection's line (all its isolates busy) for up to its own time
         // limit; it answers `timeout` itself then, and its time limit proper starts with `started`.

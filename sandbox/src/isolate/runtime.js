@@ -357,6 +357,8 @@
 
   // One isolate serves every script of a connection revision (they share `global`, as in Auth0);
   // each script is compiled on its first run and kept, keyed by kind, function names and source hash.
+  // `configuration` and the legacy globals are defined at the isolate's first run, for its life: the host
+  // (isolate-slot.js) binds the isolate to that run's configuration and refuses runs bound otherwise.
   const entries = new Map();
   let configured = false;
   function entryFor(p) {
