@@ -71,7 +71,7 @@ class Supervisor {
     onJsonLines(
       socket,
       MAX_REQUEST_BYTES,
-      (message, line) => {
+      (message) => {
         if (!message || typeof message !== "object") return reply({ type: "error", message: "each line must be a JSON object" });
         this.onRequest(message, reply);
       },
