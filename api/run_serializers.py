@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from scripts_editor.scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from scriptd_client import limits
+from scripts_editor.scripts import SCRIPT_KEYS
 
 from .serializers import StrictCharField
 
@@ -19,7 +20,7 @@ class ScriptRunCreateSerializer(serializers.Serializer):
     code = StrictCharField(
         required=False,
         trim_whitespace=False,
-        max_length=SIZE_LIMIT_BYTES,
+        max_length=limits.SOURCE_MAX_BYTES,
         help_text="The script's text to run; absent: the current revision's body.",
     )
 

@@ -173,7 +173,6 @@ CELERY_BEAT_SCHEDULE = {
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
 SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
-SCRIPT_TIMEOUT_MAX_S = 60
 SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
 
 REST_FRAMEWORK = {

@@ -15,7 +15,6 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,9 +24,10 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
+from scriptd_client import limits
 
 from ..models import ScriptRun, ScriptRunLine
-from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
+from ..scripts import BY_KEY
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
 
@@ -78,8 +78,8 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     source = current.scripts[script] if source is None else source
     if not source.strip():
         raise ValidationError({"source": f"The {BY_KEY[script].title} script is empty; write it or load a template."})
-    if len(source.encode()) > SIZE_LIMIT_BYTES:
-        raise ValidationError({"source": f"The script is above {SIZE_LIMIT_BYTES // 1024} kB."})
+    if problem := limits.source_size_problem(source):
+        raise ValidationError({"source": problem})
     actor = by if by is not None and by.is_authenticated else None
     run = ScriptRun.objects.create(
         connection=connection,
@@ -132,7 +132,7 @@ def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
         "configuration": configuration_for_run(connection=connection),
         "enable_script_context": connection.enable_script_context,
         "legacy_globals": connection.legacy_globals,
-        "limits": scriptd.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
+        "limits": scriptd.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=limits.memory_mb()),
         "run_id": str(run.id),
         # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
         "egress_allowlist": list(connection.egress_allowlist),
