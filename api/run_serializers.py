@@ -70,6 +70,11 @@ class ScriptRunSummarySerializer(serializers.Serializer):
     error = serializers.DictField(
         allow_null=True, help_text="name, message, code, description, user_id, statusCode, stack."
     )
+    output_hidden = serializers.CharField(
+        allow_null=True,
+        help_text="Set when the token's user may not change connections: lines, result and error are then "
+        "left out (a script can print its configuration), and this says so.",
+    )
     explanation = ExplanationSerializer(allow_null=True, help_text="What the outcome means to the login flow.")
 
 
