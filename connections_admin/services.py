@@ -60,7 +60,7 @@ BOOLEAN_FIELDS = {"use_own_database", "import_users", "requires_username", "enab
 
 # The validators below are the rules for a connection's name, settings and configuration. The dashboard's
 # forms, the API's serializers and connections-as-code call them and show their errors in their own shape;
-# each returns or raises every problem at once, keyed by the model's field names.
+# each raises one ValidationError holding every problem at once, keyed by the model's field names.
 
 
 def connection_name_validate(*, name: object) -> None:
@@ -132,7 +132,7 @@ def connection_validate_create(*, name: str, **fields: Any) -> None:
 @transaction.atomic
 def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: str = "", **fields: Any) -> Connection:
     """Create a connection. A bad or taken name raises ValidationError({'name': ...})."""
-    connection_validate_create(name=name, **fields)
+    connection_validate_create(name=name, display_name=display_name, **fields)
     try:
         with transaction.atomic():
             connection = Connection.objects.create(name=name, display_name=display_name, **fields)

@@ -192,3 +192,18 @@ def test_deeply_nested_json_is_a_400_not_a_server_error(editor_client, connectio
     response = editor_client.post(url("run-start", connection), body, content_type="application/json")
     assert response.status_code == 400 and "nested too deeply" in response.json()["errors"]["__all__"][0]
     assert not ScriptRun.objects.exists()
+
+
+def test_the_django_admin_shows_run_output_only_to_those_who_may_change_connections(client, finished_run):
+    from tests.conftest import _with_perms
+    from tests.factories import UserFactory
+
+    viewer = _with_perms(
+        UserFactory(username="run-viewer", is_staff=True), "view_connection", "view_scriptrun", "view_scriptrunline"
+    )
+    client.force_login(viewer)
+    page = client.get(reverse("admin:scripts_editor_scriptrun_change", args=[finished_run.pk])).content.decode()
+    assert "succeeded" in page and "line 2" not in page and "ada@example.com" in page
+    _with_perms(viewer, "change_connection")
+    page = client.get(reverse("admin:scripts_editor_scriptrun_change", args=[finished_run.pk])).content.decode()
+    assert "line 2" in page
