@@ -105,7 +105,7 @@ class OptionsSerializer(serializers.Serializer):
     )
     trickle_script_timeout_s = StrictIntegerField(
         required=False,
-        default=limits.timeout_default_s,
+        default=limits.timeout_default_s,  # TRICKLE_SCRIPT_TIMEOUT_S
         min_value=limits.TIMEOUT_MIN_S,
         max_value=limits.TIMEOUT_MAX_S,
         help_text="Trickle extension: wall-clock limit of one script run, in seconds.",
