@@ -8,6 +8,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from scriptd_client.limits import TIMEOUT_MAX_S, TIMEOUT_MIN_S
+
 from .env import BASE_DIR, VAR_DIR, env
 
 log = logging.getLogger("trickle.settings")
@@ -193,7 +195,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
+# The limit new connections start with (each connection may change its own), within scriptd_client/limits.py's range.
 SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
+if not TIMEOUT_MIN_S <= SCRIPT_TIMEOUT_S <= TIMEOUT_MAX_S:
+    raise ImproperlyConfigured(f"TRICKLE_SCRIPT_TIMEOUT_S must be between {TIMEOUT_MIN_S} and {TIMEOUT_MAX_S} seconds.")
 SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
 # Try runs waiting or running at once, per user and per connection: more answer 429, so a burst of Try runs
 # cannot fill the queue that other users' runs wait in.

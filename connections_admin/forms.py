@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from scriptd_client import limits
 
 from . import services
-from .models import MAX_VARIABLE_VALUE_BYTES, Connection
+from .models import MAX_VARIABLE_VALUE_LENGTH, Connection
 
 USE_OWN_DATABASE_HELP = (
     "Off: users live only in Trickle's store and no script runs. "
@@ -128,7 +128,7 @@ class VariableForm(forms.Form):
         help_text="Scripts read it as <code>configuration.KEY</code>. An existing key is replaced.",
     )
     value = forms.CharField(
-        max_length=MAX_VARIABLE_VALUE_BYTES,
+        max_length=MAX_VARIABLE_VALUE_LENGTH,
         strip=False,
         # Write-only: never rendered back, not even after a failed submit.
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

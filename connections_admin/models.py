@@ -18,12 +18,14 @@ name_validator = RegexValidator(
     NAME_RE, "Use letters, digits and single hyphens between them (no leading, trailing or double hyphens)."
 )
 # Configuration keys become `configuration.KEY` in scripts, so they must be JavaScript identifiers.
+CONFIG_KEY_PATTERN = r"^[A-Za-z_$][A-Za-z0-9_$]*$"
+MAX_CONFIG_KEY_LENGTH = 64
 config_key_validator = RegexValidator(
-    r"^[A-Za-z_$][A-Za-z0-9_$]*$", "Use a JavaScript identifier: letters, digits, _ or $, not starting with a digit."
+    CONFIG_KEY_PATTERN, "Use a JavaScript identifier: letters, digits, _ or $, not starting with a digit."
 )
 
 MAX_VARIABLES_PER_CONNECTION = 100
-MAX_VARIABLE_VALUE_BYTES = 4096
+MAX_VARIABLE_VALUE_LENGTH = 4096  # characters
 
 
 def new_public_id() -> str:

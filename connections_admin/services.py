@@ -14,7 +14,8 @@ from . import crypto
 from .auth0_shape import egress_entry_problem
 from .exceptions import StaleConnection
 from .models import (
-    MAX_VARIABLE_VALUE_BYTES,
+    MAX_CONFIG_KEY_LENGTH,
+    MAX_VARIABLE_VALUE_LENGTH,
     MAX_VARIABLES_PER_CONNECTION,
     AuditEvent,
     ConfigurationVariable,
@@ -208,15 +209,15 @@ def connection_touch(*, connection: Connection) -> None:
 def configuration_variable_validate(*, key: object, value: object) -> None:
     """Raise ValidationError({'key': [...], 'value': [...]}) unless `key` may hold `value`."""
     errors = {}
-    if not isinstance(key, str) or not key or len(key) > 64:
-        errors["key"] = ["Between 1 and 64 characters."]
+    if not isinstance(key, str) or not key or len(key) > MAX_CONFIG_KEY_LENGTH:
+        errors["key"] = [f"Between 1 and {MAX_CONFIG_KEY_LENGTH} characters."]
     else:
         try:
             config_key_validator(key)
         except ValidationError as e:
             errors["key"] = e.messages
-    if not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
-        errors["value"] = [f"Text of at most {MAX_VARIABLE_VALUE_BYTES // 1024} kB."]
+    if not isinstance(value, str) or len(value) > MAX_VARIABLE_VALUE_LENGTH:
+        errors["value"] = [f"Text of at most {MAX_VARIABLE_VALUE_LENGTH} characters."]
     if errors:
         raise ValidationError(errors)
 

@@ -25,7 +25,7 @@ def scriptd_request_build(
     """The keyword arguments of scriptd_client.run_script for one run of `script` on `connection`.
 
     `timeout_s` defaults to the connection's limit (a Try run passes the one it stored when queued); memory
-    is the deployment's SCRIPT_MEMORY_MB for every run."""
+    is the deployment's (scriptd_client/limits.py) for every run."""
     return {
         **BY_KEY[script].for_scriptd(),
         "source": source,

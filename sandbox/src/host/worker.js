@@ -49,6 +49,9 @@ function limitsOf(requested) {
 }
 
 function problemWith(request) {
+  for (const [name, { required }] of Object.entries(LIMITS)) {
+    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
+  }
   if (typeof request.kind !== "string" || !/^[a-z_]{1,40}$/.test(request.kind)) return "kind must be a script key such as login";
   const names = request.function_names;
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
@@ -57,9 +60,6 @@ function problemWith(request) {
   const paths = request.password_paths;
   if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every((k) => Number.isInteger(k) || typeof k === "string"))) {
     return "password_paths must be a list of argument paths such as [1] or [0, \"password\"]";
-  }
-  for (const [name, { required }] of Object.entries(LIMITS)) {
-    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
   }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
