@@ -28,6 +28,16 @@ class ScriptSpec:
         """Every parameter the function receives, in order."""
         return (*self.parameters, *(("context",) if context else ()), "callback")
 
+    def passwords(self, args: list) -> list[str]:
+        """The plain-text passwords among a run's positional arguments (masked in everything it produces)."""
+        if not self.password_parameter:
+            return []
+        index = self.parameters.index(self.password_parameter)
+        value = args[index] if index < len(args) else None
+        if isinstance(value, dict):  # create's user object holds it
+            value = value.get("password")
+        return [value] if isinstance(value, str) and value else []
+
 
 SCRIPTS: tuple[ScriptSpec, ...] = (
     ScriptSpec(
