@@ -55,7 +55,7 @@ class Masker:
             rf"(?<!\w){re.escape(form)}(?!\w)" if short[form] else re.escape(form)
             for form in sorted(short, key=len, reverse=True)
         ]
-        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
     @classmethod
     def for_run(
