@@ -100,7 +100,9 @@ def connection_configuration(request, connection):
             except ValidationError as e:
                 add_service_errors(form, e)
             else:
-                messages.success(request, f"Variable {variable.key} saved.")
+                messages.success(request, f"Variable {variable.key} saved ({'plain' if variable.plain else 'secret'}).")
+                for warning in services.configuration_value_warnings(**form.cleaned_data):
+                    messages.warning(request, warning)
                 return redirect("connections_admin:connection-configuration", connection.public_id)
     return render(
         request,
@@ -122,6 +124,18 @@ def variable_remove(request, connection, key):
         messages.success(request, f"Variable {key} removed.")
     else:
         messages.warning(request, f"There was no variable {key}.")
+    return redirect("connections_admin:connection-configuration", connection.public_id)
+
+
+@require_POST
+@connection_view(CHANGE)
+def variable_make_secret(request, connection, key):
+    try:
+        services.configuration_variable_make_secret(connection=connection, key=key, by=request.user)
+    except ValidationError as e:
+        messages.warning(request, " ".join(e.messages))
+    else:
+        messages.success(request, f"Variable {key} is now a secret: write-only and masked in run output.")
     return redirect("connections_admin:connection-configuration", connection.public_id)
 
 
