@@ -7,7 +7,7 @@ services, so the dashboard and the API share one path for each change.
 from django.db import transaction
 
 from connections_admin import services as connections
-from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.crypto import MASK
 from connections_admin.exceptions import StaleConnection
 from connections_admin.models import Connection
@@ -91,7 +91,7 @@ def connection_create_from_api(*, data: dict, by) -> tuple[Connection, list[str]
             name=data["name"], display_name=data.get("display_name", ""), by=by, **fields
         )
         warnings = _apply_configuration(
-            connection, options.get("configuration") or {}, options.get("trickle_plain_configuration"), by
+            connection, options.get("configuration") or {}, options.get(PLAIN_CONFIGURATION_OPTION), by
         )
         _save_scripts(connection, checked, 0, by)
     return connection, warnings
@@ -128,7 +128,7 @@ def connection_patch_from_api(
         if "options" in data:
             options = data["options"]
             warnings = _apply_configuration(
-                connection, options.get("configuration") or {}, options.get("trickle_plain_configuration"), by
+                connection, options.get("configuration") or {}, options.get(PLAIN_CONFIGURATION_OPTION), by
             )
             _save_scripts(connection, checked, base, by)
     return connection, warnings

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin import services as connections
-from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.models import Connection
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
@@ -47,7 +47,7 @@ def connection_body(connection: Connection, *, revision=None) -> dict:
     options["customScripts"] = {k: v for k, v in revision.scripts.items() if v}
     variables = list(connection.variables.all())
     options["configuration"] = {v.key: v.shown_value for v in variables}
-    options["trickle_plain_configuration"] = [v.key for v in variables if v.plain]
+    options[PLAIN_CONFIGURATION_OPTION] = [v.key for v in variables if v.plain]
     return {
         "id": connection.public_id,
         "name": connection.name,

@@ -10,6 +10,8 @@ OPTION_FIELDS = {
     "trickle_script_timeout_s": "script_timeout_s",
     "trickle_legacy_globals": "legacy_globals",
 }
+# Trickle's option naming the configuration keys that are plain, not secret (configuration stays Auth0's shape).
+PLAIN_CONFIGURATION_OPTION = "trickle_plain_configuration"
 
 
 def egress_entry_problem(entry: object) -> str | None:
