@@ -87,3 +87,10 @@ def test_a_secret_is_masked_whatever_its_case():
     # A flow lower-cases emails: a password inside one must not come back in clear.
     mask = Masker(["Tr0ub4dor-and-3", "Ab1"])
     assert mask.text("same+tr0ub4dor-and-3@x.test, AB1 ab1") == f"same+{MASK}@x.test, {MASK} {MASK}"
+
+
+def test_case_folding_never_loses_an_exact_occurrence_of_a_non_ascii_secret():
+    # A whole-string lower() lengthens "İ" and turns a final "Σ" into "ς": positions and matches would shift.
+    mask = Masker(["İstanbul-ΟΔΟΣ-9", "ΟΔΟΣ"])
+    assert mask.text("x İstanbul-ΟΔΟΣ-9 y") == f"x {MASK} y"
+    assert mask.text("ΟΔΟΣ ΟΔΟΣΑ οδοσ") == f"{MASK} ΟΔΟΣΑ {MASK}"
