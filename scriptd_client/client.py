@@ -9,7 +9,8 @@ its events as the service sends them (line-delimited JSON over a Unix socket):
     {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
         "description", "user_id", "statusCode", "stack"}, "ms": 1.2}
 
-Each thread keeps one idle connection per socket and reconnects when scriptd has restarted.
+Each thread keeps one idle connection per socket and reconnects when scriptd has restarted. Events carry
+the script's output as it produced it: mask it with `scriptd_client.masking` before storing or showing it.
 """
 
 from __future__ import annotations
