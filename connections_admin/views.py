@@ -100,7 +100,7 @@ def connection_configuration(request, connection):
             except ValidationError as e:
                 add_service_errors(form, e)
             else:
-                messages.success(request, f"Variable {variable.key} saved ({'plain' if variable.plain else 'secret'}).")
+                messages.success(request, f"Variable {variable.key} saved.")
                 for warning in services.configuration_value_warnings(**form.cleaned_data):
                     messages.warning(request, warning)
                 return redirect("connections_admin:connection-configuration", connection.public_id)
