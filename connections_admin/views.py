@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from scriptd_client import masking
+
 from . import selectors, services
 from .exceptions import StaleConnection
 from .forms import (
@@ -113,6 +115,7 @@ def connection_configuration(request, connection):
             "editable": editable,
             "active": "configuration",
             "variables": connection.variables.select_related("updated_by"),
+            "whole_token_below": masking.WHOLE_TOKEN_BELOW,
         },
     )
 

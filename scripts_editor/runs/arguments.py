@@ -10,8 +10,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from scriptd_client.client import SCRIPT_PARAMETERS
+from scriptd_client.masking import MASK
 
-REDACTED = "********"
+REDACTED = MASK  # the mask of every secret in run output
 USER_FIELDS = {
     "email": str,
     "password": str,
