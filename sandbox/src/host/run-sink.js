@@ -5,7 +5,7 @@
 "use strict";
 
 class RunSink {
-  constructor({ tag, request, limits, write }) {
+  constructor({ tag, limits, write }) {
     this.tag = tag;
     this.write = write;
     this.maxLines = limits.log_lines;
