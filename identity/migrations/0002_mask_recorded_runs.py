@@ -40,7 +40,7 @@ def mask_recorded_runs(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("identity", "0001_initial"),
-        ("connections_admin", "0004_configurationvariable_plain"),
+        ("connections_admin", "0005_configurationvariable_plain"),
     ]
 
     operations = [migrations.RunPython(mask_recorded_runs, migrations.RunPython.noop)]

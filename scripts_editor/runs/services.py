@@ -15,7 +15,6 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from scriptd_client import client as scriptd
 from scriptd_client.masking import Masker
 
 from ..models import ScriptRun, ScriptRunLine
+from ..scriptd_request import scriptd_request_build
 from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
@@ -121,25 +121,6 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
         )
 
 
-def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
-    connection = run.connection
-    return {
-        "kind": run.script,
-        "source": run.source,
-        "args": args,
-        "mode": "fresh",
-        "connection_id": connection.public_id,
-        "revision": run.revision.number if run.revision else None,
-        "configuration": configuration_for_run(connection=connection),
-        "enable_script_context": connection.enable_script_context,
-        "legacy_globals": connection.legacy_globals,
-        "limits": scriptd.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
-        "run_id": str(run.id),
-        # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
-        "egress_allowlist": list(connection.egress_allowlist),
-    }
-
-
 def _secrets(secret: str | None) -> dict[str, str]:
     if not secret:
         return {}
@@ -175,7 +156,17 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         args = run_arguments_positional(
             script=run.script, args=run_arguments_join(redacted=run.arguments, secrets=typed)
         )
-        request = _sandbox_request(run, args)
+        request = scriptd_request_build(
+            connection=run.connection,
+            script=run.script,
+            source=run.source,
+            args=args,
+            mode="fresh",
+            revision=run.revision.number if run.revision else None,
+            configuration=configuration_for_run(connection=run.connection),
+            timeout_s=run.timeout_s,
+            run_id=str(run.id),
+        )
         # Lines, result and error are stored masked (scriptd_client.masking: the one rule).
         mask = Masker.for_run(
             configuration=request["configuration"],

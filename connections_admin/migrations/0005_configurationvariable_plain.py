@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections_admin', '0003_audit_action_labels'),
+        ('connections_admin', '0004_script_timeout_from_settings'),
     ]
 
     operations = [
