@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
+from scriptd_client import limits
+
 from . import crypto
 from .crypto import MASK
 
@@ -32,7 +34,7 @@ def new_public_id() -> str:
 def script_timeout_default() -> int:
     """The run time limit a new connection starts with: TRICKLE_SCRIPT_TIMEOUT_S (read when used, not frozen into
     a migration)."""
-    return settings.SCRIPT_TIMEOUT_S
+    return limits.timeout_default_s()
 
 
 class Connection(models.Model):

@@ -128,7 +128,8 @@ class Flow:
         if not source.strip():
             raise FlowFailed(
                 "script_not_implemented",
-                f"The {BY_KEY[key].title} script of {self.connection.name} is empty, and this flow needs it.",
+                f"The {BY_KEY[key].title} script of {self.connection.name} is not defined, so the connection does "
+                "not offer this (each optional script enables its feature, as in Auth0).",
             )
         c = self.connection
         try:

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import limits
+
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
@@ -42,8 +44,10 @@ class ScriptdUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    timeout_ms: int = 20_000
-    memory_mb: int = 128
+    """Sent with every run: scriptd applies them and keeps no rules of its own (see limits.py)."""
+
+    timeout_ms: int = field(default_factory=lambda: limits.timeout_default_s() * 1000)
+    memory_mb: int = field(default_factory=limits.memory_mb)
     log_lines: int = 1000
     log_bytes: int = 256 * 1024
 
@@ -285,11 +289,13 @@ def scriptd_command(
     """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
     node = shutil.which("node") or "/usr/bin/node"
     argv = [node, str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
+    # Spare isolates for Try runs are prepared with the heap size runs will ask for.
+    worker_options = {"spare-memory-mb": limits.memory_mb(), **(worker_options or {})}
     if workers:
         argv += ["--workers", str(workers)]
     if allow_unconfined:
         argv.append("--allow-unconfined")
-    for name, value in (worker_options or {}).items():
+    for name, value in worker_options.items():
         argv += [f"--{name}", str(value)]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": os.environ.get("LANG", "C.UTF-8")}
     return argv, env

@@ -185,10 +185,6 @@ SCRIPTS: tuple[ScriptSpec, ...] = (
 SCRIPT_KEYS: tuple[str, ...] = tuple(s.key for s in SCRIPTS)
 BY_KEY: dict[str, ScriptSpec] = {s.key: s for s in SCRIPTS}
 
-# Auth0 advises at most 100 kB per script (latency); above 512 kB we refuse to store it at all.
-SIZE_FINDING_BYTES = 100 * 1024
-SIZE_LIMIT_BYTES = 512 * 1024
-
 
 @dataclass(frozen=True)
 class ScriptRole:

@@ -15,6 +15,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,11 +25,13 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run, configuration_plain_keys
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
+from scriptd_client import limits
 from scriptd_client.masking import Masker
 
+from ..exceptions import TryRunsBusy
 from ..models import ScriptRun, ScriptRunLine
 from ..scriptd_request import scriptd_request_build
-from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
+from ..scripts import BY_KEY
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
 
@@ -70,7 +73,8 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     """Store a queued run of `source` (default: the saved body) and enqueue it once the transaction commits.
 
     Raises ValidationError for an unknown script, arguments that do not fit it, or an empty or oversized
-    source. The broker being down is not an error here: the run ends `failed` saying so.
+    source, and TryRunsBusy when the user or the connection has too many runs waiting or running. The
+    broker being down is not an error here: the run ends `failed` saying so.
     """
     if script not in BY_KEY:
         raise ValidationError({"script": f"unknown script {script!r}; one of {', '.join(BY_KEY)}."})
@@ -79,9 +83,10 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     source = current.scripts[script] if source is None else source
     if not source.strip():
         raise ValidationError({"source": f"The {BY_KEY[script].title} script is empty; write it or load a template."})
-    if len(source.encode()) > SIZE_LIMIT_BYTES:
-        raise ValidationError({"source": f"The script is above {SIZE_LIMIT_BYTES // 1024} kB."})
+    if problem := limits.source_size_problem(source):
+        raise ValidationError({"source": problem})
     actor = by if by is not None and by.is_authenticated else None
+    _runs_cap_check(connection=connection, actor=actor)
     run = ScriptRun.objects.create(
         connection=connection,
         script=script,
@@ -101,6 +106,25 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     secret = crypto.encrypt(json.dumps(secrets)) if secrets else None
     transaction.on_commit(partial(_enqueue, run_id=str(run.id), secret=secret))
     return run
+
+
+def _runs_cap_check(*, connection: Connection, actor) -> None:
+    # The connection's row lock makes simultaneous requests count each other (SQLite serialises writers).
+    Connection.objects.select_for_update().filter(pk=connection.pk).first()
+    unfinished = ScriptRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING))
+    wait = f"wait for one to finish (about {connection.script_timeout_s} s at most) and try again."
+    if actor is not None and unfinished.filter(requested_by=actor).count() >= settings.TRY_RUNS_PER_USER:
+        raise TryRunsBusy(
+            f"You already have {settings.TRY_RUNS_PER_USER} Try runs waiting or running, the most one person may: "
+            + wait,
+            retry_after_s=connection.script_timeout_s,
+        )
+    if unfinished.filter(connection=connection).count() >= settings.TRY_RUNS_PER_CONNECTION:
+        raise TryRunsBusy(
+            f"{connection.name} already has {settings.TRY_RUNS_PER_CONNECTION} Try runs waiting or running, the most "
+            "one connection may: " + wait,
+            retry_after_s=connection.script_timeout_s,
+        )
 
 
 def _enqueue(*, run_id: str, secret: str | None) -> None:

@@ -14,13 +14,16 @@ const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const { cryptoJobStats } = require("./bridges/crypto-jobs");
+const CEILINGS = require("../ceilings");
 
 // The script kinds and their function names are not written down here: each request carries them
 // (function_names), from the one source in Django (scripts_editor/scripts.py).
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+// A request must say its time limit and heap (Django holds those rules); they are only kept under
+// scriptd's ceilings here. The output and socket caps have defaults of their own.
 const LIMITS = {
-  timeout_ms: { default: 20_000, min: 1, max: 60_000 },
-  memory_mb: { default: 128, min: 8, max: 1024 },
+  timeout_ms: { required: true, min: 1, max: CEILINGS.TIMEOUT_MS },
+  memory_mb: { required: true, min: 8, max: CEILINGS.MEMORY_MB },
   log_lines: { default: 1000, min: 0, max: 100_000 },
   log_bytes: { default: 256 * 1024, min: 0, max: 16 * 1024 * 1024 },
   sockets: { default: 10, min: 0, max: 100 }, // open at once per connection, in this worker
@@ -36,11 +39,11 @@ function write(event) {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
 
-function limitsOf(requested = {}) {
+function limitsOf(requested) {
   const out = {};
   for (const [name, { default: def, min, max }] of Object.entries(LIMITS)) {
-    const value = Number.isFinite(requested[name]) ? Math.round(requested[name]) : def;
-    out[name] = Math.min(max, Math.max(min, value));
+    const value = Number.isFinite(requested?.[name]) ? Math.round(requested[name]) : def;
+    out[name] = Math.min(max, Math.max(min, value ?? min));
   }
   return out;
 }
@@ -50,6 +53,9 @@ function problemWith(request) {
   const names = request.function_names;
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
     return "function_names must be a non-empty list of function names";
+  }
+  for (const [name, { required }] of Object.entries(LIMITS)) {
+    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
   }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
@@ -86,7 +92,7 @@ function main() {
     maxAgeMs: option("warm-max-age-s", 900) * 1000,
     maxIsolates: option("warm-max-isolates", 200),
   });
-  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), defaultMemoryMb: LIMITS.memory_mb.default });
+  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
 
   async function run(request) {
     const limits = limitsOf(request.limits);
