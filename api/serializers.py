@@ -94,8 +94,15 @@ class OptionsSerializer(serializers.Serializer):
     customScripts = CustomScriptsField(required=False, help_text=f"Script bodies keyed by {', '.join(SCRIPT_KEYS)}.")
     configuration = ConfigurationField(
         required=False,
-        help_text="Write-only values. On PATCH: absent = unchanged, a key set to null = removed, a string = set. "
-        "Reads return the keys with a fixed mask.",
+        help_text="On PATCH: absent = unchanged, a key set to null = removed, a string = set. Reads return "
+        "secret values as a fixed mask (sent back, the mask keeps the stored secret) and plain values in full.",
+    )
+    trickle_plain_configuration = serializers.ListField(
+        child=StrictCharField(max_length=64),
+        required=False,
+        help_text="Trickle extension: the configuration keys that are plain, not secret (shown in reads and "
+        "exports, never masked in run output); every other key is a secret. Absent on PATCH: flags stay. "
+        "Making a secret plain needs its value in `configuration` in the same request.",
     )
     trickle_egress_allowlist = serializers.ListField(
         child=EgressEntryField(),
@@ -171,6 +178,12 @@ class ConnectionReadSerializer(serializers.Serializer):
     options = OptionsSerializer(required=False)
     trickle_revision = StrictIntegerField(
         required=False, help_text="Trickle extension: the current script revision number (also the ETag)."
+    )
+    trickle_warnings = serializers.ListField(
+        child=StrictCharField(),
+        required=False,
+        help_text="Trickle extension, in answers to POST and PATCH: what to know about the change, such as a "
+        "secret shorter than 8 characters (masked in run output only where it stands alone as a word).",
     )
 
 

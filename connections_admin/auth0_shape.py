@@ -12,6 +12,8 @@ OPTION_FIELDS = {
     "trickle_script_timeout_s": "script_timeout_s",
     "trickle_legacy_globals": "legacy_globals",
 }
+# Trickle's option naming the configuration keys that are plain, not secret (configuration stays Auth0's shape).
+PLAIN_CONFIGURATION_OPTION = "trickle_plain_configuration"
 
 
 # A host (anything with a visible character) and a port from 1 to 65535 written without leading zeros. Also

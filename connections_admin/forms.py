@@ -132,7 +132,13 @@ class VariableForm(forms.Form):
         strip=False,
         # Write-only: never rendered back, not even after a failed submit.
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Encrypted at rest and never shown again.",
+        help_text="Encrypted at rest. A secret is never shown again.",
+    )
+    plain = forms.BooleanField(
+        label="Plain (not a secret)",
+        required=False,
+        help_text="For ports, host names and flags: shown here and in the API, never masked in run output. "
+        "Leave off for passwords, tokens and keys.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -143,6 +149,7 @@ class VariableForm(forms.Form):
             Div("key", css_class="col-md-4"),
             Div("value", css_class="col-md-6"),
             Div(Submit("submit", "Set variable", css_class="mt-md-4"), css_class="col-md-2"),
+            Div(Field("plain", wrapper_class="form-switch"), css_class="col-12"),
         )
 
 

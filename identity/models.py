@@ -87,7 +87,7 @@ class FlowEvent(models.Model):
     message = models.TextField(blank=True)
     identifier = models.CharField(max_length=254, blank=True, help_text="The email, username or user_id given.")
     user = models.ForeignKey(ManagedUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    # [{script, status, ms, error, logs: [{level, text, time}]}]: logs as scriptd redacted them.
+    # [{script, status, ms, value, error, logs: [{level, text, time}]}], masked (scriptd_client.masking).
     script_runs = models.JSONField(default=list, blank=True)
     duration_ms = models.FloatField(default=0)
     at = models.DateTimeField(auto_now_add=True, db_index=True)

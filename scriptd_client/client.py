@@ -9,7 +9,8 @@ its events as the service sends them (line-delimited JSON over a Unix socket):
     {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
         "description", "user_id", "statusCode", "stack"}, "ms": 1.2}
 
-Each thread keeps one idle connection per socket and reconnects when scriptd has restarted.
+Each thread keeps one idle connection per socket and reconnects when scriptd has restarted. Events carry
+the script's output as it produced it: mask it with `scriptd_client.masking` before storing or showing it.
 """
 
 from __future__ import annotations
@@ -188,7 +189,6 @@ def run_script(
     *,
     kind: str,
     function_names: Sequence[str],
-    password_paths: Iterable[Sequence[int | str]] = (),
     source: str,
     args: list[Any],
     mode: str = "fresh",
@@ -206,8 +206,8 @@ def run_script(
     """Run one action script in scriptd and yield its `log` events, then its one `result` event.
 
     scriptd knows no script kinds of its own: the caller says which function names to look for, in order
-    (`function_names`), and where the arguments carry a password (`password_paths`: (index,) or
-    (index, key), masked in everything that leaves the sandbox). The app's ScriptSpec is their source.
+    (`function_names`); the app's ScriptSpec is their source. The events are the script's output as it
+    produced it: mask them (scriptd_client.masking) before storing or showing them.
     `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
     persists; needs `connection_id`). `egress_allowlist` is the connection's "host:port" entries, the
     only places its scripts' database and HTTP clients may reach (scriptd enforces it). Raises
@@ -223,7 +223,6 @@ def run_script(
         "revision": None if revision is None else str(revision),
         "kind": kind,
         "function_names": list(function_names),
-        "password_paths": [list(path) for path in password_paths],
         "source": source,
         "args": list(args),
         "configuration": configuration or {},

@@ -67,8 +67,8 @@ class Command(BaseCommand):
             )
         if not connection.variables.filter(key="API_URL").exists():
             connections.configuration_variable_set(
-                connection=connection, key="API_URL", value=f"http://{DEMO_HOST}/demo-legacy", by=by
-            )
+                connection=connection, key="API_URL", value=f"http://{DEMO_HOST}/demo-legacy", plain=True, by=by
+            )  # an address, not a secret: shown, and never masked in the runs' logs
         if script_selectors.script_revision_current(connection=connection).number == 0:
             scripts_save(
                 connection=connection,

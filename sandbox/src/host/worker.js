@@ -16,8 +16,8 @@ const { policyFrom } = require("./bridges/egress");
 const { cryptoJobStats } = require("./bridges/crypto-jobs");
 const CEILINGS = require("../ceilings");
 
-// The script kinds, their function names and password arguments are not written down here: each request
-// carries them (function_names, password_paths), from the one source in Django (scripts_editor/scripts.py).
+// The script kinds and their function names are not written down here: each request carries them
+// (function_names), from the one source in Django (scripts_editor/scripts.py).
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 // A request must say its time limit and heap (Django holds those rules); they are only kept under
 // scriptd's ceilings here. The output and socket caps have defaults of their own.
@@ -57,9 +57,8 @@ function problemWith(request) {
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
     return "function_names must be a non-empty list of function names";
   }
-  const paths = request.password_paths;
-  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every((k) => Number.isInteger(k) || typeof k === "string"))) {
-    return "password_paths must be a list of argument paths such as [1] or [0, \"password\"]";
+  for (const [name, { required }] of Object.entries(LIMITS)) {
+    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
   }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
