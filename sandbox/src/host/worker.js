@@ -57,9 +57,6 @@ function problemWith(request) {
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
     return "function_names must be a non-empty list of function names";
   }
-  for (const [name, { required }] of Object.entries(LIMITS)) {
-    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
-  }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
   if (request.mode !== "fresh" && request.mode !== "warm") return "mode must be fresh or warm";
