@@ -2,6 +2,10 @@
 // warm) and writes its events as JSON lines on stdout. Started by the supervisor, normally inside
 // bubblewrap; it knows nothing about Django.
 "use strict";
+// WebAssembly memory is outside every isolate's heap limit (a script grew a worker by 1 GB in 3 s).
+// V8 flags are process-wide and read when a context is made: every isolate context created from
+// now on lacks WebAssembly (Node's own context keeps it; its fetch needs it). main() checks.
+require("node:v8").setFlagsFromString("--no-expose-wasm");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -14,6 +18,7 @@ const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const { cryptoJobStats } = require("./bridges/crypto-jobs");
+const { guardMemory, committedMb } = require("./memory-guard");
 
 // Which function each script kind calls, in order of preference (spec section 1).
 const FUNCTION_NAMES = {
@@ -64,6 +69,19 @@ function problemWith(request) {
 const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 function main() {
+  // The worker's OS memory ceiling (supervisor/memory-ceiling.js): no isolate may be allowed a heap
+  // limit that reaches it.
+  const ceilingMb = option("memory-ceiling-mb", 0);
+  if (ceilingMb) LIMITS.memory_mb.max = Math.min(LIMITS.memory_mb.max, Math.floor(ceilingMb / 2));
+  guardMemory({
+    ceilingMb,
+    kind: process.argv.includes("--memory-ceiling-rlimit") ? "rlimit" : "kernel",
+    onReached: (usedMb) => {
+      write({ type: "memory_ceiling", used_mb: Math.round(usedMb), ceiling_mb: ceilingMb });
+      process.stderr.write(`scriptd worker: memory ceiling reached (${Math.round(usedMb)} of ${ceilingMb} MB); exiting\n`);
+      process.kill(process.pid, "SIGKILL"); // not exit(): that waits for isolates still running on their threads
+    },
+  });
   const { sources, versions } = loadSources();
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
@@ -75,6 +93,11 @@ function main() {
   // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
   const seed = new ivm.Isolate({ memoryLimit: 32 });
   shared.cachedData = seed.compileScriptSync(runtime, { filename: "trickle:runtime", produceCachedData: true }).cachedData;
+  // The worker refuses to serve if isolates can still see WebAssembly (see the top of this file).
+  if (seed.createContextSync().evalSync("typeof WebAssembly") !== "undefined") {
+    process.stderr.write("scriptd worker: WebAssembly is still available in isolates; exiting\n");
+    process.exit(3);
+  }
   seed.dispose();
 
   const onCatastrophic = (message) => {
@@ -160,6 +183,8 @@ function main() {
       pid: process.pid,
       uid: process.getuid(),
       rss_mb: memory.rss / 1048576,
+      committed_mb: committedMb(),
+      memory_ceiling_mb: ceilingMb,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
       crypto_jobs: cryptoJobStats(),
