@@ -122,6 +122,7 @@ class Flow:
                 source=source,
                 args=args,
                 mode="warm",
+                purpose="login",  # scriptd serves logins before Try runs
                 connection_id=c.public_id,
                 revision=self._revision.number,
                 configuration=self._configuration,

@@ -127,6 +127,7 @@ def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
         "source": run.source,
         "args": args,
         "mode": "fresh",
+        "purpose": "try",  # behind logins in scriptd
         "connection_id": connection.public_id,
         "revision": run.revision.number if run.revision else None,
         "configuration": configuration_for_run(connection=connection),

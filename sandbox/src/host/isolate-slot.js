@@ -61,9 +61,10 @@ class IsolateSlot {
   }
 
   // Runs one request; resolves when it has answered (the run's sink got its result).
-  run({ tag, sink, payload, timeoutMs, policy }) {
+  run({ tag, sink, payload, timeoutMs, policy, purpose }) {
     this.runs++;
     if (policy) this.bridges.policy = policy;
+    this.bridges.beginRun({ run: tag, connection: this.bridges.policy.connection, purpose });
     this.lastUsedAt = Date.now();
     this.idleEntryTimeoutMs = timeoutMs;
     return new Promise((resolve) => {
@@ -85,6 +86,7 @@ class IsolateSlot {
     if (this.active !== active) return;
     clearTimeout(active.deadline);
     this.active = null;
+    this.bridges.endRun();
     active.sink.result(status, body);
     active.resolve();
   }

@@ -17,7 +17,7 @@ const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
-const { cryptoJobStats } = require("./bridges/crypto-jobs");
+const { hostWork } = require("./host-work");
 const { guardMemory, committedMb } = require("./memory-guard");
 
 // Which function each script kind calls, in order of preference (spec section 1).
@@ -64,6 +64,13 @@ function problemWith(request) {
   if (request.mode !== "fresh" && request.mode !== "warm") return "mode must be fresh or warm";
   if (request.mode === "warm" && !request.connection) return "a warm run needs a connection id";
   return null;
+}
+
+// Logins go before Try runs wherever they compete (host work, the Try gate). Absent: warm runs serve
+// logins, fresh ones Try.
+function purposeOf(request) {
+  if (request.purpose === "login" || request.purpose === "try") return request.purpose;
+  return request.mode === "warm" ? "login" : "try";
 }
 
 const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
@@ -135,7 +142,7 @@ function main() {
       configuration: request.configuration ?? {},
       options,
     });
-    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy };
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, purpose: purposeOf(request) };
     try {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
@@ -187,7 +194,7 @@ function main() {
       memory_ceiling_mb: ceilingMb,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
-      crypto_jobs: cryptoJobStats(),
+      host_work: hostWork.stats(),
       // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
       sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
       env_keys: Object.keys(process.env),

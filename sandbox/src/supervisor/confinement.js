@@ -26,7 +26,7 @@ const { spawnSync } = require("node:child_process");
 
 const BWRAP_CANDIDATES = ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"];
 // The whole environment of a worker. libuv's thread pool (4 threads by default) runs both PBKDF2 and
-// the DNS lookups of the bridges: with 8 threads and crypto held to 4 of them (bridges/crypto-jobs.js),
+// the DNS lookups of the bridges: with 8 threads and hashing held to 4 of them (host/host-work.js),
 // name resolution never waits behind hashing.
 const WORKER_ENV = Object.freeze({ UV_THREADPOOL_SIZE: "8" });
 
