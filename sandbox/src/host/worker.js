@@ -111,7 +111,23 @@ function main() {
     process.stderr.write(`scriptd worker: V8 lost control of an isolate (${message}); exiting\n`);
     process.abort();
   };
-  const createSlot = (memoryMb) => new IsolateSlot({ shared, memoryMb, onCatastrophic });
+  // Notices for a connection's run history (an isolate disposed between runs): logged here at once,
+  // and told to the connection's next run in this worker (warm runs of a connection always come here).
+  const notices = new Map(); // connection -> [text]
+  const onNotice = ({ connection, text }) => {
+    process.stderr.write(`scriptd worker: connection ${connection || "(none)"}: ${text}\n`);
+    if (!connection) return;
+    if (!notices.has(connection) && notices.size >= 10_000) notices.delete(notices.keys().next().value);
+    const list = notices.get(connection) || [];
+    notices.set(connection, [...list, `${text} (${new Date().toISOString()})`].slice(-5));
+  };
+  const tellNotices = (connection, sink) => {
+    const list = connection ? notices.get(connection) : null;
+    if (!list) return;
+    notices.delete(connection);
+    for (const text of list) sink.log("warn", text);
+  };
+  const createSlot = (memoryMb) => new IsolateSlot({ shared, memoryMb, onCatastrophic, onNotice });
   const warm = new WarmPool({
     createSlot,
     perKey: option("warm-per-connection", 2),
@@ -147,6 +163,7 @@ function main() {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
         sink.started();
+        tellNotices(request.connection, sink);
         await slot.run(job);
         fresh.release(slot); // timers and pending work of a Try run end with its answer
       } else {
@@ -170,6 +187,7 @@ function main() {
           });
         }
         sink.started();
+        tellNotices(request.connection, sink);
         try {
           await slot.run(job);
         } finally {

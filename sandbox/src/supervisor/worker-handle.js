@@ -43,10 +43,11 @@ class WorkerHandle {
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (text) => {
       // V8 aborts the worker when its heap cannot grow under the ceiling.
-      if (/out of memory|allocation failed/i.test(text)) this.outOfMemory = true;
+      if (/out[ -]of[ -]memory|allocation failed/i.test(text)) this.outOfMemory = true;
       this.log(text.replace(/^/gm, `[worker ${this.index}] `).trimEnd());
     });
-    child.on("exit", (code, signal) => this.onExit(child, code, signal));
+    // "close", not "exit": its last words on stderr (an out-of-memory report) have been read by then.
+    child.on("close", (code, signal) => this.onExit(child, code, signal));
   }
 
   get pid() {

@@ -1,0 +1,51 @@
+// The CPU a warm isolate may use between runs, after its last run answered: timers and bridge answers
+// still enter it (a driver's pool idle timer, a MongoDB heartbeat), but a busy timer left behind by a
+// login must not burn a core for the isolate's 15-minute life. The allowance is a burst plus a small
+// share of the time spent idle; an isolate past it is disposed (isolate-slot.js) and this is reported.
+"use strict";
+
+const BURST_MS = 250; // e.g. closing a pool and its sockets right after the answer
+const SHARE = 0.02; // of wall time while idle: a heartbeat every second may take 20 ms each
+
+class IdleBudget {
+  constructor(isolate) {
+    this.isolate = isolate;
+    this.reset();
+  }
+
+  // The isolate has just become idle (its run answered): the allowance starts again.
+  reset() {
+    this.since = Date.now();
+    this.cpuAt = this.cpuNow();
+  }
+
+  cpuNow() {
+    try {
+      return this.isolate.cpuTime; // bigint, nanoseconds
+    } catch (e) {
+      return 0n; // disposed
+    }
+  }
+
+  usedMs() {
+    return Number(this.cpuNow() - this.cpuAt) / 1e6;
+  }
+
+  allowedMs() {
+    return BURST_MS + SHARE * (Date.now() - this.since);
+  }
+
+  leftMs() {
+    return this.allowedMs() - this.usedMs();
+  }
+
+  describe() {
+    const idleS = (Date.now() - this.since) / 1000;
+    return (
+      `it used ${Math.round(this.usedMs())} ms of CPU in the ${idleS.toFixed(1)} s after its last run answered ` +
+      `(allowed: ${BURST_MS} ms plus ${SHARE * 100}% of the time idle)`
+    );
+  }
+}
+
+module.exports = { IdleBudget, BURST_MS, SHARE };
