@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-
 pytestmark = pytest.mark.scriptd
 
 # Answers at once, then keeps a core about 80% busy.

@@ -27,6 +27,7 @@ class IsolateSlot {
     this.retired = false;
     this.disposed = false;
     this.idleEntryTimeoutMs = 1000;
+    this.entries = 0; // entries into the isolate still running
   }
 
   async init() {
@@ -93,6 +94,7 @@ class IsolateSlot {
     this.active = null;
     this.bridges.endRun();
     if (this.idleBudget) this.idleBudget.reset();
+    if (this.entries > 0) this.watchIdleEntries();
     active.sink.result(status, body);
     active.resolve();
   }
@@ -113,12 +115,29 @@ class IsolateSlot {
       timeout = Math.ceil(Math.min(this.idleEntryTimeoutMs, Math.max(5, left))); // ivm wants whole ms
     }
     const options = { timeout: Math.max(1, timeout) };
+    this.entries++;
     this.dispatch.apply(undefined, [op, tag, payload], options).then(
       () => {
+        this.entries--;
         if (!this.active && !this.retired && this.idleBudget.leftMs() <= 0) this.overIdleBudget();
       },
-      (error) => this.onEntryError(error),
+      (error) => {
+        this.entries--;
+        this.onEntryError(error);
+      },
     );
+  }
+
+  // An entry that began during the run (bounded by the run's deadline) may go on after the answer,
+  // e.g. a loop right after the callback: its CPU counts against the idle budget as it runs.
+  watchIdleEntries() {
+    const watch = setInterval(() => {
+      if (this.active || this.retired || this.entries === 0) clearInterval(watch);
+      else if (this.idleBudget.leftMs() <= 0) {
+        clearInterval(watch);
+        this.overIdleBudget();
+      }
+    }, 25);
   }
 
   // Work after the answer used more CPU than allowed: the isolate goes, and its connection hears why.

@@ -18,6 +18,7 @@ const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const { hostWork } = require("./host-work");
+const { TryGate, GateTimeout } = require("./try-gate");
 const { guardMemory, committedMb } = require("./memory-guard");
 
 // Which function each script kind calls, in order of preference (spec section 1).
@@ -135,6 +136,7 @@ function main() {
     maxAgeMs: option("warm-max-age-s", 900) * 1000,
     maxIsolates: option("warm-max-isolates", 200),
   });
+  const tryGate = new TryGate({ concurrency: option("try-concurrency", 2) });
   const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), defaultMemoryMb: LIMITS.memory_mb.default });
 
   async function run(request) {
@@ -159,7 +161,22 @@ function main() {
       options,
     });
     const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, purpose: purposeOf(request) };
+    let leaveGate = null;
     try {
+      if (job.purpose === "try") {
+        // Try runs take turns at this worker's gate (logins never wait there), for up to their time limit.
+        try {
+          leaveGate = await tryGate.enter(limits.timeout_ms);
+        } catch (e) {
+          if (!(e instanceof GateTimeout)) throw e;
+          return sink.result("timeout", {
+            error: {
+              name: "TimeoutError",
+              message: `Script did not start within ${limits.timeout_ms} ms: the sandbox was busy with other Try runs (logins go first)`,
+            },
+          });
+        }
+      }
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
         sink.started();
@@ -197,6 +214,8 @@ function main() {
     } catch (e) {
       process.stderr.write(`scriptd worker: run failed: ${e.stack}\n`);
       sink.result("crash", { error: { name: "InternalError", message: `The sandbox could not run the script: ${e.message}` } });
+    } finally {
+      if (leaveGate) leaveGate();
     }
   }
 
@@ -213,6 +232,7 @@ function main() {
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
       host_work: hostWork.stats(),
+      try_gate: tryGate.stats(),
       // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
       sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
       env_keys: Object.keys(process.env),
