@@ -6,7 +6,8 @@
 //   each connection's jobs and the thread time they used (`stats`).
 // - Fair: the next free slot goes round-robin across connections with queued jobs, so a connection
 //   waits behind at most one job of each other busy connection, never behind a flood.
-// - Logins first: jobs of login runs are started before any job of a Try run.
+// - Logins first: jobs of login runs are started before any job of a Try run, and Try runs' jobs hold
+//   at most TRY_SLOTS of the slots at once (the rest stay for logins, whose jobs are short).
 // - Capped: a connection runs at most PER_CONNECTION_RUNNING jobs at once (fewer than the slots, so
 //   one connection never holds them all) and queues at most PER_CONNECTION_QUEUED.
 // - Cancelled with their run: when a run answers or its isolate goes, its queued jobs are dropped
@@ -22,11 +23,14 @@ const POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 const SLOTS = Math.max(1, Math.min(4, POOL_SIZE - 2)); // pool threads stay free for DNS
 const PER_CONNECTION_RUNNING = Math.max(1, Math.floor(SLOTS / 2));
 const PER_CONNECTION_QUEUED = 64;
+const TRY_SLOTS = 1;
 const PURPOSES = ["login", "try"]; // in order of precedence
 
 class HostWork {
-  constructor({ slots = SLOTS, perConnectionRunning = PER_CONNECTION_RUNNING, perConnectionQueued = PER_CONNECTION_QUEUED } = {}) {
+  constructor({ slots = SLOTS, trySlots = TRY_SLOTS, perConnectionRunning = PER_CONNECTION_RUNNING, perConnectionQueued = PER_CONNECTION_QUEUED } = {}) {
     this.slots = slots;
+    this.trySlots = Math.min(trySlots, slots);
+    this.runningByPurpose = { login: 0, try: 0 };
     this.perConnectionRunning = perConnectionRunning;
     this.perConnectionQueued = perConnectionQueued;
     this.running = 0;
@@ -71,12 +75,13 @@ class HostWork {
     while (this.running < this.slots) {
       const next = this.take();
       if (!next) return;
-      this.start(next.connection, next.job);
+      this.start(next.connection, next.job, next.purpose);
     }
   }
 
   take() {
     for (const purpose of PURPOSES) {
+      if (purpose === "try" && this.runningByPurpose.try >= this.trySlots) continue;
       const ring = this.rings[purpose];
       for (let i = 0; i < ring.length; i++) {
         const line = ring[i];
@@ -85,18 +90,19 @@ class HostWork {
         // This connection goes to the back of the line; an emptied line leaves the ring.
         ring.splice(i, 1);
         if (line.queue.length > 0) ring.push(line);
-        return { connection: line.connection, job };
+        return { connection: line.connection, job, purpose };
       }
     }
     return null;
   }
 
-  start(connection, job) {
+  start(connection, job, purpose) {
     const account = this.account(connection);
     account.queued--;
     account.running++;
     account.jobs++;
     this.running++;
+    this.runningByPurpose[purpose]++;
     const startedAt = process.hrtime.bigint();
     Promise.resolve()
       .then(job.task)
@@ -105,6 +111,7 @@ class HostWork {
         account.ms += Number(process.hrtime.bigint() - startedAt) / 1e6;
         account.running--;
         this.running--;
+        this.runningByPurpose[purpose]--;
         this.forgetIdle(connection);
         this.pump();
       });
@@ -142,6 +149,8 @@ class HostWork {
       running: this.running,
       queued,
       slots: this.slots,
+      try_slots: this.trySlots,
+      running_by_purpose: { ...this.runningByPurpose },
       per_connection_running: this.perConnectionRunning,
       per_connection_queued: this.perConnectionQueued,
       connections,

@@ -4,8 +4,8 @@
 // share of the time spent idle; an isolate past it is disposed (isolate-slot.js) and this is reported.
 "use strict";
 
-const BURST_MS = 250; // e.g. closing a pool and its sockets right after the answer
-const SHARE = 0.02; // of wall time while idle: a heartbeat every second may take 20 ms each
+const BURST_MS = 100; // e.g. closing a pool and its sockets right after the answer
+const SHARE = 0.01; // of wall time while idle: a heartbeat every second may take 10 ms each
 
 class IdleBudget {
   constructor(isolate) {

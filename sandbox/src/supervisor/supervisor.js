@@ -115,7 +115,10 @@ class Supervisor {
   pickWorker(message) {
     if (message.mode === "warm" && message.connection) return this.workers[hashOf(String(message.connection)) % this.workers.length];
     // Least busy worker; ties rotate, so back-to-back Try runs let each worker prepare its next isolate.
-    const n = this.workers.length;
+    // Try runs use only the first half of the workers: the CPU-heavy host work they start (hashing
+    // that cannot be stopped) then takes at most half the machine's cores from the logins.
+    const tryRun = message.purpose === "try" || (message.purpose !== "login" && message.mode !== "warm");
+    const n = tryRun ? Math.max(1, Math.floor(this.workers.length / 2)) : this.workers.length;
     const start = this.nextTag % n;
     let best = null;
     for (let i = 0; i < n; i++) {
