@@ -169,3 +169,48 @@ def test_pbkdf2_iterations_above_the_sandbox_limit_are_a_clear_range_error(run):
     assert value["sync"][:2] == ["RangeError", "ERR_OUT_OF_RANGE"]
     assert "at most 2000000 PBKDF2 iterations" in value["sync"][2]
     assert value["async"] == ["RangeError", "ERR_OUT_OF_RANGE"]
+
+
+def test_a_connection_may_queue_only_so_many_crypto_jobs(run):
+    source = """function login(e, p, cb) {
+      const crypto = require('crypto');
+      const errors = [];
+      for (let i = 0; i < 80; i++) crypto.pbkdf2('pw', 'salt', 200000, 32, 'sha256', (err) => { if (err) errors.push(err.code); });
+      setTimeout(() => cb(null, { refused: errors.length, codes: [...new Set(errors)] }), 300);
+    }"""
+    value = run(source, timeout_ms=5000, connection_id="con_queue_cap").value
+    # 2 start at once, 64 wait, the rest are refused at once.
+    assert value["refused"] >= 80 - 2 - 64, value
+    assert value["codes"] == ["ERR_TOO_MANY_PENDING"], value
+
+
+def test_light_crypto_after_the_answer_still_runs(run):
+    # e.g. a driver re-authenticating a pooled connection in the background (SCRAM uses PBKDF2)
+    source = """function login(e, p, cb) {
+      cb(null, 'answered');
+      setTimeout(() => require('crypto').pbkdf2('pw', 'salt', 1000, 32, 'sha256', (err) => { global.late = err ? err.code : 'ran'; }), 10);
+    }"""
+    assert run(source, mode="warm", connection_id="con_late_crypto").value == "answered"
+    time.sleep(0.3)
+    late = run("function login(e, p, cb) { cb(null, global.late); }", mode="warm", connection_id="con_late_crypto")
+    assert late.value == "ran"
+    assert not any("disposed" in line["text"] for line in late.logs)
+
+
+def test_heavy_crypto_after_the_answer_counts_against_the_idle_budget(run):
+    # ~0.5 s of hashing on the host for an isolate allowed ~0.1 s of CPU after its answer.
+    source = """function login(e, p, cb) {
+      global.marker = 'old';
+      cb(null, 'answered');
+      setTimeout(() => require('crypto').pbkdf2('pw', 'salt', 300000, 64, 'sha512', () => {}), 10);
+    }"""
+    assert run(source, mode="warm", connection_id="con_late_hashing").value == "answered"
+    time.sleep(2.5)
+    after = run(
+        "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
+        mode="warm",
+        connection_id="con_late_hashing",
+    )
+    assert after.value == "new isolate"
+    notices = [line["text"] for line in after.logs if "disposed" in line["text"]]
+    assert notices and "of host work (hashing)" in notices[0], after.logs

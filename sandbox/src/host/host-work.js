@@ -11,7 +11,8 @@
 // - Capped: a connection runs at most PER_CONNECTION_RUNNING jobs at once (fewer than the slots, so
 //   one connection never holds them all) and queues at most PER_CONNECTION_QUEUED.
 // - Cancelled with their run: when a run answers or its isolate goes, its queued jobs are dropped
-//   (a job already running finishes and its answer is ignored).
+//   (a job already running finishes and its answer is ignored). Work a warm isolate asks for between
+//   runs is charged to its idle CPU budget (onCost), at Try precedence.
 //
 // Interface for bridges: `ctx.work.run(task)` in a bridge method (bridges/index.js) runs `task()` (a
 // function returning a promise) under these rules and settles with its outcome, or rejects with a
@@ -44,7 +45,8 @@ class HostWork {
     return account;
   }
 
-  // charge: { connection, run, purpose }. Resolves or rejects with the task's outcome.
+  // charge: { connection, run, purpose, onCost? }; onCost(ms) hears each job's time on the pool.
+  // Resolves or rejects with the task's outcome.
   submit(charge, task) {
     if (!charge || !charge.run) {
       return Promise.reject(new BridgeError("This run has already answered: the sandbox does not start work for it any more", { code: "ERR_RUN_ENDED" }));
@@ -64,7 +66,7 @@ class HostWork {
       const ring = this.rings[purpose];
       let line = ring.find((l) => l.connection === connection);
       if (!line) ring.push((line = { connection, queue: [] }));
-      line.queue.push({ task, resolve, reject, run: charge.run });
+      line.queue.push({ task, resolve, reject, run: charge.run, onCost: charge.onCost });
       account.queued++;
       this.pump();
     });
@@ -108,7 +110,9 @@ class HostWork {
       .then(job.task)
       .then(job.resolve, job.reject)
       .finally(() => {
-        account.ms += Number(process.hrtime.bigint() - startedAt) / 1e6;
+        const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+        account.ms += ms;
+        if (job.onCost) job.onCost(ms);
         account.running--;
         this.running--;
         this.runningByPurpose[purpose]--;

@@ -17,6 +17,11 @@ class IdleBudget {
   reset() {
     this.since = Date.now();
     this.cpuAt = this.cpuNow();
+    this.hostMs = 0; // host work (hashing) done for the isolate while idle counts too
+  }
+
+  addHostMs(ms) {
+    this.hostMs += ms;
   }
 
   cpuNow() {
@@ -27,8 +32,12 @@ class IdleBudget {
     }
   }
 
-  usedMs() {
+  isolateMs() {
     return Number(this.cpuNow() - this.cpuAt) / 1e6;
+  }
+
+  usedMs() {
+    return this.isolateMs() + this.hostMs;
   }
 
   allowedMs() {
@@ -42,7 +51,9 @@ class IdleBudget {
   describe() {
     const idleS = (Date.now() - this.since) / 1000;
     return (
-      `it used ${Math.round(this.usedMs())} ms of CPU in the ${idleS.toFixed(1)} s after its last run answered ` +
+      `it used ${Math.round(this.isolateMs())} ms of CPU` +
+      (this.hostMs > 0 ? ` and ${Math.round(this.hostMs)} ms of host work (hashing)` : "") +
+      ` in the ${idleS.toFixed(1)} s after its last run answered ` +
       `(allowed: ${BURST_MS} ms plus ${SHARE * 100}% of the time idle)`
     );
   }

@@ -92,8 +92,17 @@ class IsolateSlot {
     if (this.active !== active) return;
     clearTimeout(active.deadline);
     this.active = null;
-    this.bridges.endRun();
     if (this.idleBudget) this.idleBudget.reset();
+    const idle = this.idleBudget;
+    this.bridges.endRun({
+      run: `idle:${active.tag}`,
+      connection: this.bridges.policy.connection,
+      purpose: "try",
+      onCost: (ms) => {
+        idle.addHostMs(ms);
+        if (!this.active && !this.retired && idle.leftMs() <= 0) this.overIdleBudget();
+      },
+    });
     if (this.entries > 0) this.watchIdleEntries();
     active.sink.result(status, body);
     active.resolve();

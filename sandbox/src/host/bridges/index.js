@@ -39,10 +39,11 @@ class BridgeSession {
     this.charge = charge;
   }
 
-  // The run answered: its queued host work never starts, and work asked for later is refused.
-  endRun() {
+  // The run answered: its queued host work never starts. Work asked for later (a driver's background
+  // reconnect) is charged to `idleCharge` (the isolate's idle budget), or refused when there is none.
+  endRun(idleCharge = null) {
     if (this.charge) hostWork.cancelRun(this.charge.run);
-    this.charge = null;
+    this.charge = idleCharge;
   }
 
   // Returns the JSON envelope the isolate side expects: {"value": ...} or {"error": {...}}.
