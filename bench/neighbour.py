@@ -18,6 +18,9 @@ from pathlib import Path
 
 from bench.scriptd import _start_scriptd
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 NEIGHBOUR_LOGIN = """function login(email, password, cb) {
   require('crypto').pbkdf2(password, 'salt', 10000, 32, 'sha256', (err, key) => cb(err, { user_id: email }));
@@ -63,7 +66,7 @@ def _report(socket_path: str, workers: int) -> None:
     def login() -> float:
         started = time.perf_counter()
         outcome = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source=NEIGHBOUR_LOGIN,
             args=["n@example.com", "pa55word"],
             mode="warm",
@@ -88,7 +91,7 @@ def _report(socket_path: str, workers: int) -> None:
         def loop():
             while not stop.is_set():
                 scriptd.run_script_collect(
-                    kind="login",
+                    **LOGIN,
                     source=source,
                     args=["a@b.c", "pw"],
                     mode=mode,

@@ -9,8 +9,11 @@ import time
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 pytestmark = pytest.mark.scriptd
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 # 100 async jobs of ~1 s each (sha512, 1,000,000 iterations), then the answer 3 s later.
 ASYNC_FLOOD = """function login(e, p, cb) {
@@ -41,7 +44,7 @@ def test_a_pbkdf2_flood_does_not_delay_another_connection_and_is_dropped_with_it
 
     def run(source, timeout_ms=20_000, **kwargs):
         return scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source=source,
             args=["a@b.c", "pw"],
             socket_path=socket_path,
@@ -109,7 +112,7 @@ def test_hit_and_run_pbkdf2_try_runs_do_not_stall_another_connections_logins(one
     def login():
         started = time.monotonic()
         outcome = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source=ORDINARY_LOGIN,
             args=["victim@example.com", "pw"],
             mode="warm",
@@ -124,7 +127,7 @@ def test_hit_and_run_pbkdf2_try_runs_do_not_stall_another_connections_logins(one
     def attack(stop):
         while not stop.is_set():
             scriptd.run_script_collect(
-                kind="login",
+                **LOGIN,
                 source=HIT_AND_RUN,
                 args=["a@b.c", "pw"],
                 mode="fresh",

@@ -7,13 +7,16 @@ import time
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 from tests.fixtures.scriptd import scriptd_running
 
 pytestmark = pytest.mark.scriptd
 
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
+
 SPIN = "function login(e, p, cb) { const end = Date.now() + 1500; while (Date.now() < end) {} cb(null, 'spun'); }"
 # A login with real work in it (about what a bcrypt check costs), so CPU starvation would show.
-LOGIN = """function login(email, password, cb) {
+WORKING_LOGIN = """function login(email, password, cb) {
   let x = 0; for (let i = 0; i < 3e6; i++) x = (x + i * 7) % 1000003;
   cb(null, { user_id: email, x });
 }"""
@@ -22,8 +25,8 @@ LOGIN = """function login(email, password, cb) {
 def _login(socket_path):
     started = time.monotonic()
     outcome = scriptd.run_script_collect(
-        kind="login",
-        source=LOGIN,
+        **LOGIN,
+        source=WORKING_LOGIN,
         args=["user@example.com", "pw"],
         mode="warm",
         purpose="login",
@@ -44,7 +47,7 @@ def test_a_try_burst_does_not_delay_logins(scriptd_socket):
     def try_run():
         outcomes.append(
             scriptd.run_script_collect(
-                kind="login",
+                **LOGIN,
                 source=SPIN,
                 args=["a@b.c", "pw"],
                 mode="fresh",
@@ -80,7 +83,7 @@ def test_a_try_run_that_waits_its_whole_limit_at_the_gate_times_out_without_star
         holder = threading.Thread(
             target=scriptd.run_script_collect,
             kwargs=dict(
-                kind="login",
+                **LOGIN,
                 source="function login(e, p, cb) { setTimeout(() => cb(null, 'held'), 2000); }",
                 args=["a", "b"],
                 limits=scriptd.Limits(timeout_ms=5000),
@@ -90,7 +93,7 @@ def test_a_try_run_that_waits_its_whole_limit_at_the_gate_times_out_without_star
         holder.start()
         time.sleep(0.3)
         waited = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source="function login(e, p, cb) { cb(null, 'never'); }",
             args=["a", "b"],
             limits=scriptd.Limits(timeout_ms=500),
@@ -98,7 +101,7 @@ def test_a_try_run_that_waits_its_whole_limit_at_the_gate_times_out_without_star
         )
         # A login meanwhile does not wait for the gate at all.
         login = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source="function login(e, p, cb) { cb(null, 'in'); }",
             args=["a", "b"],
             mode="warm",

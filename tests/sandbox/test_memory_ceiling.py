@@ -7,11 +7,14 @@ import threading
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 from tests.fixtures.scriptd import scriptd_running
 
 from .conftest import Neighbour, worker_index
 
 pytestmark = pytest.mark.scriptd
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 CEILING_MB = 600
 
@@ -55,7 +58,7 @@ def test_a_worker_over_its_memory_ceiling_dies_alone_and_is_replaced(tmp_path):
         def hog(connection_id):
             outcomes.append(
                 scriptd.run_script_collect(
-                    kind="login",
+                    **LOGIN,
                     source=HOG,
                     args=["a@b.c", "pw"],
                     mode="warm",
@@ -82,7 +85,7 @@ def test_a_worker_over_its_memory_ceiling_dies_alone_and_is_replaced(tmp_path):
         assert workers[1 - victim_index]["restarts"] == 0
         # The replacement serves the same connections again.
         again = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source="function login(e, p, cb) { cb(null, global.keep ? 'old isolate' : 'new worker'); }",
             args=["a@b.c", "pw"],
             mode="warm",
@@ -97,7 +100,7 @@ def test_no_isolate_may_be_given_a_heap_limit_at_the_ceiling(tmp_path):
         # Asks for 1 GB of heap; the worker allows at most half its ceiling, so filling it is a
         # memory error of the run, not the death of the worker.
         outcome = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source="function login(e, p, cb) { const keep = []; while (true) keep.push(new Array(1e6).fill(1.5)); }",
             args=["a@b.c", "pw"],
             limits=scriptd.Limits(timeout_ms=20_000, memory_mb=1024),
