@@ -140,6 +140,7 @@ class Flow:
                     source=source,
                     args=args,
                     mode="warm",
+                    purpose="login",  # scriptd serves logins before Try runs
                     revision=self._revision.number,
                     configuration=self._configuration,
                 )

@@ -36,6 +36,8 @@ START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 # wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
 # waited that long); the deadline starts again when scriptd reports `started`.
 DEADLINE_GRACE_S = 5.0
+# What a run is for: logins (an end user waits) go before Try runs wherever they compete in scriptd.
+PURPOSES = ("login", "try")
 
 
 class ScriptdUnavailable(Exception):
@@ -202,6 +204,7 @@ def run_script(
     run_id: str | None = None,
     socket_path: str | None = None,
     egress_allowlist: Iterable[str] = (),
+    purpose: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run one action script in scriptd and yield its `log` events, then its one `result` event.
 
@@ -210,12 +213,18 @@ def run_script(
     produced it: mask them (scriptd_client.masking) before storing or showing them.
     `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
     persists; needs `connection_id`). `egress_allowlist` is the connection's "host:port" entries, the
-    only places its scripts' database and HTTP clients may reach (scriptd enforces it). Raises
+    only places its scripts' database and HTTP clients may reach (scriptd enforces it). `purpose` is
+    "login" (an end user waits: scriptd serves it first) or "try" (a Try run); by default warm runs are
+    logins and fresh runs Try runs. Raises
     ScriptdUnavailable when scriptd is not running or does not answer within the run's time limit
     plus a margin.
     """
     if not function_names:
         raise ValueError(f"no function names for the {kind!r} script")
+    if purpose is None:
+        purpose = "login" if mode == "warm" else "try"
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
     request = {
         "type": "run",
         "id": run_id or uuid.uuid4().hex,
@@ -234,6 +243,7 @@ def run_script(
         "context": context or {},
         "limits": limits.__dict__,
         "mode": mode,
+        "purpose": purpose,
     }
     # Before `started`: the wait for an isolate (scriptd ends it at the limit); after: the run itself.
     deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S

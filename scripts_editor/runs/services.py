@@ -186,6 +186,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
             source=run.source,
             args=args,
             mode="fresh",
+            purpose="try",  # behind logins in scriptd
             revision=run.revision.number if run.revision else None,
             configuration=configuration_for_run(connection=run.connection),
             timeout_s=run.timeout_s,
