@@ -25,6 +25,8 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
+from telemetry.context import request_id_get
+from telemetry.metrics import TRY_RUNS_LOST
 
 from ..models import ScriptRun, ScriptRunLine
 from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
@@ -90,6 +92,7 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
         timeout_s=connection.script_timeout_s,
         requested_by=actor,
         requested_by_label=actor.get_username() if actor else "system",
+        request_id=request_id_get(),
     )
     audit_event_record(
         connection=connection,
@@ -234,6 +237,19 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         _finish(run.pk, status=Status.CRASHED, error=_problem("InternalError", f"{type(exc).__name__}: {exc}"))
 
 
+def script_run_worker_lost(*, run_id: str) -> bool:
+    """The Celery pool process running this run died (killed, out of memory): end the run `crashed` at once
+    rather than when the sweep finds it past its deadline. Returns whether the run was still running."""
+    lost = _finish(
+        run_id,
+        status=Status.CRASHED,
+        error=_problem("WorkerLost", "the background worker running this run died; run it again"),
+    )
+    if lost:
+        TRY_RUNS_LOST.labels("worker_lost").inc()
+    return lost
+
+
 def script_runs_sweep(*, now: datetime | None = None) -> int:
     """Crash `running` rows past their deadline and fail `queued` rows no worker took in time; returns how many."""
     now = now or timezone.now()
@@ -251,4 +267,8 @@ def script_runs_sweep(*, now: datetime | None = None) -> int:
             "minutes; is the Celery worker running?",
         ),
     )
+    if crashed:
+        TRY_RUNS_LOST.labels("stale").inc(crashed)
+    if never_taken:
+        TRY_RUNS_LOST.labels("not_picked_up").inc(never_taken)
     return crashed + never_taken
