@@ -277,6 +277,8 @@ RETENTION_DAYS = {
     "sessions": env.int("TRICKLE_RETENTION_SESSIONS_DAYS", default=0),  # days after expiry; 0: once expired
 }
 RETENTION_BATCH_SIZE = env.int("TRICKLE_RETENTION_BATCH_SIZE", default=1000)
+# Several Trickle installations (or test runs) may share one broker: each keeps to its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("TRICKLE_CELERY_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE["retention-prune"] = {
     "task": "ops.tasks.retention_prune_task",
     "schedule": crontab(hour=env.int("TRICKLE_RETENTION_HOUR_UTC", default=3), minute=17),
