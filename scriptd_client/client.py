@@ -280,7 +280,9 @@ def _observed(*, kind: str, mode: str, run_id: str, outcome: str, sent: float) -
     elapsed = time.perf_counter() - sent
     SCRIPT_RUNS.labels(kind, outcome, mode).inc()
     SCRIPTD_LATENCY.labels(mode).observe(elapsed)
-    logger.info(
+    # Try runs and failures at INFO; a login's successful run at DEBUG (one a login would flood the logs).
+    logger.log(
+        logging.INFO if mode == "fresh" or outcome != "ok" else logging.DEBUG,
         "scriptd run %s: %s %s in %.1f ms",
         run_id,
         kind,

@@ -1,6 +1,6 @@
 """Production settings, checked by starting `manage.py` in production mode with the documented variables."""
 
-from .stack import manage, production_env
+from .stack import ROOT, manage, production_env
 
 
 def _env(tmp_path, **overrides):
@@ -47,3 +47,31 @@ def test_embedded_parts_are_allowed_when_asked_for(tmp_path):
 def test_the_demo_legacy_api_is_not_routed_in_production(tmp_path):
     code = "from django.urls import resolve, Resolver404\ntry:\n resolve('/demo-legacy/users'); print('routed')\nexcept Resolver404: print('absent')"
     assert manage(_env(tmp_path), "shell", "-c", code).stdout.strip().endswith("absent")
+
+
+def _env_example() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / "deploy" / "trickle.env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def test_the_env_file_example_passes_check_deploy_once_its_secrets_are_filled_in(tmp_path):
+    example = _env_example()
+    assert {name for name, value in example.items() if value == "change-me"} == {
+        "SECRET_KEY",
+        "TRICKLE_ENCRYPTION_KEYS",
+        "TRICKLE_METRICS_TOKEN",
+    }
+    filled = _env(tmp_path)  # generated secrets, and a metrics folder of this test's own
+    env = {
+        **{k: v for k, v in filled.items() if not k.startswith(("TRICKLE_", "DATABASE_URL", "CELERY_", "CACHE_URL"))},
+        **example,
+        **{k: filled[k] for k in ("SECRET_KEY", "TRICKLE_ENCRYPTION_KEYS", "TRICKLE_METRICS_TOKEN")},
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING", check=False)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
