@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
+CACHE_DB = 12  # the Redis database of these tests' shared cache, emptied when a stack starts
 
 
 def production_env(*, database: str, folder: Path, **overrides: str) -> dict[str, str]:
@@ -35,7 +36,8 @@ def production_env(*, database: str, folder: Path, **overrides: str) -> dict[str
         "DATABASE_URL": f"{POSTGRES}/{database}",
         "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
         "TRICKLE_CELERY_QUEUE": f"trickle-{database}",  # other test runs may share the broker
-        "CACHE_URL": "redis://127.0.0.1:6379/12",
+        "CACHE_URL": f"redis://127.0.0.1:6379/{CACHE_DB}",
+        "TRICKLE_API_RATE": "40/minute",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CSRF_TRUSTED_ORIGINS": "https://127.0.0.1",
         "TRICKLE_TRUSTED_PROXIES": "127.0.0.1,::1",

@@ -13,10 +13,12 @@ import sys
 
 import psycopg
 import pytest
+import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from .stack import (
+    CACHE_DB,
     POSTGRES,
     ROOT,
     VENV_BIN,
@@ -81,6 +83,7 @@ def stack(tmp_path_factory):
     env = production_env(database=DATABASE, folder=folder, TRICKLE_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
     (folder / "metrics").mkdir()
     database_recreate(DATABASE)
+    redis.Redis(db=CACHE_DB).flushdb()
     running = Stack(env=env, folder=folder, port=port)
     try:
         manage(env, "migrate", "--noinput", "-v0")
@@ -103,8 +106,8 @@ def stack(tmp_path_factory):
 
 def _ready(stack: Stack) -> bool:
     try:
-        return requests.get(stack.url + "/readyz", timeout=10).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(stack.url + "/readyz", timeout=30).status_code == 200
+    except requests.RequestException:  # not listening yet, or too slow on a loaded machine: ask again
         return False
 
 
@@ -339,6 +342,13 @@ def test_a_worker_killed_mid_run_ends_the_run_crashed_and_the_other_takes_the_ne
     following = _try_run(admin, connection_id)
     done = wait_until(lambda: (p := _poll(admin, following))["done"] and p, timeout_s=90, what="the next Try run")
     assert done["state"] == "succeeded"
+
+
+def test_api_rate_limits_are_shared_by_the_gunicorn_workers(stack, api_token):
+    answers = [_api(stack, api_token, "GET", "/api/v2/connections").status_code for _ in range(45)]
+    # 40/minute per token, counted in Redis: the two workers together grant 40, not 40 each.
+    assert answers.count(200) <= 40 and answers[-1] == 429
+    assert redis.Redis(db=CACHE_DB).keys("*throttle_token_token-*")
 
 
 def test_metrics_are_protected_and_count_what_happened(stack):
