@@ -25,7 +25,7 @@ serve: install
 	  trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py scriptd & \
 	  .venv/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2} & \
-	  .venv/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule & \
+	  .venv/bin/celery -A config beat --loglevel=INFO & \
 	  .venv/bin/gunicorn -c config/gunicorn.py config.wsgi & \
 	  wait
 
