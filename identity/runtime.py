@@ -22,6 +22,8 @@ from scriptd_client.masking import MASK, Masker
 from scripts_editor import selectors as script_selectors
 from scripts_editor.scriptd_request import scriptd_request_build
 from scripts_editor.scripts import BY_KEY
+from telemetry.context import request_id_get
+from telemetry.metrics import LOGINS
 
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
@@ -200,6 +202,7 @@ class Flow:
                 user=user if user and user.pk else None,
                 script_runs=self.runs,
                 duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+                request_id=request_id_get(),
             )
             detail = {
                 "flow": self.kind,
@@ -215,4 +218,6 @@ class Flow:
             elif succeeded and self.kind == FlowEvent.Flow.DELETE:
                 action = AuditEvent.Action.USER_DELETED
             audit.audit_event_record(connection=self.connection, action=action, by=self.by, detail=detail)
+        if self.kind == FlowEvent.Flow.LOGIN:
+            LOGINS.labels(self.path, "succeeded" if succeeded else reason).inc()
         return event

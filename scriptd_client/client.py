@@ -16,6 +16,7 @@ the script's output as it produced it: mask it with `scriptd_client.masking` bef
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -27,8 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from telemetry.context import request_id_get
+from telemetry.metrics import SCRIPT_RUNS, SCRIPTD_LATENCY
+
 from . import limits
 
+logger = logging.getLogger(__name__)
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
@@ -225,9 +230,14 @@ def run_script(
         purpose = "login" if mode == "warm" else "try"
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
+    request_id = request_id_get()
+    # scriptd's own log lines name the run id: a login's carries the request id, a Try run's is the ScriptRun
+    # row, which stores the request id.
+    run_id = run_id or (f"{request_id}.{uuid.uuid4().hex[:8]}" if request_id else uuid.uuid4().hex)
     request = {
         "type": "run",
-        "id": run_id or uuid.uuid4().hex,
+        "id": run_id,
+        "request_id": request_id,
         "connection": connection_id,
         "revision": None if revision is None else str(revision),
         "kind": kind,
@@ -247,17 +257,40 @@ def run_script(
     }
     # Before `started`: the wait for an isolate (scriptd ends it at the limit); after: the run itself.
     deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S
-    for event in _exchange(
-        request,
-        socket_path=socket_path,
-        deadline_s=deadline_s,
-        is_last=lambda e: e.get("type") in ("result", "error"),
-        restarts_deadline=lambda e: e.get("type") == "started",
-    ):
-        if event.get("type") == "error":  # the request itself was refused
-            raise ValueError(f"scriptd refused the request: {event.get('message')}")
-        if event.get("type") in ("log", "result"):  # `started` and any future event type stay here
-            yield event
+    sent = time.perf_counter()
+    try:
+        for event in _exchange(
+            request,
+            socket_path=socket_path,
+            deadline_s=deadline_s,
+            is_last=lambda e: e.get("type") in ("result", "error"),
+            restarts_deadline=lambda e: e.get("type") == "started",
+        ):
+            if event.get("type") == "error":  # the request itself was refused
+                raise ValueError(f"scriptd refused the request: {event.get('message')}")
+            if event.get("type") == "result":
+                _observed(kind=kind, mode=mode, run_id=run_id, outcome=str(event.get("status")), sent=sent)
+            if event.get("type") in ("log", "result"):  # `started` and any future event type stay here
+                yield event
+    except ScriptdUnavailable:
+        _observed(kind=kind, mode=mode, run_id=run_id, outcome="unavailable", sent=sent)
+        raise
+
+
+def _observed(*, kind: str, mode: str, run_id: str, outcome: str, sent: float) -> None:
+    elapsed = time.perf_counter() - sent
+    SCRIPT_RUNS.labels(kind, outcome, mode).inc()
+    SCRIPTD_LATENCY.labels(mode).observe(elapsed)
+    # Try runs and failures at INFO; a login's successful run at DEBUG (one a login would flood the logs).
+    logger.log(
+        logging.INFO if mode == "fresh" or outcome != "ok" else logging.DEBUG,
+        "scriptd run %s: %s %s in %.1f ms",
+        run_id,
+        kind,
+        outcome,
+        elapsed * 1000,
+        extra={"run_id": run_id, "script": kind, "outcome": outcome, "mode": mode},
+    )
 
 
 def run_script_collect(**kwargs: Any) -> RunOutcome:

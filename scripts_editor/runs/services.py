@@ -27,6 +27,8 @@ from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
 from scriptd_client import limits
 from scriptd_client.masking import Masker
+from telemetry.context import request_id_get
+from telemetry.metrics import TRY_RUNS_LOST
 
 from ..exceptions import TryRunsBusy
 from ..models import ScriptRun, ScriptRunLine
@@ -96,6 +98,7 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
         timeout_s=connection.script_timeout_s,
         requested_by=actor,
         requested_by_label=actor.get_username() if actor else "system",
+        request_id=request_id_get(),
     )
     audit_event_record(
         connection=connection,
@@ -240,6 +243,19 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         )
 
 
+def script_run_worker_lost(*, run_id: str) -> bool:
+    """The Celery pool process running this run died (killed, out of memory): end the run `crashed` at once
+    rather than when the sweep finds it past its deadline. Returns whether the run was still running."""
+    lost = _finish(
+        run_id,
+        status=Status.CRASHED,
+        error=_problem("WorkerLost", "the background worker running this run died; run it again"),
+    )
+    if lost:
+        TRY_RUNS_LOST.labels("worker_lost").inc()
+    return lost
+
+
 def script_runs_sweep(*, now: datetime | None = None) -> int:
     """Crash `running` rows past their deadline and fail `queued` rows no worker took in time; returns how many."""
     now = now or timezone.now()
@@ -257,4 +273,8 @@ def script_runs_sweep(*, now: datetime | None = None) -> int:
             "minutes; is the Celery worker running?",
         ),
     )
+    if crashed:
+        TRY_RUNS_LOST.labels("stale").inc(crashed)
+    if never_taken:
+        TRY_RUNS_LOST.labels("not_picked_up").inc(never_taken)
     return crashed + never_taken
