@@ -123,6 +123,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The first hasher makes new hashes; the others are still checked, and upgraded to the first at the next
+# good login (identity/hashers.py). The imported_* hashers read hashes brought in by a bulk user import.
+PASSWORD_HASHERS = [
+    "identity.hashers.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "connections_admin:connection-list"
 LOGOUT_REDIRECT_URL = "login"
