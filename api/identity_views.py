@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from connections_admin.models import Connection
 from identity import selectors, services
+from identity.end_user import end_user
 from identity.exceptions import REASONS, FlowFailed
 from identity.profiles import profile_public
 
@@ -64,6 +65,7 @@ class _FlowView(APIView):
         connection = get_object_or_404(Connection, public_id=public_id)
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
+        self.end_user = end_user(request, forwarded=True)
         try:
             result = self.call(connection, serializer.validated_data, request.user)
         except FlowFailed as e:
@@ -86,18 +88,31 @@ class AuthenticateView(_FlowView):
         operation_id="users_authenticate",
         summary="Log a user in through the connection",
         description="The username may be an email. A user in the managed store is checked locally; otherwise "
-        "the login script runs and, in migration mode, the user is stored with this password.",
+        "the login script runs and, in migration mode, the user is stored with this password. Send the end "
+        "user's IP as the `auth0-forwarded-for` header (and their User-Agent) so brute-force protection "
+        "counts them, not your server.",
         request=s.AuthenticateSerializer,
         responses={
             200: OpenApiResponse(s.PROFILE_SCHEMA, description="The normalised profile."),
-            **_flow_errors("wrong_username_or_password", "no_profile", "unauthorized", "user_exists", *SCRIPT_FAILURES),
+            **_flow_errors(
+                "wrong_username_or_password",
+                "no_profile",
+                "unauthorized",
+                "user_exists",
+                "user_blocked",
+                "too_many_attempts",
+                "ip_blocked",
+                *SCRIPT_FAILURES,
+            ),
         },
     )
     def post(self, request, public_id):
         return super().post(request, public_id)
 
     def call(self, connection, data, user):
-        return services.user_login(connection=connection, username=data["username"], password=data["password"], by=user)
+        return services.user_login(
+            connection=connection, username=data["username"], password=data["password"], by=user, **self.end_user
+        )
 
     def answer(self, result):
         return Response({**profile_public(result.user), "trickle_path": result.path})
@@ -128,6 +143,7 @@ class SignupView(_FlowView):
             username=data["username"],
             user_metadata=data["user_metadata"],
             by=user,
+            **self.end_user,
         )
 
     def answer(self, result):
@@ -153,7 +169,7 @@ class ChangePasswordView(_FlowView):
 
     def call(self, connection, data, user):
         return services.user_password_change(
-            connection=connection, email=data["email"], new_password=data["password"], by=user
+            connection=connection, email=data["email"], new_password=data["password"], by=user, **self.end_user
         )
 
 
@@ -174,7 +190,7 @@ class VerifyView(_FlowView):
         return super().post(request, public_id)
 
     def call(self, connection, data, user):
-        return services.user_email_verify(connection=connection, email=data["email"], by=user)
+        return services.user_email_verify(connection=connection, email=data["email"], by=user, **self.end_user)
 
 
 class ChangeEmailView(_FlowView):
@@ -196,7 +212,12 @@ class ChangeEmailView(_FlowView):
 
     def call(self, connection, data, user):
         return services.user_email_change(
-            connection=connection, email=data["email"], new_email=data["new_email"], verified=data["verified"], by=user
+            connection=connection,
+            email=data["email"],
+            new_email=data["new_email"],
+            verified=data["verified"],
+            by=user,
+            **self.end_user,
         )
 
 

@@ -132,6 +132,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Attack protection of logins through connections (identity/protection.py), as Auth0's: a user/IP pair is
+# blocked after this many consecutive failures (0: off); an IP after this many failures across accounts
+# within the window (0: off). Allow-listed IPs (your own servers) are never counted or blocked.
+TRICKLE_BRUTE_FORCE_MAX_ATTEMPTS = env.int("TRICKLE_BRUTE_FORCE_MAX_ATTEMPTS", default=10)
+TRICKLE_SUSPICIOUS_IP_MAX_FAILURES = env.int("TRICKLE_SUSPICIOUS_IP_MAX_FAILURES", default=100)
+TRICKLE_SUSPICIOUS_IP_WINDOW_S = env.int("TRICKLE_SUSPICIOUS_IP_WINDOW_S", default=24 * 3600)
+TRICKLE_ATTACK_PROTECTION_ALLOWLIST = env.list("TRICKLE_ATTACK_PROTECTION_ALLOWLIST", default=[])
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "connections_admin:connection-list"
 LOGOUT_REDIRECT_URL = "login"

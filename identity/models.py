@@ -3,6 +3,7 @@
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from connections_admin.models import Connection
 
@@ -20,6 +21,8 @@ class ManagedUser(models.Model):
     email = models.CharField(max_length=254, blank=True)
     username = models.CharField(max_length=128, blank=True)
     email_verified = models.BooleanField(default=False)
+    # Set by an admin (Auth0's `blocked`): every login is refused before any script runs.
+    blocked = models.BooleanField(default=False)
     # Django's hashers, of the password typed at the migrating login; unusable for cached legacy profiles.
     password = models.CharField(max_length=256, default="!", editable=False)
     is_managed = models.BooleanField(default=False)
@@ -86,6 +89,8 @@ class FlowEvent(models.Model):
     reason = models.CharField(max_length=40, blank=True, help_text="Why it failed (identity.exceptions.REASONS).")
     message = models.TextField(blank=True)
     identifier = models.CharField(max_length=254, blank=True, help_text="The email, username or user_id given.")
+    ip = models.CharField(max_length=45, blank=True, help_text="The end user's IP address, when known.")
+    user_agent = models.CharField(max_length=255, blank=True)
     user = models.ForeignKey(ManagedUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     # [{script, status, ms, error, logs: [{level, text, time}]}]: logs as scriptd redacted them.
     script_runs = models.JSONField(default=list, blank=True)
@@ -98,6 +103,73 @@ class FlowEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow} {self.path} {'ok' if self.succeeded else self.reason}"
+
+
+class LogEvent(models.Model):
+    """One entry of the tenant's log, in Auth0's shape: every flow's outcome, every block and admin change.
+
+    `type` is Auth0's event code (identity/logs.py). Never holds a password, hash, token or script output."""
+
+    date = models.DateTimeField(default=timezone.now, db_index=True)
+    type = models.CharField(max_length=16, db_index=True)
+    description = models.CharField(max_length=255, blank=True)
+    # Kept when the connection is deleted, like the audit trail; connection_name says which it was.
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
+    connection_name = models.CharField(max_length=128, blank=True, db_index=True)
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    user_id = models.CharField(max_length=262, blank=True, db_index=True, help_text="auth0|<user_id>")
+    user_name = models.CharField(max_length=254, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150, blank=True, help_text="The admin behind an admin change.")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["connection_name", "date"]), models.Index(fields=["type", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d %H:%M:%S} {self.type} {self.user_name}"
+
+    @property
+    def log_id(self) -> str:
+        # Fixed width, so log ids sort as they were written (the `from` checkpoint of GET /logs).
+        return f"{self.pk:024d}"
+
+
+class LoginFailureStreak(models.Model):
+    """Consecutive failed logins for one identifier from one IP (Auth0's brute-force protection).
+
+    A good login removes the row; reaching the limit sets `blocked_at`, and then logins for this pair are
+    refused without running any script until an admin unblocks it or the password is reset."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="login_failure_streaks")
+    identifier = models.CharField(max_length=254, help_text="What was typed at login, lower-cased.")
+    ip = models.CharField(max_length=45)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "identifier", "ip"], name="unique_login_failure_streak")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} from {self.ip}: {self.failures}{' (blocked)' if self.blocked_at else ''}"
+
+
+class SuspiciousIp(models.Model):
+    """Failed logins from one IP across all accounts in the current window (suspicious-IP throttling).
+
+    Reaching the limit blocks the IP for the rest of the window, or until an admin unblocks it."""
+
+    ip = models.CharField(max_length=45, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    blocked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.ip}: {self.failures}{' (blocked)' if self.blocked_at else ''}"
 
 
 class DemoLegacyUser(models.Model):

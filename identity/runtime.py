@@ -21,6 +21,7 @@ from scriptd_client import client as scriptd
 from scripts_editor import selectors as script_selectors
 from scripts_editor.scripts import BY_KEY
 
+from . import logs
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
 
@@ -89,6 +90,8 @@ class Flow:
     kind: str
     identifier: str
     by: AbstractBaseUser | None = None
+    ip: str = ""  # the end user's, for attack protection and the log
+    user_agent: str = ""
     path: str = FlowEvent.Path.MANAGED
     runs: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
@@ -176,6 +179,8 @@ class Flow:
                 reason=reason,
                 message=message,
                 identifier=self.identifier[:254],
+                ip=self.ip[:45],
+                user_agent=self.user_agent[:255],
                 user=user if user and user.pk else None,
                 script_runs=self.runs,
                 duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
@@ -194,4 +199,5 @@ class Flow:
             elif succeeded and self.kind == FlowEvent.Flow.DELETE:
                 action = AuditEvent.Action.USER_DELETED
             audit.audit_event_record(connection=self.connection, action=action, by=self.by, detail=detail)
+            logs.log_flow(event=event, user=user if user and user.pk else None, by=self.by)
         return event

@@ -9,6 +9,7 @@ from connections_admin.permissions import CHANGE, VIEW, can_change, connection_v
 from scripts_editor.runs.outcomes import explain_outcome
 
 from . import selectors, services
+from .end_user import end_user
 from .exceptions import REASONS, FlowFailed
 from .forms import TryLoginForm
 from .models import FlowEvent
@@ -33,6 +34,7 @@ def try_connection(request, connection):
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
                 by=request.user,
+                **end_user(request),
             )
         except FlowFailed as e:
             event = e.event
