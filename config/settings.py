@@ -184,7 +184,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `make run` starts the worker with --beat: ends Try runs whose worker or scriptd died.
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
+    "log-streams-tick": {"task": "identity.tasks.log_streams_tick_task", "schedule": 5.0},
 }
+# Log streams (identity/log_streams.py): entries per POST, the first retry's delay (doubling up to 5 min),
+# and the failures in a row after which a stream is suspended.
+TRICKLE_LOG_STREAM_BATCH = env.int("TRICKLE_LOG_STREAM_BATCH", default=100)
+TRICKLE_LOG_STREAM_RETRY_BASE_S = env.float("TRICKLE_LOG_STREAM_RETRY_BASE_S", default=5.0)
+TRICKLE_LOG_STREAM_MAX_FAILURES = env.int("TRICKLE_LOG_STREAM_MAX_FAILURES", default=10)
 
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))

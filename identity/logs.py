@@ -95,13 +95,16 @@ def log_flow(*, event: FlowEvent, user: ManagedUser | None, by: AbstractBaseUser
     else:
         type = _LOGIN_FAILURE_TYPES.get(event.reason, failed) if event.flow == FlowEvent.Flow.LOGIN else failed
         description = f"{TYPES[type]}: {REASONS[event.reason][1]}" if event.reason in REASONS else TYPES[type]
+    user_id = f"auth0|{user.user_id}" if user is not None else ""
+    if event.flow == FlowEvent.Flow.DELETE and event.succeeded:  # the user is gone; the identifier was its id
+        user_id = "auth0|" + event.identifier.removeprefix("auth0|")
     return log_record(
         type=type,
         description=description,
         connection=event.connection,
         ip=event.ip,
         user_agent=event.user_agent,
-        user_id=f"auth0|{user.user_id}" if user is not None else "",
+        user_id=user_id,
         user_name=(user.email or user.username) if user is not None else event.identifier,
         details={"flow": event.flow, "path": event.path, "reason": event.reason, "duration_ms": event.duration_ms},
         actor=by,

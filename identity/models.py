@@ -136,6 +136,57 @@ class LogEvent(models.Model):
         return f"{self.pk:024d}"
 
 
+class LogStream(models.Model):
+    """A webhook that receives the log in batches (HTTP POST, HMAC-signed), in order, each entry once.
+
+    `cursor` is the last LogEvent delivered. A failed batch is retried with back-off; after
+    TRICKLE_LOG_STREAM_MAX_FAILURES failures in a row the stream is suspended until an admin resumes it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused by an admin"
+        SUSPENDED = "suspended", "Suspended after repeated failures"
+
+    name = models.CharField(max_length=100, unique=True)
+    endpoint = models.URLField(max_length=500)
+    # The HMAC key, Fernet-encrypted; shown once when the stream is created.
+    secret_encrypted = models.TextField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    cursor = models.BigIntegerField(default=0, help_text="The id of the last log entry delivered.")
+    failures = models.PositiveIntegerField(default=0, help_text="Failed deliveries in a row.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)  # one deliverer at a time
+    last_error = models.CharField(max_length=255, blank=True)
+    last_delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LogStreamDelivery(models.Model):
+    """One attempt to deliver a batch: what the delivery status page lists."""
+
+    stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="deliveries")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    first_log = models.BigIntegerField()
+    last_log = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    ok = models.BooleanField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.first_log}-{self.last_log} {'ok' if self.ok else self.error}"
+
+
 class LoginFailureStreak(models.Model):
     """Consecutive failed logins for one identifier from one IP (Auth0's brute-force protection).
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connections_admin.models import Connection
 
-from .models import FlowEvent, ManagedUser
+from .models import FlowEvent, LogEvent, ManagedUser
 
 Path = FlowEvent.Path
 
@@ -96,3 +96,27 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
         failures=dict(sorted(failures.items())),
         totals=totals,
     )
+
+
+def log_list(
+    *,
+    types: list[str] | None = None,
+    user: str = "",
+    connection: str = "",
+    date_from=None,
+    date_to=None,
+) -> QuerySet[LogEvent]:
+    """The log, newest first. `user` matches a user_id exactly or a user name (email, username) partly;
+    `connection` is a connection's name; dates bound `date` inclusively."""
+    qs = LogEvent.objects.select_related("connection")
+    if types:
+        qs = qs.filter(type__in=types)
+    if user:
+        qs = qs.filter(Q(user_id=user) | Q(user_id=f"auth0|{user}") | Q(user_name__icontains=user))
+    if connection:
+        qs = qs.filter(connection_name=connection)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("-id")

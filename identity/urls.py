@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import demo_legacy, views
+from . import demo_legacy, log_views, views
 
 app_name = "identity"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("connections/<str:public_id>/users/", views.user_list, name="user-list"),
     path("connections/<str:public_id>/users/<int:pk>/delete/", views.user_delete, name="user-delete"),
     path("connections/<str:public_id>/migration/", views.migration_progress, name="migration-progress"),
+    path("logs/", log_views.log_list, name="log-list"),
+    path("logs/streams/", log_views.log_stream_list, name="log-streams"),
+    path("logs/streams/<int:pk>/", log_views.log_stream_detail, name="log-stream"),
+    path("logs/streams/<int:pk>/status/", log_views.log_stream_status, name="log-stream-status"),
     # The demo legacy store `make run` sets up (a stand-in for an admin's own user API).
     path("demo-legacy/users", demo_legacy.users, name="demo-legacy-users"),
     path("demo-legacy/users/<int:pk>", demo_legacy.user_detail, name="demo-legacy-user"),
