@@ -120,3 +120,22 @@ def log_list(
     if date_to:
         qs = qs.filter(date__lte=date_to)
     return qs.order_by("-id")
+
+
+def user_login_history(*, user: ManagedUser, limit: int = 25) -> list[FlowEvent]:
+    """The user's latest flows: those that found them, and failed logins typed with their email or username."""
+    typed = Q(identifier__iexact=user.email) if user.email else Q(pk__in=[])
+    if user.username:
+        typed |= Q(identifier=user.username)
+    return list(
+        user.connection.flow_events.filter(Q(user=user) | typed).defer("script_runs").order_by("-at", "-id")[:limit]
+    )
+
+
+def users_by_api_id(*, user_id: str, connection: str = "") -> list[ManagedUser]:
+    """The stored users an API id names (`auth0|<user_id>` or the bare id), in `connection` if given."""
+    ids = {user_id, user_id.removeprefix("auth0|")}
+    qs = ManagedUser.objects.filter(user_id__in=ids).select_related("connection")
+    if connection:
+        qs = qs.filter(connection__name=connection)
+    return list(qs[:2])
