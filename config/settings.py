@@ -131,6 +131,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "identity.hashers.ImportedPasswordHasher",
 ]
 # Attack protection of logins through connections (identity/protection.py), as Auth0's: a user/IP pair is
 # blocked after this many consecutive failures (0: off); an IP after this many failures across accounts

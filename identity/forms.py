@@ -43,3 +43,8 @@ class SetPasswordForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class UserImportForm(forms.Form):
+    users = forms.FileField(label="Users file (JSON, Auth0's user-import format)")
+    upsert = forms.BooleanField(required=False, label="Update users that already exist (upsert)")

@@ -1,5 +1,8 @@
 """The managed user store, the record of every flow through a connection, and the demo legacy store."""
 
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.db import models
 from django.db.models import Q
@@ -24,7 +27,8 @@ class ManagedUser(models.Model):
     # Set by an admin (Auth0's `blocked`): every login is refused before any script runs.
     blocked = models.BooleanField(default=False)
     # Django's hashers, of the password typed at the migrating login; unusable for cached legacy profiles.
-    password = models.CharField(max_length=256, default="!", editable=False)
+    # Imported foreign hashes (identity.hashers.ImportedPasswordHasher) carry their salt and parameters.
+    password = models.CharField(max_length=1024, default="!", editable=False)
     is_managed = models.BooleanField(default=False)
     attributes = models.JSONField(default=dict, blank=True, help_text="nickname, name, picture ...")
     user_metadata = models.JSONField(default=dict, blank=True)
@@ -185,6 +189,46 @@ class LogStreamDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream} {self.first_log}-{self.last_log} {'ok' if self.ok else self.error}"
+
+
+def _job_id() -> str:
+    return "job_" + secrets.token_hex(8)
+
+
+class UserImportJob(models.Model):
+    """A bulk import of users (identity/imports.py), run by a Celery worker; Auth0's users-imports job."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    public_id = models.CharField(max_length=24, unique=True, default=_job_id, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="import_jobs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    upsert = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=100, blank=True)
+    # The uploaded file holds password hashes: Fernet-encrypted, and erased when the job ends.
+    payload_encrypted = models.TextField(blank=True, editable=False)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # [{line, user (without hashes), errors: [{code, message, path}]}]
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=500, blank=True, help_text="Why the whole job failed.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
 
 
 class LoginFailureStreak(models.Model):

@@ -1,8 +1,14 @@
-"""Celery adapters of identity's background work: log stream deliveries."""
+"""Celery adapters of identity's background work: log stream deliveries, user imports."""
+
+import logging
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import log_streams
+from . import imports, log_streams
+from .models import UserImportJob
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -17,3 +23,17 @@ def log_streams_tick_task() -> None:
     """Every few seconds (beat): start a delivery for each stream with pending entries."""
     for stream_id in log_streams.log_streams_due():
         log_stream_deliver_task.delay(stream_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=3600)
+def user_import_task(job_id: int) -> None:
+    """Claim the job (another delivery of this message finds it taken), run it, and fail it readably."""
+    if not UserImportJob.objects.filter(pk=job_id, status=UserImportJob.Status.PENDING).update(
+        status=UserImportJob.Status.PROCESSING, started_at=timezone.now()
+    ):
+        return
+    try:
+        imports.user_import_run(job_id=job_id)
+    except Exception as e:  # the job must end visibly, whatever went wrong
+        log.exception("user import %s failed", job_id)
+        imports.user_import_fail(job_id=job_id, message=f"The import stopped: {type(e).__name__}.")

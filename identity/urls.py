@@ -1,11 +1,17 @@
 from django.urls import path
 
-from . import demo_legacy, log_views, views
+from . import demo_legacy, import_views, log_views, views
 
 app_name = "identity"
 urlpatterns = [
     path("connections/<str:public_id>/try/", views.try_connection, name="try-connection"),
     path("connections/<str:public_id>/users/", views.user_list, name="user-list"),
+    path("connections/<str:public_id>/users/import/", import_views.user_import, name="user-import"),
+    path(
+        "connections/<str:public_id>/users/import/<str:job_id>/",
+        import_views.user_import_job,
+        name="user-import-job",
+    ),
     path("connections/<str:public_id>/users/<int:pk>/", views.user_detail, name="user-detail"),
     path("connections/<str:public_id>/users/<int:pk>/change/", views.user_change, name="user-change"),
     path("connections/<str:public_id>/users/<int:pk>/delete/", views.user_delete, name="user-delete"),
