@@ -48,3 +48,11 @@ class SetPasswordForm(forms.Form):
 class UserImportForm(forms.Form):
     users = forms.FileField(label="Users file (JSON, Auth0's user-import format)")
     upsert = forms.BooleanField(required=False, label="Update users that already exist (upsert)")
+
+
+class PopulationUploadForm(forms.Form):
+    file = forms.FileField(label="Legacy users (CSV: an email and/or user_id column, or one per line)")
+    replace = forms.BooleanField(required=False, label="Replace the list given before")
+    walk = forms.BooleanField(
+        required=False, label="Then ask get_user about each email in the background (confirms who exists)"
+    )

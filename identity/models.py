@@ -191,6 +191,41 @@ class LogStreamDelivery(models.Model):
         return f"{self.stream} {self.first_log}-{self.last_log} {'ok' if self.ok else self.error}"
 
 
+class LegacyUser(models.Model):
+    """One user of the legacy store, as the admin listed them (CSV) and get_user may have confirmed.
+
+    Compared with the managed store (by email or user_id) this says how many users have not migrated yet."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded list"
+        GET_USER = "get_user", "Confirmed by get_user"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="legacy_population")
+    email = models.CharField(max_length=254, blank=True, help_text="Lower-cased.")
+    user_id = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
+    added_at = models.DateTimeField(auto_now_add=True)
+    # The background walk: when get_user was asked, and whether it knew the user.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    found = models.BooleanField(null=True)
+    # The admin gave up on this user (retiring the legacy store without them).
+    accepted_lost_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "email"], condition=~Q(email=""), name="unique_legacy_user_email"
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "user_id"], condition=~Q(user_id=""), name="unique_legacy_user_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.user_id
+
+
 def _job_id() -> str:
     return "job_" + secrets.token_hex(8)
 

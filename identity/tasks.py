@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import imports, log_streams
+from . import imports, log_streams, population
 from .models import UserImportJob
 
 log = logging.getLogger(__name__)
@@ -37,3 +37,8 @@ def user_import_task(job_id: int) -> None:
     except Exception as e:  # the job must end visibly, whatever went wrong
         log.exception("user import %s failed", job_id)
         imports.user_import_fail(job_id=job_id, message=f"The import stopped: {type(e).__name__}.")
+
+
+@shared_task(ignore_result=True, soft_time_limit=6 * 3600)
+def legacy_population_walk_task(connection_id: int) -> None:
+    population.legacy_population_walk(connection_id=connection_id)

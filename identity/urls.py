@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import demo_legacy, import_views, log_views, views
+from . import demo_legacy, import_views, log_views, population_views, views
 
 app_name = "identity"
 urlpatterns = [
@@ -16,6 +16,18 @@ urlpatterns = [
     path("connections/<str:public_id>/users/<int:pk>/change/", views.user_change, name="user-change"),
     path("connections/<str:public_id>/users/<int:pk>/delete/", views.user_delete, name="user-delete"),
     path("connections/<str:public_id>/migration/", views.migration_progress, name="migration-progress"),
+    path(
+        "connections/<str:public_id>/migration/population/",
+        population_views.population_upload,
+        name="population-upload",
+    ),
+    path("connections/<str:public_id>/migration/walk/", population_views.population_walk, name="population-walk"),
+    path(
+        "connections/<str:public_id>/migration/remaining.csv",
+        population_views.population_export,
+        name="population-export",
+    ),
+    path("connections/<str:public_id>/migration/retire/", population_views.retire, name="retire"),
     path("logs/", log_views.log_list, name="log-list"),
     path("logs/streams/", log_views.log_stream_list, name="log-streams"),
     path("logs/streams/<int:pk>/", log_views.log_stream_detail, name="log-stream"),

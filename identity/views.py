@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 from scripts_editor.runs.outcomes import explain_outcome
 
-from . import protection, selectors, services, user_changes
+from . import population, protection, selectors, services, user_changes
 from .end_user import end_user
 from .exceptions import REASONS, FlowFailed
-from .forms import MetadataForm, SetPasswordForm, TryLoginForm
+from .forms import MetadataForm, PopulationUploadForm, SetPasswordForm, TryLoginForm
 from .models import FlowEvent
 from .profiles import profile_public
 
@@ -105,6 +105,7 @@ def user_delete(request, connection, pk):
 @connection_view(VIEW)
 def migration_progress(request, connection):
     progress = selectors.migration_progress(connection=connection)
+    remaining = population.population_summary(connection=connection)
     return render(
         request,
         "identity/migration_progress.html",
@@ -112,7 +113,10 @@ def migration_progress(request, connection):
             "connection": connection,
             "active": "migration",
             "progress": progress,
-            "chart": progress.chart_data(),
+            "chart": progress.chart_data() | {"remaining": remaining.remaining_by_day if remaining.total else []},
+            "population": remaining,
+            "upload_form": PopulationUploadForm(),
+            "editable": can_change(request.user),
             "reasons": {reason: REASONS[reason][1] for reason in progress.failures if reason in REASONS},
         },
     )
