@@ -20,7 +20,7 @@ from .serializers import ErrorSerializer
 SCOPE = "authenticate:users"
 
 
-def _flow_errors(*reasons: str) -> dict:
+def flow_errors(*reasons: str) -> dict:
     """One documented response per status, listing the reasons (errorCode values) it can carry."""
     by_status: dict[int, list[str]] = {
         400: ["invalid_body"],
@@ -94,7 +94,7 @@ class AuthenticateView(_FlowView):
         request=s.AuthenticateSerializer,
         responses={
             200: OpenApiResponse(s.PROFILE_SCHEMA, description="The normalised profile."),
-            **_flow_errors(
+            **flow_errors(
                 "wrong_username_or_password",
                 "no_profile",
                 "unauthorized",
@@ -129,7 +129,7 @@ class SignupView(_FlowView):
         request=s.SignupSerializer,
         responses={
             201: OpenApiResponse(s.PROFILE_SCHEMA, description="The new user's profile."),
-            **_flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
+            **flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
         },
     )
     def post(self, request, public_id):
@@ -161,7 +161,7 @@ class ChangePasswordView(_FlowView):
         request=s.ChangePasswordSerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
     def post(self, request, public_id):
@@ -183,7 +183,7 @@ class VerifyView(_FlowView):
         request=s.VerifySerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Verified."),
-            **_flow_errors("user_not_found", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", *SCRIPT_FAILURES),
         },
     )
     def post(self, request, public_id):
@@ -204,7 +204,7 @@ class ChangeEmailView(_FlowView):
         request=s.ChangeEmailSerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
     def post(self, request, public_id):
@@ -238,7 +238,7 @@ class UserListView(APIView):
         operation_id="users_list",
         summary="List the connection's users (tokens are never listed)",
         parameters=[s.UserListQuerySerializer],
-        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **_flow_errors()},
+        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **flow_errors()},
     )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
@@ -265,7 +265,7 @@ class UserDetailView(APIView):
         summary="Delete a user",
         description="A managed user is deleted from Trickle only, never from the legacy store. In "
         "legacy mode the delete script runs, then the cached profile goes.",
-        responses={204: None, **_flow_errors("user_not_found", *SCRIPT_FAILURES)},
+        responses={204: None, **flow_errors("user_not_found", *SCRIPT_FAILURES)},
     )
     def delete(self, request, public_id, user_id):
         connection = get_object_or_404(Connection, public_id=public_id)

@@ -12,6 +12,7 @@ from identity import imports
 from identity.models import UserImportJob
 
 from .errors import ApiError
+from .identity_views import flow_errors
 
 
 class UsersImportSerializer(serializers.Serializer):
@@ -32,7 +33,7 @@ class UsersImportView(APIView):
         description="multipart/form-data with `users` (the file), `connection_id`, `upsert`. Answers the job; "
         "poll GET /jobs/{id} for its progress and summary, GET /jobs/{id}/errors for per-row errors.",
         request={"multipart/form-data": UsersImportSerializer},
-        responses={202: OpenApiResponse(description="The pending job.")},
+        responses={202: OpenApiResponse(description="The pending job."), **flow_errors()},
     )
     def post(self, request):
         body = UsersImportSerializer(data=request.data)
@@ -61,7 +62,11 @@ class UsersImportView(APIView):
 class JobDetailView(APIView):
     required_scopes = {"GET": "create:users"}
 
-    @extend_schema(operation_id="jobs_get", summary="A job's status, progress and summary")
+    @extend_schema(
+        operation_id="jobs_get",
+        summary="A job's status, progress and summary",
+        responses={200: OpenApiResponse(), **flow_errors()},
+    )
     def get(self, request, job_id):
         return Response(
             imports.job_public(get_object_or_404(UserImportJob.objects.select_related("connection"), public_id=job_id))
@@ -75,6 +80,7 @@ class JobErrorsView(APIView):
         operation_id="jobs_errors",
         summary="A job's per-row errors",
         description="[{user (without its hash), errors: [{code, message, path}], line}]; 204 when there are none.",
+        responses={200: OpenApiResponse(), 204: None, **flow_errors()},
     )
     def get(self, request, job_id):
         job = get_object_or_404(UserImportJob, public_id=job_id)

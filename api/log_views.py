@@ -11,6 +11,7 @@ from identity.logs import TYPES, log_public
 from identity.models import LogEvent
 
 from .errors import ApiError
+from .identity_views import flow_errors
 
 SCOPE = "read:logs"
 
@@ -60,7 +61,7 @@ class LogListView(APIView):
         "as {start, limit, length, total, logs}) or with `from`/`take` (entries after a log_id, oldest first: "
         "what an exporter polls). Types: " + ", ".join(f"`{k}` {v}" for k, v in TYPES.items()) + ".",
         parameters=[LogQuerySerializer],
-        responses={200: OpenApiResponse(description="Log events, Auth0-shaped.")},
+        responses={200: OpenApiResponse(description="Log events, Auth0-shaped."), **flow_errors()},
     )
     def get(self, request):
         query = LogQuerySerializer(data=request.query_params.dict())
@@ -91,7 +92,9 @@ class LogListView(APIView):
 class LogDetailView(APIView):
     required_scopes = {"GET": SCOPE}
 
-    @extend_schema(operation_id="logs_get", summary="One log event", responses={200: OpenApiResponse()})
+    @extend_schema(
+        operation_id="logs_get", summary="One log event", responses={200: OpenApiResponse(), **flow_errors()}
+    )
     def get(self, request, log_id):
         if not log_id.isdigit():
             raise ApiError("No such log event.", status_code=404)

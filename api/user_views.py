@@ -18,8 +18,15 @@ from identity.profiles import profile_public
 
 from .errors import ApiError
 from .identity_serializers import UserListQuerySerializer
-from .serializers import StrictBooleanField
+from .identity_views import flow_errors
+from .serializers import ErrorSerializer, StrictBooleanField
 
+ERRORS = {
+    **flow_errors(),
+    409: OpenApiResponse(
+        ErrorSerializer, description="errorCode: `ambiguous`: several connections hold this user_id; add ?connection."
+    ),
+}
 CONNECTION = OpenApiParameter("connection", str, description="The connection's name, when the user_id is ambiguous.")
 
 
@@ -73,7 +80,10 @@ class UserDetailView(APIView):
     required_scopes = {"GET": "read:users", "PATCH": "update:users", "DELETE": "delete:users"}
 
     @extend_schema(
-        operation_id="users_get", summary="A user", parameters=[CONNECTION], responses={200: OpenApiResponse()}
+        operation_id="users_get",
+        summary="A user",
+        parameters=[CONNECTION],
+        responses={200: OpenApiResponse(), **ERRORS},
     )
     def get(self, request, user_id):
         return Response(user_body(_user(request, user_id)))
@@ -85,7 +95,7 @@ class UserDetailView(APIView):
         "(merged at the top level; null removes a key), name, nickname, given_name, family_name, picture.",
         parameters=[CONNECTION],
         request=UserPatchSerializer,
-        responses={200: OpenApiResponse()},
+        responses={200: OpenApiResponse(), **ERRORS},
     )
     def patch(self, request, user_id):
         user = _user(request, user_id)
@@ -103,7 +113,10 @@ class UserDetailView(APIView):
         return Response(user_body(user))
 
     @extend_schema(
-        operation_id="users_delete_by_id", summary="Delete a user", parameters=[CONNECTION], responses={204: None}
+        operation_id="users_delete_by_id",
+        summary="Delete a user",
+        parameters=[CONNECTION],
+        responses={204: None, **ERRORS},
     )
     def delete(self, request, user_id):
         user = _user(request, user_id)
@@ -117,7 +130,12 @@ class UserDetailView(APIView):
 class UserLogsView(APIView):
     required_scopes = {"GET": "read:logs"}
 
-    @extend_schema(operation_id="users_logs", summary="A user's log events, newest first", parameters=[CONNECTION])
+    @extend_schema(
+        operation_id="users_logs",
+        summary="A user's log events, newest first",
+        parameters=[CONNECTION, UserListQuerySerializer],
+        responses={200: OpenApiResponse(), **ERRORS},
+    )
     def get(self, request, user_id):
         user = _user(request, user_id)
         query = UserListQuerySerializer(data=request.query_params.dict())
@@ -136,7 +154,12 @@ class UserBlocksView(APIView):
 
     required_scopes = {"GET": "read:users", "DELETE": "update:users"}
 
-    @extend_schema(operation_id="user_blocks_get", summary="A user's brute-force blocks", parameters=[CONNECTION])
+    @extend_schema(
+        operation_id="user_blocks_get",
+        summary="A user's brute-force blocks",
+        parameters=[CONNECTION],
+        responses={200: OpenApiResponse(), **ERRORS},
+    )
     def get(self, request, user_id):
         user = _user(request, user_id)
         identifiers = protection.user_identifiers(user)
@@ -146,7 +169,7 @@ class UserBlocksView(APIView):
         operation_id="user_blocks_delete",
         summary="Unblock a user's blocked IP addresses",
         parameters=[CONNECTION],
-        responses={204: None},
+        responses={204: None, **ERRORS},
     )
     def delete(self, request, user_id):
         user = _user(request, user_id)
@@ -161,13 +184,17 @@ class IpBlockView(APIView):
 
     required_scopes = {"GET": "read:users", "DELETE": "update:users"}
 
-    @extend_schema(operation_id="ip_block_get", summary="Is this IP blocked? 200 if so, 404 if not")
+    @extend_schema(
+        operation_id="ip_block_get",
+        summary="Is this IP blocked? 200 if so, 404 if not",
+        responses={200: None, **ERRORS},
+    )
     def get(self, request, ip):
         if protection.suspicious_ip_blocked(ip=ip) is None:
             raise ApiError("This IP address is not blocked.", status_code=404)
         return Response(status=status.HTTP_200_OK)
 
-    @extend_schema(operation_id="ip_block_delete", summary="Unblock an IP address", responses={204: None})
+    @extend_schema(operation_id="ip_block_delete", summary="Unblock an IP address", responses={204: None, **ERRORS})
     def delete(self, request, ip):
         protection.suspicious_ip_unblock(ip=ip, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,9 @@ pytestmark = [pytest.mark.scriptd, pytest.mark.django_db]
 
 
 def _flows(connection):
-    """One of each: s (migrated), fp, s (managed), scp, sv, fu on delete, sdu."""
+    """One of each: s (migrated), fp, s (managed), scp, sv, fu on delete, sdu (the fixture's own entries,
+    creating the connection and saving its scripts, are cleared first)."""
+    LogEvent.objects.all().delete()
     services.user_login(connection=connection, username="ada@legacy.test", password=PASSWORD, ip="198.51.100.1")
     with pytest.raises(FlowFailed):
         services.user_login(
@@ -83,3 +85,29 @@ def test_the_logs_page_filters_and_is_for_staff_only(
     assert viewer_client.get("/logs/?user=ada&connection=old-shop").content.decode().count("data-log=") == 5
     assert outsider_client.get("/logs/").status_code == 403
     assert anonymous_client.get("/logs/").status_code == 302
+
+
+def test_admin_changes_to_connections_are_logged_without_values(editor):
+    from connections_admin import services as connections
+
+    connection = connections.connection_create(name="audited", by=editor)
+    connections.configuration_variable_set(connection=connection, key="DB_PASSWORD", value="hunter2-secret", by=editor)
+    connections.connection_delete(connection=connection, by=editor)
+
+    rows = list(LogEvent.objects.order_by("id").values_list("type", "description", "connection_name", "actor_label"))
+    assert rows == [
+        ("sapi", "Create a connection", "audited", "editor"),
+        ("sapi", "Set a configuration variable", "audited", "editor"),
+        ("sapi", "Delete a connection", "audited", "editor"),
+    ]
+    assert LogEvent.objects.filter(details__key="DB_PASSWORD").count() == 1
+    assert "hunter2-secret" not in str(list(LogEvent.objects.values()))
+
+
+def test_the_logs_page_reads_a_fixed_number_of_queries(viewer_client, django_assert_num_queries):
+    from connections_admin import services as connections
+
+    for n in range(30):
+        connections.connection_create(name=f"c{n}", by=None)
+    with django_assert_num_queries(7):  # session, user, two permission reads, connection names, count, page
+        assert viewer_client.get("/logs/").status_code == 200

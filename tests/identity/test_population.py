@@ -3,6 +3,7 @@ counts and export, and retiring the legacy store."""
 
 import io
 import json
+import time
 
 import bcrypt
 import pytest
@@ -12,6 +13,7 @@ from identity import imports, population, services
 from identity.exceptions import FlowFailed
 from identity.models import LegacyUser, UserImportJob
 
+from .conftest import connection_in_mode
 from .legacy_scripts import PASSWORD
 
 pytestmark = [pytest.mark.scriptd, pytest.mark.django_db]
@@ -107,3 +109,17 @@ def test_retiring_waits_for_everyone_then_turns_the_legacy_store_off(
     with pytest.raises(FlowFailed) as caught:
         services.user_login(connection=connection, username="carol@legacy.test", password=PASSWORD)
     assert caught.value.event.script_runs == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_walk_runs_in_the_background_worker(runtime, celery_worker_on_redis, editor):
+    connection = connection_in_mode(name="old-shop", mode="migration")
+    population.legacy_population_upload(connection=connection, text=CSV, replace=False, by=editor)
+
+    assert population.legacy_population_walk_start(connection=connection, by=editor) == 3
+    deadline = time.monotonic() + 60
+    while LegacyUser.objects.filter(found__isnull=True).exists():
+        assert time.monotonic() < deadline, "the walk did not finish"
+        time.sleep(0.2)
+    assert LegacyUser.objects.filter(found=True).count() == 2
+    assert population.legacy_population_walk_start(connection=connection, by=editor) == 0
