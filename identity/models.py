@@ -87,9 +87,11 @@ class FlowEvent(models.Model):
     message = models.TextField(blank=True)
     identifier = models.CharField(max_length=254, blank=True, help_text="The email, username or user_id given.")
     user = models.ForeignKey(ManagedUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    # [{script, status, ms, error, logs: [{level, text, time}]}]: logs as scriptd redacted them.
+    # [{script, status, ms, value, error, logs: [{level, text, time}]}], masked (scriptd_client.masking).
     script_runs = models.JSONField(default=list, blank=True)
     duration_ms = models.FloatField(default=0)
+    # The HTTP request (or task) that ran the flow: the same id is in its log lines and scriptd's.
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

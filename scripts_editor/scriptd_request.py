@@ -3,10 +3,9 @@ both build their request here, so both tell scriptd the script's facts (ScriptSp
 
 from typing import Any
 
-from django.conf import settings
-
 from connections_admin.models import Connection
 from scriptd_client import client as scriptd
+from scriptd_client import limits
 
 from .scripts import BY_KEY
 
@@ -28,7 +27,7 @@ def scriptd_request_build(
 
     `purpose` is "login" (an end user waits) or "try". `timeout_s` defaults to the connection's limit (a Try
     run passes the one it stored when queued); memory
-    is the deployment's SCRIPT_MEMORY_MB for every run."""
+    is the deployment's (scriptd_client/limits.py) for every run."""
     return {
         **BY_KEY[script].for_scriptd(),
         "source": source,
@@ -42,7 +41,7 @@ def scriptd_request_build(
         "legacy_globals": connection.legacy_globals,
         "limits": scriptd.Limits(
             timeout_ms=(connection.script_timeout_s if timeout_s is None else timeout_s) * 1000,
-            memory_mb=settings.SCRIPT_MEMORY_MB,
+            memory_mb=limits.memory_mb(),
         ),
         "run_id": run_id,
         # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.

@@ -11,7 +11,7 @@ const { chooseMemoryCeiling, defaultCeilingMb } = require("./supervisor/memory-c
 const { Supervisor } = require("./supervisor/supervisor");
 
 const SANDBOX_DIR = path.resolve(__dirname, "..");
-const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "try-concurrency"];
+const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb", "try-concurrency"];
 
 const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
 

@@ -241,7 +241,6 @@ def test_configuration_is_deep_frozen(run):
                  frozen: Object.isFrozen(configuration) });
     }"""
     outcome = run(source, configuration={"apiKey": "k-123"})
-    # (Compared inside: a result string that is a configuration value comes back masked.)
     assert outcome.value == {"key": True, "added": None, "strictError": "TypeError", "frozen": True}
 
 

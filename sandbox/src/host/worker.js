@@ -17,16 +17,19 @@ const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
+const CEILINGS = require("../ceilings");
 const { hostWork } = require("./host-work");
 const { TryGate, GateTimeout } = require("./try-gate");
 const { guardMemory, committedMb } = require("./memory-guard");
 
-// The script kinds, their function names and password arguments are not written down here: each request
-// carries them (function_names, password_paths), from the one source in Django (scripts_editor/scripts.py).
+// The script kinds and their function names are not written down here: each request carries them
+// (function_names), from the one source in Django (scripts_editor/scripts.py).
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+// A request must say its time limit and heap (Django holds those rules); they are only kept under
+// scriptd's ceilings here. The output and socket caps have defaults of their own.
 const LIMITS = {
-  timeout_ms: { default: 20_000, min: 1, max: 60_000 },
-  memory_mb: { default: 128, min: 8, max: 1024 },
+  timeout_ms: { required: true, min: 1, max: CEILINGS.TIMEOUT_MS },
+  memory_mb: { required: true, min: 8, max: CEILINGS.MEMORY_MB },
   log_lines: { default: 1000, min: 0, max: 100_000 },
   log_bytes: { default: 256 * 1024, min: 0, max: 16 * 1024 * 1024 },
   sockets: { default: 10, min: 0, max: 100 }, // open at once per connection, in this worker
@@ -42,24 +45,23 @@ function write(event) {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
 
-function limitsOf(requested = {}) {
+function limitsOf(requested) {
   const out = {};
   for (const [name, { default: def, min, max }] of Object.entries(LIMITS)) {
-    const value = Number.isFinite(requested[name]) ? Math.round(requested[name]) : def;
-    out[name] = Math.min(max, Math.max(min, value));
+    const value = Number.isFinite(requested?.[name]) ? Math.round(requested[name]) : def;
+    out[name] = Math.min(max, Math.max(min, value ?? min));
   }
   return out;
 }
 
 function problemWith(request) {
+  for (const [name, { required }] of Object.entries(LIMITS)) {
+    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
+  }
   if (typeof request.kind !== "string" || !/^[a-z_]{1,40}$/.test(request.kind)) return "kind must be a script key such as login";
   const names = request.function_names;
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
     return "function_names must be a non-empty list of function names";
-  }
-  const paths = request.password_paths;
-  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every((k) => Number.isInteger(k) || typeof k === "string"))) {
-    return "password_paths must be a list of argument paths such as [1] or [0, \"password\"]";
   }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
@@ -138,7 +140,7 @@ function main() {
     maxIsolates: option("warm-max-isolates", 200),
   });
   const tryGate = new TryGate({ concurrency: option("try-concurrency", 2) });
-  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), defaultMemoryMb: LIMITS.memory_mb.default });
+  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
 
   async function run(request) {
     const limits = limitsOf(request.limits);

@@ -285,6 +285,7 @@
     atob: (data) => loadModule("buffer").Buffer.from(String(data), "base64").toString("latin1"),
     btoa: (data) => {
       const text = String(data);
+      // eslint-disable-next-line no-control-regex -- the Latin-1 range starts at U+0000 on purpose
       if (/[^\u0000-\u00ff]/.test(text)) throw new Error("Invalid character");
       return loadModule("buffer").Buffer.from(text, "latin1").toString("base64");
     },
