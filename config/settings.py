@@ -142,6 +142,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The first hasher makes new hashes; the others are still checked, and upgraded to the first at the next
+# good login (identity/hashers.py). The imported_* hashers read hashes brought in by a bulk user import.
+PASSWORD_HASHERS = [
+    "identity.hashers.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "identity.hashers.ImportedPasswordHasher",
+]
+# Attack protection of logins through connections (identity/protection.py), as Auth0's: a user/IP pair is
+# blocked after this many consecutive failures (0: off); an IP after this many failures across accounts
+# within the window (0: off). Allow-listed IPs (your own servers) are never counted or blocked.
+TRICKLE_BRUTE_FORCE_MAX_ATTEMPTS = env.int("TRICKLE_BRUTE_FORCE_MAX_ATTEMPTS", default=10)
+TRICKLE_SUSPICIOUS_IP_MAX_FAILURES = env.int("TRICKLE_SUSPICIOUS_IP_MAX_FAILURES", default=100)
+TRICKLE_SUSPICIOUS_IP_WINDOW_S = env.int("TRICKLE_SUSPICIOUS_IP_WINDOW_S", default=24 * 3600)
+TRICKLE_ATTACK_PROTECTION_ALLOWLIST = env.list("TRICKLE_ATTACK_PROTECTION_ALLOWLIST", default=[])
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "connections_admin:connection-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -191,7 +208,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
+    "log-streams-tick": {"task": "identity.tasks.log_streams_tick_task", "schedule": 5.0},
 }
+# Log streams (identity/log_streams.py): entries per POST, the first retry's delay (doubling up to 5 min),
+# and the failures in a row after which a stream is suspended.
+TRICKLE_LOG_STREAM_BATCH = env.int("TRICKLE_LOG_STREAM_BATCH", default=100)
+TRICKLE_LOG_STREAM_RETRY_BASE_S = env.float("TRICKLE_LOG_STREAM_RETRY_BASE_S", default=5.0)
+TRICKLE_LOG_STREAM_MAX_FAILURES = env.int("TRICKLE_LOG_STREAM_MAX_FAILURES", default=10)
 
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))

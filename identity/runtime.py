@@ -25,6 +25,7 @@ from scripts_editor.scripts import BY_KEY
 from telemetry.context import request_id_get
 from telemetry.metrics import LOGINS
 
+from . import logs
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
 
@@ -96,6 +97,8 @@ class Flow:
     kind: str
     identifier: str
     by: AbstractBaseUser | None = None
+    ip: str = ""  # the end user's, for attack protection and the log
+    user_agent: str = ""
     path: str = FlowEvent.Path.MANAGED
     runs: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
@@ -199,6 +202,8 @@ class Flow:
                 reason=reason,
                 message=message,
                 identifier=self.identifier[:254],
+                ip=self.ip[:45],
+                user_agent=self.user_agent[:255],
                 user=user if user and user.pk else None,
                 script_runs=self.runs,
                 duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
@@ -218,6 +223,7 @@ class Flow:
             elif succeeded and self.kind == FlowEvent.Flow.DELETE:
                 action = AuditEvent.Action.USER_DELETED
             audit.audit_event_record(connection=self.connection, action=action, by=self.by, detail=detail)
+            logs.log_flow(event=event, user=user if user and user.pk else None, by=self.by)
         if self.kind == FlowEvent.Flow.LOGIN:
             LOGINS.labels(self.path, "succeeded" if succeeded else reason).inc()
         return event
