@@ -5,6 +5,7 @@ import { createConflict } from "./editor/conflict.js";
 import { createDocuments } from "./editor/documents.js";
 import { sayer } from "./editor/dom.js";
 import { createFindings } from "./editor/findings.js";
+import { startLayout } from "./editor/layout.js";
 import { createSaver } from "./editor/save.js";
 import { startTemplates } from "./editor/templates.js";
 import { startTryPanel } from "./try/panel.js";
@@ -34,6 +35,7 @@ function start(config) {
     onActivate: (key) => tryPanel.follow(key),
   });
   findings.attach(docs);
+  startLayout({ workspace: document.querySelector("[data-workspace]"), frame: document.querySelector(".editor-frame"), editor: document.querySelector("[data-editor]") });
   tryPanel = startTryPanel({ config, textOf: docs.textOf, csrf });
 
   function markTabs() {
