@@ -20,6 +20,7 @@ function start(config) {
   const el = {
     tabs: document.querySelectorAll("#script-tabs [data-script]"),
     conflict: byId("conflict"),
+    check: byId("save-check"),
     revision: byId("revision-summary"),
     save: byId("save-button"),
     message: byId("save-message"),
@@ -28,9 +29,14 @@ function start(config) {
   const specs = Object.fromEntries(config.scripts.map((s) => [s.key, s]));
   const findings = createFindings({ config, specs, list: byId("findings"), count: byId("findings-count") });
   let tryPanel = null;
+  let saver = null;
   const docs = createDocuments({
     config, parent: document.querySelector("[data-editor]"), tabs: el.tabs, info: byId("script-info"),
     extensionsFor: findings.extensions,
+    commands: [
+      { key: "Mod-Enter", run: () => { tryPanel.run(); return true; } },
+      { key: "Mod-s", run: () => { if (saver) saver.save(); return true; } },
+    ],
     onChange: () => { markTabs(); findings.schedule(); },
     onActivate: (key) => tryPanel.follow(key),
   });
@@ -49,13 +55,13 @@ function start(config) {
 
   if (config.canChange) {
     const conflict = createConflict({ docs, findings, el, say, markTabs });
-    const { save } = createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict: conflict.show });
+    saver = createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict: conflict.show });
     startTemplates({ config, docs, select: byId("template-select"), load: byId("template-load"), say });
-    el.save.addEventListener("click", save);
+    el.save.addEventListener("click", () => saver.save());
     document.addEventListener("keydown", (event) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s" && !event.defaultPrevented) {
         event.preventDefault();
-        save();
+        saver.save();
       }
     });
   }

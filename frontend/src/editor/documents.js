@@ -2,10 +2,14 @@
 // editor is based on (`base`): what "changed" means, and the base a save names.
 import { EditorView, basicSetup } from "codemirror";
 import { EditorState } from "@codemirror/state";
+import { keymap } from "@codemirror/view";
+import { indentWithTab } from "@codemirror/commands";
 import { javascript } from "@codemirror/lang-javascript";
 import { code } from "./dom.js";
 
-export function createDocuments({ config, parent, tabs, info, extensionsFor, onChange, onActivate }) {
+// `commands` are the page's own key bindings (Mod-Enter: Try, Mod-s: Save): they take precedence over the
+// editor's, so Mod-Enter runs the script instead of also inserting a blank line into it.
+export function createDocuments({ config, parent, tabs, info, extensionsFor, commands, onChange, onActivate }) {
   const specs = Object.fromEntries(config.scripts.map((s) => [s.key, s]));
   const keys = config.scripts.map((s) => s.key);
   let base = { number: config.revision.number, bodies: { ...config.bodies } };
@@ -16,7 +20,10 @@ export function createDocuments({ config, parent, tabs, info, extensionsFor, onC
     return EditorState.create({
       doc: text,
       extensions: [
+        keymap.of(commands),
         basicSetup, // line numbers, bracket matching, search (Mod-f), folding, history
+        // Tab indents; Escape then Tab leaves the editor (CodeMirror's tab focus mode), as its docs advise.
+        keymap.of([indentWithTab]),
         javascript(),
         ...extensionsFor(key),
         EditorState.readOnly.of(!config.canChange),
@@ -45,13 +52,30 @@ export function createDocuments({ config, parent, tabs, info, extensionsFor, onC
     states[active] = view.state;
     active = key;
     view.setState(states[key]);
-    tabs.forEach((tab) => {
-      const on = tab.dataset.script === key;
-      tab.classList.toggle("active", on);
-      tab.setAttribute("aria-selected", String(on));
-    });
+    markActiveTab();
     showInfo();
     onActivate(key);
+  }
+
+  // A tablist: one tab in the Tab order (the active one); arrows, Home and End move between them.
+  function markActiveTab() {
+    tabs.forEach((tab) => {
+      const on = tab.dataset.script === active;
+      tab.classList.toggle("active", on);
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+    });
+  }
+
+  function onTabKey(event) {
+    const list = [...tabs];
+    const at = list.indexOf(event.currentTarget);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: list.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const tab = list[(to + list.length) % list.length];
+    activate(tab.dataset.script);
+    tab.focus();
   }
 
   function showInfo() {
@@ -69,7 +93,11 @@ export function createDocuments({ config, parent, tabs, info, extensionsFor, onC
     view.focus();
   }
 
-  tabs.forEach((tab) => tab.addEventListener("click", () => activate(tab.dataset.script)));
+  tabs.forEach((tab) => {
+    tab.addEventListener("click", () => activate(tab.dataset.script));
+    tab.addEventListener("keydown", onTabKey);
+  });
+  markActiveTab();
   showInfo();
 
   return {

@@ -1,11 +1,20 @@
 // Saving all seven scripts as one revision: the request, and what each answer means for the page.
+import { button, heading } from "./dom.js";
 import { showRevision } from "./revision_header.js";
 
 export function createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict }) {
   let saving = false;
 
-  async function save() {
+  // Error findings (a logged password, a require the sandbox refuses…) do not block a save, but they are
+  // questioned first: "Save anyway" or go back. Syntax errors are refused by the server and say so.
+  async function save({ confirmed = false } = {}) {
     if (!config.canChange || saving) return;
+    const errors = findings.all().filter((f) => f.severity === "error" && f.rule !== "syntax");
+    if (errors.length && !confirmed) {
+      askFirst(errors);
+      return;
+    }
+    el.check.replaceChildren();
     saving = true;
     el.save.disabled = true;
     const sent = Object.fromEntries(docs.keys.map((key) => [key, docs.textOf(key)]));
@@ -29,11 +38,42 @@ export function createSaver({ config, csrf, docs, findings, el, say, markTabs, o
     }
   }
 
+  function askFirst(errors) {
+    const box = document.createElement("div");
+    box.className = "alert alert-danger py-2 small";
+    box.setAttribute("role", "alertdialog");
+    box.setAttribute("aria-label", "Save with error findings?");
+    const list = document.createElement("ul");
+    list.className = "mb-2";
+    errors.forEach((f) => {
+      const item = document.createElement("li");
+      item.textContent = `${docs.specs[f.script].title}, line ${f.line}: ${f.message}`;
+      list.append(item);
+    });
+    const save_ = button("Save anyway", "btn-danger", "save-anyway", () => save({ confirmed: true }));
+    const back = button("Back to the code", "btn-outline-secondary", "save-cancel", () => {
+      el.check.replaceChildren();
+      const first = errors[0];
+      docs.jumpTo(first.script, first.from);
+    });
+    const actions = document.createElement("div");
+    actions.className = "d-flex gap-2";
+    actions.append(save_, back);
+    const count = errors.length === 1 ? "1 error finding" : `${errors.length} error findings`;
+    box.append(heading(`Not saved yet: ${count}. Save anyway?`), list, actions);
+    el.check.replaceChildren(box);
+    say("");
+    save_.focus();
+  }
+
   function saved(data, sent) {
     docs.setBase(data.revision.number, sent);
     el.message.value = "";
     el.conflict.classList.add("d-none");
-    if (data.created) showRevision(el.revision, data.revision, { justSaved: true });
+    if (data.created) {
+      showRevision(el.revision, data.revision, { justSaved: true });
+      document.querySelector("[data-stub-warning]")?.remove(); // saved scripts are no longer the blank stubs
+    }
     const number = data.revision.number;
     say(data.created ? `Saved all scripts as revision ${number}.` : `Nothing changed since revision ${number}; nothing was stored.`, "success");
     findings.render(data.findings);

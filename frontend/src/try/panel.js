@@ -4,7 +4,7 @@ import { clear, follow, outputOf, startRun } from "./render.js";
 
 export function startTryPanel({ config, textOf, csrf }) {
   const form = document.getElementById("try-form");
-  if (!form || !config.try.canTry) return { follow: () => {} };
+  if (!form || !config.try.canTry) return { follow: () => {}, run: () => {} };
   const select = document.getElementById("try-script");
   const inputs = document.getElementById("try-inputs");
   const button = document.getElementById("try-button");
@@ -43,13 +43,14 @@ export function startTryPanel({ config, textOf, csrf }) {
   select.addEventListener("change", () => { typed[select.value] = typed[select.value] || {}; showInputs(); });
   inputs.addEventListener("input", () => { try { typed[select.value] = collectArgs(inputs); } catch { /* JSON being typed */ } });
   form.addEventListener("submit", (event) => { event.preventDefault(); tryIt(); });
+  // Outside the code editor (which binds Mod-Enter itself and marks the event handled).
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && !event.defaultPrevented) {
       event.preventDefault();
       tryIt();
     }
   });
   showInputs();
   // The panel follows the editor's tab, so Ctrl+Enter tries the script being edited.
-  return { follow: (key) => { if (select.value !== key) { select.value = key; showInputs(); } } };
+  return { follow: (key) => { if (select.value !== key) { select.value = key; showInputs(); } }, run: tryIt };
 }
