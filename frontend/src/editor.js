@@ -55,7 +55,7 @@ function start(config) {
 
   if (config.canChange) {
     const conflict = createConflict({ docs, findings, el, say, markTabs });
-    saver = createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict: conflict.show });
+    saver = createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict: conflict.show, blocker: conflict.blocker });
     startTemplates({ config, docs, select: byId("template-select"), load: byId("template-load"), say });
     el.save.addEventListener("click", () => saver.save());
     document.addEventListener("keydown", (event) => {

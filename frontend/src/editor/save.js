@@ -2,13 +2,18 @@
 import { button, heading } from "./dom.js";
 import { showRevision } from "./revision_header.js";
 
-export function createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict }) {
+export function createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict, blocker = () => "" }) {
   let saving = false;
 
   // Error findings (a logged password, a require the sandbox refuses…) do not block a save, but they are
   // questioned first: "Save anyway" or go back. Syntax errors are refused by the server and say so.
   async function save({ confirmed = false } = {}) {
     if (!config.canChange || saving) return;
+    const wait = blocker();
+    if (wait) {
+      say(`Not saved: ${wait}`, "danger");
+      return;
+    }
     const errors = findings.all().filter((f) => f.severity === "error" && f.rule !== "syntax");
     if (errors.length && !confirmed) {
       askFirst(errors);
