@@ -80,7 +80,18 @@ def connection_detail(request, connection):
     return render(
         request,
         "connections_admin/connection_detail.html",
-        {"connection": connection, "form": form, "editable": editable, "active": "settings"},
+        {
+            "connection": connection,
+            "form": form,
+            "editable": editable,
+            "active": "settings",
+            "settings_page": {
+                "useOwnDatabase": connection.use_own_database,
+                # Users Trickle knows whose password lives only in the legacy store (identity's ManagedUser,
+                # through its reverse relation: this app imports no identity code).
+                "legacyOnlyUsers": connection.managed_users.filter(is_managed=False).count(),
+            },
+        },
     )
 
 

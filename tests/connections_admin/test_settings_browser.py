@@ -1,0 +1,50 @@
+"""The Settings page in a real browser: "What runs now" follows the switches before saving, and turning
+"Use my own database" off asks first, counting the users it locks out."""
+
+import pytest
+from playwright.sync_api import expect
+
+from connections_admin.models import Connection
+from identity.models import ManagedUser
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def migrating(connection):
+    connection.use_own_database, connection.import_users = True, True
+    connection.save()
+    for n in range(3):  # known to Trickle, password still only in the legacy store
+        ManagedUser.objects.create(connection=connection, user_id=f"legacy-{n}", email=f"u{n}@example.com")
+    ManagedUser.objects.create(connection=connection, user_id="moved", email="moved@example.com", is_managed=True)
+    return connection
+
+
+def test_what_runs_now_follows_the_switches_before_saving(page_for, editor, migrating):
+    page = page_for(editor)
+    page.goto(f"/connections/{migrating.public_id}/")
+    expect(page.locator('[data-runs-when="migrate"]')).to_be_visible()
+    page.locator("#id_import_users").uncheck()
+    expect(page.locator('[data-runs-when="legacy"]')).to_be_visible()
+    expect(page.locator('[data-runs-when="migrate"]')).to_be_hidden()
+    expect(page.locator("[data-runs-unsaved]")).to_be_visible()
+    page.locator("#id_use_own_database").uncheck()
+    expect(page.locator('[data-runs-when="off"]')).to_be_visible()
+
+
+def test_turning_use_my_own_database_off_asks_and_counts_the_users_locked_out(page_for, editor, migrating):
+    page = page_for(editor)
+    page.goto(f"/connections/{migrating.public_id}/")
+    page.locator("#id_import_users").uncheck()  # migration needs the scripts: both go off together
+    page.locator("#id_use_own_database").uncheck()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("text=Save settings")
+    expect(page.locator('[data-runs-when="off"]')).to_be_visible()
+    assert "3 users Trickle knows of are still only in the legacy store" in asked[0]
+    assert Connection.objects.get(pk=migrating.pk).use_own_database
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("text=Save settings")
+    expect(page.locator(".alert-success")).to_contain_text("Settings saved.")
+    assert not Connection.objects.get(pk=migrating.pk).use_own_database
