@@ -48,3 +48,22 @@ def test_turning_use_my_own_database_off_asks_and_counts_the_users_locked_out(pa
     page.click("text=Save settings")
     expect(page.locator(".alert-success")).to_contain_text("Settings saved.")
     assert not Connection.objects.get(pk=migrating.pk).use_own_database
+
+
+def test_the_dashboard_enables_the_script_context_which_then_stays_on(page_for, editor, connection):
+    page = page_for(editor)
+    page.goto(f"/connections/{connection.public_id}/")
+    switch = page.get_by_label("Enable script context")
+    expect(switch).to_be_enabled()
+    switch.check()
+    page.click("text=Save settings")
+    expect(page.locator(".alert-success")).to_contain_text("Settings saved.")
+    assert Connection.objects.get(pk=connection.pk).enable_script_context
+
+    expect(page.get_by_label("Enable script context")).to_be_checked()
+    expect(page.get_by_label("Enable script context")).to_be_disabled()  # Auth0's rule: on for good
+    page.click("text=Save settings")
+    expect(page.locator(".alert-success")).to_contain_text("Settings saved.")
+    assert Connection.objects.get(pk=connection.pk).enable_script_context
+    page.goto(f"/connections/{connection.public_id}/scripts/")
+    expect(page.locator("#script-info")).to_contain_text("function login(userNameOrEmail, password, context, callback)")
