@@ -1,6 +1,7 @@
 // The editor's Try panel: runs the editor's current text of the chosen script, then follows the run live.
 import { collectArgs, renderInputs } from "./inputs.js";
 import { clear, follow, outputOf, startRun } from "./render.js";
+import { showEgressOffer } from "./egress_offer.js";
 
 export function startTryPanel({ config, textOf, csrf }) {
   const form = document.getElementById("try-form");
@@ -23,10 +24,12 @@ export function startTryPanel({ config, textOf, csrf }) {
     typed[script] = args;
     const mine = ++current;
     clear(out);
+    document.querySelectorAll("#try-output [data-egress-offer]").forEach((el) => el.remove());
     button.disabled = true;
     try {
       const run = await startRun(config.try.startUrl, csrf, { script, args, source: textOf(script) });
-      await follow(out, run.pollUrl, { link: run.url, isCurrent: () => mine === current });
+      const last = await follow(out, run.pollUrl, { link: run.url, isCurrent: () => mine === current });
+      if (last && last.egressRefused) showEgressOffer(out, { entry: last.egressRefused, url: config.try.egressAllowUrl, csrf });
     } catch (error) {
       say(`Not run: ${error.message}`);
     } finally {

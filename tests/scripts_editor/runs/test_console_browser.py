@@ -109,3 +109,27 @@ def test_code_inputs_and_output_are_visible_together(
         _inside(page, selector, viewport)
     code, console = page.locator(".editor-frame").bounding_box(), page.locator("#try-panel").bounding_box()
     assert console["x"] >= code["x"] + code["width"]  # docked beside the code
+
+
+EGRESS = (
+    "function login(email, password, callback) {\n"
+    "  const { Client } = require('pg');\n"
+    "  const client = new Client({ connectionString: 'postgres://postgres@localhost:5432/test' });\n"
+    "  client.connect(function (err) { if (err) return callback(err); callback(null, { user_id: 'x' }); });\n}\n"
+)
+
+
+def test_a_run_refused_by_the_allow_list_offers_to_allow_that_host(
+    page_for, editor, connection, celery_worker_on_filesystem, scriptd_for_runs
+):
+    page = open_with_script(page_for(editor), connection, EGRESS)
+    page.click("#try-button")
+    offer = page.locator('#try-output [data-egress-offer="localhost:5432"]')
+    expect(offer).to_contain_text("tried to reach localhost:5432, which is not in this connection's allow-list")
+    expect(offer).to_contain_text("in Try runs and real logins")
+    assert connection.egress_allowlist == []
+    offer.get_by_role("button", name="Allow localhost:5432").click()
+    expect(offer).to_contain_text("localhost:5432 is now allowed")
+    connection.refresh_from_db()
+    assert connection.egress_allowlist == ["localhost:5432"]
+    assert connection.events.filter(detail__icontains="localhost:5432").exists()
