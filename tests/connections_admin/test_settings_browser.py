@@ -1,6 +1,8 @@
 """The Settings page in a real browser: "What runs now" follows the switches before saving, and turning
 "Use my own database" off asks first, counting the users it locks out."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -67,3 +69,21 @@ def test_the_dashboard_enables_the_script_context_which_then_stays_on(page_for, 
     assert Connection.objects.get(pk=connection.pk).enable_script_context
     page.goto(f"/connections/{connection.public_id}/scripts/")
     expect(page.locator("#script-info")).to_contain_text("function login(userNameOrEmail, password, context, callback)")
+
+
+def test_the_403_page_tells_non_staff_users_what_they_need_and_never_loops_back(page_for, outsider, viewer, connection):
+    outsider.is_staff = False
+    outsider.save()
+    page = page_for(outsider)
+    response = page.goto("/connections/")
+    assert response.status == 403
+    expect(page.locator("[data-why]")).to_contain_text("is not a staff account")
+    expect(page.locator("[data-back]")).to_have_count(0)  # "Back to connections" would be this same 403
+    page.locator("[data-switch-account]").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+    page = page_for(viewer)  # a viewer refused an edit: the way back leads to pages it may read
+    assert page.goto(f"/connections/{connection.public_id}/delete/").status == 403
+    expect(page.locator("[data-why]")).to_contain_text("can view connections but lacks the permission")
+    page.locator("[data-back]").click()
+    expect(page.locator("h1")).to_contain_text("Connections")
