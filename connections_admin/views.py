@@ -98,7 +98,7 @@ def connection_detail(request, connection):
 @connection_view(VIEW)
 def connection_configuration(request, connection):
     editable = can_change(request.user)
-    form = VariableForm()
+    form = VariableForm(initial={"key": request.GET.get("key", "")[:64]})  # the editor's "Add KEY" offer
     if request.method == "POST":
         if not editable:
             raise PermissionDenied

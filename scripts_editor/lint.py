@@ -66,6 +66,7 @@ def scripts_lint(
     mode: str = "legacy",
     context: bool = False,
     allowlist: dict | None = None,
+    configuration_keys: list[str] | None = None,
 ) -> LintReport:
     """Parse and lint the scripts (against sandbox/allowlist.json unless `allowlist` is given).
 
@@ -79,6 +80,7 @@ def scripts_lint(
         "specs": metadata_for_editor(mode=mode, context=context),
         "allowlist": allowlist if allowlist is not None else sandbox_allowlist(),
         "sizeFindingBytes": SIZE_FINDING_BYTES,
+        "configurationKeys": configuration_keys,  # None: unknown, so missing keys are not reported
     }
     try:
         done = subprocess.run(

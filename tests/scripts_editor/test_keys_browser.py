@@ -4,6 +4,7 @@ answer arrow keys; and what a save says: the blank-stub warning goes, error find
 import pytest
 from playwright.sync_api import expect
 
+from connections_admin.services import configuration_variable_set
 from scripts_editor.models import ScriptRevision
 from tests.scripts_editor.test_editor_browser import append_line, open_editor, tab
 
@@ -82,3 +83,19 @@ def test_an_error_finding_asks_before_saving_and_save_anyway_saves(page_for, edi
     page.locator('#save-check [data-action="save-anyway"]').click()
     expect(page.locator("#status")).to_have_text("Saved all scripts as revision 1.")
     assert ScriptRevision.objects.get().bodies["login"].endswith("console.log('pw', password); }")
+
+
+def test_a_missing_configuration_key_is_linted_and_offered_for_adding(page_for, editor, connection):
+    configuration_variable_set(connection=connection, key="API_URL", value="https://legacy.example.com", by=editor)
+    page = open_editor(page_for(editor), connection)
+    page.select_option("#template-select", "rest_api")
+    page.click("#template-load")
+    finding = page.locator('#findings [data-rule="missing-configuration"]').first
+    expect(finding).to_contain_text("configuration.API_TOKEN, which this connection does not define")
+    expect(page.locator('#findings [data-rule="missing-configuration"]', has_text="API_URL,")).to_have_count(0)
+
+    offer = page.locator('#findings [data-add-configuration="API_TOKEN"]').first
+    with page.context.expect_page() as opened:
+        offer.click()
+    configuration = opened.value
+    expect(configuration.locator("#id_key")).to_have_value("API_TOKEN")

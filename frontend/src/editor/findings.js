@@ -5,7 +5,9 @@ import { lintScript } from "../../../sandbox/lint/index.js";
 import { badge, small } from "./dom.js";
 
 export function createFindings({ config, specs, list, count }) {
-  const lintText = (key, text) => lintScript(key, text, { spec: specs[key], allowlist: config.allowlist, sizeFindingBytes: config.sizeFindingBytes });
+  const lintText = (key, text) => lintScript(key, text, {
+    spec: specs[key], allowlist: config.allowlist, sizeFindingBytes: config.sizeFindingBytes, configurationKeys: config.configurationKeys,
+  });
   let docs = null; // set by attach(): the documents come after their lint extensions
   let timer = null;
 
@@ -41,7 +43,21 @@ export function createFindings({ config, specs, list, count }) {
       item.append(badge(f.severity, tone), document.createTextNode(` ${specs[f.script].title}, line ${f.line}: ${f.message} `),
         small(f.why), small(` [${f.rule}]`));
       item.addEventListener("click", () => docs.jumpTo(f.script, f.from));
-      return item;
+      if (f.rule !== "missing-configuration" || !config.canChange) return item;
+      // The offer to add the key: the Configuration page with the key filled in (its value is typed there).
+      const key = f.message.match(/configuration\.(\S+?),/)[1];
+      const add = document.createElement("a");
+      add.className = "btn btn-sm btn-outline-primary ms-2";
+      add.dataset.addConfiguration = key;
+      add.href = `${config.configurationUrl}?key=${encodeURIComponent(key)}`;
+      add.target = "_blank"; // keeps the unsaved scripts open here
+      add.rel = "noopener";
+      add.textContent = `Add ${key}`;
+      const row = document.createElement("div");
+      row.className = "list-group-item d-flex align-items-center finding-row";
+      item.classList.add("border-0", "flex-grow-1");
+      row.append(item, add);
+      return row;
     }));
   }
 
