@@ -125,7 +125,8 @@ def scripts_check(*, connection: Connection, scripts: dict[str, str]) -> Checked
         scripts=bodies,
         mode=connection.mode,
         context=connection.enable_script_context,
-        configuration_keys=list(connection.variables.values_list("key", flat=True)),
+        # A connection being created has no stored keys yet: unknown rather than "none".
+        configuration_keys=list(connection.variables.values_list("key", flat=True)) if connection.pk else None,
     )
     if report.syntax_errors:
         raise ScriptsRejected(report.syntax_errors)
