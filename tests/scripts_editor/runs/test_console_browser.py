@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.fixtures.browser import axe_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.scriptd, pytest.mark.django_db(transaction=True)]
 QUICK = "function login(email, password, callback) {\n  console.log('checking', email);\n  callback(null, { user_id: 'u-' + email, email: email });\n}\n"
 SLOW = QUICK.replace("callback(null,", "setTimeout(function () { callback(null,").replace("});\n}", "}); }, 1500);\n}")
@@ -133,3 +135,12 @@ def test_a_run_refused_by_the_allow_list_offers_to_allow_that_host(
     connection.refresh_from_db()
     assert connection.egress_allowlist == ["localhost:5432"]
     assert connection.events.filter(detail__icontains="localhost:5432").exists()
+
+
+def test_the_editor_with_a_try_result_has_no_serious_accessibility_violations(
+    page_for, editor, connection, celery_worker_on_filesystem, scriptd_for_runs
+):
+    page = open_with_script(page_for(editor), connection, QUICK)
+    page.click("#try-button")
+    expect(page.locator("#try-output [data-run-status]")).to_have_text("succeeded")
+    assert axe_violations(page) == []
