@@ -66,8 +66,12 @@ demo: migrate
 services:
 	@bash tests/start_services.sh
 
-lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+# Python (ruff: rules and formatting) and JavaScript (ESLint in each package); .ci/run runs it before the tests.
+lint: python-deps node-deps
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	cd sandbox && npm run --silent lint
+	cd frontend && npm run --silent lint
 
 clean:
 	rm -rf .venv var static/build frontend/node_modules sandbox/node_modules

@@ -2,7 +2,7 @@
 views over identity.services. A failed flow answers in the Auth0 envelope with its reason as `errorCode`."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,10 +79,8 @@ class _FlowView(APIView):
         )
 
 
-class AuthenticateView(_FlowView):
-    serializer_class = s.AuthenticateSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_authenticate",
         summary="Log a user in through the connection",
         description="The username may be an email. A user in the managed store is checked locally; otherwise "
@@ -93,8 +91,9 @@ class AuthenticateView(_FlowView):
             **_flow_errors("wrong_username_or_password", "no_profile", "unauthorized", "user_exists", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class AuthenticateView(_FlowView):
+    serializer_class = s.AuthenticateSerializer
 
     def call(self, connection, data, user):
         return services.user_login(connection=connection, username=data["username"], password=data["password"], by=user)
@@ -103,10 +102,8 @@ class AuthenticateView(_FlowView):
         return Response({**profile_public(result.user), "trickle_path": result.path})
 
 
-class SignupView(_FlowView):
-    serializer_class = s.SignupSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_signup",
         summary="Sign a user up through the connection",
         description="Legacy mode: get_user, create, then login to confirm. Migration mode: a local user, once "
@@ -117,8 +114,9 @@ class SignupView(_FlowView):
             **_flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class SignupView(_FlowView):
+    serializer_class = s.SignupSerializer
 
     def call(self, connection, data, user):
         return services.user_signup(
@@ -134,10 +132,8 @@ class SignupView(_FlowView):
         return Response({**profile_public(result.user), "trickle_path": result.path}, status=status.HTTP_201_CREATED)
 
 
-class ChangePasswordView(_FlowView):
-    serializer_class = s.ChangePasswordSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_change_password",
         summary="Change or reset a user's password",
         description="Locally for managed users; the change_password script in legacy mode; in migration mode a "
@@ -148,8 +144,9 @@ class ChangePasswordView(_FlowView):
             **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class ChangePasswordView(_FlowView):
+    serializer_class = s.ChangePasswordSerializer
 
     def call(self, connection, data, user):
         return services.user_password_change(
@@ -157,10 +154,8 @@ class ChangePasswordView(_FlowView):
         )
 
 
-class VerifyView(_FlowView):
-    serializer_class = s.VerifySerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_verify",
         summary="Mark a user's email verified",
         description="Locally for managed users; the verify script in legacy mode.",
@@ -170,17 +165,16 @@ class VerifyView(_FlowView):
             **_flow_errors("user_not_found", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class VerifyView(_FlowView):
+    serializer_class = s.VerifySerializer
 
     def call(self, connection, data, user):
         return services.user_email_verify(connection=connection, email=data["email"], by=user)
 
 
-class ChangeEmailView(_FlowView):
-    serializer_class = s.ChangeEmailSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_change_email",
         summary="Change a user's email",
         description="Locally for managed users; get_user (is the new email free?) then change_email in legacy "
@@ -191,8 +185,9 @@ class ChangeEmailView(_FlowView):
             **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class ChangeEmailView(_FlowView):
+    serializer_class = s.ChangeEmailSerializer
 
     def call(self, connection, data, user):
         return services.user_email_change(

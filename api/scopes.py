@@ -6,7 +6,10 @@ SCOPES: dict[str, tuple[str, str]] = {
     "update:connections": ("connections_admin.change_connection", "Change connections, scripts and configuration."),
     "delete:connections": ("connections_admin.delete_connection", "Delete connections."),
     "run:scripts": ("connections_admin.change_connection", "Try scripts in the sandbox."),
-    "read:script_runs": ("connections_admin.view_connection", "Read script runs and their logs."),
+    "read:script_runs": (
+        "connections_admin.view_connection",
+        "Read script runs; their logs and results need change permission too.",
+    ),
     "authenticate:users": (
         "connections_admin.change_connection",
         "Log users in, sign them up, change passwords, verify, delete through a connection.",

@@ -1,9 +1,15 @@
 """Auth0-shaped bodies for /api/v2/connections. Serializers only validate and shape; services write."""
 
+from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
-from connections_admin.auth0_shape import egress_entry_problem
+from connections_admin import services as connections
+from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.models import MAX_VARIABLE_VALUE_BYTES
+from scriptd_client import limits
 from scripts_editor.scripts import SCRIPT_KEYS
+
+OPTION_OF_FIELD = {field: option for option, field in OPTION_FIELDS.items()}
 
 
 class StrictJsonMixin:
@@ -54,7 +60,7 @@ class OptionsSerializer(serializers.Serializer):
     enable_script_context = StrictBooleanField(required=False, default=False, help_text="Cannot be turned off once on.")
     customScripts = CustomScriptsField(required=False, help_text=f"Script bodies keyed by {', '.join(SCRIPT_KEYS)}.")
     configuration = serializers.DictField(
-        child=StrictCharField(allow_null=True, trim_whitespace=False, max_length=4096),
+        child=StrictCharField(allow_null=True, trim_whitespace=False, max_length=MAX_VARIABLE_VALUE_BYTES),
         required=False,
         help_text="Write-only values. On PATCH: absent = unchanged, a key set to null = removed, a string = set. "
         "Reads return the keys with a fixed mask.",
@@ -67,9 +73,9 @@ class OptionsSerializer(serializers.Serializer):
     )
     trickle_script_timeout_s = StrictIntegerField(
         required=False,
-        default=20,
-        min_value=1,
-        max_value=60,
+        default=limits.timeout_default_s,
+        min_value=limits.TIMEOUT_MIN_S,
+        max_value=limits.TIMEOUT_MAX_S,
         help_text="Trickle extension: wall-clock limit of one script run, in seconds.",
     )
     trickle_legacy_globals = StrictBooleanField(
@@ -78,10 +84,30 @@ class OptionsSerializer(serializers.Serializer):
         help_text="Trickle extension: offer Auth0's early-runtime bare globals (bcrypt, crypto, request ...).",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The deployment's default (TRICKLE_SCRIPT_TIMEOUT_S) as a value, so the published schema shows it.
+        self.fields["trickle_script_timeout_s"].default = limits.timeout_default_s()
+
     def validate_trickle_egress_allowlist(self, entries):
-        if problems := [p for e in entries if (p := egress_entry_problem(e))]:
-            raise serializers.ValidationError(problems)
         return [e.lower() for e in entries]
+
+    def validate(self, attrs):
+        # The connection services' rules, every problem at once, under the option names the body used.
+        fields = {field: attrs[option] for option, field in OPTION_FIELDS.items() if option in attrs}
+        errors = {}
+        try:
+            connections.connection_settings_validate(fields=fields)
+        except ValidationError as e:
+            errors |= {OPTION_OF_FIELD.get(field, field): messages for field, messages in e.message_dict.items()}
+        for key, value in (attrs.get("configuration") or {}).items():
+            try:
+                connections.configuration_variable_validate(key=key, value="" if value is None else value)
+            except ValidationError as e:
+                errors.setdefault("configuration", {})[key] = [m for ms in e.message_dict.values() for m in ms]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class ConnectionWriteSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
 BCRYPT_HASH = "$2b$10$abcdefghijklmnopqrstuujypkTRLifb3/auCCAWZnkN02ckDRJBW"  # "pa55word", cost 10
@@ -29,6 +30,8 @@ NAIVE = (
     'vm.runInNewContext(process.argv[1] + \'; login("a@b.c", "pw", done)\','
     " { done: (err, user) => process.stdout.write(JSON.stringify(user)) });"
 )
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 
 def _time_runs(call, count: int) -> list[float]:
@@ -93,7 +96,7 @@ def _report(socket_path: str, workers: int) -> None:
     def call(source: str, mode: str, connection: str | None = None):
         def go():
             outcome = scriptd.run_script_collect(
-                kind="login",
+                **LOGIN,
                 source=source,
                 args=["a@b.c", "pa55word"],
                 mode=mode,

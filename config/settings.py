@@ -1,6 +1,7 @@
 """Trickle settings: one typed file, embedded development defaults, production secrets required."""
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -15,15 +16,25 @@ log = logging.getLogger("trickle.settings")
 # Production is opt-in: it turns every development convenience into a hard requirement.
 PRODUCTION = env.bool("TRICKLE_PRODUCTION", default=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-VAR_DIR.mkdir(exist_ok=True)
+# var/ holds the SQLite database (sessions, password hashes), generated keys and the broker's messages:
+# only our own user may enter it, whatever the umask (an existing var/ is tightened too).
+VAR_DIR.mkdir(mode=0o700, exist_ok=True)
+VAR_DIR.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` if missing, readable and writable by our user only (SQLite gives its -wal and -shm
+    files the database file's mode, so they follow)."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
 
 
 def _development_secret(name: str, make, what: str) -> str:
     """Read a generated secret from var/, creating it once, so restarts keep sessions and ciphertexts."""
     path = VAR_DIR / name
     if not path.exists():
+        _private_file(path)  # private before the secret is written, not after
         path.write_text(make())
-        path.chmod(0o600)
         log.warning("Generated a development %s in %s; set it in the environment for production.", what, path)
     return path.read_text().strip()
 
@@ -117,7 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests run Celery workers and live servers in threads: an in-memory shared-cache database answers
     # "table is locked" at once instead of waiting, so the test database is a file as well.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    if DATABASES["default"]["NAME"] not in ("", ":memory:") and Path(DATABASES["default"]["NAME"]).parent.is_dir():
+        _private_file(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A request body Django reads into memory: room for a PATCH carrying all seven scripts at their 512 kB limit
+# even when a client escapes every character of them in JSON (up to 3x), plus the configuration.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,6 +179,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `make run` starts the worker with --beat: ends Try runs whose worker or scriptd died.
+# The beat's own state (celerybeat-schedule.*, by default in the working directory) stays under var/.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
 }
@@ -170,8 +188,11 @@ CELERY_BEAT_SCHEDULE = {
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
 SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
-SCRIPT_TIMEOUT_MAX_S = 60
 SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
+# Try runs waiting or running at once, per user and per connection: more answer 429, so a burst of Try runs
+# cannot fill the queue that other users' runs wait in.
+TRY_RUNS_PER_USER = env.int("TRICKLE_TRY_RUNS_PER_USER", default=5)
+TRY_RUNS_PER_CONNECTION = env.int("TRICKLE_TRY_RUNS_PER_CONNECTION", default=10)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ScopedAutoSchema",
@@ -179,7 +200,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopePermission"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

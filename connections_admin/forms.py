@@ -3,7 +3,9 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .auth0_shape import egress_entry_problem
+from scriptd_client import limits
+
+from . import services
 from .models import MAX_VARIABLE_VALUE_BYTES, Connection
 
 USE_OWN_DATABASE_HELP = (
@@ -83,9 +85,7 @@ class ConnectionSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["egress_allowlist"] = "\n".join(self.instance.egress_allowlist or [])
         self.initial.setdefault("version", self.instance.version)
-        self.fields["script_timeout_s"].min_value = 1
-        self.fields["script_timeout_s"].max_value = 60
-        self.fields["script_timeout_s"].widget.attrs.update(min=1, max=60)
+        self.fields["script_timeout_s"].widget.attrs.update(min=limits.TIMEOUT_MIN_S, max=limits.TIMEOUT_MAX_S)
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
@@ -122,15 +122,16 @@ class ConnectionSettingsForm(forms.ModelForm):
             )
 
     def clean_egress_allowlist(self) -> list[str]:
-        entries = [line.strip().lower() for line in self.cleaned_data["egress_allowlist"].splitlines() if line.strip()]
-        if problems := [p for entry in entries if (p := egress_entry_problem(entry))]:
-            raise forms.ValidationError(problems)  # every bad line at once, not one per submit
-        return entries
+        return [line.strip().lower() for line in self.cleaned_data["egress_allowlist"].splitlines() if line.strip()]
 
     def clean(self):
+        # The service's rules, every problem at once and on its field (the save calls them again).
         data = super().clean()
-        if data.get("import_users") and not data.get("use_own_database"):
-            self.add_error("import_users", 'Import users needs "Use my own database" on.')
+        fields = {f: data[f] for f in self.Meta.fields if f in data and f in services.UPDATABLE_FIELDS}
+        try:
+            services.connection_settings_validate(fields=fields, connection=self.instance)
+        except ValidationError as e:
+            add_service_errors(self, e)
         return data
 
 

@@ -21,33 +21,16 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import limits
+
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
-# Script kinds, the function names scriptd looks for (in order), and their parameters (spec §1).
-SCRIPT_FUNCTIONS: dict[str, tuple[str, ...]] = {
-    "login": ("login",),
-    "get_user": ("getUser", "getByEmail"),
-    "create": ("create",),
-    "verify": ("verify",),
-    "change_password": ("changePassword",),
-    "delete": ("deleteUser", "remove"),
-    "change_email": ("changeEmail",),
-}
-SCRIPT_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "login": ("email", "password"),
-    "get_user": ("email",),
-    "create": ("user",),
-    "verify": ("email",),
-    "change_password": ("email", "newPassword"),
-    "delete": ("id",),
-    "change_email": ("email", "newEmail", "verified"),
-}
 # Margin on top of the run's own limit for scriptd to answer `timeout` itself. A warm run may first
 # wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
 # waited that long); the deadline starts again when scriptd reports `started`.
@@ -60,8 +43,10 @@ class ScriptdUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    timeout_ms: int = 20_000
-    memory_mb: int = 128
+    """Sent with every run: scriptd applies them and keeps no rules of its own (see limits.py)."""
+
+    timeout_ms: int = field(default_factory=lambda: limits.timeout_default_s() * 1000)
+    memory_mb: int = field(default_factory=limits.memory_mb)
     log_lines: int = 1000
     log_bytes: int = 256 * 1024
 
@@ -202,6 +187,8 @@ def _exchange(
 def run_script(
     *,
     kind: str,
+    function_names: Sequence[str],
+    password_paths: Iterable[Sequence[int | str]] = (),
     source: str,
     args: list[Any],
     mode: str = "fresh",
@@ -218,20 +205,25 @@ def run_script(
 ) -> Iterator[dict[str, Any]]:
     """Run one action script in scriptd and yield its `log` events, then its one `result` event.
 
+    scriptd knows no script kinds of its own: the caller says which function names to look for, in order
+    (`function_names`), and where the arguments carry a password (`password_paths`: (index,) or
+    (index, key), masked in everything that leaves the sandbox). The app's ScriptSpec is their source.
     `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
     persists; needs `connection_id`). `egress_allowlist` is the connection's "host:port" entries, the
     only places its scripts' database and HTTP clients may reach (scriptd enforces it). Raises
     ScriptdUnavailable when scriptd is not running or does not answer within the run's time limit
     plus a margin.
     """
-    if kind not in SCRIPT_FUNCTIONS:
-        raise ValueError(f"unknown script kind {kind!r}")
+    if not function_names:
+        raise ValueError(f"no function names for the {kind!r} script")
     request = {
         "type": "run",
         "id": run_id or uuid.uuid4().hex,
         "connection": connection_id,
         "revision": None if revision is None else str(revision),
         "kind": kind,
+        "function_names": list(function_names),
+        "password_paths": [list(path) for path in password_paths],
         "source": source,
         "args": list(args),
         "configuration": configuration or {},
@@ -298,11 +290,13 @@ def scriptd_command(
     """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
     node = shutil.which("node") or "/usr/bin/node"
     argv = [node, str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
+    # Spare isolates for Try runs are prepared with the heap size runs will ask for.
+    worker_options = {"spare-memory-mb": limits.memory_mb(), **(worker_options or {})}
     if workers:
         argv += ["--workers", str(workers)]
     if allow_unconfined:
         argv.append("--allow-unconfined")
-    for name, value in (worker_options or {}).items():
+    for name, value in worker_options.items():
         argv += [f"--{name}", str(value)]
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": os.environ.get("LANG", "C.UTF-8")}
     return argv, env

@@ -10,7 +10,7 @@ const { chooseConfinement } = require("./supervisor/confinement");
 const { Supervisor } = require("./supervisor/supervisor");
 
 const SANDBOX_DIR = path.resolve(__dirname, "..");
-const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates"];
+const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb"];
 
 const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
 

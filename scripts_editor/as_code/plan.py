@@ -14,15 +14,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from connections_admin import crypto
-from connections_admin.auth0_shape import OPTION_FIELDS, egress_entry_problem
-from connections_admin.models import (
-    MAX_VARIABLE_VALUE_BYTES,
-    MAX_VARIABLES_PER_CONNECTION,
-    Connection,
-    config_key_validator,
-    name_validator,
-)
-from connections_admin.services import UPDATABLE_FIELDS
+from connections_admin import services as connections
+from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.models import Connection
 
 from ..exceptions import LintUnavailable
 from ..lint import scripts_lint
@@ -34,10 +28,10 @@ from .layout import ConnectionSource, layout_read
 
 CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
 ACTIONS = (CREATE, UPDATE, DELETE, UNCHANGED, KEPT)
-BOOLEAN_FIELDS = {"use_own_database", "import_users", "requires_username", "enable_script_context", "legacy_globals"}
 # Auth0 fields a deploy-CLI export carries that Trickle has no use for; read, reported, not applied.
 IGNORED_FIELDS = {"id", "enabled_clients", "realms", "is_domain_connection", "metadata", "show_as_button"}
 TOP_LEVEL_FIELDS = {"name", "display_name", "strategy", "options"}
+OPTION_NAMES = {field_name: f"options.{option}" for option, field_name in OPTION_FIELDS.items()}
 
 
 @dataclass
@@ -134,17 +128,20 @@ class _Planner:
     def problem(self, file: str, message: str) -> None:
         self.problems.append(AsCodeProblem(file, message))
 
+    def service_problems(self, file: str, error: ValidationError, where: dict[str, str]) -> None:
+        """A connection service's verdict, each message under the name the file used for that field."""
+        for field_name, messages in error.message_dict.items():
+            self.problem(file, f"{where.get(field_name, field_name)}: {' '.join(messages)}")
+
     def _name(self, source: ConnectionSource) -> str | None:
         name = source.database.get("name")
         if not isinstance(name, str) or not name:
             self.problem(source.file, "name is missing")
             return None
         try:
-            if len(name) > 128:
-                raise ValidationError("At most 128 characters.")
-            name_validator(name)
+            connections.connection_name_validate(name=name)
         except ValidationError as e:
-            self.problem(source.file, f"name {name!r}: {' '.join(e.messages)}")
+            self.service_problems(source.file, e, {"name": f"name {name!r}"})
             return None
         if name.lower() in self.seen:
             self.problem(source.file, f"connection {name!r} is also defined in {self.seen[name.lower()]}")
@@ -161,24 +158,12 @@ class _Planner:
 
     def _settings(self, source: ConnectionSource) -> dict:
         """The settings the file sets (absent ones stay as they are, like the CLI's GET, merge, PATCH)."""
-        database, options, wanted = source.database, source.database["options"], {}
-        if "display_name" in database:
-            if isinstance(database["display_name"], str) and len(database["display_name"]) <= 128:
-                wanted["display_name"] = database["display_name"]
-            else:
-                self.problem(source.file, "display_name must be text of at most 128 characters")
-        for option, name in OPTION_FIELDS.items():
-            if option not in options:
-                continue
-            value = options[option]
-            if name in BOOLEAN_FIELDS and not isinstance(value, bool):
-                self.problem(source.file, f"options.{option} must be true or false")
-            elif name == "script_timeout_s" and (type(value) is not int or not 1 <= value <= 60):
-                self.problem(source.file, f"options.{option} must be a whole number of seconds from 1 to 60")
-            elif name == "egress_allowlist" and not _is_allowlist(value):
-                self.problem(source.file, f'options.{option} must be a list of "host:port" entries')
-            else:
-                wanted[name] = [e.lower() for e in value] if name == "egress_allowlist" else value
+        database, options = source.database, source.database["options"]
+        wanted = {"display_name": database["display_name"]} if "display_name" in database else {}
+        wanted |= {name: options[option] for option, name in OPTION_FIELDS.items() if option in options}
+        allowlist = wanted.get("egress_allowlist")
+        if isinstance(allowlist, list) and all(isinstance(e, str) for e in allowlist):
+            wanted["egress_allowlist"] = [e.lower() for e in allowlist]
         return wanted
 
     def _warnings(self, source: ConnectionSource) -> list[str]:
@@ -206,12 +191,14 @@ class _Planner:
             return
         for key, value in configuration.items():
             try:
-                config_key_validator(key)
-                if len(key) > 64:
-                    raise ValidationError("At most 64 characters.")
+                connections.configuration_variable_validate(key=key, value="" if value is None else value)
             except ValidationError as e:
-                self.problem(source.file, f"options.configuration key {key!r}: {' '.join(e.messages)}")
-                continue
+                if isinstance(value, MissingKeyword) and "key" not in e.message_dict:
+                    pass  # the marker stands for a stored value, checked when it was stored
+                else:
+                    where = {"key": f"options.configuration key {key!r}", "value": f"options.configuration.{key}"}
+                    self.service_problems(source.file, e, where)
+                    continue
             if isinstance(value, MissingKeyword):
                 # An unedited export: the marker stands for the value already stored, so keep it.
                 if key in stored:
@@ -221,11 +208,6 @@ class _Planner:
             elif value is None:
                 if key in stored:
                     plan.configuration_removed.append(key)
-            elif not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
-                self.problem(
-                    source.file,
-                    f"options.configuration.{key} must be text of at most {MAX_VARIABLE_VALUE_BYTES // 1024} kB",
-                )
             # Decrypting only to compare keeps re-imports of the same values from rewriting them.
             elif key not in stored or crypto.decrypt(stored[key].value_encrypted) != value:
                 plan.configuration_set[key] = value
@@ -235,8 +217,10 @@ class _Planner:
         else:
             plan.configuration_kept = unlisted
         remaining = set(stored) - set(plan.configuration_removed) | set(plan.configuration_set)
-        if len(remaining) > MAX_VARIABLES_PER_CONNECTION:
-            self.problem(source.file, f"a connection holds at most {MAX_VARIABLES_PER_CONNECTION} configuration keys")
+        try:
+            connections.configuration_count_validate(count=len(remaining))
+        except ValidationError as e:
+            self.service_problems(source.file, e, {"key": "options.configuration"})
 
     @staticmethod
     def _unsupplied_message(plan: ConnectionPlan, key: str, value: MissingKeyword) -> str:
@@ -302,16 +286,16 @@ class _Planner:
             warnings=warnings,
         )
         if connection:
-            current = {f: getattr(connection, f) for f in UPDATABLE_FIELDS | {"display_name"}}
+            current = {f: getattr(connection, f) for f in connections.UPDATABLE_FIELDS}
             plan.settings = {f: [current[f], v] for f, v in sorted(wanted.items()) if current[f] != v}
-            if connection.enable_script_context and wanted.get("enable_script_context") is False:
-                self.problem(source.file, "options.enable_script_context cannot be turned off once on")
         else:
-            current = {f: Connection._meta.get_field(f).get_default() for f in UPDATABLE_FIELDS | {"display_name"}}
+            current = {f: Connection._meta.get_field(f).get_default() for f in connections.UPDATABLE_FIELDS}
             plan.settings = {f: [None, v] for f, v in sorted(wanted.items())}
         settings = current | wanted
-        if settings["import_users"] and not settings["use_own_database"]:
-            self.problem(source.file, "options.import_mode needs options.enabledDatabaseCustomization true")
+        try:
+            connections.connection_settings_validate(fields=settings, connection=connection)
+        except ValidationError as e:
+            self.service_problems(source.file, e, {"display_name": "display_name", **OPTION_NAMES})
         self._scripts(source, plan, settings)
         self._configuration(source, plan)
         if connection and not (
@@ -319,10 +303,6 @@ class _Planner:
         ):
             plan.action = UNCHANGED
         return plan
-
-
-def _is_allowlist(value: object) -> bool:
-    return isinstance(value, list) and not any(egress_entry_problem(entry) for entry in value)
 
 
 def plan_text(plan: ImportPlan) -> str:

@@ -28,6 +28,9 @@ from .plan import ImportPlan, import_prepare
 MAX_ZIP_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024  # a zip bomb stops here, whatever its headers claim
 MAX_ENTRIES = 2000
+# Layouts nest three or four folders deep; far deeper paths only exhaust the file system's limits.
+MAX_DEPTH = 32
+MAX_NAME_BYTES = 1024
 UPLOAD_TTL_S = 3600
 SESSION_KEY = "as_code_uploads"
 SESSION_UPLOADS_KEPT = 5
@@ -52,6 +55,8 @@ def _unsafe(info: zipfile.ZipInfo) -> str:
         return "absolute paths and backslashes are refused"
     if ".." in PurePosixPath(name).parts:
         return "paths leading out of the archive are refused"
+    if len(PurePosixPath(name).parts) > MAX_DEPTH or len(name.encode()) > MAX_NAME_BYTES:
+        return f"paths nested more than {MAX_DEPTH} folders deep or longer than {MAX_NAME_BYTES} bytes are refused"
     return ""
 
 

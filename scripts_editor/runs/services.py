@@ -25,9 +25,12 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
+from scriptd_client import limits
 
+from ..exceptions import TryRunsBusy
 from ..models import ScriptRun, ScriptRunLine
-from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
+from ..scriptd_request import scriptd_request_build
+from ..scripts import BY_KEY
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
 
@@ -69,7 +72,8 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     """Store a queued run of `source` (default: the saved body) and enqueue it once the transaction commits.
 
     Raises ValidationError for an unknown script, arguments that do not fit it, or an empty or oversized
-    source. The broker being down is not an error here: the run ends `failed` saying so.
+    source, and TryRunsBusy when the user or the connection has too many runs waiting or running. The
+    broker being down is not an error here: the run ends `failed` saying so.
     """
     if script not in BY_KEY:
         raise ValidationError({"script": f"unknown script {script!r}; one of {', '.join(BY_KEY)}."})
@@ -78,9 +82,10 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     source = current.scripts[script] if source is None else source
     if not source.strip():
         raise ValidationError({"source": f"The {BY_KEY[script].title} script is empty; write it or load a template."})
-    if len(source.encode()) > SIZE_LIMIT_BYTES:
-        raise ValidationError({"source": f"The script is above {SIZE_LIMIT_BYTES // 1024} kB."})
+    if problem := limits.source_size_problem(source):
+        raise ValidationError({"source": problem})
     actor = by if by is not None and by.is_authenticated else None
+    _runs_cap_check(connection=connection, actor=actor)
     run = ScriptRun.objects.create(
         connection=connection,
         script=script,
@@ -102,6 +107,25 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     return run
 
 
+def _runs_cap_check(*, connection: Connection, actor) -> None:
+    # The connection's row lock makes simultaneous requests count each other (SQLite serialises writers).
+    Connection.objects.select_for_update().filter(pk=connection.pk).first()
+    unfinished = ScriptRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING))
+    wait = f"wait for one to finish (about {connection.script_timeout_s} s at most) and try again."
+    if actor is not None and unfinished.filter(requested_by=actor).count() >= settings.TRY_RUNS_PER_USER:
+        raise TryRunsBusy(
+            f"You already have {settings.TRY_RUNS_PER_USER} Try runs waiting or running, the most one person may: "
+            + wait,
+            retry_after_s=connection.script_timeout_s,
+        )
+    if unfinished.filter(connection=connection).count() >= settings.TRY_RUNS_PER_CONNECTION:
+        raise TryRunsBusy(
+            f"{connection.name} already has {settings.TRY_RUNS_PER_CONNECTION} Try runs waiting or running, the most "
+            "one connection may: " + wait,
+            retry_after_s=connection.script_timeout_s,
+        )
+
+
 def _enqueue(*, run_id: str, secret: str | None) -> None:
     # Our own on_commit callback rather than delay_on_commit: a publish error must end the run here.
     from .tasks import script_run_execute_task  # tasks import this module
@@ -118,25 +142,6 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
             from_status=Status.QUEUED,
             error=_problem("BrokerUnavailable", f"the background worker's broker is unreachable: {exc}"),
         )
-
-
-def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
-    connection = run.connection
-    return {
-        "kind": run.script,
-        "source": run.source,
-        "args": args,
-        "mode": "fresh",
-        "connection_id": connection.public_id,
-        "revision": run.revision.number if run.revision else None,
-        "configuration": configuration_for_run(connection=connection),
-        "enable_script_context": connection.enable_script_context,
-        "legacy_globals": connection.legacy_globals,
-        "limits": scriptd.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
-        "run_id": str(run.id),
-        # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
-        "egress_allowlist": list(connection.egress_allowlist),
-    }
 
 
 def _masked(value: Any, secrets: list[str]) -> Any:
@@ -188,7 +193,17 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         args = run_arguments_positional(
             script=run.script, args=run_arguments_join(redacted=run.arguments, secrets=typed)
         )
-        request = _sandbox_request(run, args)
+        request = scriptd_request_build(
+            connection=run.connection,
+            script=run.script,
+            source=run.source,
+            args=args,
+            mode="fresh",
+            revision=run.revision.number if run.revision else None,
+            configuration=configuration_for_run(connection=run.connection),
+            timeout_s=run.timeout_s,
+            run_id=str(run.id),
+        )
         hidden = sorted(
             (s for s in [*request["configuration"].values(), *typed.values()] if isinstance(s, str) and len(s) >= 4),
             key=len,

@@ -1,14 +1,14 @@
 """Celery tasks: adapters that take ids and call the run services (results live in ScriptRun, not Celery)."""
 
 from celery import shared_task
-from django.conf import settings
 
+from scriptd_client import limits
 from scriptd_client.client import DEADLINE_GRACE_S
 
 from .services import script_run_execute, script_runs_sweep
 
 # Just above the longest a script may run plus scriptd's own margin, so scriptd answers `timeout` first.
-SOFT_TIME_LIMIT_S = settings.SCRIPT_TIMEOUT_MAX_S + DEADLINE_GRACE_S + 5
+SOFT_TIME_LIMIT_S = limits.TIMEOUT_MAX_S + DEADLINE_GRACE_S + 5
 
 
 # Names are fixed (they predate scripts_editor/runs/) so messages queued before an upgrade still find their task.

@@ -91,7 +91,7 @@ def test_variable_keys_must_be_javascript_identifiers(editor, connection, key):
 
 def test_variable_values_are_limited_to_4_kb(editor, connection):
     services.configuration_variable_set(connection=connection, key="OK", value="x" * 4096, by=editor)
-    with pytest.raises(ValidationError, match="4 KB"):
+    with pytest.raises(ValidationError, match="4 kB"):
         services.configuration_variable_set(connection=connection, key="BIG", value="é" * 2049, by=editor)
 
 

@@ -14,20 +14,16 @@ const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const { cryptoJobStats } = require("./bridges/crypto-jobs");
+const CEILINGS = require("../ceilings");
 
-// Which function each script kind calls, in order of preference (spec section 1).
-const FUNCTION_NAMES = {
-  login: ["login"],
-  get_user: ["getUser", "getByEmail"],
-  create: ["create"],
-  verify: ["verify"],
-  change_password: ["changePassword"],
-  delete: ["deleteUser", "remove"],
-  change_email: ["changeEmail"],
-};
+// The script kinds, their function names and password arguments are not written down here: each request
+// carries them (function_names, password_paths), from the one source in Django (scripts_editor/scripts.py).
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+// A request must say its time limit and heap (Django holds those rules); they are only kept under
+// scriptd's ceilings here. The output and socket caps have defaults of their own.
 const LIMITS = {
-  timeout_ms: { default: 20_000, min: 1, max: 60_000 },
-  memory_mb: { default: 128, min: 8, max: 1024 },
+  timeout_ms: { required: true, min: 1, max: CEILINGS.TIMEOUT_MS },
+  memory_mb: { required: true, min: 8, max: CEILINGS.MEMORY_MB },
   log_lines: { default: 1000, min: 0, max: 100_000 },
   log_bytes: { default: 256 * 1024, min: 0, max: 16 * 1024 * 1024 },
   sockets: { default: 10, min: 0, max: 100 }, // open at once per connection, in this worker
@@ -43,17 +39,28 @@ function write(event) {
   process.stdout.write(JSON.stringify(event) + "\n");
 }
 
-function limitsOf(requested = {}) {
+function limitsOf(requested) {
   const out = {};
   for (const [name, { default: def, min, max }] of Object.entries(LIMITS)) {
-    const value = Number.isFinite(requested[name]) ? Math.round(requested[name]) : def;
-    out[name] = Math.min(max, Math.max(min, value));
+    const value = Number.isFinite(requested?.[name]) ? Math.round(requested[name]) : def;
+    out[name] = Math.min(max, Math.max(min, value ?? min));
   }
   return out;
 }
 
 function problemWith(request) {
-  if (!Object.hasOwn(FUNCTION_NAMES, request.kind)) return `kind must be one of ${Object.keys(FUNCTION_NAMES).join(", ")}`;
+  if (typeof request.kind !== "string" || !/^[a-z_]{1,40}$/.test(request.kind)) return "kind must be a script key such as login";
+  const names = request.function_names;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
+    return "function_names must be a non-empty list of function names";
+  }
+  const paths = request.password_paths;
+  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every((k) => Number.isInteger(k) || typeof k === "string"))) {
+    return "password_paths must be a list of argument paths such as [1] or [0, \"password\"]";
+  }
+  for (const [name, { required }] of Object.entries(LIMITS)) {
+    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
+  }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
   if (request.mode !== "fresh" && request.mode !== "warm") return "mode must be fresh or warm";
@@ -69,7 +76,7 @@ function main() {
   const shared = {
     runtime,
     sources,
-    settingsJson: JSON.stringify({ allowlist, versions, functionNames: FUNCTION_NAMES, resultMaxBytes: RESULT_MAX_BYTES }),
+    settingsJson: JSON.stringify({ allowlist, versions, resultMaxBytes: RESULT_MAX_BYTES }),
     cachedData: undefined,
   };
   // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
@@ -89,7 +96,7 @@ function main() {
     maxAgeMs: option("warm-max-age-s", 900) * 1000,
     maxIsolates: option("warm-max-isolates", 200),
   });
-  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), defaultMemoryMb: LIMITS.memory_mb.default });
+  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
 
   async function run(request) {
     const limits = limitsOf(request.limits);
@@ -105,6 +112,7 @@ function main() {
     const policy = { ...policyFrom(egress, limits.sockets), connection: request.connection || "" };
     const payload = JSON.stringify({
       kind: request.kind,
+      function_names: request.function_names,
       source: request.source,
       source_hash: sha1(request.source),
       args: request.args,
@@ -112,7 +120,11 @@ function main() {
       configuration: request.configuration ?? {},
       options,
     });
-    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy };
+    // What an isolate is set up with at its first run and keeps for its life (the runtime defines
+    // `configuration` and the legacy globals once): part of the warm key, and the slot refuses a run
+    // bound otherwise, so no run ever sees another run's configuration.
+    const binding = sha1(JSON.stringify([request.configuration ?? {}, options]));
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, binding };
     try {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
@@ -123,7 +135,8 @@ function main() {
         const key = [
           request.connection,
           request.revision ?? "",
-          sha1(JSON.stringify([request.configuration ?? {}, options, limits.memory_mb])),
+          binding,
+          limits.memory_mb,
         ].join("\u0000");
         // A run may wait in its connection's line (all its isolates busy) for up to its own time
         // limit; it answers `timeout` itself then, and its time limit proper starts with `started`.

@@ -13,11 +13,11 @@ const net = require("node:net");
 const path = require("node:path");
 const { onJsonLines } = require("../lines");
 const { WorkerHandle } = require("./worker-handle");
+const CEILINGS = require("../ceilings");
 
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const WATCHDOG_GRACE_MS = 3000; // past a started run's own limit, the worker itself must be stuck
 const START_GRACE_MS = 10_000; // past a run's limit, a run that never started is given up (worker kept)
-const MAX_TIMEOUT_MS = 60_000;
 const HEARTBEAT_MS = 5000;
 
 // FNV-1a: a stable worker choice per connection id.
@@ -71,7 +71,7 @@ class Supervisor {
     onJsonLines(
       socket,
       MAX_REQUEST_BYTES,
-      (message, line) => {
+      (message) => {
         if (!message || typeof message !== "object") return reply({ type: "error", message: "each line must be a JSON object" });
         this.onRequest(message, reply);
       },
@@ -97,7 +97,8 @@ class Supervisor {
 
     const tag = `t${this.nextTag++}`;
     const worker = this.pickWorker(message);
-    const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 20_000, MAX_TIMEOUT_MS);
+    // A request without a time limit is refused by the worker at once; the watchdog is only a backstop.
+    const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 0, CEILINGS.TIMEOUT_MS);
     const run = { reply, id, worker, timeoutMs };
     // Until `started`: the worker ends a wait in line itself after timeoutMs. This backstop answers
     // only this run (others on the worker are not harmed) if neither `started` nor an answer came.

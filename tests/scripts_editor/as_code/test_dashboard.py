@@ -292,3 +292,12 @@ def test_a_failed_upload_says_how_to_supply_a_missing_value_and_to_choose_the_fi
     assert "keywords JSON file" in page and "remove options.configuration" in page
     assert "choose the zip (and the keywords file, if you use one) again" in page
     assert not Connection.objects.exists()
+
+
+def test_an_entry_nested_thousands_of_folders_deep_is_refused_clearly(editor_client):
+    deep = "a/" * 2000 + "database.json"
+    response = upload(editor_client, zip_of({deep: "{}"}), keywords=KEYWORDS)
+
+    assert response.status_code == 200 and b"Nothing was imported" in response.content
+    assert b"paths nested more than 32 folders deep" in response.content
+    assert not Connection.objects.exists()
