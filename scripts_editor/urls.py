@@ -12,6 +12,7 @@ urlpatterns = [
     path("revisions/<int:number>/restore/", views.restore, name="restore"),
     path("runs/", run_views.run_list, name="run-list"),
     path("runs/start/", run_views.run_start, name="run-start"),
+    path("runs/egress-allow/", run_views.egress_allow, name="run-egress-allow"),
     path("runs/<uuid:run_id>/", run_views.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/poll/", run_views.run_poll, name="run-poll"),
 ]
