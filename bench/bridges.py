@@ -20,6 +20,7 @@ import psycopg
 
 from bench.scriptd import _start_scriptd
 from scriptd_client import client as scriptd
+from scriptd_client.node import scriptd_node
 
 SECONDS = 8.0
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
@@ -128,7 +129,8 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
 def _plain(source: str, streams: int) -> tuple[list[float], float]:
     sandbox_dir = scriptd.SANDBOX_DIR
     processes = [
-        subprocess.Popen(["node", "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE) for _ in range(streams)
+        subprocess.Popen([scriptd_node(), "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE)
+        for _ in range(streams)
     ]
     # Each process times its own loop, so Node's start-up does not understate the limit.
     reports = [json.loads(p.communicate(timeout=SECONDS + 60)[0]) for p in processes]

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scriptd_client import client as scriptd
+from scriptd_client.node import scriptd_node
 
 TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
 BCRYPT_HASH = "$2b$10$abcdefghijklmnopqrstuujypkTRLifb3/auCCAWZnkN02ckDRJBW"  # "pa55word", cost 10
@@ -118,7 +119,7 @@ def _report(socket_path: str, workers: int) -> None:
 
     env = {"PATH": "/usr/bin:/bin"}
     naive = _time_runs(
-        lambda: subprocess.run(["node", "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30
+        lambda: subprocess.run([scriptd_node(), "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30
     )
     print(_line("(3) trivial, new node per run", naive))
     bcrypt = _time_runs(call(BCRYPT, "warm", "bench-bcrypt"), 30)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -25,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scriptd_client.node import scriptd_node
 
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
@@ -296,8 +297,7 @@ def scriptd_command(
     allow_unconfined: bool = True,
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
-    node = shutil.which("node") or "/usr/bin/node"
-    argv = [node, str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
+    argv = [scriptd_node(), str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
     if workers:
         argv += ["--workers", str(workers)]
     if allow_unconfined:

@@ -1,6 +1,16 @@
 // scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [worker options]`.
 // Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
 "use strict";
+// isolated-vm 7 is built for Node 24, and the V8 that holds untrusted code must still get fixes.
+const MIN_NODE_MAJOR = 24;
+if (Number(process.versions.node.split(".")[0]) < MIN_NODE_MAJOR) {
+  process.stderr.write(
+    `scriptd: needs Node ${MIN_NODE_MAJOR} or newer, but ${process.execPath} is Node ${process.version}. ` +
+      "Run 'npm ci' in sandbox/ (it installs the official Node 24 binary as node_modules/.bin/node) " +
+      "and start scriptd with that binary (python manage.py scriptd chooses it by itself).\n",
+  );
+  process.exit(1);
+}
 const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");

@@ -158,6 +158,7 @@ function main() {
       tag: request.tag,
       type: "stats",
       pid: process.pid,
+      node: process.version,
       uid: process.getuid(),
       rss_mb: memory.rss / 1048576,
       warm_isolates: warm.size,
