@@ -41,7 +41,8 @@ function parseArgs(argv) {
 // The module bundles are build output: (re)build them when missing or older than their inputs.
 function ensureBundles() {
   const manifest = path.join(SANDBOX_DIR, "dist", "manifest.json");
-  const inputs = ["build.mjs", "package-lock.json", ...fs.readdirSync(path.join(SANDBOX_DIR, "src/isolate/modules")).map((f) => `src/isolate/modules/${f}`)];
+  const inputs = ["build.mjs", "package-lock.json"];
+  for (const dir of ["src/isolate/modules", "src/isolate/packages"]) inputs.push(...fs.readdirSync(path.join(SANDBOX_DIR, dir)).map((f) => `${dir}/${f}`));
   const built = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : 0;
   if (inputs.every((f) => fs.statSync(path.join(SANDBOX_DIR, f)).mtimeMs <= built)) return;
   log("building the module bundles (npm run build)");

@@ -15,7 +15,7 @@ class IsolateSlot {
     this.isolate = null;
     this.dispatch = null;
     this.timers = new Map();
-    this.bridges = new BridgeSession();
+    this.bridges = new BridgeSession({ emit: (channel, fields, bytes) => this.enter("event", String(channel), JSON.stringify(fields), bytes) });
     this.active = null; // { tag, sink, deadline, finished }
     this.runs = 0;
     this.createdAt = Date.now();
@@ -44,7 +44,7 @@ class IsolateSlot {
         new ivm.Callback((tag, status, json) => this.onDone(tag, status, json)),
         new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms)),
         new ivm.Callback((name) => this.shared.sources.get(String(name)) ?? null),
-        new ivm.Callback((id, name, method, args) => this.onBridgeAsync(id, name, method, args)),
+        new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes)),
         // The only Reference the isolate holds: a host function it may call with applySyncPromise,
         // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
         new ivm.Reference((name, method, args) => this.bridges.call(String(name), String(method), String(args))),
@@ -93,11 +93,14 @@ class IsolateSlot {
   // left of the run's deadline; leftovers of a warm isolate (timers, bridge answers after the run
   // answered) by the last run's time limit of their own. An entry that began just before its run
   // answered must not lose its bound when the run's deadline timer is cleared.
-  enter(op, tag, payload) {
+  // `bytes` (an ArrayBuffer, e.g. what a socket received) goes in as a copy, never as a reference.
+  enter(op, tag, payload, bytes) {
     if (this.retired) return;
     const timeout = this.active ? this.active.deadlineAt - Date.now() : this.idleEntryTimeoutMs;
     const options = { timeout: Math.max(1, timeout) };
-    this.dispatch.apply(undefined, [op, tag, payload], options).catch((error) => this.onEntryError(error));
+    const args = [op, tag, payload];
+    if (bytes) args.push(new ivm.ExternalCopy(bytes).copyInto({ release: true, transferIn: true }));
+    this.dispatch.apply(undefined, args, options).catch((error) => this.onEntryError(error));
   }
 
   onEntryError(error) {
@@ -157,8 +160,8 @@ class IsolateSlot {
     );
   }
 
-  onBridgeAsync(id, name, method, args) {
-    this.bridges.call(String(name), String(method), String(args)).then((envelope) => {
+  onBridgeAsync(id, name, method, args, bytes) {
+    this.bridges.call(String(name), String(method), String(args), bytes instanceof ArrayBuffer ? bytes : undefined).then((envelope) => {
       this.enter("settle", "", `{"id":${Number(id)},${envelope.slice(1)}`);
     });
   }

@@ -64,12 +64,12 @@ function problemWith(request) {
 const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 function main() {
-  const { sources, versions } = loadSources();
+  const { sources, versions, bridged } = loadSources();
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
     runtime,
     sources,
-    settingsJson: JSON.stringify({ allowlist, versions, functionNames: FUNCTION_NAMES, resultMaxBytes: RESULT_MAX_BYTES }),
+    settingsJson: JSON.stringify({ allowlist, versions, bridged, refused: allowlist.refused, functionNames: FUNCTION_NAMES, resultMaxBytes: RESULT_MAX_BYTES }),
     cachedData: undefined,
   };
   // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
