@@ -29,10 +29,11 @@ const entries = {
   string_decoder: ["string_decoder/", "string_decoder"],
   zlib: ["browserify-zlib", "browserify-zlib"],
   path: ["path-browserify", "path-browserify"],
-  // Internal helper of the mysql shims (not on the allow-list, so scripts cannot require it).
-  "sql-escaper": ["sql-escaper", "sql-escaper"],
   // Real drivers, run inside the isolate over the net/tls bridges (src/isolate/node).
   pg: ["./src/isolate/packages/pg.js", "pg"],
+  mysql: ["mysql", "mysql"],
+  mysql2: ["mysql2", "mysql2"],
+  "mysql2/promise": ["mysql2/promise", "mysql2"],
 };
 // Node built-ins: served by the isolate's own require (src/isolate/node, the bundles above, the crypto
 // bridge), so every package shares one Buffer, one stream and one socket layer.
@@ -62,6 +63,8 @@ for (const [name, [entry, pkg, options]] of Object.entries(entries)) {
     platform: "node",
     target: "es2022",
     minify: true,
+    // Packages dispatch on function names (mysql: sequence[Packet.name]): minify must keep them.
+    keepNames: true,
     legalComments: "none",
     // A bundle must not pull itself in as "buffer"/"util" external when it *is* that module.
     external: external.filter((e) => e !== name),

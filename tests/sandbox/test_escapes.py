@@ -158,7 +158,7 @@ def test_forbidden_modules_are_not_found(run, module):
 
 
 def test_internal_helper_modules_are_not_requirable_by_scripts(run):
-    outcome = run("function login(e, p, cb) { require('sql-escaper'); cb(null, 'loaded'); }")
+    outcome = run("function login(e, p, cb) { require('pg-protocol'); cb(null, 'loaded'); }")
     assert outcome.error["code"] == "MODULE_NOT_FOUND"
 
 

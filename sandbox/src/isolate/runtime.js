@@ -92,6 +92,12 @@
     hasRef() {
       return true;
     }
+    // Starts the timer's delay again from now (Node's timeout.refresh()).
+    refresh() {
+      const timer = timers.get(this._id);
+      if (timer) hostTimer("set", this._id, timer.delay);
+      return this;
+    }
     [Symbol.toPrimitive]() {
       return this._id;
     }
