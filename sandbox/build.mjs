@@ -25,22 +25,26 @@ const entries = {
   buffer: ["buffer/", "buffer"],
   querystring: ["querystring-es3", "querystring-es3"],
   events: ["events/", "events"],
-  stream: ["stream-browserify", "readable-stream", { platform: "browser" }],
+  stream: ["./src/isolate/modules/stream.js", "readable-stream", { platform: "browser" }],
   string_decoder: ["string_decoder/", "string_decoder"],
-  zlib: ["browserify-zlib", "browserify-zlib"],
+  zlib: ["./src/isolate/modules/zlib.js", "browserify-zlib"],
   path: ["path-browserify", "path-browserify"],
+  punycode: ["punycode/", "punycode"], // Node's deprecated built-in, still required by node-fetch and request
   // Real drivers, run inside the isolate over the net/tls bridges (src/isolate/node).
   pg: ["./src/isolate/packages/pg.js", "pg"],
   mysql: ["mysql", "mysql"],
   mysql2: ["mysql2", "mysql2"],
   "mysql2/promise": ["mysql2/promise", "mysql2"],
+  axios: ["axios", "axios"],
+  request: ["request", "request"],
+  "node-fetch": ["node-fetch", "node-fetch"],
 };
 // Node built-ins: served by the isolate's own require (src/isolate/node, the bundles above, the crypto
 // bridge), so every package shares one Buffer, one stream and one socket layer.
 const external = [
   "assert", "buffer", "crypto", "dns", "dns/promises", "events", "fs", "http", "https", "net", "os", "path",
   "process", "querystring", "stream", "string_decoder", "timers", "timers/promises", "tls", "url", "util",
-  "util/types", "zlib", "pg-native", "pg-cloudflare",
+  "util/types", "zlib", "http2", "punycode", "pg-native", "pg-cloudflare", "encoding", "debug",
 ];
 
 async function version(pkg) {

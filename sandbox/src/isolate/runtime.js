@@ -208,7 +208,9 @@
   }
   // Serves allow-listed modules to scripts and, to the bundles themselves, the internal helpers
   // they were built against (e.g. `stream`).
-  function loadModule(name) {
+  function loadModule(spec) {
+    // Bundles ask for built-ins as "node:x" or "x/" (the npm port's spelling): one module either way.
+    const name = spec.replace(/^node:/, "").replace(/\/$/, "");
     const cached = cache.get(name);
     if (cached) return cached.exports;
     const source = hostModule(name);
@@ -318,10 +320,11 @@
   lazyGlobal("process", getProcess);
   lazyGlobal("URL", () => loadModule("url").URL);
   lazyGlobal("URLSearchParams", () => loadModule("url").URLSearchParams);
-  // Node 20's fetch API, served by the HTTP bridge (the same code as require('node-fetch')).
-  for (const name of ["fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal"]) {
-    lazyGlobal(name, () => loadModule("node-fetch")[name]);
+  // The fetch API, served by the real node-fetch 2 over the sandbox's http layer.
+  for (const name of ["fetch", "Headers", "Request", "Response"]) {
+    lazyGlobal(name, () => (name === "fetch" ? loadModule("node-fetch") : loadModule("node-fetch")[name]));
   }
+  for (const name of ["AbortController", "AbortSignal"]) lazyGlobal(name, () => loadModule("abort")[name]);
 
   // ---- the script ------------------------------------------------------------------------------
   function deepFreeze(value) {

@@ -16,7 +16,6 @@ const { BridgeError } = require("./bridge-error");
 
 const registry = {
   crypto: require("./crypto"),
-  http: require("./http"),
   net: require("./net"),
   dns: require("./dns"),
 };

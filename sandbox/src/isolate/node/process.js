@@ -78,6 +78,8 @@ function hrtime(previous) {
   }
   return [seconds, nanos];
 }
+// Object.prototype.toString gives "[object process]", as Node's does (axios checks it to pick its adapter).
+proc[Symbol.toStringTag] = "process";
 hrtime.bigint = () => BigInt(Math.floor(now() * 1e6));
 proc.hrtime = hrtime;
 proc.stdout = { write: (text) => (console.log(String(text).replace(/\n$/, "")), true), isTTY: false };
