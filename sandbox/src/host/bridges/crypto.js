@@ -8,6 +8,7 @@ const { BridgeError } = require("./bridge-error");
 const { CryptoJobs } = require("./crypto-jobs");
 
 const pbkdf2 = promisify(crypto.pbkdf2);
+const scrypt = promisify(crypto.scrypt);
 const HASHES = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
 // Limits that keep one call from monopolising the host: generous for real password schemes (the
 // PBKDF2 hashes of real user stores use at most 1,000,000 iterations).
@@ -68,6 +69,29 @@ const methods = {
     const name = digestName(digest);
     const [pw, saltBytes] = [bytes(password), bytes(salt)];
     return (await jobs.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
+  },
+  // Node's own limits apply (maxmem 32 MB by default); runs on the thread pool like pbkdf2.
+  async scrypt({ password, salt, keylen, options }, jobs) {
+    if (!Number.isInteger(keylen) || keylen < 0 || keylen > MAX_KEYLEN) fail(`keylen must be an integer from 0 to ${MAX_KEYLEN}`, "RangeError", "ERR_OUT_OF_RANGE");
+    const o = options && typeof options === "object" ? options : {};
+    const opts = {};
+    for (const k of ["N", "r", "p", "cost", "blockSize", "parallelization"]) if (Number.isInteger(o[k])) opts[k] = o[k];
+    opts.maxmem = Math.min(Number(o.maxmem) || 32 * 1024 * 1024, 64 * 1024 * 1024);
+    const [pw, saltBytes] = [bytes(password), bytes(salt)];
+    try {
+      return (await jobs.run(() => scrypt(pw, saltBytes, keylen, opts))).toString("base64");
+    } catch (e) {
+      fail(e.message, e instanceof RangeError ? "RangeError" : "Error", e.code);
+    }
+  },
+  // mysql2's caching_sha2_password over a plain connection encrypts the password with the server's key.
+  publicEncrypt({ pem, padding, oaepHash, data }) {
+    try {
+      const key = { key: crypto.createPublicKey(String(pem)), padding: padding === undefined ? undefined : Number(padding), oaepHash: typeof oaepHash === "string" ? oaepHash : undefined };
+      return crypto.publicEncrypt(key, bytes(data)).toString("base64");
+    } catch (e) {
+      fail(e.message, "Error", e.code);
+    }
   },
   randomBytes({ size }) {
     if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) fail(`size must be an integer from 0 to ${MAX_RANDOM}`, "RangeError", "ERR_OUT_OF_RANGE");

@@ -244,6 +244,8 @@ Socket.adopt = (secure, plain) => {
   sockets.set(secure._id, secure);
   plain._id = 0; // the plain object goes quiet, as a wrapped socket does in Node
   plain._hostClosed = true;
+  // ...until the TLS socket closes, which closes the one beneath too (pg ends on the plain one's 'close').
+  secure.once("close", () => plain.destroy());
 };
 
 module.exports = {
