@@ -31,6 +31,11 @@ function loadSources() {
   }
   const versions = {};
   for (const [name, meta] of Object.entries(manifest)) versions[name] = meta.version;
+  // A bridge served by the npm package of its name in the host (bcrypt) reports that package's version.
+  for (const name of bridged.filter((n) => allowlist.modules[n]?.kind === "bridge")) {
+    const meta = path.join(root, "node_modules", name, "package.json");
+    if (!versions[name] && fs.existsSync(meta)) versions[name] = JSON.parse(fs.readFileSync(meta, "utf8")).version;
+  }
   return { sources, versions, bridged };
 }
 

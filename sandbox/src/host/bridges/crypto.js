@@ -6,6 +6,7 @@ const crypto = require("node:crypto");
 const { promisify } = require("node:util");
 const { BridgeError } = require("./bridge-error");
 const { CryptoJobs } = require("./crypto-jobs");
+const bcrypt = require("bcrypt");
 
 const pbkdf2 = promisify(crypto.pbkdf2);
 const scrypt = promisify(crypto.scrypt);
@@ -15,6 +16,8 @@ const HASHES = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
 const MAX_ITERATIONS = 2_000_000;
 const MAX_KEYLEN = 1024;
 const MAX_RANDOM = 65536;
+// A cost past this keeps a pool thread busy for minutes (cost 16 is already ~4 s).
+const MAX_BCRYPT_ROUNDS = 16;
 
 function fail(message, name = "Error", code) {
   throw new BridgeError(message, { name, code });
@@ -93,6 +96,22 @@ const methods = {
       fail(e.message, "Error", e.code);
     }
   },
+  // Native bcrypt (the `bcrypt` package) on libuv's thread pool, under the same per-isolate and
+  // per-worker limits as pbkdf2. `data` is a string, or base64 when the script passed a Buffer.
+  bcryptGenSalt({ rounds, minor }, jobs) {
+    return jobs.run(() => bcrypt.genSalt(bcryptRounds(rounds), minor === "a" ? "a" : "b")).catch(bcryptError);
+  },
+  bcryptHash({ data, dataBase64, salt }, jobs) {
+    const input = dataBase64 === undefined ? data : bytes(dataBase64);
+    const saltOrRounds = typeof salt === "number" ? bcryptRounds(salt) : salt;
+    if (typeof saltOrRounds === "string" && bcryptRoundsOf(saltOrRounds) > MAX_BCRYPT_ROUNDS) bcryptRounds(bcryptRoundsOf(saltOrRounds));
+    return jobs.run(() => bcrypt.hash(input, saltOrRounds)).catch(bcryptError);
+  },
+  bcryptCompare({ data, dataBase64, hash }, jobs) {
+    const input = dataBase64 === undefined ? data : bytes(dataBase64);
+    if (typeof hash === "string" && bcryptRoundsOf(hash) > MAX_BCRYPT_ROUNDS) return false;
+    return jobs.run(() => bcrypt.compare(input, hash)).catch(bcryptError);
+  },
   randomBytes({ size }) {
     if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) fail(`size must be an integer from 0 to ${MAX_RANDOM}`, "RangeError", "ERR_OUT_OF_RANGE");
     return crypto.randomBytes(size).toString("base64");
@@ -123,6 +142,19 @@ const methods = {
     }
   },
 };
+
+function bcryptRounds(rounds) {
+  const n = rounds === undefined || rounds === null ? 10 : Number(rounds);
+  if (!Number.isInteger(n)) fail("rounds must be a number", "Error");
+  if (n > MAX_BCRYPT_ROUNDS) fail(`The sandbox allows bcrypt costs up to ${MAX_BCRYPT_ROUNDS}; got ${n}`, "RangeError", "ERR_OUT_OF_RANGE");
+  return n;
+}
+const bcryptRoundsOf = (hash) => Number((/^\$2[abxy]?\$(\d\d)\$/.exec(hash) || [])[1] || 0);
+// The package's own messages ("data and salt arguments required", "Invalid salt. Salt must be in the form of: ...").
+function bcryptError(e) {
+  if (e instanceof BridgeError) throw e;
+  throw new BridgeError(String((e && e.message) || e), { name: "Error" });
+}
 
 // State per isolate: its crypto job queue, dropped when the isolate goes away.
 module.exports = { methods, open: () => new CryptoJobs(), close: (jobs) => jobs.close(), MAX_ITERATIONS };
