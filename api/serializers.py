@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from connections_admin.auth0_shape import egress_entry_problem
+from connections_admin.models import script_timeout_default
 from scripts_editor.scripts import SCRIPT_KEYS
 
 
@@ -67,7 +68,7 @@ class OptionsSerializer(serializers.Serializer):
     )
     trickle_script_timeout_s = StrictIntegerField(
         required=False,
-        default=20,
+        default=script_timeout_default,  # TRICKLE_SCRIPT_TIMEOUT_S
         min_value=1,
         max_value=60,
         help_text="Trickle extension: wall-clock limit of one script run, in seconds.",

@@ -22,10 +22,13 @@ import psycopg
 from bench.scriptd import _start_scriptd
 from scriptd_client import client as scriptd
 from scriptd_client.node import scriptd_node
+from scripts_editor.scripts import BY_KEY
 
 SECONDS = 8.0
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
 EMAIL, PASSWORD = "bench@example.com", "pa55word"
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 # One function, run in both places: only where `pool` and `bcrypt` come from differs. compareSync keeps
 # the hash one uninterrupted computation in both; bcryptjs's async compare slices it differently per host.
@@ -97,7 +100,7 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
     def once(connection: str) -> float:
         started = time.perf_counter()
         outcome = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source=source,
             args=[EMAIL, PASSWORD],
             mode="warm",

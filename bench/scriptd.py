@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scriptd_client import client as scriptd
 from scriptd_client.node import scriptd_node
+from scripts_editor.scripts import BY_KEY
 
 TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
 BCRYPT_HASH = "$2b$10$abcdefghijklmnopqrstuujypkTRLifb3/auCCAWZnkN02ckDRJBW"  # "pa55word", cost 10
@@ -30,6 +31,8 @@ NAIVE = (
     'vm.runInNewContext(process.argv[1] + \'; login("a@b.c", "pw", done)\','
     " { done: (err, user) => process.stdout.write(JSON.stringify(user)) });"
 )
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 
 def _time_runs(call, count: int) -> list[float]:
@@ -94,7 +97,7 @@ def _report(socket_path: str, workers: int) -> None:
     def call(source: str, mode: str, connection: str | None = None):
         def go():
             outcome = scriptd.run_script_collect(
-                kind="login",
+                **LOGIN,
                 source=source,
                 args=["a@b.c", "pa55word"],
                 mode=mode,
@@ -129,7 +132,7 @@ def _report(socket_path: str, workers: int) -> None:
         out = []
         for i in range(20):
             outcome = scriptd.run_script_collect(
-                kind="login",
+                **LOGIN,
                 source=first_pg,
                 args=["a", "b"],
                 mode=mode,

@@ -160,20 +160,27 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir / "in"),
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
+        # The exchange tables (kombu's default is ./control, in the repository root).
+        "control_folder": str(_queue_dir / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `make run` starts the worker with --beat: ends Try runs whose worker or scriptd died.
+# The beat's own state (celerybeat-schedule.*, by default in the working directory) stays under var/.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
 }
 
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
-SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
 SCRIPT_TIMEOUT_MAX_S = 60
+# The limit new connections start with (each connection may change its own).
+SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
+if not 1 <= SCRIPT_TIMEOUT_S <= SCRIPT_TIMEOUT_MAX_S:
+    raise ImproperlyConfigured(f"TRICKLE_SCRIPT_TIMEOUT_S must be between 1 and {SCRIPT_TIMEOUT_MAX_S} seconds.")
 SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
 
 REST_FRAMEWORK = {

@@ -28,6 +28,12 @@ def new_public_id() -> str:
     return "con_" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(16))
 
 
+def script_timeout_default() -> int:
+    """The run time limit a new connection starts with: TRICKLE_SCRIPT_TIMEOUT_S (read when used, not frozen into
+    a migration)."""
+    return settings.SCRIPT_TIMEOUT_S
+
+
 class Connection(models.Model):
     public_id = models.CharField(max_length=20, unique=True, default=new_public_id, editable=False)
     name = models.CharField(max_length=128, unique=True, validators=[name_validator])
@@ -55,7 +61,7 @@ class Connection(models.Model):
         default=list, blank=True, help_text="host:port entries the scripts' I/O bridges may connect to."
     )
     script_timeout_s = models.PositiveSmallIntegerField(
-        default=20, help_text="Wall-clock limit of one script run, in seconds (at most 60)."
+        default=script_timeout_default, help_text="Wall-clock limit of one script run, in seconds (at most 60)."
     )
     # Bumped by every settings change, so an edit made from a stale page is refused, not silently merged.
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -19,6 +19,7 @@ from connections_admin import services as audit
 from connections_admin.models import AuditEvent, Connection
 from scriptd_client import client as scriptd
 from scripts_editor import selectors as script_selectors
+from scripts_editor.scriptd_request import scriptd_request_build
 from scripts_editor.scripts import BY_KEY
 
 from .exceptions import FlowFailed
@@ -118,18 +119,15 @@ class Flow:
         c = self.connection
         try:
             outcome = scriptd.run_script_collect(
-                kind=key,
-                source=source,
-                args=args,
-                mode="warm",
-                connection_id=c.public_id,
-                revision=self._revision.number,
-                configuration=self._configuration,
-                enable_script_context=c.enable_script_context,
-                legacy_globals=c.legacy_globals,
-                context={},
-                limits=scriptd.Limits(timeout_ms=c.script_timeout_s * 1000),
-                egress_allowlist=c.egress_allowlist,
+                **scriptd_request_build(
+                    connection=c,
+                    script=key,
+                    source=source,
+                    args=args,
+                    mode="warm",
+                    revision=self._revision.number,
+                    configuration=self._configuration,
+                )
             )
         except scriptd.ScriptdUnavailable as e:
             self.runs.append(

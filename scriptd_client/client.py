@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,25 +30,6 @@ from scriptd_client.node import scriptd_node
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
-# Script kinds, the function names scriptd looks for (in order), and their parameters (spec §1).
-SCRIPT_FUNCTIONS: dict[str, tuple[str, ...]] = {
-    "login": ("login",),
-    "get_user": ("getUser", "getByEmail"),
-    "create": ("create",),
-    "verify": ("verify",),
-    "change_password": ("changePassword",),
-    "delete": ("deleteUser", "remove"),
-    "change_email": ("changeEmail",),
-}
-SCRIPT_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "login": ("email", "password"),
-    "get_user": ("email",),
-    "create": ("user",),
-    "verify": ("email",),
-    "change_password": ("email", "newPassword"),
-    "delete": ("id",),
-    "change_email": ("email", "newEmail", "verified"),
-}
 # Margin on top of the run's own limit for scriptd to answer `timeout` itself. A warm run may first
 # wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
 # waited that long); the deadline starts again when scriptd reports `started`.
@@ -203,6 +184,8 @@ def _exchange(
 def run_script(
     *,
     kind: str,
+    function_names: Sequence[str],
+    password_paths: Iterable[Sequence[int | str]] = (),
     source: str,
     args: list[Any],
     mode: str = "fresh",
@@ -219,20 +202,25 @@ def run_script(
 ) -> Iterator[dict[str, Any]]:
     """Run one action script in scriptd and yield its `log` events, then its one `result` event.
 
+    scriptd knows no script kinds of its own: the caller says which function names to look for, in order
+    (`function_names`), and where the arguments carry a password (`password_paths`: (index,) or
+    (index, key), masked in everything that leaves the sandbox). The app's ScriptSpec is their source.
     `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
     persists; needs `connection_id`). `egress_allowlist` is the connection's "host:port" entries, the
     only places its scripts' database and HTTP clients may reach (scriptd enforces it). Raises
     ScriptdUnavailable when scriptd is not running or does not answer within the run's time limit
     plus a margin.
     """
-    if kind not in SCRIPT_FUNCTIONS:
-        raise ValueError(f"unknown script kind {kind!r}")
+    if not function_names:
+        raise ValueError(f"no function names for the {kind!r} script")
     request = {
         "type": "run",
         "id": run_id or uuid.uuid4().hex,
         "connection": connection_id,
         "revision": None if revision is None else str(revision),
         "kind": kind,
+        "function_names": list(function_names),
+        "password_paths": [list(path) for path in password_paths],
         "source": source,
         "args": list(args),
         "configuration": configuration or {},

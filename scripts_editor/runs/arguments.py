@@ -1,32 +1,18 @@
 """A Try run's inputs: checked per script, split into what may be stored and the passwords that may not.
 
-Arguments are keyed by the sandbox's parameter names (login `email`, `password`; get_user and verify
-`email`; create `user`; change_password `email`, `newPassword`; delete `id`; change_email `email`,
-`newEmail`, `verified`), the same keys the API takes.
+Arguments are keyed by each parameter's `argument_key` in scripts_editor.scripts (the keys the API takes,
+listed in README "Try panel endpoints"), and shaped as its `shape` says.
 """
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from scriptd_client.client import SCRIPT_PARAMETERS
+from ..scripts import BOOLEAN, BY_KEY, OBJECT, PASSWORD, TEXT, USER, USER_FIELDS, ScriptSpec
 
 REDACTED = "********"
-USER_FIELDS = {
-    "email": str,
-    "password": str,
-    "username": str,
-    "user_metadata": dict,
-    "app_metadata": dict,
-    "email_verified": bool,
-    "phone_number": str,
-}
-# Where each script carries a plain-text password: a parameter, or a key inside the `user` object.
-SECRET_PATHS: dict[str, tuple[str, ...]] = {
-    "login": ("password",),
-    "create": ("user.password",),
-    "change_password": ("newPassword",),
-}
+PYTHON_TYPES = {TEXT: str, PASSWORD: str, BOOLEAN: bool, OBJECT: dict, USER: dict}
+USER_TYPES = {f.name: PYTHON_TYPES[f.shape] for f in USER_FIELDS}
 
 
 def _expect(value: Any, kind: type, name: str) -> None:
@@ -38,7 +24,7 @@ def run_arguments_clean(*, script: str, args: Any) -> dict[str, Any]:
     """The arguments if they fit the script's parameters; ValidationError naming the first problem."""
     if not isinstance(args, dict):
         raise ValidationError({"args": "args must be an object keyed by the script's parameter names."})
-    expected = SCRIPT_PARAMETERS[script]
+    expected = BY_KEY[script].argument_keys
     unknown, missing = sorted(set(args) - set(expected)), [p for p in expected if p not in args]
     if unknown or missing:
         raise ValidationError(
@@ -48,20 +34,37 @@ def run_arguments_clean(*, script: str, args: Any) -> dict[str, Any]:
                 + (f"; missing: {', '.join(missing)}" if missing else "")
             }
         )
-    for name in expected:
-        if name == "user":
-            _expect(args[name], dict, "user")
+    for parameter in BY_KEY[script].parameters:
+        name = parameter.argument_key
+        _expect(args[name], PYTHON_TYPES[parameter.shape], name)
+        if parameter.shape == USER:
             for key, value in args[name].items():
-                if key not in USER_FIELDS:
+                if key not in USER_TYPES:
                     raise ValidationError(
-                        {"args": f"user.{key} is not a field of the user object ({', '.join(USER_FIELDS)})."}
+                        {"args": f"{name}.{key} is not a field of the user object ({', '.join(USER_TYPES)})."}
                     )
-                _expect(value, USER_FIELDS[key], f"user.{key}")
-            if "email" not in args[name]:
-                raise ValidationError({"args": "user.email is required."})
-        else:
-            _expect(args[name], bool if name == "verified" else str, name)
+                _expect(value, USER_TYPES[key], f"{name}.{key}")
+            for field in USER_FIELDS:
+                if field.required and field.name not in args[name]:
+                    raise ValidationError({"args": f"{name}.{field.name} is required."})
     return args
+
+
+def _password_paths(spec: ScriptSpec) -> list[str]:
+    """The spec's password positions as dotted argument keys ("password", "user.password")."""
+    return [".".join([spec.parameters[index].argument_key, *map(str, rest)]) for index, *rest in spec.password_paths]
+
+
+def _subject_paths(spec: ScriptSpec) -> list[str]:
+    """Whom a run was for: its plain-text inputs (never a password or a flag); for a user object, its required
+    fields (the email)."""
+    paths = []
+    for parameter in spec.parameters:
+        if parameter.shape == TEXT:
+            paths.append(parameter.argument_key)
+        elif parameter.shape == USER:
+            paths += [f"{parameter.argument_key}.{f.name}" for f in USER_FIELDS if f.required]
+    return paths
 
 
 def _get(args: dict, path: str) -> Any:
@@ -76,7 +79,8 @@ def _with(args: dict, path: str, value: Any) -> dict:
 
 def run_arguments_split(*, script: str, args: dict) -> tuple[dict, dict[str, str]]:
     """(arguments with every password replaced by REDACTED, {path: raw password}) for storing and sending apart."""
-    secrets = {path: _get(args, path) for path in SECRET_PATHS.get(script, ()) if _get(args, path) is not None}
+    paths = _password_paths(BY_KEY[script])
+    secrets = {path: _get(args, path) for path in paths if _get(args, path) is not None}
     redacted = args
     for path in secrets:
         redacted = _with(redacted, path, REDACTED)
@@ -90,54 +94,41 @@ def run_arguments_join(*, redacted: dict, secrets: dict[str, str]) -> dict:
     return redacted
 
 
-# The input that says whom a run was for, per script (never a password): history pages show it.
-SUBJECT_PATHS: dict[str, tuple[str, ...]] = {
-    "login": ("email",),
-    "get_user": ("email",),
-    "verify": ("email",),
-    "change_password": ("email",),
-    "create": ("user.email",),
-    "delete": ("id",),
-    "change_email": ("email", "newEmail"),
-}
-
-
 def run_arguments_subject(*, script: str, args: object) -> str:
     """Whom the run was for, e.g. "ada@example.com" or "old@x → new@x" for change_email; "" when unknown."""
     if not isinstance(args, dict):
         return ""
-    values = [_get(args, path) for path in SUBJECT_PATHS.get(script, ())]
+    values = [_get(args, path) for path in _subject_paths(BY_KEY[script])] if script in BY_KEY else []
     return " → ".join(str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool) and v != "")
 
 
 def run_arguments_positional(*, script: str, args: dict) -> list[Any]:
     """The list the script's function receives, in its signature's order."""
-    return [args[name] for name in SCRIPT_PARAMETERS[script]]
+    return [args[name] for name in BY_KEY[script].argument_keys]
+
+
+# How the Try form asks for each shape (frontend/src/try/inputs.js).
+INPUT_TYPES = {TEXT: "text", PASSWORD: "password", BOOLEAN: "checkbox", OBJECT: "json"}
+
+
+def _input_fields(spec: ScriptSpec) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = []
+    for parameter in spec.parameters:
+        if parameter.shape == USER:
+            for f in USER_FIELDS:
+                if f.label:
+                    field = {
+                        "name": f"{parameter.argument_key}.{f.name}",
+                        "label": f.label,
+                        "type": INPUT_TYPES[f.shape],
+                    }
+                    fields.append({**field, "optional": True} if f.optional else field)
+        else:
+            fields.append(
+                {"name": parameter.argument_key, "label": parameter.label, "type": INPUT_TYPES[parameter.shape]}
+            )
+    return fields
 
 
 # The Try form's inputs per script, as JSON for the page: dotted names build nested args (user.email).
-INPUT_FIELDS: dict[str, list[dict[str, Any]]] = {
-    "login": [
-        {"name": "email", "label": "Username or email", "type": "text"},
-        {"name": "password", "label": "Password", "type": "password"},
-    ],
-    "get_user": [{"name": "email", "label": "Email", "type": "text"}],
-    "create": [
-        {"name": "user.email", "label": "Email", "type": "text"},
-        {"name": "user.password", "label": "Password", "type": "password"},
-        {"name": "user.username", "label": "Username", "type": "text", "optional": True},
-        {"name": "user.user_metadata", "label": "user_metadata (JSON)", "type": "json", "optional": True},
-        {"name": "user.app_metadata", "label": "app_metadata (JSON)", "type": "json", "optional": True},
-    ],
-    "verify": [{"name": "email", "label": "Email", "type": "text"}],
-    "change_password": [
-        {"name": "email", "label": "Email", "type": "text"},
-        {"name": "newPassword", "label": "New password", "type": "password"},
-    ],
-    "delete": [{"name": "id", "label": "User id (as login returned it)", "type": "text"}],
-    "change_email": [
-        {"name": "email", "label": "Current email", "type": "text"},
-        {"name": "newEmail", "label": "New email", "type": "text"},
-        {"name": "verified", "label": "The new email is verified", "type": "checkbox"},
-    ],
-}
+INPUT_FIELDS: dict[str, list[dict[str, Any]]] = {key: _input_fields(spec) for key, spec in BY_KEY.items()}

@@ -15,7 +15,6 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
 
 from ..models import ScriptRun, ScriptRunLine
+from ..scriptd_request import scriptd_request_build
 from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
@@ -120,25 +120,6 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
         )
 
 
-def _sandbox_request(run: ScriptRun, args: list[Any]) -> dict[str, Any]:
-    connection = run.connection
-    return {
-        "kind": run.script,
-        "source": run.source,
-        "args": args,
-        "mode": "fresh",
-        "connection_id": connection.public_id,
-        "revision": run.revision.number if run.revision else None,
-        "configuration": configuration_for_run(connection=connection),
-        "enable_script_context": connection.enable_script_context,
-        "legacy_globals": connection.legacy_globals,
-        "limits": scriptd.Limits(timeout_ms=run.timeout_s * 1000, memory_mb=settings.SCRIPT_MEMORY_MB),
-        "run_id": str(run.id),
-        # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.
-        "egress_allowlist": list(connection.egress_allowlist),
-    }
-
-
 def _masked(value: Any, secrets: list[str]) -> Any:
     """A Try result as it is stored and shown: every configuration value and typed password inside any
     string replaced by ******** (scriptd masks exact matches; a secret glued into a longer string, such
@@ -188,7 +169,17 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         args = run_arguments_positional(
             script=run.script, args=run_arguments_join(redacted=run.arguments, secrets=typed)
         )
-        request = _sandbox_request(run, args)
+        request = scriptd_request_build(
+            connection=run.connection,
+            script=run.script,
+            source=run.source,
+            args=args,
+            mode="fresh",
+            revision=run.revision.number if run.revision else None,
+            configuration=configuration_for_run(connection=run.connection),
+            timeout_s=run.timeout_s,
+            run_id=str(run.id),
+        )
         hidden = sorted(
             (s for s in [*request["configuration"].values(), *typed.values()] if isinstance(s, str) and len(s) >= 4),
             key=len,

@@ -64,6 +64,14 @@ def test_a_syntax_error_is_a_400_and_nothing_is_created(api):
     assert not Connection.objects.exists()
 
 
+def test_a_connection_created_through_the_api_starts_with_the_configured_limit(settings, api):
+    settings.SCRIPT_TIMEOUT_S = 7  # TRICKLE_SCRIPT_TIMEOUT_S
+    response = _create(api, name="api-db")
+    assert response.status_code == 201, response.json()
+    assert response.json()["options"]["trickle_script_timeout_s"] == 7
+    assert Connection.objects.get(name="api-db").script_timeout_s == 7
+
+
 def test_a_bad_name_is_400_and_a_taken_name_is_409(api):
     assert _create(api, name="bad--name").status_code == 400
     assert _create(api).status_code == 201

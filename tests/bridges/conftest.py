@@ -14,6 +14,7 @@ import pymysql
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 pytestmark = pytest.mark.scriptd
 
@@ -198,7 +199,7 @@ def run(scriptd_socket, allowlist, config):
         kwargs.setdefault("egress_allowlist", allowlist)
         kwargs.setdefault("configuration", config)
         return scriptd.run_script_collect(
-            kind=kind,
+            **BY_KEY[kind].for_scriptd(),
             source=source,
             args=[ALICE, PASSWORD] if args is None else args,
             limits=limits or scriptd.Limits(timeout_ms=timeout_ms),

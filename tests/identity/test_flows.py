@@ -6,6 +6,7 @@ from connections_admin.models import AuditEvent
 from identity import services
 from identity.exceptions import FlowFailed
 from identity.models import FlowEvent, ManagedUser
+from scripts_editor.scripts import SCRIPT_KEYS
 
 from .conftest import connection_in_mode
 from .legacy_scripts import PASSWORD
@@ -116,6 +117,29 @@ def test_a_sandbox_worker_dying_mid_login_is_a_crash(runtime, migrating, monkeyp
     )
 
     assert "worker exited" in failure.message and failure.status_code == 502
+
+
+# About 48 MB of numbers: fits the default 128 MB, not a 32 MB limit.
+ALLOCATES_48_MB = """function login(email, password, callback) {
+  const keep = [];
+  for (let i = 0; i < 24; i++) keep.push(new Array(1 << 18).fill(i + 0.5));
+  callback(null, { user_id: 'big|' + email, email: email, n: keep.length });
+}"""
+
+
+def test_a_login_runs_within_the_deployments_memory_limit(runtime, settings, db):
+    connection = connection_in_mode(
+        name="hungry", mode="legacy", scripts={k: "" for k in SCRIPT_KEYS} | {"login": ALLOCATES_48_MB}
+    )
+    assert services.user_login(connection=connection, username="ada@legacy.test", password="pw").user is not None
+
+    settings.SCRIPT_MEMORY_MB = 32  # TRICKLE_SCRIPT_MEMORY_MB: logins get it as Try runs do
+    failure = _fails(
+        "script_crash", services.user_login, connection=connection, username="bo@legacy.test", password="pw"
+    )
+
+    assert "memory limit of 32 MB" in failure.message
+    assert FlowEvent.objects.latest("pk").script_runs[0]["error"]["name"] == "MemoryError"
 
 
 def test_a_login_when_scriptd_is_down_is_reported_as_such(settings, migrating, tmp_path):

@@ -7,8 +7,11 @@ import time
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 pytestmark = pytest.mark.scriptd
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 TRIVIAL_LOGIN = "function login(email, password, callback) { callback(null, { user_id: email }); }"
 
@@ -44,7 +47,7 @@ def run(scriptd_socket):
             }.get(kind, ["alice@example.com"])
         limits = scriptd.Limits(timeout_ms=timeout_ms, memory_mb=memory_mb, log_lines=log_lines, log_bytes=log_bytes)
         return scriptd.run_script_collect(
-            kind=kind, source=source, args=args, limits=limits, socket_path=scriptd_socket, **kwargs
+            **BY_KEY[kind].for_scriptd(), source=source, args=args, limits=limits, socket_path=scriptd_socket, **kwargs
         )
 
     return run
@@ -65,7 +68,7 @@ class Neighbour:
         while not self._stop.is_set():
             started = time.perf_counter()
             outcome = scriptd.run_script_collect(
-                kind="login",
+                **LOGIN,
                 source=TRIVIAL_LOGIN,
                 args=["bob@example.com", "pw"],
                 mode="warm",

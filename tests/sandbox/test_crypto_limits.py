@@ -7,8 +7,11 @@ import time
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 pytestmark = pytest.mark.scriptd
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 # 100 async jobs of ~1 s each (sha512, 1,000,000 iterations), then the answer 3 s later.
 ASYNC_FLOOD = """function login(e, p, cb) {
@@ -39,7 +42,7 @@ def test_a_pbkdf2_flood_does_not_delay_another_connection_and_is_dropped_with_it
 
     def run(source, timeout_ms=20_000, **kwargs):
         return scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source=source,
             args=["a@b.c", "pw"],
             socket_path=socket_path,

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 from .conftest import worker_index
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 pytestmark = pytest.mark.scriptd
 
@@ -106,7 +109,7 @@ def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, s
     victim = pong["workers"][victim_index]
     with neighbour(away_from=HOSTILE) as other:
         events = scriptd.run_script(
-            kind="login",
+            **LOGIN,
             source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
             args=["a", "b"],
             mode="warm",

@@ -10,8 +10,11 @@ import time
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 pytestmark = pytest.mark.scriptd
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 SLOW = "function login(e, p, cb) { setTimeout(() => cb(null, 'answered'), 2500); }"
 
@@ -27,7 +30,7 @@ def test_queued_warm_runs_time_out_alone_and_the_worker_survives(one_worker_scri
 
     def run(name, connection_id, timeout_ms):
         outcome = scriptd.run_script_collect(
-            kind="login",
+            **LOGIN,
             source=SLOW,
             args=["a@b.c", "pw"],
             mode="warm",
@@ -95,7 +98,7 @@ def test_the_client_deadline_starts_again_when_the_run_starts(tmp_path, monkeypa
     )
     events = list(
         scriptd.run_script(
-            kind="login",
+            **LOGIN,
             source="x",
             args=[],
             mode="warm",

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
 
 pytestmark = pytest.mark.scriptd
+
+LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIVIAL = "function login(e, p, cb) { cb(null, 'ok'); }"
@@ -30,9 +33,7 @@ def _start(socket_path, log_path):
 
 def test_a_missing_scriptd_raises_one_clear_exception(tmp_path):
     with pytest.raises(scriptd.ScriptdUnavailable, match=r"python manage.py scriptd"):
-        scriptd.run_script_collect(
-            kind="login", source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock")
-        )
+        scriptd.run_script_collect(**LOGIN, source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock"))
 
 
 def test_the_client_reconnects_after_a_restart(tmp_path):
@@ -40,8 +41,7 @@ def test_the_client_reconnects_after_a_restart(tmp_path):
     first = _start(socket_path, tmp_path / "log")
     try:
         assert (
-            scriptd.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
-            == "ok"
+            scriptd.run_script_collect(**LOGIN, source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
         )
     finally:
         first.terminate()
@@ -51,8 +51,7 @@ def test_the_client_reconnects_after_a_restart(tmp_path):
     second = _start(socket_path, tmp_path / "log")
     try:
         assert (
-            scriptd.run_script_collect(kind="login", source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value
-            == "ok"
+            scriptd.run_script_collect(**LOGIN, source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
         )
     finally:
         second.terminate()
@@ -78,9 +77,14 @@ def test_ping_reports_workers(scriptd_socket):
     assert len(pong["workers"]) == 2
 
 
-def test_unknown_script_kinds_are_refused_before_sending():
-    with pytest.raises(ValueError):
-        next(scriptd.run_script(kind="change_username", source=TRIVIAL, args=[]))
+def test_a_run_without_function_names_is_refused_before_sending(tmp_path):
+    # scriptd knows no script kinds: a request that does not say which function to call is a caller's bug.
+    with pytest.raises(ValueError, match="no function names"):
+        next(
+            scriptd.run_script(
+                kind="change_username", function_names=(), source=TRIVIAL, args=[], socket_path=str(tmp_path / "x")
+            )
+        )
 
 
 def test_the_management_command_starts_scriptd_on_the_given_socket(tmp_path):

@@ -1,4 +1,4 @@
-// The Try form's inputs for one script (field list from scripts_editor.run_arguments.INPUT_FIELDS).
+// The Try form's inputs for one script (field list from scripts_editor.runs.arguments.INPUT_FIELDS).
 // Dotted names build nested arguments: "user.email" -> { user: { email } }.
 
 export function renderInputs(container, fields, { values = {}, redacted = "" } = {}) {

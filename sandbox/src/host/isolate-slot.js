@@ -18,6 +18,7 @@ class IsolateSlot {
     this.bridges = new BridgeSession({ emit: (channel, fields, bytes) => this.enter("event", String(channel), JSON.stringify(fields), bytes) });
     this.active = null; // { tag, sink, deadline, finished }
     this.runs = 0;
+    this.binding = null; // the configuration and options the isolate was set up with, at its first run
     this.createdAt = Date.now();
     this.lastUsedAt = this.createdAt;
     this.retired = false;
@@ -60,8 +61,18 @@ class IsolateSlot {
     return this.active !== null;
   }
 
-  // Runs one request; resolves when it has answered (the run's sink got its result).
-  run({ tag, sink, payload, timeoutMs, policy }) {
+  // Runs one request; resolves when it has answered (the run's sink got its result). The first run binds
+  // the isolate to its configuration and options; a run bound otherwise is refused, never run with the
+  // configuration the isolate already holds.
+  run({ tag, sink, payload, timeoutMs, policy, binding }) {
+    if (this.binding !== null && this.binding !== binding) {
+      process.stderr.write("scriptd worker: refused a run in an isolate set up for another configuration\n");
+      sink.result("crash", {
+        error: { name: "InternalError", message: "The sandbox refused the run: its isolate was set up with another configuration" },
+      });
+      return Promise.resolve();
+    }
+    this.binding = binding;
     this.runs++;
     if (policy) this.bridges.policy = policy;
     this.lastUsedAt = Date.now();

@@ -4,11 +4,11 @@
 
 const MASK = "********";
 
-// Which arguments of each script kind carry a password (the spec's signatures).
-function passwordsOf(kind, args) {
-  if (kind === "login" || kind === "change_password") return [args[1]];
-  if (kind === "create") return [args[0] && args[0].password];
-  return [];
+// The arguments that carry a password, where the request's password_paths say: [index] or [index, key].
+function passwordsOf(paths, args) {
+  if (!Array.isArray(paths)) return [];
+  const at = (path) => (Array.isArray(path) ? path.reduce((v, key) => (v !== null && typeof v === "object" ? v[key] : undefined), args) : undefined);
+  return paths.map(at);
 }
 
 function configurationValues(value, out = []) {
@@ -19,9 +19,9 @@ function configurationValues(value, out = []) {
 }
 
 // Every form in which each secret is masked: as given, JSON-escaped and util.inspect-escaped.
-function secretForms({ kind, args, configuration }) {
+function secretForms({ password_paths, args, configuration }) {
   const secrets = new Set();
-  for (const secret of [...passwordsOf(kind, args || []), ...configurationValues(configuration)]) {
+  for (const secret of [...passwordsOf(password_paths, args || []), ...configurationValues(configuration)]) {
     if (typeof secret !== "string" || secret === "") continue;
     secrets.add(secret);
     secrets.add(JSON.stringify(secret).slice(1, -1));

@@ -15,16 +15,9 @@ const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const { cryptoJobStats } = require("./bridges/crypto-jobs");
 
-// Which function each script kind calls, in order of preference (spec section 1).
-const FUNCTION_NAMES = {
-  login: ["login"],
-  get_user: ["getUser", "getByEmail"],
-  create: ["create"],
-  verify: ["verify"],
-  change_password: ["changePassword"],
-  delete: ["deleteUser", "remove"],
-  change_email: ["changeEmail"],
-};
+// The script kinds, their function names and password arguments are not written down here: each request
+// carries them (function_names, password_paths), from the one source in Django (scripts_editor/scripts.py).
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const LIMITS = {
   timeout_ms: { default: 20_000, min: 1, max: 60_000 },
   memory_mb: { default: 128, min: 8, max: 1024 },
@@ -53,7 +46,15 @@ function limitsOf(requested = {}) {
 }
 
 function problemWith(request) {
-  if (!Object.hasOwn(FUNCTION_NAMES, request.kind)) return `kind must be one of ${Object.keys(FUNCTION_NAMES).join(", ")}`;
+  if (typeof request.kind !== "string" || !/^[a-z_]{1,40}$/.test(request.kind)) return "kind must be a script key such as login";
+  const names = request.function_names;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
+    return "function_names must be a non-empty list of function names";
+  }
+  const paths = request.password_paths;
+  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every((k) => Number.isInteger(k) || typeof k === "string"))) {
+    return "password_paths must be a list of argument paths such as [1] or [0, \"password\"]";
+  }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
   if (request.mode !== "fresh" && request.mode !== "warm") return "mode must be fresh or warm";
@@ -69,7 +70,7 @@ function main() {
   const shared = {
     runtime,
     sources,
-    settingsJson: JSON.stringify({ allowlist, versions, bridged, refused: allowlist.refused, functionNames: FUNCTION_NAMES, resultMaxBytes: RESULT_MAX_BYTES }),
+    settingsJson: JSON.stringify({ allowlist, versions, bridged, refused: allowlist.refused, resultMaxBytes: RESULT_MAX_BYTES }),
     cachedData: undefined,
   };
   // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
@@ -105,6 +106,7 @@ function main() {
     const policy = { ...policyFrom(egress, limits.sockets), connection: request.connection || "" };
     const payload = JSON.stringify({
       kind: request.kind,
+      function_names: request.function_names,
       source: request.source,
       source_hash: sha1(request.source),
       args: request.args,
@@ -112,7 +114,11 @@ function main() {
       configuration: request.configuration ?? {},
       options,
     });
-    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy };
+    // What an isolate is set up with at its first run and keeps for its life (the runtime defines
+    // `configuration` and the legacy globals once): part of the warm key, and the slot refuses a run
+    // bound otherwise, so no run ever sees another run's configuration.
+    const binding = sha1(JSON.stringify([request.configuration ?? {}, options]));
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, binding };
     try {
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
@@ -123,7 +129,8 @@ function main() {
         const key = [
           request.connection,
           request.revision ?? "",
-          sha1(JSON.stringify([request.configuration ?? {}, options, limits.memory_mb])),
+          binding,
+          limits.memory_mb,
         ].join("\u0000");
         // A run may wait in its connection's line (all its isolates busy) for up to its own time
         // limit; it answers `timeout` itself then, and its time limit proper starts with `started`.

@@ -11,7 +11,8 @@
   const indirectEval = eval;
   const applySyncPromise = hostBridgeSync.applySyncPromise;
   const settings = parse(settingsJson);
-  const { allowlist, versions, functionNames, resultMaxBytes, bridged, refused } = settings;
+  // bridged: modules that get `bridge` (src/host/modules.js); refused: built-ins refused with a reason.
+  const { allowlist, versions, resultMaxBytes, bridged = [], refused = allowlist.refused || {} } = settings;
 
   // The run whose code is executing now. Every entry from the host (run, timer, bridge answer) sets
   // it, so console lines and late errors are attributed to the run that scheduled the work.
@@ -345,9 +346,8 @@
     for (const pattern of patterns) for (const m of source.matchAll(pattern)) names.add(m[1]);
     return [...names];
   }
-  function compile(kind, source) {
-    const wanted = functionNames[kind];
-    if (!wanted) throw new TypeError(`Unknown script kind '${kind}'`);
+  // `wanted`: the function names the request gave for this kind, in order of preference.
+  function compile(kind, wanted, source) {
     const others = declaredNames(source).filter((n) => !wanted.includes(n));
     const probe = (n) => `typeof ${n} === "function" ? ${n} : undefined`;
     const tail = `\n;return [[${wanted.map(probe).join(",")}], [${others.map(probe).join(",")}]];\n})`;
@@ -387,7 +387,9 @@
   }
 
   // One isolate serves every script of a connection revision (they share `global`, as in Auth0);
-  // each script is compiled on its first run and kept, keyed by kind and source hash.
+  // each script is compiled on its first run and kept, keyed by kind, function names and source hash.
+  // `configuration` and the legacy globals are defined at the isolate's first run, for its life: the host
+  // (isolate-slot.js) binds the isolate to that run's configuration and refuses runs bound otherwise.
   const entries = new Map();
   let configured = false;
   function entryFor(p) {
@@ -401,8 +403,8 @@
         }
       }
     }
-    const key = p.kind + ":" + p.source_hash;
-    if (!entries.has(key)) entries.set(key, compile(p.kind, p.source));
+    const key = p.kind + ":" + p.function_names.join(",") + ":" + p.source_hash;
+    if (!entries.has(key)) entries.set(key, compile(p.kind, p.function_names, p.source));
     return entries.get(key);
   }
 
