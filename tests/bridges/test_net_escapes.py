@@ -135,7 +135,8 @@ def test_a_socket_left_open_after_the_answer_is_closed(run, counting_server):
     }}"""
     assert ok(run(source, egress_allowlist=[f"127.0.0.1:{port}"])) == "answered, socket left open"
     deadline = time.monotonic() + 5
-    while state["open"] and time.monotonic() < deadline:
+    # the server may accept only after the client saw its connect: wait for both the accept and the close
+    while (state["open"] or not state["accepted"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert state["accepted"] == 1
     assert state["open"] == 0

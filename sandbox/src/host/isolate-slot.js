@@ -32,6 +32,7 @@ class IsolateSlot {
       onCatastrophicError: (message) => this.onCatastrophic(message),
     });
     const context = await this.isolate.createContext();
+    this.context = context;
     const script = await this.isolate.compileScript(this.shared.runtime, {
       filename: "trickle:runtime",
       cachedData: this.shared.cachedData,
@@ -44,7 +45,7 @@ class IsolateSlot {
         new ivm.Callback((tag, level, text) => this.onLog(tag, level, text)),
         new ivm.Callback((tag, status, json) => this.onDone(tag, status, json)),
         new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms)),
-        new ivm.Callback((name) => this.shared.sources.get(String(name)) ?? null),
+        new ivm.Callback((name) => this.moduleFactory(String(name))),
         new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes)),
         // The only Reference the isolate holds: a host function it may call with applySyncPromise,
         // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
@@ -55,6 +56,27 @@ class IsolateSlot {
     );
     bootstrap.release();
     return this;
+  }
+
+  // Called from inside the isolate (its require): compiles the module's wrapper function with the worker's
+  // code cache for it (made by the first isolate that loads it), so each module is parsed once per worker,
+  // and hands the function in. Returns false for a name no module has.
+  moduleFactory(name) {
+    const source = this.shared.sources.get(name);
+    if (typeof source !== "string") return false;
+    const cache = this.shared.moduleCache || (this.shared.moduleCache = new Map());
+    const wrapped = `(function (module, exports, require, process, bridge) {${source}\n})`;
+    const cachedData = cache.get(name);
+    const script = this.isolate.compileScriptSync(wrapped, {
+      filename: `trickle:module/${name}`,
+      ...(cachedData ? { cachedData } : { produceCachedData: true }),
+    });
+    if (!cachedData && script.cachedData) cache.set(name, script.cachedData);
+    const factory = script.runSync(this.context, { reference: true });
+    script.release();
+    this.dispatch.applySync(undefined, ["factory", name, factory.derefInto()]);
+    factory.release();
+    return true;
   }
 
   get busy() {

@@ -191,6 +191,7 @@
 
   // ---- require --------------------------------------------------------------------------------
   const cache = new Map();
+  const factories = new Map(); // name -> module function compiled by the host, until loadModule takes it
   // Node's `process` (src/isolate/node/process.js): modules get it as a wrapper argument, scripts as a global.
   const getProcess = () => loadModule("process");
   function notFound(spec) {
@@ -214,14 +215,14 @@
     const name = spec.replace(/^node:/, "").replace(/\/$/, "");
     const cached = cache.get(name);
     if (cached) return cached.exports;
-    const source = hostModule(name);
-    if (typeof source !== "string") throw notFound(name);
+    // The host compiles the module's wrapper (with the worker's V8 code cache) and hands the function in
+    // through dispatch("factory") before it returns true.
+    if (hostModule(name) !== true || !factories.has(name)) throw notFound(name);
+    const factory = factories.get(name);
+    factories.delete(name);
     const module = { exports: {} };
     cache.set(name, module);
     try {
-      const factory = indirectEval(
-        `(function (module, exports, require, process, bridge) {${source}\n})\n//# sourceURL=trickle:module/${name}`,
-      );
       const isBridge = bridged.includes(name);
       const proc = name === "process" ? undefined : getProcess();
       apply(factory, module.exports, [module, module.exports, loadModule, proc, isBridge ? bridge : undefined]);
@@ -534,5 +535,6 @@
     else if (op === "timer") fireTimer(Number(payload));
     else if (op === "settle") settleBridge(payload);
     else if (op === "event") hostEvent(tag, payload, bytes);
+    else if (op === "factory" && typeof payload === "function") factories.set(tag, payload);
   };
 });
