@@ -11,6 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from scriptd_client import client as scriptd
+
 pytestmark = pytest.mark.scriptd
 
 ALLOWLIST = json.loads((Path(__file__).resolve().parents[2] / "sandbox" / "allowlist.json").read_text())
@@ -222,3 +224,11 @@ def test_utility_modules(run):
         "uuid": True,
         "v5": str(uuid.uuid5(uuid.NAMESPACE_DNS, "hello")),
     }
+
+
+def test_packages_load_on_first_require_and_are_compiled_once_per_worker(run, scriptd_socket):
+    body = "callback(null, typeof require('mysql2/promise').createPool);"
+    for _ in range(4):  # fresh isolates, on both workers
+        assert value_of(run, body) == "function"
+    workers = scriptd.stats(socket_path=scriptd_socket)["workers"]
+    assert any("mysql2/promise" in w["cached_modules"] for w in workers)

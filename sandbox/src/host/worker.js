@@ -171,6 +171,8 @@ function main() {
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
       crypto_jobs: cryptoJobStats(),
+      // modules whose V8 code cache this worker holds (compiled once, on the first require in any isolate)
+      cached_modules: [...(shared.moduleCache || new Map()).keys()].sort(),
       // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
       sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
       env_keys: Object.keys(process.env),
