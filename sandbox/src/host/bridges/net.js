@@ -16,7 +16,7 @@ const { resolveTarget, refusePath, sockets } = require("./egress");
 const MAX_CONNECTING = 16;
 const MAX_BYTES = 256 * 1024 * 1024; // in + out, per isolate
 const CONNECT_TIMEOUT_MS = 30_000;
-const IDLE_TIMEOUT_MS = Number(process.env.TRICKLE_SOCKET_IDLE_MS) || 10 * 60_000;
+const IDLE_TIMEOUT_MS = 10 * 60_000;
 const MAX_PEM = 64 * 1024;
 
 const closedError = () => new BridgeError("The sandbox is shutting down this script", { code: "ERR_CLOSED" });
