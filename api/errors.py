@@ -2,14 +2,15 @@
 
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from scripts_editor.exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
+from scripts_editor.exceptions import LintUnavailable, ScriptConflict, ScriptsRejected, TryRunsBusy
 
 ERROR_CODES = {
     400: "invalid_body",
@@ -19,6 +20,7 @@ ERROR_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     412: "precondition_failed",
+    413: "payload_too_large",
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
@@ -59,6 +61,11 @@ def exception_handler(exc, context):
         exc = ApiError(f"Scripts rejected, nothing saved: {exc}", status_code=400, error_code="invalid_script")
     elif isinstance(exc, ScriptConflict):
         exc = ApiError(f"Conflict: {exc}", status_code=409)
+    elif isinstance(exc, RequestDataTooBig):  # Django's own answer would be an HTML page
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        exc = ApiError(f"The body is larger than {limit} MB, the most the API reads.", status_code=413)
+    elif isinstance(exc, TryRunsBusy):
+        exc = exceptions.Throttled(wait=exc.retry_after_s, detail=str(exc))
     elif isinstance(exc, LintUnavailable):
         exc = ApiError(f"Scripts cannot be checked right now: {exc}", status_code=503, error_code="unavailable")
     elif isinstance(exc, DjangoValidationError):  # raised by services: same envelope as serializer errors

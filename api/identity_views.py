@@ -2,13 +2,14 @@
 views over identity.services. A failed flow answers in the Auth0 envelope with its reason as `errorCode`."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin.models import Connection
 from identity import selectors, services
+from identity.end_user import end_user
 from identity.exceptions import REASONS, FlowFailed
 from identity.profiles import profile_public
 
@@ -19,7 +20,7 @@ from .serializers import ErrorSerializer
 SCOPE = "authenticate:users"
 
 
-def _flow_errors(*reasons: str) -> dict:
+def flow_errors(*reasons: str) -> dict:
     """One documented response per status, listing the reasons (errorCode values) it can carry."""
     by_status: dict[int, list[str]] = {
         400: ["invalid_body"],
@@ -64,6 +65,7 @@ class _FlowView(APIView):
         connection = get_object_or_404(Connection, public_id=public_id)
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
+        self.end_user = end_user(request, forwarded=True)
         try:
             result = self.call(connection, serializer.validated_data, request.user)
         except FlowFailed as e:
@@ -79,34 +81,44 @@ class _FlowView(APIView):
         )
 
 
-class AuthenticateView(_FlowView):
-    serializer_class = s.AuthenticateSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_authenticate",
         summary="Log a user in through the connection",
         description="The username may be an email. A user in the managed store is checked locally; otherwise "
-        "the login script runs and, in migration mode, the user is stored with this password.",
+        "the login script runs and, in migration mode, the user is stored with this password. Send the end "
+        "user's IP as the `auth0-forwarded-for` header (and their User-Agent) so brute-force protection "
+        "counts them, not your server.",
         request=s.AuthenticateSerializer,
         responses={
             200: OpenApiResponse(s.PROFILE_SCHEMA, description="The normalised profile."),
-            **_flow_errors("wrong_username_or_password", "no_profile", "unauthorized", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors(
+                "wrong_username_or_password",
+                "no_profile",
+                "unauthorized",
+                "user_exists",
+                "user_blocked",
+                "too_many_attempts",
+                "ip_blocked",
+                *SCRIPT_FAILURES,
+            ),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class AuthenticateView(_FlowView):
+    serializer_class = s.AuthenticateSerializer
 
     def call(self, connection, data, user):
-        return services.user_login(connection=connection, username=data["username"], password=data["password"], by=user)
+        return services.user_login(
+            connection=connection, username=data["username"], password=data["password"], by=user, **self.end_user
+        )
 
     def answer(self, result):
         return Response({**profile_public(result.user), "trickle_path": result.path})
 
 
-class SignupView(_FlowView):
-    serializer_class = s.SignupSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_signup",
         summary="Sign a user up through the connection",
         description="Legacy mode: get_user, create, then login to confirm. Migration mode: a local user, once "
@@ -114,11 +126,12 @@ class SignupView(_FlowView):
         request=s.SignupSerializer,
         responses={
             201: OpenApiResponse(s.PROFILE_SCHEMA, description="The new user's profile."),
-            **_flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
+            **flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class SignupView(_FlowView):
+    serializer_class = s.SignupSerializer
 
     def call(self, connection, data, user):
         return services.user_signup(
@@ -128,16 +141,15 @@ class SignupView(_FlowView):
             username=data["username"],
             user_metadata=data["user_metadata"],
             by=user,
+            **self.end_user,
         )
 
     def answer(self, result):
         return Response({**profile_public(result.user), "trickle_path": result.path}, status=status.HTTP_201_CREATED)
 
 
-class ChangePasswordView(_FlowView):
-    serializer_class = s.ChangePasswordSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_change_password",
         summary="Change or reset a user's password",
         description="Locally for managed users; the change_password script in legacy mode; in migration mode a "
@@ -145,42 +157,40 @@ class ChangePasswordView(_FlowView):
         request=s.ChangePasswordSerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class ChangePasswordView(_FlowView):
+    serializer_class = s.ChangePasswordSerializer
 
     def call(self, connection, data, user):
         return services.user_password_change(
-            connection=connection, email=data["email"], new_password=data["password"], by=user
+            connection=connection, email=data["email"], new_password=data["password"], by=user, **self.end_user
         )
 
 
-class VerifyView(_FlowView):
-    serializer_class = s.VerifySerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_verify",
         summary="Mark a user's email verified",
         description="Locally for managed users; the verify script in legacy mode.",
         request=s.VerifySerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Verified."),
-            **_flow_errors("user_not_found", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class VerifyView(_FlowView):
+    serializer_class = s.VerifySerializer
 
     def call(self, connection, data, user):
-        return services.user_email_verify(connection=connection, email=data["email"], by=user)
+        return services.user_email_verify(connection=connection, email=data["email"], by=user, **self.end_user)
 
 
-class ChangeEmailView(_FlowView):
-    serializer_class = s.ChangeEmailSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="users_change_email",
         summary="Change a user's email",
         description="Locally for managed users; get_user (is the new email free?) then change_email in legacy "
@@ -188,15 +198,21 @@ class ChangeEmailView(_FlowView):
         request=s.ChangeEmailSerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
-    def post(self, request, public_id):
-        return super().post(request, public_id)
+)
+class ChangeEmailView(_FlowView):
+    serializer_class = s.ChangeEmailSerializer
 
     def call(self, connection, data, user):
         return services.user_email_change(
-            connection=connection, email=data["email"], new_email=data["new_email"], verified=data["verified"], by=user
+            connection=connection,
+            email=data["email"],
+            new_email=data["new_email"],
+            verified=data["verified"],
+            by=user,
+            **self.end_user,
         )
 
 
@@ -217,7 +233,7 @@ class UserListView(APIView):
         operation_id="users_list",
         summary="List the connection's users (tokens are never listed)",
         parameters=[s.UserListQuerySerializer],
-        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **_flow_errors()},
+        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **flow_errors()},
     )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
@@ -244,7 +260,7 @@ class UserDetailView(APIView):
         summary="Delete a user",
         description="A managed user is deleted from Trickle only, never from the legacy store. In "
         "legacy mode the delete script runs, then the cached profile goes.",
-        responses={204: None, **_flow_errors("user_not_found", *SCRIPT_FAILURES)},
+        responses={204: None, **flow_errors("user_not_found", *SCRIPT_FAILURES)},
     )
     def delete(self, request, public_id, user_id):
         connection = get_object_or_404(Connection, public_id=public_id)

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from scripts_editor.scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from scriptd_client import limits
+from scripts_editor.scripts import SCRIPT_KEYS
 
 from .serializers import StrictCharField
 
@@ -19,7 +20,7 @@ class ScriptRunCreateSerializer(serializers.Serializer):
     code = StrictCharField(
         required=False,
         trim_whitespace=False,
-        max_length=SIZE_LIMIT_BYTES,
+        max_length=limits.SOURCE_MAX_BYTES,
         help_text="The script's text to run; absent: the current revision's body.",
     )
 
@@ -68,6 +69,11 @@ class ScriptRunSummarySerializer(serializers.Serializer):
     result = serializers.JSONField(allow_null=True, help_text="The callback's value when the run succeeded.")
     error = serializers.DictField(
         allow_null=True, help_text="name, message, code, description, user_id, statusCode, stack."
+    )
+    output_hidden = serializers.CharField(
+        allow_null=True,
+        help_text="Set when the token's user may not change connections: lines, result and error are then "
+        "left out (a script can print its configuration), and this says so.",
     )
     explanation = ExplanationSerializer(allow_null=True, help_text="What the outcome means to the login flow.")
 

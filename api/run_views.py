@@ -1,4 +1,7 @@
-"""Script runs over the API: start one (202 + Location), read it with its log lines, list a connection's runs."""
+"""Script runs over the API: start one (202 + Location), read it with its log lines, list a connection's runs.
+
+Log lines, result and error go only to tokens whose user may change connections (scripts_editor.runs.selectors
+says why); others get state, timing and the explanation, with `output_hidden` saying so."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -7,16 +10,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin.models import Connection
+from connections_admin.permissions import can_change
 from scripts_editor.models import ScriptRun
-from scripts_editor.runs.selectors import script_run_explanation, script_run_list, script_run_snapshot
+from scripts_editor.runs.selectors import (
+    OUTPUT_HIDDEN,
+    script_run_explanation,
+    script_run_list,
+    script_run_snapshot,
+)
 from scripts_editor.runs.services import script_run_request
 
 from . import run_serializers
 from .views import _errors
 
 
-def _summary(run: ScriptRun) -> dict:
-    explanation = script_run_explanation(run=run)
+def _summary(run: ScriptRun, *, full: bool) -> dict:
+    explanation = script_run_explanation(run=run, full=full)
     return {
         "id": run.id,
         "connection_id": run.connection.public_id,
@@ -30,8 +39,9 @@ def _summary(run: ScriptRun) -> dict:
         "finished_at": run.finished_at,
         "duration_ms": run.duration_ms,
         "timeout_s": run.timeout_s,
-        "result": run.result,
-        "error": run.error,
+        "result": run.result if full else None,
+        "error": run.error if full else None,
+        "output_hidden": None if full else OUTPUT_HIDDEN,
         "explanation": explanation.as_json() if explanation else None,
     }
 
@@ -51,7 +61,10 @@ class ScriptRunListView(APIView):
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
         runs = script_run_list(connection=connection).select_related("connection")
-        return Response(run_serializers.ScriptRunSummarySerializer([_summary(r) for r in runs], many=True).data)
+        full = can_change(request.user)
+        return Response(
+            run_serializers.ScriptRunSummarySerializer([_summary(r, full=full) for r in runs], many=True).data
+        )
 
     @extend_schema(
         operation_id="script_runs_create",
@@ -73,7 +86,7 @@ class ScriptRunListView(APIView):
             connection=connection, script=data["script"], args=data["args"], source=data.get("code"), by=request.user
         )
         return Response(
-            run_serializers.ScriptRunSummarySerializer(_summary(run)).data,
+            run_serializers.ScriptRunSummarySerializer(_summary(run, full=True)).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": _location(run)},
         )
@@ -92,6 +105,12 @@ class ScriptRunDetailView(APIView):
         query = run_serializers.ScriptRunQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         run = get_object_or_404(ScriptRun.objects.select_related("connection", "revision"), pk=run_id)
-        snapshot = script_run_snapshot(run=run, after=query.validated_data["after"])
-        body = {**_summary(run), "done": snapshot["done"], "after": snapshot["after"], "lines": snapshot["lines"]}
+        full = can_change(request.user)
+        snapshot = script_run_snapshot(run=run, after=query.validated_data["after"], full=full)
+        body = {
+            **_summary(run, full=full),
+            "done": snapshot["done"],
+            "after": snapshot["after"],
+            "lines": snapshot["lines"],
+        }
         return Response(run_serializers.ScriptRunSerializer(body).data)

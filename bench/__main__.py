@@ -5,7 +5,14 @@ import os
 import sys
 
 # Add a section by adding its module here; each exposes `run()` and stops by itself.
-SECTIONS = ["bench.scriptd", "bench.bridges", "bench.try_round_trip", "bench.identity"]
+SECTIONS = [
+    "bench.scriptd",
+    "bench.neighbour",
+    "bench.bridges",
+    "bench.try_round_trip",
+    "bench.identity",
+    "bench.imports",
+]
 
 
 def main(argv: list[str]) -> None:

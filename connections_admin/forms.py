@@ -3,8 +3,10 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .auth0_shape import egress_entry_problem
-from .models import MAX_VARIABLE_VALUE_BYTES, Connection
+from scriptd_client import limits
+
+from . import services
+from .models import MAX_VARIABLE_VALUE_LENGTH, Connection
 
 USE_OWN_DATABASE_HELP = (
     "Off: users live only in Trickle's store and no script runs. "
@@ -78,9 +80,7 @@ class ConnectionSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["egress_allowlist"] = "\n".join(self.instance.egress_allowlist or [])
         self.initial.setdefault("version", self.instance.version)
-        self.fields["script_timeout_s"].min_value = 1
-        self.fields["script_timeout_s"].max_value = 60
-        self.fields["script_timeout_s"].widget.attrs.update(min=1, max=60)
+        self.fields["script_timeout_s"].widget.attrs.update(min=limits.TIMEOUT_MIN_S, max=limits.TIMEOUT_MAX_S)
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
@@ -106,15 +106,16 @@ class ConnectionSettingsForm(forms.ModelForm):
             )
 
     def clean_egress_allowlist(self) -> list[str]:
-        entries = [line.strip().lower() for line in self.cleaned_data["egress_allowlist"].splitlines() if line.strip()]
-        if problems := [p for entry in entries if (p := egress_entry_problem(entry))]:
-            raise forms.ValidationError(problems)  # every bad line at once, not one per submit
-        return entries
+        return [line.strip().lower() for line in self.cleaned_data["egress_allowlist"].splitlines() if line.strip()]
 
     def clean(self):
+        # The service's rules, every problem at once and on its field (the save calls them again).
         data = super().clean()
-        if data.get("import_users") and not data.get("use_own_database"):
-            self.add_error("import_users", 'Import users needs "Use my own database" on.')
+        fields = {f: data[f] for f in self.Meta.fields if f in data and f in services.UPDATABLE_FIELDS}
+        try:
+            services.connection_settings_validate(fields=fields, connection=self.instance)
+        except ValidationError as e:
+            add_service_errors(self, e)
         return data
 
 
@@ -127,11 +128,17 @@ class VariableForm(forms.Form):
         help_text="Scripts read it as <code>configuration.KEY</code>. An existing key is replaced.",
     )
     value = forms.CharField(
-        max_length=MAX_VARIABLE_VALUE_BYTES,
+        max_length=MAX_VARIABLE_VALUE_LENGTH,
         strip=False,
         # Write-only: never rendered back, not even after a failed submit.
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Encrypted at rest and never shown again.",
+        help_text="Encrypted at rest. A secret is never shown again.",
+    )
+    plain = forms.BooleanField(
+        label="Plain (not a secret)",
+        required=False,
+        help_text="For ports, host names and flags: shown here and in the API, never masked in run output. "
+        "Leave off for passwords, tokens and keys.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -142,6 +149,7 @@ class VariableForm(forms.Form):
             Div("key", css_class="col-md-4"),
             Div("value", css_class="col-md-6"),
             Div(Submit("submit", "Set variable", css_class="mt-md-4"), css_class="col-md-2"),
+            Div(Field("plain", wrapper_class="form-switch"), css_class="col-12"),
         )
 
 

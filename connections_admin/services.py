@@ -8,11 +8,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from scriptd_client import limits, masking
+
 from . import crypto
 from .auth0_shape import egress_entry_problem
 from .exceptions import StaleConnection
 from .models import (
-    MAX_VARIABLE_VALUE_BYTES,
+    MAX_CONFIG_KEY_LENGTH,
+    MAX_VARIABLE_VALUE_LENGTH,
     MAX_VARIABLES_PER_CONNECTION,
     AuditEvent,
     ConfigurationVariable,
@@ -54,7 +57,17 @@ def audit_event_record(
     )
 
 
-def _validate_name(name: str) -> None:
+BOOLEAN_FIELDS = {"use_own_database", "import_users", "requires_username", "enable_script_context", "legacy_globals"}
+
+# The validators below are the rules for a connection's name, settings and configuration. The dashboard's
+# forms, the API's serializers and connections-as-code call them and show their errors in their own shape;
+# each raises one ValidationError holding every problem at once, keyed by the model's field names.
+
+
+def connection_name_validate(*, name: object) -> None:
+    """Raise ValidationError({'name': [...]}) unless `name` follows Auth0's rule for connection names."""
+    if not isinstance(name, str) or not name:
+        raise ValidationError({"name": "A name is required."})
     if len(name) > 128:
         raise ValidationError({"name": "At most 128 characters."})
     try:
@@ -63,33 +76,64 @@ def _validate_name(name: str) -> None:
         raise ValidationError({"name": e.messages}) from e
 
 
-def _validate_settings(fields: dict[str, Any]) -> None:
+def connection_settings_validate(*, fields: dict[str, Any], connection: Connection | None = None) -> None:
+    """Raise ValidationError({field: [...]}) listing every problem with `fields`, the settings a connection
+    would have (for an existing `connection`, only the fields that change need be given)."""
+    if connection is not None:
+        stored = {f: getattr(connection, f) for f in UPDATABLE_FIELDS}
+        fields = stored | fields
+    errors: dict[str, list[str]] = {}
+    display_name = fields.get("display_name", "")
+    if not isinstance(display_name, str) or len(display_name) > 128:
+        errors["display_name"] = ["Text of at most 128 characters."]
+    for name in BOOLEAN_FIELDS & set(fields):
+        if not isinstance(fields[name], bool):
+            errors[name] = ["Must be true or false."]
     timeout = fields.get("script_timeout_s")
-    if timeout is not None and not 1 <= timeout <= 60:
-        raise ValidationError({"script_timeout_s": "Between 1 and 60 seconds."})
-    problems = [p for e in fields.get("egress_allowlist") or [] if (p := egress_entry_problem(e))]
-    if problems:
-        raise ValidationError({"egress_allowlist": problems})
-    if fields.get("import_users") and fields.get("use_own_database") is False:
+    if timeout is not None and (
+        type(timeout) is not int or not limits.TIMEOUT_MIN_S <= timeout <= limits.TIMEOUT_MAX_S
+    ):
+        errors["script_timeout_s"] = [
+            f"A whole number of seconds from {limits.TIMEOUT_MIN_S} to {limits.TIMEOUT_MAX_S}."
+        ]
+    allowlist = fields.get("egress_allowlist") or []
+    if not isinstance(allowlist, list):
+        errors["egress_allowlist"] = ['A list of "host:port" entries.']
+    elif problems := [p for e in allowlist if (p := egress_entry_problem(e))]:
+        errors["egress_allowlist"] = problems
+    if fields.get("import_users") is True and fields.get("use_own_database", False) is False:
         # Import only makes sense when scripts reach a legacy store; keep the pair consistent.
-        raise ValidationError({"import_users": 'Import users needs "Use my own database" on.'})
+        errors["import_users"] = ['Import users needs "Use my own database" on.']
+    if connection is not None and connection.enable_script_context and fields["enable_script_context"] is False:
+        errors["enable_script_context"] = ["The context object cannot be turned off once on."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def connection_validate_create(*, name: str, **fields: Any) -> None:
     """Raise ValidationError when a connection with this name and these settings may not be created."""
-    _validate_name(name)
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown connection fields: {sorted(unknown)}")
-    _validate_settings({"use_own_database": fields.get("use_own_database", False), **fields})
-    if Connection.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"A connection named {name!r} already exists."})
+    errors = {}
+    for check in (
+        lambda: connection_name_validate(name=name),
+        lambda: connection_settings_validate(fields=fields),
+    ):
+        try:
+            check()
+        except ValidationError as e:
+            errors |= e.message_dict
+    if not errors and Connection.objects.filter(name__iexact=name).exists():
+        errors["name"] = [f"A connection named {name!r} already exists."]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
 def connection_create(*, name: str, by: AbstractBaseUser | None, display_name: str = "", **fields: Any) -> Connection:
     """Create a connection. A bad or taken name raises ValidationError({'name': ...})."""
-    connection_validate_create(name=name, **fields)
+    connection_validate_create(name=name, display_name=display_name, **fields)
     try:
         with transaction.atomic():
             connection = Connection.objects.create(name=name, display_name=display_name, **fields)
@@ -109,9 +153,7 @@ def connection_validate_update(*, connection: Connection, **fields: Any) -> None
     unknown = set(fields) - UPDATABLE_FIELDS
     if unknown:
         raise TypeError(f"unknown connection fields: {sorted(unknown)}")
-    if connection.enable_script_context and fields.get("enable_script_context") is False:
-        raise ValidationError({"enable_script_context": "The context object cannot be turned off once on."})
-    _validate_settings({f: getattr(connection, f) for f in UPDATABLE_FIELDS} | fields)
+    connection_settings_validate(fields=fields, connection=connection)
 
 
 @transaction.atomic
@@ -164,42 +206,89 @@ def connection_touch(*, connection: Connection) -> None:
     Connection.objects.filter(pk=connection.pk).update(updated_at=connection.updated_at)
 
 
-def _validate_variable(key: str, value: str) -> None:
+def configuration_variable_validate(*, key: object, value: object) -> None:
+    """Raise ValidationError({'key': [...], 'value': [...]}) unless `key` may hold `value`."""
     errors = {}
-    if not key or len(key) > 64:
-        errors["key"] = "Between 1 and 64 characters."
+    if not isinstance(key, str) or not key or len(key) > MAX_CONFIG_KEY_LENGTH:
+        errors["key"] = [f"Between 1 and {MAX_CONFIG_KEY_LENGTH} characters."]
     else:
         try:
             config_key_validator(key)
         except ValidationError as e:
             errors["key"] = e.messages
-    if len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
-        errors["value"] = f"At most {MAX_VARIABLE_VALUE_BYTES // 1024} KB."
+    if not isinstance(value, str) or len(value) > MAX_VARIABLE_VALUE_LENGTH:
+        errors["value"] = [f"Text of at most {MAX_VARIABLE_VALUE_LENGTH} characters."]
     if errors:
         raise ValidationError(errors)
 
 
+def configuration_count_validate(*, count: int) -> None:
+    """Raise ValidationError({'key': ...}) when a connection would hold `count` variables, too many."""
+    if count > MAX_VARIABLES_PER_CONNECTION:
+        raise ValidationError({"key": f"A connection holds at most {MAX_VARIABLES_PER_CONNECTION} variables."})
+
+
+def configuration_value_warnings(*, key: str, value: str, plain: bool) -> list[str]:
+    """What to tell whoever saves this value (the dashboard, the API and imports say the same)."""
+    if plain or not value or not masking.is_short(value):
+        return []
+    return [
+        f"{key} is shorter than {masking.WHOLE_TOKEN_BELOW} characters: as a secret it is masked in run output "
+        "only where it stands alone as a word, never inside longer words (that would mangle the text and give "
+        "it away). Use a longer value, or mark it plain if it is not a secret."
+    ]
+
+
 @transaction.atomic
 def configuration_variable_set(
-    *, connection: Connection, key: str, value: str, by: AbstractBaseUser | None
+    *, connection: Connection, key: str, value: str, by: AbstractBaseUser | None, plain: bool = False
 ) -> ConfigurationVariable:
-    """Create or replace a variable. The value is encrypted here and never recorded anywhere else."""
-    _validate_variable(key, value)
+    """Create or replace a variable, secret (the default) or plain. The value is encrypted here and never
+    recorded anywhere else. Setting the value and the flag it already has writes nothing."""
+    configuration_variable_validate(key=key, value=value)
     # Lock the connection row so two admins adding the 100th variable cannot both succeed.
     Connection.objects.select_for_update().filter(pk=connection.pk).first()
     variable = ConfigurationVariable.objects.filter(connection=connection, key=key).first()
     if variable is None:
-        if connection.variables.count() >= MAX_VARIABLES_PER_CONNECTION:
-            raise ValidationError({"key": f"A connection holds at most {MAX_VARIABLES_PER_CONNECTION} variables."})
+        configuration_count_validate(count=connection.variables.count() + 1)
         variable = ConfigurationVariable(connection=connection, key=key)
+    elif variable.plain == plain and crypto.decrypt(variable.value_encrypted) == value:
+        return variable
     replaced = variable.pk is not None
     variable.value_encrypted = crypto.encrypt(value)
+    variable.plain = plain
     variable.updated_by = by if by is not None and by.is_authenticated else None
     variable.save()
     connection_touch(connection=connection)
     audit_event_record(
-        connection=connection, action=AuditEvent.Action.VARIABLE_SET, by=by, detail={"key": key, "replaced": replaced}
+        connection=connection,
+        action=AuditEvent.Action.VARIABLE_SET,
+        by=by,
+        detail={"key": key, "replaced": replaced, "plain": plain},
     )
+    return variable
+
+
+@transaction.atomic
+def configuration_variable_make_secret(
+    *, connection: Connection, key: str, by: AbstractBaseUser | None
+) -> ConfigurationVariable:
+    """Turn a plain variable into a secret, keeping its value. (The other way round needs the value set
+    again with plain=True: marking alone would reveal a stored secret.) Already secret: nothing changes."""
+    variable = ConfigurationVariable.objects.select_for_update().filter(connection=connection, key=key).first()
+    if variable is None:
+        raise ValidationError({"key": f"There is no variable {key}."})
+    if variable.plain:
+        variable.plain = False
+        variable.updated_by = by if by is not None and by.is_authenticated else None
+        variable.save(update_fields=["plain", "updated_by", "updated_at"])
+        connection_touch(connection=connection)
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.VARIABLE_SET,
+            by=by,
+            detail={"key": key, "replaced": True, "plain": False},
+        )
     return variable
 
 

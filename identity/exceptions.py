@@ -31,10 +31,25 @@ REASONS: dict[str, tuple[int, str]] = {
         502,
         "The script's profile is unusable: not an object, no user_id, or no username when the connection requires one.",
     ),
+    "user_blocked": (401, "An admin blocked this user: no login is tried, in either store."),
+    "too_many_attempts": (
+        429,
+        "Too many consecutive failed logins for this user from this IP: the pair is blocked until an admin "
+        "unblocks it or the password is reset. No script ran.",
+    ),
+    "ip_blocked": (
+        429,
+        "Too many failed logins from this IP across accounts (suspicious-IP throttling). No script ran.",
+    ),
     "script_error": (502, "The script answered with an Error (for example the legacy store is unreachable)."),
     "script_timeout": (504, "The script did not call back within the connection's time limit."),
     "script_crash": (502, "The script's sandbox crashed (memory limit or a fatal error) before it answered."),
-    "script_not_implemented": (501, "The script this flow needs is empty for this connection."),
+    # As in Auth0, a script that is not defined means its feature is off for the connection: the request asks
+    # for something this connection does not offer (400), the server is not at fault (not 501).
+    "script_not_implemented": (
+        400,
+        "The connection does not define the script this flow needs, so it does not offer it.",
+    ),
     "scriptd_unavailable": (503, "The script sandbox (scriptd) is not running; nothing was asked of the legacy store."),
 }
 

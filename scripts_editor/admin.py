@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from connections_admin.admin import ReadOnlyAdminMixin
+from connections_admin.permissions import can_change
 
 from .models import ScriptRevision, ScriptRun, ScriptRunLine
 
@@ -62,3 +63,11 @@ class ScriptRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [ScriptRunLineInline]
+
+    # A run's output is for those who may change connections (scripts_editor.runs.selectors says why).
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if can_change(request.user) else [f for f in fields if f not in ("result", "error")]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if can_change(request.user) else []

@@ -34,5 +34,13 @@ class ScriptsRejected(Exception):
         super().__init__("; ".join(str(p) for p in problems))
 
 
+class TryRunsBusy(Exception):
+    """Too many Try runs of this user or connection are still waiting or running (HTTP 429)."""
+
+    def __init__(self, message: str, *, retry_after_s: int):
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
 class LintUnavailable(Exception):
     """The Node linter could not run, so the scripts' syntax cannot be checked and the save is refused."""

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from scriptd_client import limits
+
 from .exceptions import LintUnavailable, ScriptProblem
-from .scripts import SIZE_FINDING_BYTES, metadata_for_editor
+from .scripts import metadata_for_editor
 
 SANDBOX_DIR = Path(settings.BASE_DIR) / "sandbox"
 LINT_CLI = SANDBOX_DIR / "lint" / "cli.js"
@@ -78,7 +80,7 @@ def scripts_lint(
         "scripts": scripts,
         "specs": metadata_for_editor(mode=mode, context=context),
         "allowlist": allowlist if allowlist is not None else sandbox_allowlist(),
-        "sizeFindingBytes": SIZE_FINDING_BYTES,
+        "sizeFindingBytes": limits.SOURCE_WARN_BYTES,
     }
     try:
         done = subprocess.run(

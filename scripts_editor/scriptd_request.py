@@ -3,10 +3,9 @@ both build their request here, so both tell scriptd the script's facts (ScriptSp
 
 from typing import Any
 
-from django.conf import settings
-
 from connections_admin.models import Connection
 from scriptd_client import client as scriptd
+from scriptd_client import limits
 
 from .scripts import BY_KEY
 
@@ -18,6 +17,7 @@ def scriptd_request_build(
     source: str,
     args: list[Any],
     mode: str,
+    purpose: str,
     revision: int | None,
     configuration: dict[str, str],
     timeout_s: int | None = None,
@@ -25,13 +25,15 @@ def scriptd_request_build(
 ) -> dict[str, Any]:
     """The keyword arguments of scriptd_client.run_script for one run of `script` on `connection`.
 
-    `timeout_s` defaults to the connection's limit (a Try run passes the one it stored when queued); memory
-    is the deployment's SCRIPT_MEMORY_MB for every run."""
+    `purpose` is "login" (an end user waits) or "try". `timeout_s` defaults to the connection's limit (a Try
+    run passes the one it stored when queued); memory
+    is the deployment's (scriptd_client/limits.py) for every run."""
     return {
         **BY_KEY[script].for_scriptd(),
         "source": source,
         "args": args,
         "mode": mode,
+        "purpose": purpose,  # "login" or "try": scriptd serves logins first
         "connection_id": connection.public_id,
         "revision": revision,
         "configuration": configuration,
@@ -39,7 +41,7 @@ def scriptd_request_build(
         "legacy_globals": connection.legacy_globals,
         "limits": scriptd.Limits(
             timeout_ms=(connection.script_timeout_s if timeout_s is None else timeout_s) * 1000,
-            memory_mb=settings.SCRIPT_MEMORY_MB,
+            memory_mb=limits.memory_mb(),
         ),
         "run_id": run_id,
         # The I/O bridges connect only where the connection's allow-list says, in Try runs as at login.

@@ -7,11 +7,12 @@ from django.db import IntegrityError, transaction
 
 from connections_admin.models import AuditEvent, Connection
 from connections_admin.services import audit_event_record, connection_touch
+from scriptd_client import limits
 
 from .exceptions import ScriptConflict, ScriptProblem, ScriptsRejected
 from .lint import Finding, scripts_lint
 from .models import ScriptRevision
-from .scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from .scripts import SCRIPT_KEYS
 from .selectors import changed_scripts, script_revision_current, script_revision_get
 
 MESSAGE_MAX_LENGTH = ScriptRevision._meta.get_field("message").max_length
@@ -45,11 +46,9 @@ def _normalise(scripts: dict[str, str]) -> dict[str, str]:
         raise ScriptsRejected(problems)
     bodies = {key: (scripts[key] or "").replace("\r\n", "\n") for key in SCRIPT_KEYS}
     too_big = [
-        ScriptProblem(
-            script=key, message=f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit."
-        )
+        ScriptProblem(script=key, message=problem)
         for key, body in bodies.items()
-        if len(body.encode()) > SIZE_LIMIT_BYTES
+        if (problem := limits.source_size_problem(body))
     ]
     if too_big:
         raise ScriptsRejected(too_big)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
+from scriptd_client import limits
 
 from . import selectors
 from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
@@ -16,7 +17,7 @@ from .lint import sandbox_allowlist
 from .models import ScriptRevision
 from .runs.views import try_config
 from .script_templates import TEMPLATES, template_bodies
-from .scripts import SIZE_FINDING_BYTES, SIZE_LIMIT_BYTES, metadata_for_editor
+from .scripts import metadata_for_editor
 from .services import scripts_restore, scripts_save
 
 
@@ -52,8 +53,8 @@ def editor(request: HttpRequest, connection: Connection) -> HttpResponse:
         "canChange": can_change(request.user),
         "saveUrl": reverse("scripts_editor:save", args=[connection.public_id]),
         "historyUrl": reverse("scripts_editor:history", args=[connection.public_id]),
-        "sizeFindingBytes": SIZE_FINDING_BYTES,
-        "sizeLimitBytes": SIZE_LIMIT_BYTES,
+        "sizeFindingBytes": limits.SOURCE_WARN_BYTES,
+        "sizeLimitBytes": limits.SOURCE_MAX_BYTES,
         "try": try_config(connection, request.user),
     }
     return render(

@@ -3,6 +3,7 @@
 "use strict";
 
 const acorn = require("acorn");
+const walker = require("acorn-walk");
 
 const PARSE_OPTIONS = {
   ecmaVersion: "latest",
@@ -14,19 +15,16 @@ const PARSE_OPTIONS = {
 
 const FUNCTION_TYPES = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
 
-function isNode(value) {
-  return value !== null && typeof value === "object" && typeof value.type === "string";
-}
-
-// The child nodes of `node` in source order (acorn puts keys in that order).
+// The child nodes of `node` in source order, as acorn-walk's base walker knows them. Names that are
+// not references (non-computed keys and member names, labels) are not children. A base step that
+// hands back the node itself under a pseudo-type (FunctionDeclaration -> "Function") is followed.
 function children(node) {
   const out = [];
-  for (const key of Object.keys(node)) {
-    if (key === "loc") continue;
-    const value = node[key];
-    if (Array.isArray(value)) value.forEach((v) => isNode(v) && out.push(v));
-    else if (isNode(value)) out.push(value);
-  }
+  const collect = (child, _state, pseudoType) => {
+    if (child === node) walker.base[pseudoType](child, null, collect);
+    else out.push(child);
+  };
+  walker.base[node.type](node, null, collect);
   return out;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Lint CLI for Django's save validation: JSON on stdin, JSON on stdout, exit 0 when it could lint.
 //
-//   stdin:  {"scripts": {"login": "..."}, "specs": [...], "allowlist": {...}?, "sizeFindingBytes": 102400?}
+//   stdin:  {"scripts": {"login": "..."}, "specs": [...], "allowlist": {...}?, "sizeFindingBytes": N?}
 //   stdout: {"syntaxErrors": [...], "findings": [...]}      (see index.js for the fields)
 //
 // Without "allowlist" it reads ../allowlist.json, the file scriptd enforces; exit 2 means bad input.

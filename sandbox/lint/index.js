@@ -12,8 +12,6 @@
 const { parseScript, isFunction, walk } = require("./ast");
 const rules = require("./rules");
 
-const DEFAULT_SIZE_FINDING_BYTES = 100 * 1024;
-
 function byteLength(text) {
   return new TextEncoder().encode(text).length;
 }
@@ -26,7 +24,7 @@ function mainFunction(program, names) {
   return candidates.find((f) => f.id && names.includes(f.id.name)) || candidates[0] || null;
 }
 
-function lintScript(key, source, { spec = null, allowlist = null, sizeFindingBytes = DEFAULT_SIZE_FINDING_BYTES } = {}) {
+function lintScript(key, source, { spec = null, allowlist = null, sizeFindingBytes = null } = {}) {
   const findings = [];
   if (!source || !source.trim()) return { findings }; // empty means "not implemented"
   const parsed = parseScript(source);
@@ -44,7 +42,7 @@ function lintScript(key, source, { spec = null, allowlist = null, sizeFindingByt
   };
 
   const size = byteLength(source);
-  if (size > sizeFindingBytes) add("size", null, `This script is ${Math.round(size / 1024)} kB.`);
+  if (sizeFindingBytes !== null && size > sizeFindingBytes) add("size", null, `This script is ${Math.round(size / 1024)} kB.`);
 
   const names = spec ? spec.functionNames : [];
   const fn = mainFunction(program, names);
@@ -101,7 +99,7 @@ function checkFunction(fn, spec, add) {
   }
 }
 
-function lintScripts({ scripts, specs = [], allowlist = null, sizeFindingBytes = DEFAULT_SIZE_FINDING_BYTES }) {
+function lintScripts({ scripts, specs = [], allowlist = null, sizeFindingBytes = null }) {
   const byKey = Object.fromEntries(specs.map((s) => [s.key, s]));
   const syntaxErrors = [];
   const findings = [];

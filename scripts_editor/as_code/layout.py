@@ -14,7 +14,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
-from ..scripts import SCRIPT_KEYS, SIZE_LIMIT_BYTES
+from scriptd_client import limits
+
+from ..scripts import SCRIPT_KEYS
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .keywords import (
     MissingKeyword,
@@ -32,7 +34,7 @@ DATABASE_FILE = "database.json"
 YAML_FILE = "tenant.yaml"
 YAML_SCRIPTS_FOLDER = "databases"
 # A script above the save limit is refused later anyway; this only keeps huge files out of memory.
-READ_LIMIT_BYTES = 2 * SIZE_LIMIT_BYTES
+READ_LIMIT_BYTES = 2 * limits.SOURCE_MAX_BYTES
 DOCUMENT_LIMIT_BYTES = 8 * 1024 * 1024
 
 
@@ -229,12 +231,8 @@ class _Reader:
                 file = self._relative(path) if path else where
             if body is None:
                 continue
-            if len(body.encode()) > SIZE_LIMIT_BYTES:
-                self.problems.append(
-                    AsCodeProblem(
-                        file, f"{len(body.encode()) // 1024} kB is above the {SIZE_LIMIT_BYTES // 1024} kB limit"
-                    )
-                )
+            if problem := limits.source_size_problem(body):
+                self.problems.append(AsCodeProblem(file, problem))
                 continue
             scripts[key], files[key] = body, file
         return ConnectionSource(file=where, database=database, scripts=scripts, script_files=files)

@@ -14,15 +14,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from connections_admin import crypto
-from connections_admin.auth0_shape import OPTION_FIELDS, egress_entry_problem
-from connections_admin.models import (
-    MAX_VARIABLE_VALUE_BYTES,
-    MAX_VARIABLES_PER_CONNECTION,
-    Connection,
-    config_key_validator,
-    name_validator,
-)
-from connections_admin.services import UPDATABLE_FIELDS
+from connections_admin import services as connections
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
+from connections_admin.models import Connection
 
 from ..exceptions import LintUnavailable
 from ..lint import scripts_lint
@@ -34,10 +28,10 @@ from .layout import ConnectionSource, layout_read
 
 CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
 ACTIONS = (CREATE, UPDATE, DELETE, UNCHANGED, KEPT)
-BOOLEAN_FIELDS = {"use_own_database", "import_users", "requires_username", "enable_script_context", "legacy_globals"}
 # Auth0 fields a deploy-CLI export carries that Trickle has no use for; read, reported, not applied.
 IGNORED_FIELDS = {"id", "enabled_clients", "realms", "is_domain_connection", "metadata", "show_as_button"}
 TOP_LEVEL_FIELDS = {"name", "display_name", "strategy", "options"}
+OPTION_NAMES = {field_name: f"options.{option}" for option, field_name in OPTION_FIELDS.items()}
 
 
 @dataclass
@@ -51,6 +45,8 @@ class ConnectionPlan:
     scripts: dict[str, str] | None = field(default=None, repr=False)  # all seven bodies to save, or None
     script_diffs: dict[str, str] = field(default_factory=dict)  # script key -> unified diff
     configuration_set: dict[str, str] = field(default_factory=dict, repr=False)  # values: never shown
+    configuration_plain: list[str] = field(default_factory=list)  # keys of configuration_set that are plain
+    configuration_made_secret: list[str] = field(default_factory=list)  # stored plain keys that become secret
     configuration_removed: list[str] = field(default_factory=list)
     configuration_kept: list[str] = field(default_factory=list)  # stored keys the files do not list
     # Stored keys the files list as a bare ##KEY## / @@KEY@@ with no value supplied: the stored value stays.
@@ -67,6 +63,8 @@ class ConnectionPlan:
             "settings": self.settings,
             "scripts": self.script_diffs,
             "configuration_set": sorted(self.configuration_set),
+            "configuration_plain": self.configuration_plain,
+            "configuration_made_secret": self.configuration_made_secret,
             "configuration_removed": self.configuration_removed,
             "configuration_kept": self.configuration_kept,
             "configuration_unsupplied": self.configuration_unsupplied,
@@ -134,17 +132,20 @@ class _Planner:
     def problem(self, file: str, message: str) -> None:
         self.problems.append(AsCodeProblem(file, message))
 
+    def service_problems(self, file: str, error: ValidationError, where: dict[str, str]) -> None:
+        """A connection service's verdict, each message under the name the file used for that field."""
+        for field_name, messages in error.message_dict.items():
+            self.problem(file, f"{where.get(field_name, field_name)}: {' '.join(messages)}")
+
     def _name(self, source: ConnectionSource) -> str | None:
         name = source.database.get("name")
         if not isinstance(name, str) or not name:
             self.problem(source.file, "name is missing")
             return None
         try:
-            if len(name) > 128:
-                raise ValidationError("At most 128 characters.")
-            name_validator(name)
+            connections.connection_name_validate(name=name)
         except ValidationError as e:
-            self.problem(source.file, f"name {name!r}: {' '.join(e.messages)}")
+            self.service_problems(source.file, e, {"name": f"name {name!r}"})
             return None
         if name.lower() in self.seen:
             self.problem(source.file, f"connection {name!r} is also defined in {self.seen[name.lower()]}")
@@ -161,24 +162,12 @@ class _Planner:
 
     def _settings(self, source: ConnectionSource) -> dict:
         """The settings the file sets (absent ones stay as they are, like the CLI's GET, merge, PATCH)."""
-        database, options, wanted = source.database, source.database["options"], {}
-        if "display_name" in database:
-            if isinstance(database["display_name"], str) and len(database["display_name"]) <= 128:
-                wanted["display_name"] = database["display_name"]
-            else:
-                self.problem(source.file, "display_name must be text of at most 128 characters")
-        for option, name in OPTION_FIELDS.items():
-            if option not in options:
-                continue
-            value = options[option]
-            if name in BOOLEAN_FIELDS and not isinstance(value, bool):
-                self.problem(source.file, f"options.{option} must be true or false")
-            elif name == "script_timeout_s" and (type(value) is not int or not 1 <= value <= 60):
-                self.problem(source.file, f"options.{option} must be a whole number of seconds from 1 to 60")
-            elif name == "egress_allowlist" and not _is_allowlist(value):
-                self.problem(source.file, f'options.{option} must be a list of "host:port" entries')
-            else:
-                wanted[name] = [e.lower() for e in value] if name == "egress_allowlist" else value
+        database, options = source.database, source.database["options"]
+        wanted = {"display_name": database["display_name"]} if "display_name" in database else {}
+        wanted |= {name: options[option] for option, name in OPTION_FIELDS.items() if option in options}
+        allowlist = wanted.get("egress_allowlist")
+        if isinstance(allowlist, list) and all(isinstance(e, str) for e in allowlist):
+            wanted["egress_allowlist"] = [e.lower() for e in allowlist]
         return wanted
 
     def _warnings(self, source: ConnectionSource) -> list[str]:
@@ -188,7 +177,7 @@ class _Planner:
                 source.file, f"strategy {database['strategy']!r}: only auth0 (database) connections can be imported"
             )
         top = sorted(set(database) - TOP_LEVEL_FIELDS)
-        options = sorted(set(database["options"]) - set(OPTION_FIELDS) - {"configuration"})
+        options = sorted(set(database["options"]) - set(OPTION_FIELDS) - {"configuration", PLAIN_CONFIGURATION_OPTION})
         return (
             [f"ignored (Trickle does not use it): {', '.join(top + [f'options.{o}' for o in options])}"]
             if top or options
@@ -204,14 +193,17 @@ class _Planner:
         if not isinstance(configuration, dict):
             self.problem(source.file, "options.configuration must be an object {KEY: value}")
             return
+        plain = self._plain_keys(source, configuration, stored)
         for key, value in configuration.items():
             try:
-                config_key_validator(key)
-                if len(key) > 64:
-                    raise ValidationError("At most 64 characters.")
+                connections.configuration_variable_validate(key=key, value="" if value is None else value)
             except ValidationError as e:
-                self.problem(source.file, f"options.configuration key {key!r}: {' '.join(e.messages)}")
-                continue
+                if isinstance(value, MissingKeyword) and "key" not in e.message_dict:
+                    pass  # the marker stands for a stored value, checked when it was stored
+                else:
+                    where = {"key": f"options.configuration key {key!r}", "value": f"options.configuration.{key}"}
+                    self.service_problems(source.file, e, where)
+                    continue
             if isinstance(value, MissingKeyword):
                 # An unedited export: the marker stands for the value already stored, so keep it.
                 if key in stored:
@@ -221,22 +213,54 @@ class _Planner:
             elif value is None:
                 if key in stored:
                     plan.configuration_removed.append(key)
-            elif not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
-                self.problem(
-                    source.file,
-                    f"options.configuration.{key} must be text of at most {MAX_VARIABLE_VALUE_BYTES // 1024} kB",
-                )
-            # Decrypting only to compare keeps re-imports of the same values from rewriting them.
-            elif key not in stored or crypto.decrypt(stored[key].value_encrypted) != value:
-                plan.configuration_set[key] = value
+            else:
+                flag = key in plain if plain is not None else bool(key in stored and stored[key].plain)
+                # Decrypting only to compare keeps re-imports of the same values from rewriting them.
+                if (
+                    key not in stored
+                    or stored[key].plain != flag
+                    or crypto.decrypt(stored[key].value_encrypted) != value
+                ):
+                    plan.configuration_set[key] = value
+                    plan.configuration_plain += [key] if flag else []
+                    plan.warnings += connections.configuration_value_warnings(key=key, value=value, plain=flag)
         unlisted = sorted(set(stored) - set(configuration))
         if self.allow_delete:
             plan.configuration_removed += unlisted
         else:
             plan.configuration_kept = unlisted
+        if plain is not None:
+            untouched = set(plan.configuration_set) | set(plan.configuration_removed)
+            plan.configuration_made_secret = sorted(
+                k for k, v in stored.items() if v.plain and k not in plain and k not in untouched
+            )
         remaining = set(stored) - set(plan.configuration_removed) | set(plan.configuration_set)
-        if len(remaining) > MAX_VARIABLES_PER_CONNECTION:
-            self.problem(source.file, f"a connection holds at most {MAX_VARIABLES_PER_CONNECTION} configuration keys")
+        try:
+            connections.configuration_count_validate(count=len(remaining))
+        except ValidationError as e:
+            self.service_problems(source.file, e, {"key": "options.configuration"})
+
+    def _plain_keys(self, source: ConnectionSource, configuration: dict, stored: dict) -> set[str] | None:
+        """options.trickle_plain_configuration as a set (None when absent: flags stay), after checking that
+        each key is configured and that no stored secret becomes plain without its value."""
+        options = source.database["options"]
+        if PLAIN_CONFIGURATION_OPTION not in options:
+            return None
+        listed = options[PLAIN_CONFIGURATION_OPTION]
+        if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+            self.problem(source.file, f"options.{PLAIN_CONFIGURATION_OPTION} must be a list of configuration keys")
+            return None
+        secret_message = (
+            "is a secret; to make it plain, give its value in options.configuration (a stored secret is never revealed)"
+        )
+        for key in listed:
+            value = configuration.get(key)
+            if key in configuration and value is None or key not in configuration and key not in stored:
+                self.problem(source.file, f"options.{PLAIN_CONFIGURATION_OPTION}: {key} is not a configuration key")
+            elif not isinstance(value, str) and key in stored and not stored[key].plain:
+                # Absent from the files' configuration, or an unsupplied marker: the stored secret would show.
+                self.problem(source.file, f"options.{PLAIN_CONFIGURATION_OPTION}: {key} {secret_message}")
+        return set(listed)
 
     @staticmethod
     def _unsupplied_message(plan: ConnectionPlan, key: str, value: MissingKeyword) -> str:
@@ -302,27 +326,27 @@ class _Planner:
             warnings=warnings,
         )
         if connection:
-            current = {f: getattr(connection, f) for f in UPDATABLE_FIELDS | {"display_name"}}
+            current = {f: getattr(connection, f) for f in connections.UPDATABLE_FIELDS}
             plan.settings = {f: [current[f], v] for f, v in sorted(wanted.items()) if current[f] != v}
-            if connection.enable_script_context and wanted.get("enable_script_context") is False:
-                self.problem(source.file, "options.enable_script_context cannot be turned off once on")
         else:
-            current = {f: Connection._meta.get_field(f).get_default() for f in UPDATABLE_FIELDS | {"display_name"}}
+            current = {f: Connection._meta.get_field(f).get_default() for f in connections.UPDATABLE_FIELDS}
             plan.settings = {f: [None, v] for f, v in sorted(wanted.items())}
         settings = current | wanted
-        if settings["import_users"] and not settings["use_own_database"]:
-            self.problem(source.file, "options.import_mode needs options.enabledDatabaseCustomization true")
+        try:
+            connections.connection_settings_validate(fields=settings, connection=connection)
+        except ValidationError as e:
+            self.service_problems(source.file, e, {"display_name": "display_name", **OPTION_NAMES})
         self._scripts(source, plan, settings)
         self._configuration(source, plan)
         if connection and not (
-            plan.settings or plan.scripts is not None or plan.configuration_set or plan.configuration_removed
+            plan.settings
+            or plan.scripts is not None
+            or plan.configuration_set
+            or plan.configuration_removed
+            or plan.configuration_made_secret
         ):
             plan.action = UNCHANGED
         return plan
-
-
-def _is_allowlist(value: object) -> bool:
-    return isinstance(value, list) and not any(egress_entry_problem(entry) for entry in value)
 
 
 def plan_text(plan: ImportPlan) -> str:
@@ -342,6 +366,10 @@ def plan_text(plan: ImportPlan) -> str:
             out += [f"      {line}" for line in diff.splitlines()]
         if item.configuration_set:
             out.append(f"    configuration set: {', '.join(sorted(item.configuration_set))} (values not shown)")
+        if item.configuration_plain:
+            out.append(f"    configuration plain (not secret): {', '.join(item.configuration_plain)}")
+        if item.configuration_made_secret:
+            out.append(f"    configuration made secret: {', '.join(item.configuration_made_secret)}")
         if item.configuration_removed:
             out.append(f"    configuration removed: {', '.join(item.configuration_removed)}")
         if item.configuration_unsupplied:

@@ -44,7 +44,13 @@ def _explain_error(script: str, error: dict) -> Explanation:
     if name == "WrongUsernameOrPasswordError":
         return Explanation(f"The login fails and the user sees “{WRONG_PASSWORD}”.", "warning")
     if name == "UnauthorizedError":
-        return Explanation(f"The user is refused and sees your message: “{error.get('message', '')}”.", "warning")
+        message = error.get("message")
+        return Explanation(
+            f"The user is refused and sees your message: “{message}”."
+            if message
+            else "The user is refused and sees your message.",
+            "warning",
+        )
     if script == "create" and name == "ValidationError" and code == "user_exists":
         return Explanation("Sign-up is refused: the user sees “The user already exists”.", "warning")
     flow = {

@@ -1,4 +1,10 @@
-"""Reads of Try runs: history per connection, one run, its lines after a sequence number, its meaning."""
+"""Reads of Try runs: history per connection, one run, its lines after a sequence number, its meaning.
+
+A run's output (console lines, result, error) is shown only to those who may change the connection: whoever
+may change its scripts can make a script print its configuration in any disguise, as in Auth0, so the
+output is theirs alone. Others (`full=False`) see state, timing and what the outcome means, in Trickle's
+words only (never text the script chose).
+"""
 
 from django.db.models import QuerySet
 
@@ -18,6 +24,12 @@ SANDBOX_STATUS = {
 }
 # Failures of the machinery, before the script ran: explained as "did not run".
 NOT_RUN_ERRORS = {"BrokerUnavailable", "ScriptdUnavailable", "NotPickedUp", "PasswordExpired"}
+# Error names whose meaning an explanation states; any other name a script gives is just "an error".
+MEANINGFUL_ERRORS = {"WrongUsernameOrPasswordError", "UnauthorizedError", "ValidationError"}
+OUTPUT_HIDDEN = (
+    "Console lines and the result are shown only to users who may change this connection: "
+    "a script can print what its configuration holds."
+)
 
 
 def script_run_list(*, connection: Connection, limit: int = HISTORY_LENGTH) -> QuerySet[ScriptRun]:
@@ -29,21 +41,34 @@ def script_run_lines(*, run: ScriptRun, after: int = 0, limit: int = LINES_PER_P
     return list(run.lines.filter(seq__gt=after).order_by("seq")[:limit])
 
 
-def script_run_explanation(*, run: ScriptRun) -> Explanation | None:
-    """What the finished run means to the login flow; None while it is queued or running."""
+def _error_outline(error: dict, status: str) -> dict:
+    """The error as far as an explanation without the script's own words needs it."""
+    if status != "error":  # timeouts, crashes and unavailability are described by the machinery, not the script
+        return error
+    name = error.get("name") if error.get("name") in MEANINGFUL_ERRORS else "Error"
+    return {"name": name, "code": "user_exists" if error.get("code") == "user_exists" else ""}
+
+
+def script_run_explanation(*, run: ScriptRun, full: bool = True) -> Explanation | None:
+    """What the finished run means to the login flow; None while it is queued or running.
+
+    With `full=False` it holds no text the script chose (for users who may not read the output)."""
     if not run.done:
         return None
     error = run.error or {}
     status = "unavailable" if error.get("name") in NOT_RUN_ERRORS else SANDBOX_STATUS[run.status]
+    if not full:
+        error = _error_outline(error, status)
     return explain_outcome(script=run.script, status=status, value=run.result, error=error, timeout_s=run.timeout_s)
 
 
-def script_run_snapshot(*, run: ScriptRun, after: int = 0) -> dict:
+def script_run_snapshot(*, run: ScriptRun, after: int = 0, full: bool = True) -> dict:
     """The panel's poll answer: `{state, lines, done}` plus the outcome once done (JSON-ready).
 
-    `run` must be read before this call: a run seen done has written every line it will have."""
-    lines = script_run_lines(run=run, after=after)
-    explanation = script_run_explanation(run=run)
+    With `full=False` (users who may only view) the lines, result and error are left out and `outputHidden`
+    says why. `run` must be read before this call: a run seen done has written every line it will have."""
+    lines = script_run_lines(run=run, after=after) if full else []
+    explanation = script_run_explanation(run=run, full=full)
     return {
         # A full page of lines means more may follow even when the run is done.
         "id": str(run.id),
@@ -57,8 +82,9 @@ def script_run_snapshot(*, run: ScriptRun, after: int = 0) -> dict:
         "createdAt": run.created_at.isoformat(),
         "durationMs": run.duration_ms,
         "timeoutS": run.timeout_s,
-        "result": run.result,
-        "error": run.error,
+        "result": run.result if full else None,
+        "error": run.error if full else None,
+        "outputHidden": None if full else OUTPUT_HIDDEN,
         "explanation": explanation.as_json() if explanation else None,
         "lines": [
             {"seq": line.seq, "time": line.time.isoformat(), "level": line.level, "text": line.text} for line in lines

@@ -15,19 +15,25 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from connections_admin import crypto
 from connections_admin.models import AuditEvent, Connection
-from connections_admin.selectors import configuration_for_run
+from connections_admin.selectors import configuration_for_run, configuration_plain_keys
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
+from scriptd_client import limits
+from scriptd_client.masking import Masker
+from telemetry.context import request_id_get
+from telemetry.metrics import TRY_RUNS_LOST
 
+from ..exceptions import TryRunsBusy
 from ..models import ScriptRun, ScriptRunLine
 from ..scriptd_request import scriptd_request_build
-from ..scripts import BY_KEY, SIZE_LIMIT_BYTES
+from ..scripts import BY_KEY
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
 
@@ -69,7 +75,8 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     """Store a queued run of `source` (default: the saved body) and enqueue it once the transaction commits.
 
     Raises ValidationError for an unknown script, arguments that do not fit it, or an empty or oversized
-    source. The broker being down is not an error here: the run ends `failed` saying so.
+    source, and TryRunsBusy when the user or the connection has too many runs waiting or running. The
+    broker being down is not an error here: the run ends `failed` saying so.
     """
     if script not in BY_KEY:
         raise ValidationError({"script": f"unknown script {script!r}; one of {', '.join(BY_KEY)}."})
@@ -78,9 +85,10 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     source = current.scripts[script] if source is None else source
     if not source.strip():
         raise ValidationError({"source": f"The {BY_KEY[script].title} script is empty; write it or load a template."})
-    if len(source.encode()) > SIZE_LIMIT_BYTES:
-        raise ValidationError({"source": f"The script is above {SIZE_LIMIT_BYTES // 1024} kB."})
+    if problem := limits.source_size_problem(source):
+        raise ValidationError({"source": problem})
     actor = by if by is not None and by.is_authenticated else None
+    _runs_cap_check(connection=connection, actor=actor)
     run = ScriptRun.objects.create(
         connection=connection,
         script=script,
@@ -90,6 +98,7 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
         timeout_s=connection.script_timeout_s,
         requested_by=actor,
         requested_by_label=actor.get_username() if actor else "system",
+        request_id=request_id_get(),
     )
     audit_event_record(
         connection=connection,
@@ -100,6 +109,25 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
     secret = crypto.encrypt(json.dumps(secrets)) if secrets else None
     transaction.on_commit(partial(_enqueue, run_id=str(run.id), secret=secret))
     return run
+
+
+def _runs_cap_check(*, connection: Connection, actor) -> None:
+    # The connection's row lock makes simultaneous requests count each other (SQLite serialises writers).
+    Connection.objects.select_for_update().filter(pk=connection.pk).first()
+    unfinished = ScriptRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING))
+    wait = f"wait for one to finish (about {connection.script_timeout_s} s at most) and try again."
+    if actor is not None and unfinished.filter(requested_by=actor).count() >= settings.TRY_RUNS_PER_USER:
+        raise TryRunsBusy(
+            f"You already have {settings.TRY_RUNS_PER_USER} Try runs waiting or running, the most one person may: "
+            + wait,
+            retry_after_s=connection.script_timeout_s,
+        )
+    if unfinished.filter(connection=connection).count() >= settings.TRY_RUNS_PER_CONNECTION:
+        raise TryRunsBusy(
+            f"{connection.name} already has {settings.TRY_RUNS_PER_CONNECTION} Try runs waiting or running, the most "
+            "one connection may: " + wait,
+            retry_after_s=connection.script_timeout_s,
+        )
 
 
 def _enqueue(*, run_id: str, secret: str | None) -> None:
@@ -118,21 +146,6 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
             from_status=Status.QUEUED,
             error=_problem("BrokerUnavailable", f"the background worker's broker is unreachable: {exc}"),
         )
-
-
-def _masked(value: Any, secrets: list[str]) -> Any:
-    """A Try result as it is stored and shown: every configuration value and typed password inside any
-    string replaced by ******** (scriptd masks exact matches; a secret glued into a longer string, such
-    as a connection URL, is caught here). Values shorter than 4 characters would mangle ordinary text."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "********")
-        return value
-    if isinstance(value, list):
-        return [_masked(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {_masked(k, secrets): _masked(v, secrets) for k, v in value.items()}
-    return value
 
 
 def _secrets(secret: str | None) -> dict[str, str]:
@@ -164,6 +177,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         return
     seq = 0
     started = False
+    mask = Masker(())
     try:
         typed = _secrets(secret)
         args = run_arguments_positional(
@@ -175,15 +189,17 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
             source=run.source,
             args=args,
             mode="fresh",
+            purpose="try",  # behind logins in scriptd
             revision=run.revision.number if run.revision else None,
             configuration=configuration_for_run(connection=run.connection),
             timeout_s=run.timeout_s,
             run_id=str(run.id),
         )
-        hidden = sorted(
-            (s for s in [*request["configuration"].values(), *typed.values()] if isinstance(s, str) and len(s) >= 4),
-            key=len,
-            reverse=True,
+        # Lines, result and error are stored masked (scriptd_client.masking: the one rule).
+        mask = Masker.for_run(
+            configuration=request["configuration"],
+            plain_keys=configuration_plain_keys(connection=run.connection),
+            passwords=BY_KEY[run.script].passwords(args),
         )
         for event in scriptd.run_script(**request):
             started = True
@@ -194,14 +210,14 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
                     seq=seq,
                     time=_line_time(event.get("time")),
                     level=str(event.get("level", "log"))[:8],
-                    text=str(event.get("text", "")),
+                    text=mask.text(str(event.get("text", ""))),
                 )
             else:
                 _finish(
                     run.pk,
                     status=RESULT_STATUS.get(event.get("status"), Status.CRASHED),
-                    result=_masked(event.get("value"), hidden),
-                    error=_masked(event.get("error"), hidden),
+                    result=mask.value(event.get("value")),
+                    error=mask.value(event.get("error")),
                     duration_ms=event.get("ms"),
                 )
                 return
@@ -222,7 +238,22 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         _finish(run.pk, status=Status.CRASHED, error=_problem("WorkerTimeout", "the background task ran out of time"))
     except Exception as exc:
         logger.exception("script run %s failed unexpectedly", run.pk)
-        _finish(run.pk, status=Status.CRASHED, error=_problem("InternalError", f"{type(exc).__name__}: {exc}"))
+        _finish(
+            run.pk, status=Status.CRASHED, error=_problem("InternalError", mask.text(f"{type(exc).__name__}: {exc}"))
+        )
+
+
+def script_run_worker_lost(*, run_id: str) -> bool:
+    """The Celery pool process running this run died (killed, out of memory): end the run `crashed` at once
+    rather than when the sweep finds it past its deadline. Returns whether the run was still running."""
+    lost = _finish(
+        run_id,
+        status=Status.CRASHED,
+        error=_problem("WorkerLost", "the background worker running this run died; run it again"),
+    )
+    if lost:
+        TRY_RUNS_LOST.labels("worker_lost").inc()
+    return lost
 
 
 def script_runs_sweep(*, now: datetime | None = None) -> int:
@@ -242,4 +273,8 @@ def script_runs_sweep(*, now: datetime | None = None) -> int:
             "minutes; is the Celery worker running?",
         ),
     )
+    if crashed:
+        TRY_RUNS_LOST.labels("stale").inc(crashed)
+    if never_taken:
+        TRY_RUNS_LOST.labels("not_picked_up").inc(never_taken)
     return crashed + never_taken

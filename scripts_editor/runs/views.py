@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 
+from ..exceptions import TryRunsBusy
 from ..models import ScriptRun
 from ..scripts import BY_KEY, SCRIPT_KEYS
 from .arguments import INPUT_FIELDS, REDACTED, run_arguments_subject
-from .selectors import script_run_explanation, script_run_list, script_run_snapshot
+from .selectors import OUTPUT_HIDDEN, script_run_explanation, script_run_list, script_run_snapshot
 from .services import script_run_request
 
 
@@ -60,9 +61,9 @@ def run_start(request: HttpRequest, connection: Connection) -> JsonResponse:
     """Queue a Try run of the posted text (saved or not); the page then polls its pollUrl."""
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
-        return JsonResponse({"errors": {"__all__": ["The body must be JSON."]}}, status=400)
-    form = RunStartForm({**body, "args": json.dumps(body.get("args"))} if isinstance(body, dict) else {})
+        form = RunStartForm({**body, "args": json.dumps(body.get("args"))} if isinstance(body, dict) else {})
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
+        return JsonResponse({"errors": {"__all__": ["The body must be JSON, not nested too deeply."]}}, status=400)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     source = body.get("source")
@@ -76,6 +77,8 @@ def run_start(request: HttpRequest, connection: Connection) -> JsonResponse:
         )
     except ValidationError as e:
         return JsonResponse({"errors": e.message_dict}, status=400)
+    except TryRunsBusy as e:
+        return JsonResponse({"errors": {"__all__": [str(e)]}}, status=429, headers={"Retry-After": e.retry_after_s})
     return JsonResponse({"id": str(run.id), "state": run.status, **run_urls(connection, run.id)}, status=202)
 
 
@@ -91,7 +94,8 @@ def run_poll(request: HttpRequest, connection: Connection, run_id) -> JsonRespon
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     run = _run(connection, run_id)
-    return JsonResponse(script_run_snapshot(run=run, after=form.cleaned_data["after"] or 0))
+    full = can_change(request.user)
+    return JsonResponse(script_run_snapshot(run=run, after=form.cleaned_data["after"] or 0, full=full))
 
 
 @require_GET
@@ -107,10 +111,11 @@ def run_list(request: HttpRequest, connection: Connection) -> HttpResponse:
 @connection_view(VIEW)
 def run_detail(request: HttpRequest, connection: Connection, run_id) -> HttpResponse:
     run = _run(connection, run_id)
+    full = can_change(request.user)
     config = {
         **try_config(connection, request.user),
         **run_urls(connection, run.id),
-        "run": script_run_snapshot(run=run),
+        "run": script_run_snapshot(run=run, full=full),
         "source": run.source,
     }
     return render(
@@ -120,7 +125,8 @@ def run_detail(request: HttpRequest, connection: Connection, run_id) -> HttpResp
             "connection": connection,
             "run": run,
             "config": config,
-            "explanation": script_run_explanation(run=run),
+            "explanation": script_run_explanation(run=run, full=full),
+            "output_hidden": None if full else OUTPUT_HIDDEN,
             "title": BY_KEY[run.script].title,
             "arguments": json.dumps(run.arguments, indent=2),
         },

@@ -148,3 +148,19 @@ def test_authenticate_answers_a_sandbox_crash_with_its_own_error(migrating, user
     )
 
     assert response.status_code == 502 and response.json()["errorCode"] == "script_crash"
+
+
+def test_verify_without_a_verify_script_says_the_connection_does_not_offer_it(db, users_api):
+    # As in Auth0, an optional script that is not defined means its feature is off: a 400, not a server error.
+    scripts = {"login": "function login(e, p, cb) { cb(null, null); }"} | dict.fromkeys(
+        ["get_user", "create", "verify", "change_password", "delete", "change_email"], ""
+    )
+    connection = connection_in_mode(name="no-verify", mode="legacy", scripts=scripts)
+
+    response = users_api.post(_url(connection, "verify"), {"email": "bob@legacy.test"}, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["statusCode"] == 400 and body["error"] == "Bad Request"
+    assert body["errorCode"] == "script_not_implemented"
+    assert "Verify script of no-verify is not defined" in body["message"]

@@ -40,7 +40,7 @@ export function render(out, snapshot, { link } = {}) {
 
 function renderOutcome(out, snapshot) {
   if (snapshot.durationMs !== null && snapshot.durationMs !== undefined) out.duration.textContent = `${snapshot.durationMs.toFixed(1)} ms`;
-  if (!out.lines.childElementCount) out.lines.textContent = "(no console output)";
+  if (!out.lines.childElementCount) out.lines.textContent = snapshot.outputHidden || "(no console output)";
   const explanation = snapshot.explanation;
   if (explanation) {
     out.explanation.className = `alert alert-${explanation.tone} py-2 small`;
@@ -52,6 +52,7 @@ function renderOutcome(out, snapshot) {
       out.explanation.append(list);
     }
   }
+  if (snapshot.outputHidden) return;
   const failed = snapshot.error && Object.keys(snapshot.error).length;
   out.result.className = `run-result border rounded small p-2 ${failed ? "border-danger" : ""}`;
   out.result.dataset.kind = failed ? "error" : "result";

@@ -1,23 +1,24 @@
-// Fresh isolates for "Try" runs. A few are prepared ahead with the default memory limit, so a run
-// only pays for its own script; each is used once and disposed after its answer.
+// Fresh isolates for "Try" runs. A few are prepared ahead with the heap size runs ask for (given at
+// start, else learnt from the latest run), so a run only pays for its own script; each is used once
+// and disposed after its answer.
 "use strict";
 
 const CLEANUP_DELAY_MS = 2;
 
 class FreshPool {
-  constructor({ createSlot, spares, defaultMemoryMb }) {
+  constructor({ createSlot, spares, memoryMb }) {
     this.createSlot = createSlot;
     this.spares = spares;
-    this.defaultMemoryMb = defaultMemoryMb;
+    this.memoryMb = memoryMb;
     this.ready = [];
     this.preparing = 0;
     this.refill();
   }
 
   refill() {
-    while (this.ready.length + this.preparing < this.spares) {
+    while (this.memoryMb && this.ready.length + this.preparing < this.spares) {
       this.preparing++;
-      const slot = this.createSlot(this.defaultMemoryMb);
+      const slot = this.createSlot(this.memoryMb);
       slot
         .init()
         .then(() => this.ready.push(slot))
@@ -27,7 +28,12 @@ class FreshPool {
   }
 
   async acquire(memoryMb) {
-    if (memoryMb === this.defaultMemoryMb && this.ready.length > 0) return this.ready.shift();
+    if (memoryMb === this.memoryMb && this.ready.length > 0) return this.ready.shift();
+    if (memoryMb !== this.memoryMb) {
+      // Runs now ask for another heap size: spares of the old size would never be used.
+      this.memoryMb = memoryMb;
+      this.ready.splice(0).forEach((slot) => slot.dispose());
+    }
     return this.createSlot(memoryMb).init();
   }
 

@@ -130,7 +130,12 @@
   // Like Node's uncaughtException: the run that scheduled the failing code fails with it.
   function uncaught(error) {
     const answer = pending.get(currentRun);
-    if (answer) answer(error, undefined, "uncaught");
+    if (answer) answer(thrown(error), undefined, "uncaught");
+  }
+  // `throw null`, `throw undefined` and `Promise.reject()` are failures too; only a callback's
+  // null or undefined first argument means success.
+  function thrown(value) {
+    return value === null || value === undefined ? new Error(`The script threw ${value}`) : value;
   }
 
   // ---- bridges: JSON-only calls to the host (see src/host/bridges) ---------------------------
@@ -310,6 +315,7 @@
     atob: (data) => loadModule("buffer").Buffer.from(String(data), "base64").toString("latin1"),
     btoa: (data) => {
       const text = String(data);
+      // eslint-disable-next-line no-control-regex -- the Latin-1 range starts at U+0000 on purpose
       if (/[^\u0000-\u00ff]/.test(text)) throw new Error("Invalid character");
       return loadModule("buffer").Buffer.from(text, "latin1").toString("base64");
     },
@@ -317,7 +323,6 @@
   for (const name of getOwnPropertyNames(standard)) {
     defineProperty(g, name, { value: standard[name], writable: true, configurable: true });
   }
-  const { queueMicrotask } = standard;
   lazyGlobal("Buffer", () => loadModule("buffer").Buffer);
   lazyGlobal("process", getProcess);
   lazyGlobal("URL", () => loadModule("url").URL);
@@ -502,7 +507,7 @@
     try {
       entry = entryFor(p);
     } catch (e) {
-      answer(e, undefined, "setup");
+      answer(thrown(e), undefined, "setup");
       return;
     }
     const args = p.args.slice();
@@ -514,7 +519,7 @@
     try {
       returned = apply(entry, undefined, args);
     } catch (e) {
-      answer(e, undefined, "throw");
+      answer(thrown(e), undefined, "throw");
       return;
     }
     if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
@@ -522,10 +527,10 @@
       try {
         returned.then(
           (value) => value !== undefined && answer(null, value, "promise"),
-          (error) => answer(error === undefined ? new Error("The returned promise was rejected without a reason") : error, undefined, "promise"),
+          (error) => answer(thrown(error), undefined, "promise"),
         );
       } catch (e) {
-        answer(e, undefined, "throw");
+        answer(thrown(e), undefined, "throw");
       }
     }
   }

@@ -13,11 +13,11 @@ const net = require("node:net");
 const path = require("node:path");
 const { onJsonLines } = require("../lines");
 const { WorkerHandle } = require("./worker-handle");
+const CEILINGS = require("../ceilings");
 
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const WATCHDOG_GRACE_MS = 3000; // past a started run's own limit, the worker itself must be stuck
 const START_GRACE_MS = 10_000; // past a run's limit, a run that never started is given up (worker kept)
-const MAX_TIMEOUT_MS = 60_000;
 const HEARTBEAT_MS = 5000;
 
 // FNV-1a: a stable worker choice per connection id.
@@ -28,9 +28,10 @@ function hashOf(text) {
 }
 
 class Supervisor {
-  constructor({ socketPath, workers, confinement, workerArgv, log }) {
+  constructor({ socketPath, workers, confinement, ceiling, workerArgv, log }) {
     this.socketPath = socketPath;
     this.confinement = confinement;
+    this.ceiling = ceiling;
     this.log = log;
     this.runs = new Map(); // tag -> { client, id, worker, watchdog }
     this.pendingStats = new Map(); // tag -> { replies, expected, done }
@@ -41,6 +42,7 @@ class Supervisor {
         new WorkerHandle({
           index,
           confinement,
+          ceiling,
           workerArgv,
           log,
           onEvent: (worker, event) => this.onWorkerEvent(worker, event),
@@ -71,7 +73,7 @@ class Supervisor {
     onJsonLines(
       socket,
       MAX_REQUEST_BYTES,
-      (message, line) => {
+      (message) => {
         if (!message || typeof message !== "object") return reply({ type: "error", message: "each line must be a JSON object" });
         this.onRequest(message, reply);
       },
@@ -89,6 +91,7 @@ class Supervisor {
         id,
         type: "pong",
         confined: this.confinement.confined,
+        memory_ceiling: { kind: this.ceiling.kind, mb: this.ceiling.ceilingMb },
         workers: this.workers.map((w) => ({ index: w.index, pid: w.pid, alive: w.alive, inflight: w.inflight.size, restarts: w.restarts })),
       });
     }
@@ -97,7 +100,8 @@ class Supervisor {
 
     const tag = `t${this.nextTag++}`;
     const worker = this.pickWorker(message);
-    const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 20_000, MAX_TIMEOUT_MS);
+    // A request without a time limit is refused by the worker at once; the watchdog is only a backstop.
+    const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 0, CEILINGS.TIMEOUT_MS);
     const run = { reply, id, worker, timeoutMs };
     // Until `started`: the worker ends a wait in line itself after timeoutMs. This backstop answers
     // only this run (others on the worker are not harmed) if neither `started` nor an answer came.
@@ -112,7 +116,10 @@ class Supervisor {
   pickWorker(message) {
     if (message.mode === "warm" && message.connection) return this.workers[hashOf(String(message.connection)) % this.workers.length];
     // Least busy worker; ties rotate, so back-to-back Try runs let each worker prepare its next isolate.
-    const n = this.workers.length;
+    // Try runs use only the first half of the workers: the CPU-heavy host work they start (hashing
+    // that cannot be stopped) then takes at most half the machine's cores from the logins.
+    const tryRun = message.purpose === "try" || (message.purpose !== "login" && message.mode !== "warm");
+    const n = tryRun ? Math.max(1, Math.floor(this.workers.length / 2)) : this.workers.length;
     const start = this.nextTag % n;
     let best = null;
     for (let i = 0; i < n; i++) {
@@ -124,7 +131,7 @@ class Supervisor {
 
   onWorkerEvent(worker, event) {
     if (event.type === "stats") return this.onStats(worker, event);
-    if (event.type === "ready") return;
+    if (event.type === "ready" || event.type === "memory_ceiling") return;
     const run = this.runs.get(event.tag);
     if (!run) return;
     if (event.type === "started") {

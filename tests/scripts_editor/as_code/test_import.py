@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from connections_admin.models import AuditEvent, Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import configuration_variable_set, connection_create
+from scriptd_client.limits import SOURCE_MAX_BYTES
 from scripts_editor.as_code import apply
 from scripts_editor.exceptions import ScriptConflict
 from scripts_editor.models import ScriptRevision
-from scripts_editor.scripts import SIZE_LIMIT_BYTES
 from scripts_editor.selectors import script_bodies_current, script_revision_current
 
 from .conftest import KEYWORDS, SECRET, directory_fixture, script, write_tree
@@ -219,7 +219,7 @@ def test_unknown_script_keys_missing_files_unreferenced_scripts_and_size_are_all
             "database-connections/messy/get_user.js": script("getUser"),
         },
     )
-    (root / "database-connections/messy/create.js").write_text("//" + "x" * (SIZE_LIMIT_BYTES + 10))
+    (root / "database-connections/messy/create.js").write_text("//" + "x" * (SOURCE_MAX_BYTES + 10))
 
     with pytest.raises(CommandError) as error:
         run_import(root)
@@ -245,9 +245,9 @@ def test_invalid_settings_are_refused_before_anything_changes(tmp_path):
         run_import(root)
 
     message = str(error.value)
-    assert "trickle_script_timeout_s must be a whole number of seconds from 1 to 60" in message
-    assert "trickle_egress_allowlist must be a list" in message
-    assert "import_mode needs options.enabledDatabaseCustomization true" in message
+    assert "options.trickle_script_timeout_s: A whole number of seconds from 1 to 60." in message
+    assert "options.trickle_egress_allowlist: 'no-port' is not host:port" in message
+    assert 'options.import_mode: Import users needs "Use my own database" on.' in message
 
 
 def test_connections_not_in_the_files_are_kept_unless_deletion_is_allowed(tmp_path, keywords_file, editor):

@@ -87,7 +87,7 @@ def test_reading_a_run_returns_its_lines_after_a_seq_and_its_outcome(api_for, ed
     )
     for seq in (1, 2):
         ScriptRunLine.objects.create(run=run, seq=seq, time=timezone.now(), level="log", text=f"line {seq}")
-    client = api_for(viewer, "read:script_runs")
+    client = api_for(editor, "read:script_runs")
     body = client.get(f"/api/v2/script-runs/{run.id}", {"after": 1}).json()
     assert body["status"] == "failed" and body["done"] is True and body["after"] == 2
     assert [line["text"] for line in body["lines"]] == ["line 2"]
@@ -116,4 +116,36 @@ def test_a_run_posted_and_executed_never_returns_the_password(
     script_run_execute(run_id=str(run.id), secret=enqueued[0].keywords["secret"])
     response = api_for(editor, "read:script_runs").get(f"/api/v2/script-runs/{run.id}")
     assert response.json()["status"] == "succeeded"
-    assert PASSWORD not in json.dumps(response.json())  # the sandbox redacts it from the logged line too
+    assert PASSWORD not in json.dumps(response.json())  # the logged line is masked too
+
+
+def test_run_output_goes_only_to_those_who_may_change_the_connection(api_for, editor, viewer, connection):
+    # Whoever may change a script can make it print a secret in any disguise; viewers must not read it back.
+    disguised = " ".join("hunter2-db-password")
+    run = ScriptRun.objects.create(
+        connection=connection,
+        script="login",
+        source=LOGIN,
+        timeout_s=20,
+        arguments={"email": "ada@example.com", "password": "********"},
+        status="failed",
+        error={"name": disguised, "message": disguised, "stack": disguised},
+        requested_by_label="editor",
+    )
+    ScriptRunLine.objects.create(run=run, seq=1, time=timezone.now(), level="log", text=disguised)
+    viewer_api = api_for(viewer, "read:script_runs")
+    for body in (
+        viewer_api.get(f"/api/v2/script-runs/{run.id}").json(),
+        viewer_api.get(f"/api/v2/connections/{connection.public_id}/script-runs").json()[0],
+    ):
+        assert disguised not in json.dumps(body)
+        assert body["status"] == "failed" and body["result"] is None and body["error"] is None
+        assert (
+            body["explanation"]["text"]
+            == "The login fails with an error (the user sees “Something went wrong”): Error."
+        )
+        assert "may change this connection" in body["output_hidden"]
+    assert viewer_api.get(f"/api/v2/script-runs/{run.id}").json()["lines"] == []
+    editor_body = api_for(editor, "read:script_runs").get(f"/api/v2/script-runs/{run.id}").json()
+    assert editor_body["lines"][0]["text"] == disguised and editor_body["error"]["message"] == disguised
+    assert editor_body["output_hidden"] is None

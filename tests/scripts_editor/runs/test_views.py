@@ -68,9 +68,8 @@ def test_inputs_that_do_not_fit_are_a_400_naming_the_problem(editor_client, conn
     assert not ScriptRun.objects.exists()
 
 
-@pytest.mark.parametrize("persona", ["editor_client", "viewer_client"])
-def test_the_poll_answers_state_lines_after_seq_and_done(request, connection, finished_run, persona):
-    response = request.getfixturevalue(persona).get(url("run-poll", connection, finished_run.id), {"after": 1})
+def test_the_poll_answers_state_lines_after_seq_and_done(editor_client, connection, finished_run):
+    response = editor_client.get(url("run-poll", connection, finished_run.id), {"after": 1})
     assert response.status_code == 200
     body = response.json()
     assert body["state"] == "succeeded" and body["done"] is True
@@ -159,3 +158,52 @@ def test_the_history_shows_whom_each_run_was_for_and_never_a_password(
 
     assert f'<td class="small text-break" data-run-subject>{subject}</td>' in listing
     assert "********" not in listing
+
+
+def test_viewers_see_state_timing_and_meaning_but_never_the_output(
+    viewer_client, editor_client, connection, finished_run
+):
+    # Whoever may change a script can make it print a secret in any disguise, so its output is theirs alone.
+    poll = viewer_client.get(url("run-poll", connection, finished_run.id)).json()
+    assert poll["state"] == "succeeded" and poll["done"] is True and poll["durationMs"] == 3.2
+    assert "logs in" in poll["explanation"]["text"]
+    assert poll["lines"] == [] and poll["result"] is None and poll["error"] is None
+    assert "may change this connection" in poll["outputHidden"]
+    page = viewer_client.get(url("run-detail", connection, finished_run.id))
+    assert page.context["config"]["run"]["lines"] == [] and page.context["config"]["run"]["result"] is None
+    assert "may change this connection" in page.content.decode()
+    editor_poll = editor_client.get(url("run-poll", connection, finished_run.id)).json()
+    assert [line["text"] for line in editor_poll["lines"]] == ["line 1", "line 2", "line 3"]
+    assert editor_poll["result"]["user_id"] == "u1" and editor_poll["outputHidden"] is None
+
+
+def test_a_viewers_explanation_holds_no_text_the_script_chose(viewer_client, connection, finished_run):
+    ScriptRun.objects.filter(pk=finished_run.pk).update(
+        status="failed", result=None, error={"name": "UnauthorizedError", "message": "s e c r e t"}
+    )
+    poll = viewer_client.get(url("run-poll", connection, finished_run.id)).json()
+    assert poll["explanation"]["text"] == "The user is refused and sees your message."
+    assert "s e c r e t" not in json.dumps(poll)
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_deeply_nested_json_is_a_400_not_a_server_error(editor_client, connection, depth):
+    body = '{"script": "login", "args": ' + "[" * depth + "]" * depth + "}"
+    response = editor_client.post(url("run-start", connection), body, content_type="application/json")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["errors"]["__all__"][0]
+    assert not ScriptRun.objects.exists()
+
+
+def test_the_django_admin_shows_run_output_only_to_those_who_may_change_connections(client, finished_run):
+    from tests.conftest import _with_perms
+    from tests.factories import UserFactory
+
+    viewer = _with_perms(
+        UserFactory(username="run-viewer", is_staff=True), "view_connection", "view_scriptrun", "view_scriptrunline"
+    )
+    client.force_login(viewer)
+    page = client.get(reverse("admin:scripts_editor_scriptrun_change", args=[finished_run.pk])).content.decode()
+    assert "succeeded" in page and "line 2" not in page and "ada@example.com" in page
+    _with_perms(viewer, "change_connection")
+    page = client.get(reverse("admin:scripts_editor_scriptrun_change", args=[finished_run.pk])).content.decode()
+    assert "line 2" in page

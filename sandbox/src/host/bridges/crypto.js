@@ -1,11 +1,10 @@
 // Host side of Node's `crypto` for scripts: native hashing, HMAC, PBKDF2 (on libuv's thread pool,
-// so a 1,000,000-iteration pbkdf2Sync blocks only its own isolate; sync and async calls share the
-// per-isolate and per-worker limits of crypto-jobs.js), signatures and randomness.
+// so a 1,000,000-iteration pbkdf2Sync blocks only its own isolate; sync and async calls are host work
+// charged to the run's connection, ../host-work.js), signatures and randomness.
 "use strict";
 const crypto = require("node:crypto");
 const { promisify } = require("node:util");
 const { BridgeError } = require("./bridge-error");
-const { CryptoJobs } = require("./crypto-jobs");
 const bcrypt = require("bcrypt");
 
 const pbkdf2 = promisify(crypto.pbkdf2);
@@ -55,7 +54,7 @@ function signOptions(args, key) {
 const methods = {
   hash: ({ algorithm, data }) => crypto.createHash(digestName(algorithm)).update(bytes(data)).digest("base64"),
   hmac: ({ algorithm, key, data }) => crypto.createHmac(digestName(algorithm), bytes(key)).update(bytes(data)).digest("base64"),
-  async pbkdf2({ password, salt, iterations, keylen, digest }, jobs) {
+  async pbkdf2({ password, salt, iterations, keylen, digest }, state, { work }) {
     if (!Number.isInteger(iterations) || iterations < 1) {
       fail(`The value of "iterations" is out of range. It must be an integer >= 1. Received ${iterations}`, "RangeError", "ERR_OUT_OF_RANGE");
     }
@@ -71,10 +70,10 @@ const methods = {
     }
     const name = digestName(digest);
     const [pw, saltBytes] = [bytes(password), bytes(salt)];
-    return (await jobs.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
+    return (await work.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
   },
   // Node's own limits apply (maxmem 32 MB by default); runs on the thread pool like pbkdf2.
-  async scrypt({ password, salt, keylen, options }, jobs) {
+  async scrypt({ password, salt, keylen, options }, _state, { work }) {
     if (!Number.isInteger(keylen) || keylen < 0 || keylen > MAX_KEYLEN) fail(`keylen must be an integer from 0 to ${MAX_KEYLEN}`, "RangeError", "ERR_OUT_OF_RANGE");
     const o = options && typeof options === "object" ? options : {};
     const opts = {};
@@ -82,7 +81,7 @@ const methods = {
     opts.maxmem = Math.min(Number(o.maxmem) || 32 * 1024 * 1024, 64 * 1024 * 1024);
     const [pw, saltBytes] = [bytes(password), bytes(salt)];
     try {
-      return (await jobs.run(() => scrypt(pw, saltBytes, keylen, opts))).toString("base64");
+      return (await work.run(() => scrypt(pw, saltBytes, keylen, opts))).toString("base64");
     } catch (e) {
       fail(e.message, e instanceof RangeError ? "RangeError" : "Error", e.code);
     }
@@ -96,21 +95,21 @@ const methods = {
       fail(e.message, "Error", e.code);
     }
   },
-  // Native bcrypt (the `bcrypt` package) on libuv's thread pool, under the same per-isolate and
-  // per-worker limits as pbkdf2. `data` is a string, or base64 when the script passed a Buffer.
-  bcryptGenSalt({ rounds, minor }, jobs) {
-    return jobs.run(() => bcrypt.genSalt(bcryptRounds(rounds), minor === "a" ? "a" : "b")).catch(bcryptError);
+  // Native bcrypt (the `bcrypt` package) on libuv's thread pool, queued and charged to the run's
+  // connection like pbkdf2 (../host-work.js). `data` is a string, or base64 when the script passed a Buffer.
+  bcryptGenSalt({ rounds, minor }, _state, { work }) {
+    return work.run(() => bcrypt.genSalt(bcryptRounds(rounds), minor === "a" ? "a" : "b")).catch(bcryptError);
   },
-  bcryptHash({ data, dataBase64, salt }, jobs) {
+  bcryptHash({ data, dataBase64, salt }, _state, { work }) {
     const input = dataBase64 === undefined ? data : bytes(dataBase64);
     const saltOrRounds = typeof salt === "number" ? bcryptRounds(salt) : salt;
     if (typeof saltOrRounds === "string" && bcryptRoundsOf(saltOrRounds) > MAX_BCRYPT_ROUNDS) bcryptRounds(bcryptRoundsOf(saltOrRounds));
-    return jobs.run(() => bcrypt.hash(input, saltOrRounds)).catch(bcryptError);
+    return work.run(() => bcrypt.hash(input, saltOrRounds)).catch(bcryptError);
   },
-  bcryptCompare({ data, dataBase64, hash }, jobs) {
+  bcryptCompare({ data, dataBase64, hash }, _state, { work }) {
     const input = dataBase64 === undefined ? data : bytes(dataBase64);
     if (typeof hash === "string" && bcryptRoundsOf(hash) > MAX_BCRYPT_ROUNDS) return false;
-    return jobs.run(() => bcrypt.compare(input, hash)).catch(bcryptError);
+    return work.run(() => bcrypt.compare(input, hash)).catch(bcryptError);
   },
   randomBytes({ size }) {
     if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) fail(`size must be an integer from 0 to ${MAX_RANDOM}`, "RangeError", "ERR_OUT_OF_RANGE");
@@ -156,5 +155,4 @@ function bcryptError(e) {
   throw new BridgeError(String((e && e.message) || e), { name: "Error" });
 }
 
-// State per isolate: its crypto job queue, dropped when the isolate goes away.
-module.exports = { methods, open: () => new CryptoJobs(), close: (jobs) => jobs.close(), MAX_ITERATIONS };
+module.exports = { methods, MAX_ITERATIONS };

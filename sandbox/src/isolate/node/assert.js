@@ -20,8 +20,8 @@ Object.assign(assert, {
   AssertionError,
   ok: assert,
   fail: (message) => fail(message || "Failed"),
-  equal: (a, b, m) => a == b || fail(m || `${a} == ${b}`, a, b, "=="), // eslint-disable-line eqeqeq
-  notEqual: (a, b, m) => a != b || fail(m || `${a} != ${b}`, a, b, "!="), // eslint-disable-line eqeqeq
+  equal: (a, b, m) => a == b || fail(m || `${a} == ${b}`, a, b, "=="),
+  notEqual: (a, b, m) => a != b || fail(m || `${a} != ${b}`, a, b, "!="),
   strictEqual: (a, b, m) => Object.is(a, b) || fail(m || `Expected values to be strictly equal: ${a} !== ${b}`, a, b, "strictEqual"),
   notStrictEqual: (a, b, m) => !Object.is(a, b) || fail(m || `Expected "actual" to be strictly unequal to: ${b}`, a, b, "notStrictEqual"),
   deepEqual: (a, b, m) => same(a, b) || fail(m || "Expected values to be loosely deep-equal", a, b, "deepEqual"),

@@ -183,7 +183,7 @@ class ClientRequest extends Writable {
     this.options = { ...(agent ? agent.options : {}), ...options };
     this.port = Number(options.port || (agent && agent.defaultPort) || (secure ? 443 : 80));
     this.path = options.path || "/";
-    if (/[\u0000-\u0020]/.test(this.path)) throw codeError("Request path contains unescaped characters", "ERR_UNESCAPED_CHARACTERS");
+    if ([...this.path].some((c) => c.charCodeAt(0) <= 0x20)) throw codeError("Request path contains unescaped characters", "ERR_UNESCAPED_CHARACTERS");
     this.protocol = secure ? "https:" : "http:";
     this.agent = agent;
     this._headers = new Map(); // lower-case name -> [name, value]
@@ -353,7 +353,7 @@ function normalizeArgs(args, secure) {
     const url = new URL(String(input));
     base = { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname + url.search };
     if (url.username || url.password) base.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  } else if (input && typeof input === "object") [base, options] = [input, options];
+  } else if (input && typeof input === "object") base = input;
   const merged = { ...base, ...(options || {}) };
   if (merged.protocol && merged.protocol !== (secure ? "https:" : "http:")) {
     throw codeError(`Protocol "${merged.protocol}" not supported. Expected "${secure ? "https:" : "http:"}"`, "ERR_INVALID_PROTOCOL");

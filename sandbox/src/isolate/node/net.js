@@ -7,7 +7,6 @@ const { Buffer } = require("buffer");
 
 const sockets = new Map(); // id -> Socket with a host socket
 let nextId = 1;
-const WRITE_HIGH_WATER = 64 * 1024;
 
 function errorFrom(e) {
   const error = new Error(e.message);

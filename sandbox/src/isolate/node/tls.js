@@ -3,6 +3,7 @@
 // tls.connect({socket}) upgrades a connected socket, as pg and mysql do after their SSL request.
 "use strict";
 const net = require("net");
+const { Buffer } = require("buffer");
 
 // Only what the host may use; cert/key/ca as PEM text.
 function tlsFields(options) {
