@@ -85,7 +85,7 @@ async function main() {
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
     ...args.workerArgs,
     ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
-    ...(ceiling.kind === "rlimit" ? ["--memory-ceiling-rlimit"] : []),
+    ...(ceiling.kind === "guard" ? ["--memory-ceiling-guard"] : []),
   ];
   const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, ceiling, workerArgv, log });
   await supervisor.listen();

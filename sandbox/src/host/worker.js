@@ -85,7 +85,7 @@ function main() {
   if (ceilingMb) LIMITS.memory_mb.max = Math.min(LIMITS.memory_mb.max, Math.floor(ceilingMb / 2));
   guardMemory({
     ceilingMb,
-    kind: process.argv.includes("--memory-ceiling-rlimit") ? "rlimit" : "kernel",
+    kind: process.argv.includes("--memory-ceiling-guard") ? "guard" : "kernel",
     onReached: (usedMb) => {
       write({ type: "memory_ceiling", used_mb: Math.round(usedMb), ceiling_mb: ceilingMb });
       process.stderr.write(`scriptd worker: memory ceiling reached (${Math.round(usedMb)} of ${ceilingMb} MB); exiting\n`);
