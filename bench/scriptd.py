@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scriptd_client import client as scriptd
+from scriptd_client.node import scriptd_node
 from scripts_editor.scripts import BY_KEY
 
 TRIVIAL = "function login(email, password, callback) { callback(null, { user_id: email }); }"
@@ -126,9 +127,29 @@ def _report(socket_path: str, workers: int) -> None:
 
     env = {"PATH": "/usr/bin:/bin"}
     naive = _time_runs(
-        lambda: subprocess.run(["node", "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30
+        lambda: subprocess.run([scriptd_node(), "-e", NAIVE, TRIVIAL], env=env, check=True, capture_output=True), 30
     )
     print(_line("(3) trivial, new node per run", naive))
+    # First require('pg') in an isolate (timed inside it), in a fresh isolate and in new warm ones.
+    first_pg = "function login(e, p, cb) { const t = Date.now(); require('pg'); cb(null, Date.now() - t); }"
+
+    def timed(mode: str, connection: str | None = None) -> list[float]:
+        out = []
+        for i in range(20):
+            outcome = scriptd.run_script_collect(
+                **LOGIN,
+                source=first_pg,
+                args=["a", "b"],
+                mode=mode,
+                connection_id=f"{connection}-{i}" if connection else None,
+                socket_path=socket_path,
+            )
+            out.append(float(outcome.value))
+        return out
+
+    fresh_pg = statistics.median(timed("fresh"))
+    warm_pg = statistics.median(timed("warm", "bench-first-pg"))
+    print(f"  first require('pg') in an isolate: fresh p50 {fresh_pg:.0f} ms, new warm isolate p50 {warm_pg:.0f} ms")
     bcrypt = _time_runs(call(BCRYPT, "warm", "bench-bcrypt"), 30)
     bcrypt_rate = _throughput(call(BCRYPT, "warm", "bench-bcrypt"), 2, workers * 2)
     print(_line("(4) bcryptjs cost-10 compare, warm", bcrypt, bcrypt_rate))

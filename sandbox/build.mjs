@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "dist");
 
-// name served inside the isolate -> [entry point, npm package whose version is reported]
+// name served inside the isolate -> [entry point, npm package whose version is reported, esbuild options].
+// Node's pure-JS built-ins (events, stream, string_decoder, zlib, path) come from their maintained
+// browser ports; `stream` is bundled for the browser so readable-stream does not require itself.
 const entries = {
   bcryptjs: ["bcryptjs", "bcryptjs"],
   jsonwebtoken: ["jsonwebtoken", "jsonwebtoken"],
@@ -22,12 +24,28 @@ const entries = {
   url: ["./src/isolate/modules/url.js", "whatwg-url"],
   buffer: ["buffer/", "buffer"],
   querystring: ["querystring-es3", "querystring-es3"],
-  stream: ["./src/isolate/modules/stream.js", null],
-  // Internal helpers of the database shims (not on the allow-list, so scripts cannot require them).
-  events: ["./src/isolate/modules/events.js", null],
-  "sql-escaper": ["sql-escaper", "sql-escaper"],
+  events: ["events/", "events"],
+  stream: ["./src/isolate/modules/stream.js", "readable-stream", { platform: "browser" }],
+  string_decoder: ["string_decoder/", "string_decoder"],
+  zlib: ["./src/isolate/modules/zlib.js", "browserify-zlib"],
+  path: ["path-browserify", "path-browserify"],
+  punycode: ["punycode/", "punycode"], // Node's deprecated built-in, still required by node-fetch and request
+  // Real drivers, run inside the isolate over the net/tls bridges (src/isolate/node).
+  pg: ["./src/isolate/packages/pg.js", "pg"],
+  mysql: ["mysql", "mysql"],
+  mysql2: ["mysql2", "mysql2"],
+  "mysql2/promise": ["mysql2/promise", "mysql2"],
+  axios: ["axios", "axios"],
+  request: ["request", "request"],
+  "node-fetch": ["node-fetch", "node-fetch"],
 };
-const external = ["crypto", "buffer", "util", "stream", "events", "string_decoder"];
+// Node built-ins: served by the isolate's own require (src/isolate/node, the bundles above, the crypto
+// bridge), so every package shares one Buffer, one stream and one socket layer.
+const external = [
+  "assert", "buffer", "crypto", "dns", "dns/promises", "events", "fs", "http", "https", "net", "os", "path",
+  "process", "querystring", "stream", "string_decoder", "timers", "timers/promises", "tls", "url", "util",
+  "util/types", "zlib", "http2", "punycode", "pg-native", "pg-cloudflare", "encoding", "debug",
+];
 
 async function version(pkg) {
   if (!pkg) return null;
@@ -37,7 +55,7 @@ async function version(pkg) {
 
 await mkdir(join(out, "modules"), { recursive: true });
 const manifest = {};
-for (const [name, [entry, pkg]] of Object.entries(entries)) {
+for (const [name, [entry, pkg, options]] of Object.entries(entries)) {
   await build({
     absWorkingDir: here,
     // Entered through require() so packages resolve to their CommonJS builds, the shape Node's
@@ -49,10 +67,13 @@ for (const [name, [entry, pkg]] of Object.entries(entries)) {
     platform: "node",
     target: "es2022",
     minify: true,
+    // Packages dispatch on function names (mysql: sequence[Packet.name]): minify must keep them.
+    keepNames: true,
     legalComments: "none",
     // A bundle must not pull itself in as "buffer"/"util" external when it *is* that module.
     external: external.filter((e) => e !== name),
     logLevel: "warning",
+    ...options,
   });
   manifest[name] = { version: await version(pkg) };
 }

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import socket
 import threading
 import time
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scriptd_client.node import scriptd_node
 from telemetry.context import request_id_get
 from telemetry.metrics import SCRIPT_RUNS, SCRIPTD_LATENCY
 
@@ -327,8 +327,7 @@ def scriptd_command(
     allow_unconfined: bool = True,
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
-    node = shutil.which("node") or "/usr/bin/node"
-    argv = [node, str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
+    argv = [scriptd_node(), str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
     # Spare isolates for Try runs are prepared with the heap size runs will ask for.
     worker_options = {"spare-memory-mb": limits.memory_mb(), **(worker_options or {})}
     if workers:

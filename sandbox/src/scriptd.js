@@ -1,6 +1,16 @@
 // scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [worker options]`.
 // Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
 "use strict";
+// isolated-vm 7 is built for Node 24, and the V8 that holds untrusted code must still get fixes.
+const MIN_NODE_MAJOR = 24;
+if (Number(process.versions.node.split(".")[0]) < MIN_NODE_MAJOR) {
+  process.stderr.write(
+    `scriptd: needs Node ${MIN_NODE_MAJOR} or newer, but ${process.execPath} is Node ${process.version}. ` +
+      "Run 'npm ci' in sandbox/ (it installs the official Node 24 binary as node_modules/.bin/node) " +
+      "and start scriptd with that binary (python manage.py scriptd chooses it by itself).\n",
+  );
+  process.exit(1);
+}
 const fs = require("node:fs");
 const net = require("node:net");
 const os = require("node:os");
@@ -33,7 +43,8 @@ function parseArgs(argv) {
 // The module bundles are build output: (re)build them when missing or older than their inputs.
 function ensureBundles() {
   const manifest = path.join(SANDBOX_DIR, "dist", "manifest.json");
-  const inputs = ["build.mjs", "package-lock.json", ...fs.readdirSync(path.join(SANDBOX_DIR, "src/isolate/modules")).map((f) => `src/isolate/modules/${f}`)];
+  const inputs = ["build.mjs", "package-lock.json"];
+  for (const dir of ["src/isolate/modules", "src/isolate/packages"]) inputs.push(...fs.readdirSync(path.join(SANDBOX_DIR, dir)).map((f) => `${dir}/${f}`));
   const built = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : 0;
   if (inputs.every((f) => fs.statSync(path.join(SANDBOX_DIR, f)).mtimeMs <= built)) return;
   log("building the module bundles (npm run build)");
@@ -74,7 +85,7 @@ async function main() {
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
     ...args.workerArgs,
     ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
-    ...(ceiling.kind === "rlimit" ? ["--memory-ceiling-rlimit"] : []),
+    ...(ceiling.kind === "guard" ? ["--memory-ceiling-guard"] : []),
   ];
   const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, ceiling, workerArgv, log });
   await supervisor.listen();

@@ -21,42 +21,45 @@ WALKS = {
 }
 
 
+# What Node's real `process` has and the isolate's own `process` (src/isolate/node/process.js) never has.
+HOST_ONLY = "['binding', 'dlopen', 'getuid', 'setuid', 'mainModule', 'reallyExit', '_linkedBinding', 'openStdin']"
+
+
 @pytest.mark.parametrize("route", sorted(WALKS))
-def test_walking_constructors_never_reaches_process(run, route):
+def test_walking_constructors_reaches_only_the_sandbox_process(run, route):
     source = f"""function login(email, password, callback) {{
       let reached;
       try {{ reached = {WALKS[route]}; }} catch (e) {{ reached = 'threw ' + e.name + ': ' + e.message; }}
-      callback(null, typeof reached === 'object' && reached !== null ? Object.keys(reached) : String(reached));
+      if (reached === undefined || typeof reached === 'string') return callback(null, String(reached));
+      callback(null, {{ same: reached === process, hostOnly: {HOST_ONLY}.filter((k) => k in reached), env: Object.keys(reached.env) }});
     }}"""
     outcome = run(source)
     assert outcome.status == "ok", outcome.result
-    assert outcome.value in ("undefined", "threw ReferenceError: process is not defined"), outcome.value
+    assert outcome.value in ("undefined", {"same": True, "hostOnly": [], "env": []}), outcome.value
 
 
 def test_a_thrown_host_error_is_an_isolate_object(run):
     source = """function login(e, p, callback) {
       try { require('crypto').createHash('whirlpool-9000').update('x').digest('hex'); }
       catch (err) {
-        let reached;
-        try { reached = err.constructor.constructor('return process')(); } catch (e2) { reached = e2.message; }
-        return callback(null, { message: err.message, reached: String(reached), isError: err instanceof Error });
+        const reached = err.constructor.constructor('return process')();
+        return callback(null, { message: err.message, sandboxProcess: reached === process && !('binding' in reached), isError: err instanceof Error });
       }
       callback(new Error('no error thrown'));
     }"""
     value = run(source).value
     assert value["message"].startswith("Digest method not supported")
-    assert value["reached"] == "process is not defined"
+    assert value["sandboxProcess"] is True
     assert value["isError"] is True
 
 
 def test_a_bridge_result_is_plain_isolate_data(run):
     source = """function login(e, p, callback) {
       const digest = require('crypto').createHash('sha256').update('x').digest();
-      let reached;
-      try { reached = digest.constructor.constructor('return process')(); } catch (err) { reached = err.message; }
-      callback(null, { reached: String(reached), isBuffer: Buffer.isBuffer(digest), uuidType: typeof require('crypto').randomUUID() });
+      const reached = digest.constructor.constructor('return process')();
+      callback(null, { sandboxProcess: reached === process && !('binding' in reached), isBuffer: Buffer.isBuffer(digest), uuidType: typeof require('crypto').randomUUID() });
     }"""
-    assert run(source).value == {"reached": "process is not defined", "isBuffer": True, "uuidType": "string"}
+    assert run(source).value == {"sandboxProcess": True, "isBuffer": True, "uuidType": "string"}
 
 
 def test_prepare_stack_trace_exposes_no_runtime_functions_or_receivers(run):
@@ -99,9 +102,6 @@ def test_dynamic_import_is_refused(run):
 @pytest.mark.parametrize(
     "expression",
     [
-        "typeof process",
-        "typeof globalThis.process",
-        "typeof global.process",
         "typeof module",
         "typeof exports",
         "typeof __dirname",
@@ -114,23 +114,34 @@ def test_node_host_globals_are_absent(run, expression):
     assert value in ("undefined", "wasm-only", "none")
 
 
-def test_process_binding_is_unreachable(run):
-    outcome = run("function login(e, p, cb) { cb(null, process.binding('fs')); }")
+def test_process_is_the_sandbox_own(run):
+    source = f"""function login(e, p, cb) {{
+      cb(null, {{ env: process.env, x: process.env.X, hostOnly: {HOST_ONLY}.filter((k) => k in process),
+        same: globalThis.process === process && global.process === process, cwd: process.cwd(), platform: process.platform,
+        major: Number(process.versions.node.split('.')[0]), hr: process.hrtime().length }});
+    }}"""
+    value = run(source).value
+    assert value == {"env": {}, "hostOnly": [], "same": True, "cwd": "/", "platform": "linux", "major": 24, "hr": 2}
+
+
+def test_process_exit_is_refused(run):
+    outcome = run("function login(e, p, cb) { process.exit(0); }")
     assert outcome.status == "error"
-    assert outcome.error["message"] == "process is not defined"
+    assert "not available" in outcome.error["message"]
 
 
 @pytest.mark.parametrize(
     "module",
     [
         "fs",
+        "fs/promises",
         "child_process",
-        "net",
+        "cluster",
         "vm",
         "worker_threads",
         "module",
-        "http",
-        "os",
+        "v8",
+        "dgram",
         "node:fs",
         "isolated-vm",
         "left-pad",
@@ -147,8 +158,15 @@ def test_forbidden_modules_are_not_found(run, module):
 
 
 def test_internal_helper_modules_are_not_requirable_by_scripts(run):
-    outcome = run("function login(e, p, cb) { require('stream'); cb(null, 'loaded'); }")
+    outcome = run("function login(e, p, cb) { require('pg-protocol'); cb(null, 'loaded'); }")
     assert outcome.error["code"] == "MODULE_NOT_FOUND"
+
+
+@pytest.mark.parametrize("module", ["fs", "child_process", "worker_threads", "vm"])
+def test_refused_builtins_say_why(run, module):
+    outcome = run(f"function login(e, p, cb) {{ require('node:{module}'); }}")
+    assert outcome.error["code"] == "MODULE_NOT_FOUND"
+    assert "Trickle's sandbox" in outcome.error["message"] or "isolate" in outcome.error["message"]
 
 
 def test_patching_a_module_does_not_affect_another_connection(run):

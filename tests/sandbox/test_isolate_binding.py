@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from scriptd_client.node import scriptd_node
+
 # Upper case: a result string that is a configuration value comes back masked.
 SHOW = """function login(e, p, cb) {
   global.runs = (global.runs || 0) + 1;
@@ -47,10 +49,10 @@ const fs = require("node:fs");
 const path = require("node:path");
 const { IsolateSlot } = require("./src/host/isolate-slot");
 const { allowlist, loadSources } = require("./src/host/modules");
-const { sources, versions } = loadSources();
+const { sources, versions, bridged } = loadSources();
 const shared = {
   runtime: fs.readFileSync(path.join("src", "isolate", "runtime.js"), "utf8"), sources,
-  settingsJson: JSON.stringify({ allowlist, versions, resultMaxBytes: 65536 }),
+  settingsJson: JSON.stringify({ allowlist, versions, bridged, resultMaxBytes: 65536 }),
 };
 const options = { enable_script_context: false, legacy_globals: true, egress_allowlist: [] };
 const source = "function login(e, p, cb) { cb(null, configuration.TENANT.toUpperCase()); }";
@@ -75,7 +77,12 @@ function job(tenant, out) {
 @pytest.mark.scriptd
 def test_an_isolate_refuses_a_run_bound_to_another_configuration():
     done = subprocess.run(
-        ["node", "-e", SLOT_DRIVER], cwd=SANDBOX, capture_output=True, text=True, timeout=60, check=True
+        [scriptd_node(), "--no-node-snapshot", "-e", SLOT_DRIVER],
+        cwd=SANDBOX,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     first, other, again = json.loads(done.stdout)
     assert first == {"status": "ok", "value": "ALPHA"}

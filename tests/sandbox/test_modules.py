@@ -11,6 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from scriptd_client import client as scriptd
+
 pytestmark = pytest.mark.scriptd
 
 ALLOWLIST = json.loads((Path(__file__).resolve().parents[2] / "sandbox" / "allowlist.json").read_text())
@@ -35,12 +37,44 @@ def test_every_allow_listed_module_loads(run, name):
 
 
 @pytest.mark.parametrize("password, native_hash", NATIVE_BCRYPT)
-def test_bcryptjs_matches_native_bcrypt_and_bcrypt_is_the_same_module(run, password, native_hash):
+def test_bcrypt_is_native_and_bcryptjs_agrees_with_it(run, password, native_hash):
     body = f"""
       const bcryptjs = require('bcryptjs'), bcrypt = require('bcrypt');
       callback(null, {{ same: bcrypt === bcryptjs, matches: bcrypt.compareSync({password!r}, {native_hash!r}),
-                        rehash: bcryptjs.hashSync({password!r}, {native_hash[:29]!r}) }});"""
-    assert value_of(run, body) == {"same": True, "matches": True, "rehash": native_hash}
+                        jsMatches: bcryptjs.compareSync({password!r}, {native_hash!r}),
+                        rehash: bcrypt.hashSync({password!r}, {native_hash[:29]!r}),
+                        jsRehash: bcryptjs.hashSync({password!r}, {native_hash[:29]!r}) }});"""
+    value = value_of(run, body)
+    assert value == {"same": False, "matches": True, "jsMatches": True, "rehash": native_hash, "jsRehash": native_hash}
+
+
+def test_native_bcrypt_full_api(run):
+    body = """
+      const bcrypt = require('bcrypt');
+      (async () => {
+        const salt = await bcrypt.genSalt(4);
+        const hashed = await bcrypt.hash(password, salt);
+        const fromRounds = bcrypt.hashSync(password, 4);
+        const errors = [];
+        try { bcrypt.hashSync(password); } catch (e) { errors.push(e.message); }
+        await bcrypt.hash(password, 'not a salt').catch((e) => errors.push(e.message.split('.')[0]));
+        try { await bcrypt.hash(password, 31); } catch (e) { errors.push(e.name); }
+        bcrypt.genSalt(5, (err, s5) => bcrypt.hash(Buffer.from(password), s5, (err2, h5) => callback(null, {
+          saltRounds: bcrypt.getRounds(salt), ok: bcrypt.compareSync(password, hashed), rounds: bcrypt.getRounds(fromRounds),
+          bad: bcrypt.compareSync('wrong', fromRounds), invalidHash: bcrypt.compareSync(password, 'nonsense'),
+          buffer: bcrypt.compareSync(password, h5), r5: bcrypt.getRounds(h5), errors, syncSalt: bcrypt.genSaltSync(6).slice(0, 7) })));
+      })().catch(callback);"""
+    assert value_of(run, body) == {
+        "saltRounds": 4,
+        "ok": True,
+        "rounds": 4,
+        "bad": False,
+        "invalidHash": False,
+        "buffer": True,
+        "r5": 5,
+        "errors": ["data and salt arguments required", "Invalid salt", "RangeError"],
+        "syncSalt": "$2b$06$",
+    }
 
 
 def test_bcrypt_callback_and_promise_apis(run):
@@ -62,7 +96,7 @@ def test_legacy_bare_globals_are_there_by_default_and_switch_off(run):
 def test_a_pinned_version_is_accepted_and_noted_in_the_log(run):
     outcome = run("function login(e, p, cb) { cb(null, typeof require('bcrypt@5.0.1').compareSync); }")
     assert outcome.value == "function"
-    assert any("bcrypt@5.0.1" in line["text"] and "bcryptjs 3.0.3" in line["text"] for line in outcome.logs)
+    assert any("bcrypt@5.0.1" in line["text"] and "bcrypt 6.0.0" in line["text"] for line in outcome.logs)
 
 
 def test_node_prefixed_builtins_resolve(run):
@@ -190,3 +224,11 @@ def test_utility_modules(run):
         "uuid": True,
         "v5": str(uuid.uuid5(uuid.NAMESPACE_DNS, "hello")),
     }
+
+
+def test_packages_load_on_first_require_and_are_compiled_once_per_worker(run, scriptd_socket):
+    body = "callback(null, typeof require('mysql2/promise').createPool);"
+    for _ in range(4):  # fresh isolates, on both workers
+        assert value_of(run, body) == "function"
+    workers = scriptd.stats(socket_path=scriptd_socket)["workers"]
+    assert any("mysql2/promise" in w["cached_modules"] for w in workers)

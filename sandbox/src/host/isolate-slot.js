@@ -19,7 +19,7 @@ class IsolateSlot {
     this.isolate = null;
     this.dispatch = null;
     this.timers = new Map();
-    this.bridges = new BridgeSession();
+    this.bridges = new BridgeSession({ emit: (channel, fields, bytes) => this.enter("event", String(channel), JSON.stringify(fields), bytes) });
     this.active = null; // { tag, sink, deadline, finished }
     this.runs = 0;
     this.binding = null; // the configuration and options the isolate was set up with, at its first run
@@ -38,6 +38,8 @@ class IsolateSlot {
     });
     this.idleBudget = new IdleBudget(this.isolate);
     const context = await this.isolate.createContext();
+    withoutWasm(context);
+    this.context = context;
     const script = await this.isolate.compileScript(this.shared.runtime, {
       filename: "trickle:runtime",
       cachedData: this.shared.cachedData,
@@ -50,8 +52,8 @@ class IsolateSlot {
         new ivm.Callback((tag, level, text) => this.onLog(tag, level, text)),
         new ivm.Callback((tag, status, json) => this.onDone(tag, status, json)),
         new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms)),
-        new ivm.Callback((name) => this.shared.sources.get(String(name)) ?? null),
-        new ivm.Callback((id, name, method, args) => this.onBridgeAsync(id, name, method, args)),
+        new ivm.Callback((name) => this.moduleFactory(String(name))),
+        new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes)),
         // The only Reference the isolate holds: a host function it may call with applySyncPromise,
         // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
         new ivm.Reference((name, method, args) => this.bridges.call(String(name), String(method), String(args))),
@@ -61,6 +63,27 @@ class IsolateSlot {
     );
     bootstrap.release();
     return this;
+  }
+
+  // Called from inside the isolate (its require): compiles the module's wrapper function with the worker's
+  // code cache for it (made by the first isolate that loads it), so each module is parsed once per worker,
+  // and hands the function in. Returns false for a name no module has.
+  moduleFactory(name) {
+    const source = this.shared.sources.get(name);
+    if (typeof source !== "string") return false;
+    const cache = this.shared.moduleCache || (this.shared.moduleCache = new Map());
+    const wrapped = `(function (module, exports, require, process, bridge) {${source}\n})`;
+    const cachedData = cache.get(name);
+    const script = this.isolate.compileScriptSync(wrapped, {
+      filename: `trickle:module/${name}`,
+      ...(cachedData ? { cachedData } : { produceCachedData: true }),
+    });
+    if (!cachedData && script.cachedData) cache.set(name, script.cachedData);
+    const factory = script.runSync(this.context, { reference: true });
+    script.release();
+    this.dispatch.applySync(undefined, ["factory", name, factory.derefInto()]);
+    factory.release();
+    return true;
   }
 
   get busy() {
@@ -125,7 +148,8 @@ class IsolateSlot {
   // answered must not lose its bound when the run's deadline timer is cleared.
   // Between runs an entry is also bounded by what is left of the isolate's idle CPU budget
   // (idle-budget.js), and the budget is checked after each one.
-  enter(op, tag, payload) {
+  // `bytes` (an ArrayBuffer, e.g. what a socket received) goes in as a copy, never as a reference.
+  enter(op, tag, payload, bytes) {
     if (this.retired) return;
     let timeout;
     if (this.active) timeout = this.active.deadlineAt - Date.now();
@@ -135,8 +159,10 @@ class IsolateSlot {
       timeout = Math.ceil(Math.min(this.idleEntryTimeoutMs, Math.max(5, left))); // ivm wants whole ms
     }
     const options = { timeout: Math.max(1, timeout) };
+    const args = [op, tag, payload];
+    if (bytes) args.push(new ivm.ExternalCopy(bytes).copyInto({ release: true, transferIn: true }));
     this.entries++;
-    this.dispatch.apply(undefined, [op, tag, payload], options).then(
+    this.dispatch.apply(undefined, args, options).then(
       () => {
         this.entries--;
         if (!this.active && !this.retired && this.idleBudget.leftMs() <= 0) this.overIdleBudget();
@@ -229,8 +255,8 @@ class IsolateSlot {
     );
   }
 
-  onBridgeAsync(id, name, method, args) {
-    this.bridges.call(String(name), String(method), String(args)).then((envelope) => {
+  onBridgeAsync(id, name, method, args, bytes) {
+    this.bridges.call(String(name), String(method), String(args), bytes instanceof ArrayBuffer ? bytes : undefined).then((envelope) => {
       this.enter("settle", "", `{"id":${Number(id)},${envelope.slice(1)}`);
     });
   }
@@ -258,4 +284,10 @@ class IsolateSlot {
   }
 }
 
-module.exports = { IsolateSlot };
+// WebAssembly's memory lives outside the isolate's heap limit: its namespace, reachable only through the
+// global object, is removed before any code runs in the context.
+function withoutWasm(context) {
+  context.global.deleteSync("WebAssembly");
+}
+
+module.exports = { IsolateSlot, withoutWasm };

@@ -3,16 +3,15 @@
 // bubblewrap; it knows nothing about Django.
 "use strict";
 // WebAssembly memory is outside every isolate's heap limit (a script grew a worker by 1 GB in 3 s).
-// V8 flags are process-wide and read when a context is made: every isolate context created from
-// now on lacks WebAssembly (Node's own context keeps it; its fetch needs it). main() checks.
-require("node:v8").setFlagsFromString("--no-expose-wasm");
+// Node 24's V8 has no --no-expose-wasm any more: every isolate context has the global removed before
+// anything runs in it (isolate-slot.js withoutWasm), and main() checks that this works.
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const ivm = require("isolated-vm");
 const { onJsonLines } = require("../lines");
 const { allowlist, loadSources } = require("./modules");
-const { IsolateSlot } = require("./isolate-slot");
+const { IsolateSlot, withoutWasm } = require("./isolate-slot");
 const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
@@ -86,26 +85,28 @@ function main() {
   if (ceilingMb) LIMITS.memory_mb.max = Math.min(LIMITS.memory_mb.max, Math.floor(ceilingMb / 2));
   guardMemory({
     ceilingMb,
-    kind: process.argv.includes("--memory-ceiling-rlimit") ? "rlimit" : "kernel",
+    kind: process.argv.includes("--memory-ceiling-guard") ? "guard" : "kernel",
     onReached: (usedMb) => {
       write({ type: "memory_ceiling", used_mb: Math.round(usedMb), ceiling_mb: ceilingMb });
       process.stderr.write(`scriptd worker: memory ceiling reached (${Math.round(usedMb)} of ${ceilingMb} MB); exiting\n`);
       process.kill(process.pid, "SIGKILL"); // not exit(): that waits for isolates still running on their threads
     },
   });
-  const { sources, versions } = loadSources();
+  const { sources, versions, bridged } = loadSources();
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
     runtime,
     sources,
-    settingsJson: JSON.stringify({ allowlist, versions, resultMaxBytes: RESULT_MAX_BYTES }),
+    settingsJson: JSON.stringify({ allowlist, versions, bridged, refused: allowlist.refused, resultMaxBytes: RESULT_MAX_BYTES }),
     cachedData: undefined,
   };
   // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
   const seed = new ivm.Isolate({ memoryLimit: 32 });
   shared.cachedData = seed.compileScriptSync(runtime, { filename: "trickle:runtime", produceCachedData: true }).cachedData;
   // The worker refuses to serve if isolates can still see WebAssembly (see the top of this file).
-  if (seed.createContextSync().evalSync("typeof WebAssembly") !== "undefined") {
+  const probe = seed.createContextSync();
+  withoutWasm(probe);
+  if (probe.evalSync("typeof WebAssembly") !== "undefined") {
     process.stderr.write("scriptd worker: WebAssembly is still available in isolates; exiting\n");
     process.exit(3);
   }
@@ -234,6 +235,7 @@ function main() {
       tag: request.tag,
       type: "stats",
       pid: process.pid,
+      node: process.version,
       uid: process.getuid(),
       rss_mb: memory.rss / 1048576,
       committed_mb: committedMb(),
@@ -242,6 +244,8 @@ function main() {
       spare_isolates: fresh.ready.length,
       host_work: hostWork.stats(),
       try_gate: tryGate.stats(),
+      // modules whose V8 code cache this worker holds (compiled once, on the first require in any isolate)
+      cached_modules: [...(shared.moduleCache || new Map()).keys()].sort(),
       // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
       sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
       env_keys: Object.keys(process.env),

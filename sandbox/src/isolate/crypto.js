@@ -151,6 +151,65 @@ function randomInt(min, max) {
   return min + Math.floor((randomBytes(6).readUIntBE(0, 6) / 2 ** 48) * range);
 }
 
+function scryptArgs(password, salt, keylen, options) {
+  return { password: b64(toBytes(password)), salt: b64(toBytes(salt)), keylen, options: options || {} };
+}
+function scryptSync(password, salt, keylen, options) {
+  return encodeOut(call("scrypt", scryptArgs(password, salt, keylen, options)));
+}
+function scrypt(password, salt, keylen, options, callback) {
+  if (typeof options === "function") [options, callback] = [{}, options];
+  if (typeof callback !== "function") throw new TypeError('The "callback" argument must be of type function');
+  bridge.callAsync("crypto", "scrypt", scryptArgs(password, salt, keylen, options), (err, value) => (err ? callback(err) : callback(null, encodeOut(value))));
+}
+
+function publicEncrypt(key, buffer) {
+  const options = key && typeof key === "object" && !ArrayBuffer.isView(key) && !(key instanceof KeyObject) ? key : { key };
+  const pem = options.key instanceof KeyObject ? options.key._pem : asymmetricKey("public", options.key)._pem;
+  return encodeOut(call("publicEncrypt", { pem, padding: options.padding, oaepHash: options.oaepHash, data: b64(toBytes(buffer)) }));
+}
+
+// Web Crypto, as far as drivers use it (pg's SCRAM: digest, HMAC sign, PBKDF2 deriveBits).
+const toBuffer = (data) => (typeof data === "string" ? Buffer.from(data) : toBytes(data));
+const hashName = (hash) => String(hash && typeof hash === "object" ? hash.name : hash).toLowerCase().replace("-", "");
+const arrayBuffer = (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+class CryptoKey {
+  constructor(algorithm, raw, usages) {
+    this.type = "secret";
+    this.algorithm = algorithm;
+    this.extractable = false;
+    this.usages = usages;
+    this._raw = raw;
+  }
+}
+const subtle = {
+  async digest(algorithm, data) {
+    return arrayBuffer(createHash(hashName(algorithm)).update(toBuffer(data)).digest());
+  },
+  async importKey(format, keyData, algorithm, extractable, usages) {
+    if (format !== "raw") throw new Error(`importKey: only the raw format is available in the sandbox`);
+    const alg = typeof algorithm === "string" ? { name: algorithm } : { ...algorithm };
+    return new CryptoKey(alg, Buffer.from(toBuffer(keyData)), usages || []);
+  },
+  async sign(algorithm, key, data) {
+    const name = String(typeof algorithm === "string" ? algorithm : algorithm.name).toUpperCase();
+    if (name !== "HMAC") throw new Error(`sign: ${name} is not available in the sandbox`);
+    return arrayBuffer(createHmac(hashName(key.algorithm.hash), key._raw).update(toBuffer(data)).digest());
+  },
+  async verify(algorithm, key, signature, data) {
+    const expected = Buffer.from(await subtle.sign(algorithm, key, data));
+    const given = toBuffer(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  },
+  deriveBits(algorithm, key, length) {
+    if (String(algorithm.name).toUpperCase() !== "PBKDF2") return Promise.reject(new Error(`deriveBits: ${algorithm.name} is not available in the sandbox`));
+    return new Promise((resolve, reject) =>
+      pbkdf2(key._raw, toBuffer(algorithm.salt), algorithm.iterations, length / 8, hashName(algorithm.hash), (err, bits) => (err ? reject(err) : resolve(arrayBuffer(bits)))),
+    );
+  },
+};
+const webcrypto = { subtle, getRandomValues: (array) => randomFillSync(array), randomUUID: () => call("randomUUID", {}), CryptoKey };
+
 function timingSafeEqual(a, b) {
   return call("timingSafeEqual", { a: b64(toBytes(a)), b: b64(toBytes(b)) });
 }
@@ -172,6 +231,11 @@ module.exports = {
   randomUUID: () => call("randomUUID", {}),
   getRandomValues: (array) => randomFillSync(array),
   timingSafeEqual,
+  scrypt,
+  scryptSync,
+  publicEncrypt,
+  webcrypto,
+  subtle,
   getHashes: () => ["md5", "sha1", "sha256", "sha384", "sha512"],
-  constants: { RSA_PKCS1_PADDING: 1, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_AUTO: -2 },
+  constants: { RSA_PKCS1_PADDING: 1, RSA_PKCS1_OAEP_PADDING: 4, RSA_PKCS1_PSS_PADDING: 6, RSA_PSS_SALTLEN_DIGEST: -1, RSA_PSS_SALTLEN_AUTO: -2 },
 };

@@ -11,7 +11,8 @@
   const indirectEval = eval;
   const applySyncPromise = hostBridgeSync.applySyncPromise;
   const settings = parse(settingsJson);
-  const { allowlist, versions, resultMaxBytes } = settings;
+  // bridged: modules that get `bridge` (src/host/modules.js); refused: built-ins refused with a reason.
+  const { allowlist, versions, resultMaxBytes, bridged = [], refused = allowlist.refused || {} } = settings;
 
   // The run whose code is executing now. Every entry from the host (run, timer, bridge answer) sets
   // it, so console lines and late errors are attributed to the run that scheduled the work.
@@ -92,6 +93,12 @@
     hasRef() {
       return true;
     }
+    // Starts the timer's delay again from now (Node's timeout.refresh()).
+    refresh() {
+      const timer = timers.get(this._id);
+      if (timer) hostTimer("set", this._id, timer.delay);
+      return this;
+    }
     [Symbol.toPrimitive]() {
       return this._id;
     }
@@ -141,18 +148,39 @@
     if (e.fields) for (const key of getOwnPropertyNames(e.fields)) if (key !== "stack" && !hasOwn(error, key)) error[key] = e.fields[key];
     return error;
   }
+  const listeners = new Map(); // channel -> handler of host events (bridge.listen)
   const bridge = freeze({
+    // Host events (socket data, ...) of `channel` go to fn(fields, bytes, enter); the handler calls
+    // enter(run) with the run its object belongs to, so logs and uncaught errors go to that run.
+    listen(channel, fn) {
+      listeners.set(channel, fn);
+    },
+    // The run executing now, for objects (sockets) that remember whose events they carry.
+    currentRun: () => currentRun,
     call(name, method, args) {
       const reply = parse(apply(applySyncPromise, hostBridgeSync, [undefined, [name, method, stringify(args)]]));
       if (reply.error) throw bridgeError(reply.error);
       return reply.value;
     },
-    callAsync(name, method, args, done) {
+    // `bytes`: an optional ArrayBuffer or view, sent to the host as a copy.
+    callAsync(name, method, args, done, bytes) {
       const id = nextCallId++;
       asyncCalls.set(id, { done, run: currentRun });
-      hostBridgeAsync(id, name, method, stringify(args));
+      if (bytes === undefined) hostBridgeAsync(id, name, method, stringify(args));
+      else hostBridgeAsync(id, name, method, stringify(args), bytes);
     },
   });
+  function hostEvent(channel, payload, bytes) {
+    const handler = listeners.get(channel);
+    if (!handler) return;
+    try {
+      handler(parse(payload), bytes, (run) => {
+        currentRun = run;
+      });
+    } catch (e) {
+      uncaught(e);
+    }
+  }
   function settleBridge(payload) {
     const { id, error, value } = parse(payload);
     const call = asyncCalls.get(id);
@@ -168,16 +196,15 @@
 
   // ---- require --------------------------------------------------------------------------------
   const cache = new Map();
-  // Globals of Node that bundled modules read at load time; scripts themselves never see `process`.
-  const processShim = freeze({
-    env: freeze({}),
-    version: "v20.0.0",
-    versions: freeze({ node: "20.0.0" }),
-    platform: "linux",
-    browser: false,
-    nextTick: (fn, ...args) => queueMicrotask(() => apply(fn, undefined, args)),
-  });
+  const factories = new Map(); // name -> module function compiled by the host, until loadModule takes it
+  // Node's `process` (src/isolate/node/process.js): modules get it as a wrapper argument, scripts as a global.
+  const getProcess = () => loadModule("process");
   function notFound(spec) {
+    if (hasOwn(refused, spec.replace(/^node:/, ""))) {
+      const error = new Error(`Cannot find module '${spec}': ${refused[spec.replace(/^node:/, "")]} (sandbox/allowlist.json).`);
+      error.code = "MODULE_NOT_FOUND";
+      return error;
+    }
     const error = new Error(
       `Cannot find module '${spec}'. Trickle's sandbox serves only these modules: ` +
         `${Object.keys(allowlist.modules).concat(Object.keys(allowlist.aliases)).sort().join(", ")} ` +
@@ -188,19 +215,22 @@
   }
   // Serves allow-listed modules to scripts and, to the bundles themselves, the internal helpers
   // they were built against (e.g. `stream`).
-  function loadModule(name) {
+  function loadModule(spec) {
+    // Bundles ask for built-ins as "node:x" or "x/" (the npm port's spelling): one module either way.
+    const name = spec.replace(/^node:/, "").replace(/\/$/, "");
     const cached = cache.get(name);
     if (cached) return cached.exports;
-    const source = hostModule(name);
-    if (typeof source !== "string") throw notFound(name);
+    // The host compiles the module's wrapper (with the worker's V8 code cache) and hands the function in
+    // through dispatch("factory") before it returns true.
+    if (hostModule(name) !== true || !factories.has(name)) throw notFound(name);
+    const factory = factories.get(name);
+    factories.delete(name);
     const module = { exports: {} };
     cache.set(name, module);
     try {
-      const factory = indirectEval(
-        `(function (module, exports, require, process, bridge) {${source}\n})\n//# sourceURL=trickle:module/${name}`,
-      );
-      const isBridge = hasOwn(allowlist.modules, name) && allowlist.modules[name].kind === "bridge";
-      apply(factory, module.exports, [module, module.exports, loadModule, processShim, isBridge ? bridge : undefined]);
+      const isBridge = bridged.includes(name);
+      const proc = name === "process" ? undefined : getProcess();
+      apply(factory, module.exports, [module, module.exports, loadModule, proc, isBridge ? bridge : undefined]);
     } catch (e) {
       cache.delete(name);
       throw e;
@@ -293,14 +323,15 @@
   for (const name of getOwnPropertyNames(standard)) {
     defineProperty(g, name, { value: standard[name], writable: true, configurable: true });
   }
-  const { queueMicrotask } = standard;
   lazyGlobal("Buffer", () => loadModule("buffer").Buffer);
+  lazyGlobal("process", getProcess);
   lazyGlobal("URL", () => loadModule("url").URL);
   lazyGlobal("URLSearchParams", () => loadModule("url").URLSearchParams);
-  // Node 20's fetch API, served by the HTTP bridge (the same code as require('node-fetch')).
-  for (const name of ["fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal"]) {
-    lazyGlobal(name, () => loadModule("node-fetch")[name]);
+  // The fetch API, served by the real node-fetch 2 over the sandbox's http layer.
+  for (const name of ["fetch", "Headers", "Request", "Response"]) {
+    lazyGlobal(name, () => (name === "fetch" ? loadModule("node-fetch") : loadModule("node-fetch")[name]));
   }
+  for (const name of ["AbortController", "AbortSignal"]) lazyGlobal(name, () => loadModule("abort")[name]);
 
   // ---- the script ------------------------------------------------------------------------------
   function deepFreeze(value) {
@@ -504,9 +535,11 @@
     }
   }
 
-  return function dispatch(op, tag, payload) {
+  return function dispatch(op, tag, payload, bytes) {
     if (op === "run") run(tag, payload);
     else if (op === "timer") fireTimer(Number(payload));
     else if (op === "settle") settleBridge(payload);
+    else if (op === "event") hostEvent(tag, payload, bytes);
+    else if (op === "factory" && typeof payload === "function") factories.set(tag, payload);
   };
 });

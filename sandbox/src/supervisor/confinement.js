@@ -16,7 +16,7 @@
 // (bridges/egress.js) is enforced by code inside this same process: it binds scripts that stay inside
 // their isolates, not code that has escaped into the worker.
 //
-// Why the network is shared: the I/O bridges (pg, mysql, http) run in the worker's host side and open
+// Why the network is shared: the socket bridge (bridges/net.js) runs in the worker's host side and opens
 // the scripts' sockets themselves. Isolating the network would need those clients moved to a process
 // outside the sandbox (a proxy that enforces the allow-list); that is not how scriptd is built today.
 "use strict";

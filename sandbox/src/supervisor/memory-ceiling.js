@@ -7,16 +7,14 @@
 //   directory writable and no other process in it): the supervisor moves itself into a leaf
 //   `scriptd-supervisor`, and each worker starts in `scriptd-worker-<i>` with memory.max, no swap and
 //   memory.oom.group, so the kernel kills the whole worker (bwrap included) at the ceiling.
-// - RLIMIT_DATA through prlimit(1): caps the worker's private writable memory (V8 heaps, ArrayBuffer
-//   backing stores, malloc). RLIMIT_AS is no use: each isolate reserves about 512 MB of address space
-//   it never commits. At the limit allocations fail (V8 then aborts the worker), and the worker's own
-//   guard (host/memory-guard.js) stops it cleanly a little before.
+// - otherwise the worker's own guard (host/memory-guard.js) watches its resident memory and stops the
+//   worker a little below the ceiling. No hard OS limit then: RLIMIT_AS and RLIMIT_DATA both count the
+//   ~512 MB of address space each Node 24 isolate reserves and never commits.
 "use strict";
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
-const PRLIMIT_CANDIDATES = ["/usr/bin/prlimit", "/bin/prlimit"];
 const SH = "/bin/sh";
 
 // Half the machine's memory shared by the workers, within [1.5 GB, 4 GB] each.
@@ -89,7 +87,7 @@ function oomKills(dir) {
   }
 }
 
-// Returns { kind: "cgroup"|"rlimit"|"none", ceilingMb, wrap(index, command, args) -> [command, args],
+// Returns { kind: "cgroup"|"guard"|"none", ceilingMb, wrap(index, command, args) -> [command, args],
 // oomKills(index) -> count so far (cgroup only), warning? }.
 function chooseMemoryCeiling({ workers, ceilingMb }) {
   if (!ceilingMb) return { kind: "none", ceilingMb: 0, wrap: (i, command, args) => [command, args], oomKills: () => 0 };
@@ -103,24 +101,10 @@ function chooseMemoryCeiling({ workers, ceilingMb }) {
       oomKills: (i) => oomKills(cgroup.dirs[i]),
     };
   }
-  const prlimit = PRLIMIT_CANDIDATES.find((p) => fs.existsSync(p));
-  if (prlimit) {
-    const bytes = ceilingMb * 1048576;
-    return {
-      kind: "rlimit",
-      ceilingMb,
-      wrap: (i, command, args) => [prlimit, [`--data=${bytes}:${bytes}`, command, ...args]],
-      oomKills: () => 0,
-      note: cgroup.why,
-    };
-  }
-  return {
-    kind: "none",
-    ceilingMb: 0,
-    wrap: (i, command, args) => [command, args],
-    oomKills: () => 0,
-    warning: `${cgroup.why}, and prlimit (util-linux) is not installed: workers have no OS memory ceiling`,
-  };
+  // Without a cgroup: the worker's own guard on its resident memory (host/memory-guard.js). RLIMIT_DATA
+  // cannot serve on Node 24: each isolate reserves ~512 MB of writable address space it never commits,
+  // so a data limit would refuse the eighth isolate long before any memory is used.
+  return { kind: "guard", ceilingMb, wrap: (i, command, args) => [command, args], oomKills: () => 0, note: cgroup.why };
 }
 
 module.exports = { chooseMemoryCeiling, defaultCeilingMb };

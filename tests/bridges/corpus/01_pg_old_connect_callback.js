@@ -1,5 +1,6 @@
 // Auth0's old PostgreSQL template style: pg.connect(conString, cb(err, client, done)) and bcrypt.
 // expect: {"status": "ok", "value": {"user_id": "1", "nickname": "alice", "email": "alice@example.com"}}
+// wrong-password: WrongUsernameOrPasswordError
 function login(email, password, callback) {
   const bcrypt = require('bcrypt');
   const postgres = require('pg');

@@ -1,5 +1,6 @@
 // Early runtimes: `postgres` and `bcrypt` as bare globals, no require.
 // expect: {"status": "ok", "value": {"user_id": "1", "email": "alice@example.com"}}
+// wrong-password: WrongUsernameOrPasswordError
 function login(email, password, callback) {
   postgres(configuration.PG_URL, function (err, client, done) {
     if (err) return callback(err);

@@ -1,5 +1,6 @@
 // async/await with a Client per call, returning the profile from the promise.
 // expect: {"status": "ok", "value": {"user_id": "pg|1", "email_verified": false}}
+// wrong-password: WrongUsernameOrPasswordError
 async function login(email, password) {
   const { Client } = require('pg');
   const client = new Client({ host: configuration.PG_HOST, port: configuration.PG_PORT, user: configuration.PG_USER,

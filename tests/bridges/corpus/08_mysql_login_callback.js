@@ -1,5 +1,6 @@
 // The MySQL template's login: SELECT ... WHERE email = ?, then bcrypt.compare.
 // expect: {"status": "ok", "value": {"user_id": "1", "nickname": "alice", "email": "alice@example.com"}}
+// wrong-password: WrongUsernameOrPasswordError
 function login(email, password, callback) {
   const mysql = require('mysql');
   const bcrypt = require('bcrypt');

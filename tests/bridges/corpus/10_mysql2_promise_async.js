@@ -1,5 +1,6 @@
 // mysql2/promise with destructured [rows], async function answering through callback.
 // expect: {"status": "ok", "value": {"user_id": "mysql|1", "verified": false}}
+// wrong-password: WrongUsernameOrPasswordError
 async function login(email, password, callback) {
   const mysql = require('mysql2/promise');
   const connection = await mysql.createConnection({ host: configuration.MYSQL_HOST, user: configuration.MYSQL_USER,

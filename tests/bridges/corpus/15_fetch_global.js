@@ -1,5 +1,6 @@
 // Node's global fetch with a JSON body.
 // expect: {"status": "ok", "value": {"user_id": "1", "nickname": "alice"}}
+// wrong-password: WrongUsernameOrPasswordError
 async function login(email, password, callback) {
   const res = await fetch(configuration.API_URL + '/users?email=' + encodeURIComponent(email), {
     headers: { Authorization: `Bearer ${configuration.API_TOKEN}` },

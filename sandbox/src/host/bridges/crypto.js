@@ -5,14 +5,18 @@
 const crypto = require("node:crypto");
 const { promisify } = require("node:util");
 const { BridgeError } = require("./bridge-error");
+const bcrypt = require("bcrypt");
 
 const pbkdf2 = promisify(crypto.pbkdf2);
+const scrypt = promisify(crypto.scrypt);
 const HASHES = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
 // Limits that keep one call from monopolising the host: generous for real password schemes (the
 // PBKDF2 hashes of real user stores use at most 1,000,000 iterations).
 const MAX_ITERATIONS = 2_000_000;
 const MAX_KEYLEN = 1024;
 const MAX_RANDOM = 65536;
+// A cost past this keeps a pool thread busy for minutes (cost 16 is already ~4 s).
+const MAX_BCRYPT_ROUNDS = 16;
 
 function fail(message, name = "Error", code) {
   throw new BridgeError(message, { name, code });
@@ -68,6 +72,45 @@ const methods = {
     const [pw, saltBytes] = [bytes(password), bytes(salt)];
     return (await work.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
   },
+  // Node's own limits apply (maxmem 32 MB by default); runs on the thread pool like pbkdf2.
+  async scrypt({ password, salt, keylen, options }, _state, { work }) {
+    if (!Number.isInteger(keylen) || keylen < 0 || keylen > MAX_KEYLEN) fail(`keylen must be an integer from 0 to ${MAX_KEYLEN}`, "RangeError", "ERR_OUT_OF_RANGE");
+    const o = options && typeof options === "object" ? options : {};
+    const opts = {};
+    for (const k of ["N", "r", "p", "cost", "blockSize", "parallelization"]) if (Number.isInteger(o[k])) opts[k] = o[k];
+    opts.maxmem = Math.min(Number(o.maxmem) || 32 * 1024 * 1024, 64 * 1024 * 1024);
+    const [pw, saltBytes] = [bytes(password), bytes(salt)];
+    try {
+      return (await work.run(() => scrypt(pw, saltBytes, keylen, opts))).toString("base64");
+    } catch (e) {
+      fail(e.message, e instanceof RangeError ? "RangeError" : "Error", e.code);
+    }
+  },
+  // mysql2's caching_sha2_password over a plain connection encrypts the password with the server's key.
+  publicEncrypt({ pem, padding, oaepHash, data }) {
+    try {
+      const key = { key: crypto.createPublicKey(String(pem)), padding: padding === undefined ? undefined : Number(padding), oaepHash: typeof oaepHash === "string" ? oaepHash : undefined };
+      return crypto.publicEncrypt(key, bytes(data)).toString("base64");
+    } catch (e) {
+      fail(e.message, "Error", e.code);
+    }
+  },
+  // Native bcrypt (the `bcrypt` package) on libuv's thread pool, queued and charged to the run's
+  // connection like pbkdf2 (../host-work.js). `data` is a string, or base64 when the script passed a Buffer.
+  bcryptGenSalt({ rounds, minor }, _state, { work }) {
+    return work.run(() => bcrypt.genSalt(bcryptRounds(rounds), minor === "a" ? "a" : "b")).catch(bcryptError);
+  },
+  bcryptHash({ data, dataBase64, salt }, _state, { work }) {
+    const input = dataBase64 === undefined ? data : bytes(dataBase64);
+    const saltOrRounds = typeof salt === "number" ? bcryptRounds(salt) : salt;
+    if (typeof saltOrRounds === "string" && bcryptRoundsOf(saltOrRounds) > MAX_BCRYPT_ROUNDS) bcryptRounds(bcryptRoundsOf(saltOrRounds));
+    return work.run(() => bcrypt.hash(input, saltOrRounds)).catch(bcryptError);
+  },
+  bcryptCompare({ data, dataBase64, hash }, _state, { work }) {
+    const input = dataBase64 === undefined ? data : bytes(dataBase64);
+    if (typeof hash === "string" && bcryptRoundsOf(hash) > MAX_BCRYPT_ROUNDS) return false;
+    return work.run(() => bcrypt.compare(input, hash)).catch(bcryptError);
+  },
   randomBytes({ size }) {
     if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) fail(`size must be an integer from 0 to ${MAX_RANDOM}`, "RangeError", "ERR_OUT_OF_RANGE");
     return crypto.randomBytes(size).toString("base64");
@@ -98,5 +141,18 @@ const methods = {
     }
   },
 };
+
+function bcryptRounds(rounds) {
+  const n = rounds === undefined || rounds === null ? 10 : Number(rounds);
+  if (!Number.isInteger(n)) fail("rounds must be a number", "Error");
+  if (n > MAX_BCRYPT_ROUNDS) fail(`The sandbox allows bcrypt costs up to ${MAX_BCRYPT_ROUNDS}; got ${n}`, "RangeError", "ERR_OUT_OF_RANGE");
+  return n;
+}
+const bcryptRoundsOf = (hash) => Number((/^\$2[abxy]?\$(\d\d)\$/.exec(hash) || [])[1] || 0);
+// The package's own messages ("data and salt arguments required", "Invalid salt. Salt must be in the form of: ...").
+function bcryptError(e) {
+  if (e instanceof BridgeError) throw e;
+  throw new BridgeError(String((e && e.message) || e), { name: "Error" });
+}
 
 module.exports = { methods, MAX_ITERATIONS };

@@ -145,4 +145,9 @@ class SocketBudget {
 
 const sockets = new SocketBudget();
 
-module.exports = { policyFrom, resolveTarget, sockets, specialKind, canonical };
+// A Unix socket path (net.connect(path)) never leaves the sandbox.
+function refusePath(path) {
+  refuse(String(path), "only TCP to a host name or IP address is possible (no socket paths)");
+}
+
+module.exports = { policyFrom, resolveTarget, refusePath, sockets, specialKind, canonical };

@@ -2,13 +2,15 @@
 // `bridge.call(name, method, args)` (blocking the script, not the worker) or `bridge.callAsync`.
 //
 // A bridge module exports { methods, open?, close? }:
-//   methods[name](args, state, { policy, work }) -> value or Promise of value; args is parsed JSON from the
-//     script (untrusted: validate it), the value must be JSON-serialisable. Throw BridgeError for errors
+//   methods[name](args, state, { policy, work, bytes }) -> value or Promise of value; args is parsed JSON from
+//     the script (untrusted: validate it), the value must be JSON-serialisable. Throw BridgeError for errors
 //     the script should see; `policy` is the run's egress policy (egress.js: resolve it before any
 //     connect); `work.run(task)` runs CPU-heavy host work (hashing) charged to the run's connection,
-//     queued fairly and cancelled with the run (../host-work.js); anything else is reported as an
-//     internal error without host details.
-//   open() -> state kept per isolate (e.g. handles of open connections), created on first use;
+//     queued fairly and cancelled with the run (../host-work.js); `bytes` is an ArrayBuffer the isolate
+//     sent along (a copy); anything else is reported as an internal error without host details.
+//   open(emit) -> state kept per isolate (e.g. handles of open connections), created on first use;
+//     emit(channel, fields, bytes?) sends an event into the isolate (net.js: socket events), where the
+//     module that called bridge.listen(channel, fn) gets it; bytes is an ArrayBuffer, copied in;
 //   close(state) -> called when the isolate is recycled or disposed, to release what it holds.
 "use strict";
 
@@ -17,15 +19,15 @@ const { hostWork } = require("../host-work");
 
 const registry = {
   crypto: require("./crypto"),
-  pg: require("./pg"),
-  mysql: require("./mysql"),
-  http: require("./http"),
+  net: require("./net"),
+  dns: require("./dns"),
 };
 const NO_EGRESS = Object.freeze({ allow: new Set(), maxSockets: 0, connection: "" });
 
 // One per isolate: routes calls and owns each bridge's per-isolate state.
 class BridgeSession {
-  constructor() {
+  constructor({ emit = () => {} } = {}) {
+    this.emit = emit;
     this.states = new Map();
     this.closed = false;
     // Where this isolate's sockets may go (egress.js): set for each run from its request.
@@ -47,14 +49,16 @@ class BridgeSession {
   }
 
   // Returns the JSON envelope the isolate side expects: {"value": ...} or {"error": {...}}.
-  async call(name, method, argsJson) {
+  // `bytes`: an ArrayBuffer the isolate sent along (a copy), e.g. what a socket writes.
+  async call(name, method, argsJson, bytes) {
     try {
       if (this.closed) throw new BridgeError("The sandbox is shutting down this script");
       const bridge = Object.hasOwn(registry, name) ? registry[name] : null;
       const fn = bridge && Object.hasOwn(bridge.methods, method) ? bridge.methods[method] : null;
       if (!fn) throw new BridgeError(`Unknown bridge call ${name}.${method}`);
-      if (!this.states.has(name)) this.states.set(name, bridge.open ? bridge.open() : null);
-      const value = await fn(JSON.parse(argsJson), this.states.get(name), { policy: this.policy, work: this.work });
+      if (!this.states.has(name)) this.states.set(name, bridge.open ? bridge.open(this.emit) : null);
+      const bytesIn = bytes instanceof ArrayBuffer ? bytes : null;
+      const value = await fn(JSON.parse(argsJson), this.states.get(name), { policy: this.policy, work: this.work, bytes: bytesIn });
       return JSON.stringify({ value: value === undefined ? null : value });
     } catch (e) {
       const error =

@@ -1,0 +1,12 @@
+// process.env is empty in the sandbox: the script falls back to configuration, as ported scripts do.
+// kind: get_user
+// args: ["alice@example.com"]
+// expect: {"status": "ok", "value": {"user_id": "1", "from": "configuration", "node": true}}
+async function getUser(email, callback) {
+  const url = process.env.DATABASE_URL || configuration.PG_URL;
+  const { Pool } = require('pg');
+  const pool = new Pool({ connectionString: url });
+  const { rows } = await pool.query('SELECT id FROM users WHERE email = $1', [email]);
+  await pool.end();
+  callback(null, rows[0] ? { user_id: String(rows[0].id), from: process.env.DATABASE_URL ? 'env' : 'configuration', node: process.version.startsWith('v') } : null);
+}
