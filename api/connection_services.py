@@ -10,6 +10,7 @@ from connections_admin import services as connections
 from connections_admin.auth0_shape import OPTION_FIELDS
 from connections_admin.exceptions import StaleConnection
 from connections_admin.models import Connection
+from identity import circuit
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.scripts import SCRIPT_KEYS
@@ -58,6 +59,8 @@ def connection_create_from_api(*, data: dict, by) -> Connection:
             name=data["name"], display_name=data.get("display_name", ""), by=by, **fields
         )
         _apply_configuration(connection, options.get("configuration") or {}, by)
+        if options.get("trickle_circuit_breaker"):
+            circuit.circuit_configure(connection=connection, overrides=options["trickle_circuit_breaker"], by=by)
         _save_scripts(connection, checked, 0, by)
     return connection
 
@@ -90,5 +93,8 @@ def connection_patch_from_api(
             raise ApiError(str(e), status_code=412) from e
         if "options" in data:
             _apply_configuration(connection, data["options"].get("configuration") or {}, by)
+            # Replaced as a whole like the other options: absent thresholds go back to the defaults.
+            overrides = data["options"].get("trickle_circuit_breaker") or {}
+            circuit.circuit_configure(connection=connection, overrides=overrides, by=by)
             _save_scripts(connection, checked, base, by)
     return connection

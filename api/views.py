@@ -10,6 +10,7 @@ from connections_admin import services as connections
 from connections_admin.auth0_shape import OPTION_FIELDS
 from connections_admin.crypto import MASK
 from connections_admin.models import Connection
+from identity import circuit
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.exceptions import ScriptConflict
@@ -46,6 +47,8 @@ def connection_body(connection: Connection, *, revision=None) -> dict:
     options = {key: getattr(connection, field) for key, field in OPTION_FIELDS.items()}
     options["customScripts"] = {k: v for k, v in revision.scripts.items() if v}
     options["configuration"] = {v.key: MASK for v in connection.variables.all()}
+    options["trickle_circuit_breaker"] = circuit.circuit_overrides(connection=connection)
+    options["trickle_circuit"] = circuit.circuit_state(connection=connection)
     return {
         "id": connection.public_id,
         "name": connection.name,
@@ -125,7 +128,7 @@ class ConnectionListView(APIView):
     )
     def get(self, request):
         query = _query(serializers.ConnectionListQuerySerializer, request)
-        qs = Connection.objects.prefetch_related("variables").order_by("name")
+        qs = Connection.objects.select_related("legacy_circuit").prefetch_related("variables").order_by("name")
         if "strategy" in query:
             qs = qs.filter(strategy__in=query["strategy"])
         if "name" in query:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -149,9 +151,59 @@ def _audit(connection: Connection, *, opened: bool, detail: dict) -> None:
     audit.audit_event_record(connection=connection, action=action, by=None, detail=detail)
 
 
+# The per-connection overrides: their names in the API and the bounds they must keep.
+OVERRIDES = {
+    "failures": ("failure_threshold", 1, 1000),
+    "window_s": ("window_s", 1, 86400),
+    "cooldown_s": ("cooldown_s", 1, 86400),
+}
+
+
+def _stored(connection: Connection) -> LegacyCircuit | None:
+    """The row as select_related("legacy_circuit") loaded it (lists of connections), else read now."""
+    cached = connection._state.fields_cache.get("legacy_circuit", False)
+    if cached is not False:
+        return cached
+    return LegacyCircuit.objects.filter(connection=connection).first()
+
+
+def circuit_overrides(*, connection: Connection) -> dict[str, int | None]:
+    """The connection's own thresholds by API name; None where the deployment's default applies."""
+    circuit = _stored(connection)
+    return {name: getattr(circuit, field) if circuit else None for name, (field, _, _) in OVERRIDES.items()}
+
+
+def circuit_validate(*, overrides: dict[str, int | None]) -> None:
+    errors = {}
+    for name, value in overrides.items():
+        if name not in OVERRIDES:
+            errors[name] = [f"Unknown; allowed: {', '.join(OVERRIDES)}."]
+        elif value is not None and not (OVERRIDES[name][1] <= value <= OVERRIDES[name][2]):
+            errors[name] = [f"Must be between {OVERRIDES[name][1]} and {OVERRIDES[name][2]}, or null for the default."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def circuit_configure(*, connection: Connection, overrides: dict[str, int | None], by: AbstractBaseUser | None) -> None:
+    """Set the connection's thresholds (absent or None: the deployment's default); audited when they change."""
+    circuit_validate(overrides=overrides)
+    wanted = {name: overrides.get(name) for name in OVERRIDES}
+    if wanted == circuit_overrides(connection=connection):
+        return
+    circuit, _ = LegacyCircuit.objects.get_or_create(connection=connection)
+    LegacyCircuit.objects.filter(pk=circuit.pk).update(**{OVERRIDES[n][0]: v for n, v in wanted.items()})
+    connection._state.fields_cache.pop("legacy_circuit", None)
+    audit.audit_event_record(
+        connection=connection,
+        action=AuditEvent.Action.CONNECTION_UPDATED,
+        by=by,
+        detail={"circuit_breaker": wanted},
+    )
+
+
 def circuit_state(*, connection: Connection) -> dict:
     """The circuit as the connection page and the API show it (no secret: reasons are codes)."""
-    circuit = LegacyCircuit.objects.filter(connection=connection).first()
+    circuit = _stored(connection)
     limits = circuit_limits(circuit)
     circuit = circuit or LegacyCircuit(connection=connection)
     retry_at = None

@@ -241,3 +241,44 @@ def _long_ago():
     from django.utils import timezone
 
     return timezone.now() - timedelta(minutes=5)
+
+
+def test_the_api_sets_thresholds_and_reads_the_state(db, editor, api_for, circuit_settings):
+    api = api_for(editor)
+    created = api.post(
+        "/api/v2/connections",
+        {
+            "name": "breaker",
+            "options": {"enabledDatabaseCustomization": True, "trickle_circuit_breaker": {"failures": 2}},
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    options = created.json()["options"]
+    assert options["trickle_circuit_breaker"] == {"failures": 2, "window_s": None, "cooldown_s": None}
+    assert options["trickle_circuit"]["state"] == "closed"
+    assert options["trickle_circuit"]["failure_threshold"] == 2 and options["trickle_circuit"]["cooldown_s"] == 1
+
+    url = f"/api/v2/connections/{created.json()['id']}"
+    for wrong, message in ({"cooldown_s": "5"}, "Must be a whole number"), ({"failures": 0}, "between 1 and 1000"):
+        bad = api.patch(url, {"options": {"trickle_circuit_breaker": wrong}}, format="json")
+        assert bad.status_code == 400 and message in bad.json()["message"], bad.json()
+
+    connection = LegacyCircuit.objects.get(connection__public_id=created.json()["id"]).connection
+    for _ in range(2):
+        circuit.circuit_record(
+            connection=connection,
+            admission=circuit.Admission(),
+            failure=FlowFailed("script_error", "Error: connect ECONNREFUSED 10.0.0.1:5432"),
+        )
+    read = api.get(url).json()["options"]["trickle_circuit"]
+    assert read["state"] == "open" and read["last_failure"] == "script_error" and read["retry_at"]
+    listed = api.get("/api/v2/connections").json()
+    assert [c["options"]["trickle_circuit"]["state"] for c in listed] == ["open"]
+
+    # options are replaced as a whole: a PATCH without the thresholds returns them to the defaults
+    patched = api.patch(url, {"options": {"enabledDatabaseCustomization": True}}, format="json")
+    assert patched.json()["options"]["trickle_circuit_breaker"]["failures"] is None
+    assert (
+        AuditEvent.objects.filter(connection=connection, detail__has_key="circuit_breaker").count() == 2
+    )  # set, then reset
