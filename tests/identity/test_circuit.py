@@ -282,3 +282,18 @@ def test_the_api_sets_thresholds_and_reads_the_state(db, editor, api_for, circui
     assert (
         AuditEvent.objects.filter(connection=connection, detail__has_key="circuit_breaker").count() == 2
     )  # set, then reset
+
+
+def test_the_connection_pages_show_the_circuit(db, viewer_client, circuit_settings):
+    from .conftest import connection_in_mode
+
+    shop = connection_in_mode(name="shown", mode="migration")
+    page = viewer_client.get(f"/connections/{shop.public_id}/").content.decode()
+    assert 'data-circuit="closed"' in page and "after 3 timeouts" in page
+    for _ in range(3):
+        circuit.circuit_record(
+            connection=shop, admission=circuit.Admission(), failure=FlowFailed("script_timeout", "slow")
+        )
+    for path in ("", "activity/"):
+        page = viewer_client.get(f"/connections/{shop.public_id}/{path}").content.decode()
+        assert 'data-circuit="open"' in page and "Legacy store unavailable" in page and "script_timeout" in page
