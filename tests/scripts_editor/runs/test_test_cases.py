@@ -13,6 +13,7 @@ from scripts_editor.models import ScriptRun, ScriptTestCase
 from scripts_editor.saved_tests import script_test_case_create, script_test_cases_run
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
+from tests.api.conftest import api_for, token_for  # noqa: F401  (the API tests' token fixtures)
 
 PASSWORD = "ada-Secret-pa55"
 SCRIPTS = {
@@ -135,3 +136,36 @@ def test_bad_cases_are_refused_with_the_field_named(db, connection, editor, fiel
         script_test_case_create(connection=connection, by=editor, **(base | fields))
     if problem:
         assert problem in caught.value.message_dict
+
+
+def test_the_api_saves_lists_runs_and_deletes_cases(suite, editor, viewer, api_for):  # noqa: F811
+    api = api_for(editor)
+    base = f"/api/v2/connections/{suite.public_id}/script-tests"
+    created = api.post(
+        base,
+        {
+            "name": "ada via the API",
+            "script": "login",
+            "args": {"email": "ada@example.com", "password": PASSWORD},
+            "expect": "profile",
+            "expected": {"user_id": "ada"},
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["args"] == {"email": "ada@example.com", "password": "********"}
+    listed = api.get(base)
+    assert len(listed.json()) == len(CASES) + 1 and PASSWORD not in listed.content.decode()
+    duplicate = api.post(base, {**created.json(), "args": {"email": "a@example.com", "password": "p"}}, format="json")
+    assert duplicate.status_code == 400 and "already has a test case" in duplicate.json()["message"]
+
+    run = api.post(f"{base}/run")
+    assert run.status_code == 200, run.json()
+    assert run.json()["passed"] == len(CASES) + 1 and run.json()["failed"] == 0
+    first = run.json()["results"][0]
+    assert first["name"] == "a taken email" and first["status"] == "failed"  # the ValidationError it expects
+    assert api.get(f"/api/v2/script-runs/{first['run']}").json()["status"] == "failed"
+
+    assert api_for(viewer, "read:connections").post(f"{base}/run").status_code == 403  # running needs run:scripts
+    assert api.delete(f"{base}/{created.json()['id']}").status_code == 204
+    assert len(api.get(base).json()) == len(CASES)
