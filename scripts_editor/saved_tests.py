@@ -92,13 +92,18 @@ class CaseResult:
     passed: bool
     reason: str  # why it failed, or what it saw when it passed
 
+    @property
+    def run_id(self) -> str | None:
+        """The Try run's id; None when the case could not be run (its page does not exist)."""
+        return None if self.run._state.adding else str(self.run.pk)
+
     def as_dict(self) -> dict:
         return {
             "name": self.case.name,
             "script": self.case.script,
             "passed": self.passed,
             "reason": self.reason,
-            "run": None if self.run._state.adding else str(self.run.pk),
+            "run": self.run_id,
             "status": self.run.status,
             "duration_ms": self.run.duration_ms,
         }

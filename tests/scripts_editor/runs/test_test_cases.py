@@ -169,3 +169,39 @@ def test_the_api_saves_lists_runs_and_deletes_cases(suite, editor, viewer, api_f
     assert api_for(viewer, "read:connections").post(f"{base}/run").status_code == 403  # running needs run:scripts
     assert api.delete(f"{base}/{created.json()['id']}").status_code == 204
     assert len(api.get(base).json()) == len(CASES)
+
+
+def test_the_tests_page_adds_runs_and_deletes_cases(suite, editor_client, viewer_client):
+    base = f"/connections/{suite.public_id}/scripts/tests/"
+    editor_page = editor_client.get(f"/connections/{suite.public_id}/scripts/").content.decode()
+    assert f'href="{base}"' in editor_page
+    added = editor_client.post(
+        f"{base}add/",
+        {
+            "name": "ada is called Bob",
+            "script": "login",
+            "args": json.dumps({"email": "ada@example.com", "password": PASSWORD}),
+            "expect": "profile",
+            "expected": json.dumps({"nickname": "Bob"}),
+        },
+    )
+    assert added.status_code == 302
+    refused = editor_client.post(
+        f"{base}add/",
+        {"name": "ada is called Bob", "script": "login", "args": json.dumps({"password": PASSWORD}), "expect": "x"},
+    )
+    assert refused.status_code == 400 and PASSWORD not in refused.content.decode()
+    page = editor_client.get(base).content.decode()
+    assert "ada is called Bob" in page and PASSWORD not in page and "********" in page
+
+    ran = editor_client.post(f"{base}run/").content.decode()
+    assert "5 passed, 1 failed." in ran
+    assert 'data-test="ada is called Bob" data-passed="false"' in ran and "expected &quot;Bob&quot;" in ran
+    assert 'data-test="ada logs in" data-passed="true"' in ran and "Run and logs" in ran
+
+    assert viewer_client.post(f"{base}run/").status_code == 403
+    assert 'id="run-tests"' not in viewer_client.get(base).content.decode()
+    case = ScriptTestCase.objects.get(name="ada is called Bob")
+    assert viewer_client.post(f"{base}{case.pk}/delete/").status_code == 403
+    assert editor_client.post(f"{base}{case.pk}/delete/").status_code == 302
+    assert not ScriptTestCase.objects.filter(pk=case.pk).exists()
