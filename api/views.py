@@ -128,7 +128,7 @@ class ConnectionListView(APIView):
     )
     def get(self, request):
         query = _query(serializers.ConnectionListQuerySerializer, request)
-        qs = Connection.objects.select_related("legacy_circuit").prefetch_related("variables").order_by("name")
+        qs = Connection.objects.prefetch_related("variables").order_by("name")
         if "strategy" in query:
             qs = qs.filter(strategy__in=query["strategy"])
         if "name" in query:
@@ -137,6 +137,7 @@ class ConnectionListView(APIView):
         total = qs.count()
         chunk = list(qs[page * per_page : (page + 1) * per_page])
         revisions = script_selectors.script_revision_current_for(connections=chunk)
+        circuit.circuits_preload(chunk)
         bodies = [_select_fields(connection_body(c, revision=revisions[c.pk]), query) for c in chunk]
         if query["include_totals"]:
             return Response({"total": total, "start": page * per_page, "limit": per_page, "connections": bodies})

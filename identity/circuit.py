@@ -128,7 +128,7 @@ def circuit_record(*, connection: Connection, admission: Admission, failure: Flo
         if admission.failures:  # the store answered: the failures are no longer "in a row"
             rows.filter(state=State.CLOSED).update(failures=0, window_started_at=None)
         return
-    circuit, _ = LegacyCircuit.objects.get_or_create(connection=connection)
+    circuit, _ = LegacyCircuit.objects.get_or_create(connection_id=connection.pk)
     limits = circuit_limits(circuit)
     closed = LegacyCircuit.objects.filter(pk=circuit.pk, state=State.CLOSED)
     with transaction.atomic():
@@ -159,12 +159,21 @@ OVERRIDES = {
 }
 
 
+_PRELOADED = "_legacy_circuit_preloaded"
+
+
+def circuits_preload(connections) -> None:
+    """One query for the circuits of many connections (the API's list), read by the functions below."""
+    connections = list(connections)
+    rows = {c.connection_id: c for c in LegacyCircuit.objects.filter(connection__in=connections)}
+    for connection in connections:
+        setattr(connection, _PRELOADED, rows.get(connection.pk))
+
+
 def _stored(connection: Connection) -> LegacyCircuit | None:
-    """The row as select_related("legacy_circuit") loaded it (lists of connections), else read now."""
-    cached = connection._state.fields_cache.get("legacy_circuit", False)
-    if cached is not False:
-        return cached
-    return LegacyCircuit.objects.filter(connection=connection).first()
+    if hasattr(connection, _PRELOADED):
+        return getattr(connection, _PRELOADED)
+    return LegacyCircuit.objects.filter(connection_id=connection.pk).first()
 
 
 def circuit_overrides(*, connection: Connection) -> dict[str, int | None]:
@@ -190,9 +199,10 @@ def circuit_configure(*, connection: Connection, overrides: dict[str, int | None
     wanted = {name: overrides.get(name) for name in OVERRIDES}
     if wanted == circuit_overrides(connection=connection):
         return
-    circuit, _ = LegacyCircuit.objects.get_or_create(connection=connection)
+    circuit, _ = LegacyCircuit.objects.get_or_create(connection_id=connection.pk)
     LegacyCircuit.objects.filter(pk=circuit.pk).update(**{OVERRIDES[n][0]: v for n, v in wanted.items()})
-    connection._state.fields_cache.pop("legacy_circuit", None)
+    if hasattr(connection, _PRELOADED):
+        delattr(connection, _PRELOADED)
     audit.audit_event_record(
         connection=connection,
         action=AuditEvent.Action.CONNECTION_UPDATED,
