@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench install system-deps python-deps node-deps assets migrate demo lint services clean
+.PHONY: run serve test bench install system-deps python-deps node-deps assets migrate demo lint services clean
 
 run: install migrate demo
 	@echo "Trickle: http://127.0.0.1:8000  (Ctrl-C stops the web server, the Celery worker and scriptd)"
@@ -14,11 +14,26 @@ run: install migrate demo
 	  $(PY) manage.py runserver 127.0.0.1:8000 --noreload & \
 	  wait
 
+# Production on one host: gunicorn, one Celery worker, exactly one beat and scriptd, with TRICKLE_PRODUCTION=true.
+# Settings come from the environment or .env (see deploy/trickle.env.example and docs/deploy.md).
+serve: install
+	@export TRICKLE_PRODUCTION=true PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/metrics}"; \
+	  mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
+	  $(PY) manage.py migrate --noinput -v0 && \
+	  $(PY) manage.py check --deploy --fail-level ERROR && \
+	  echo "Trickle (production): gunicorn on $${TRICKLE_BIND:-127.0.0.1:8000}; Ctrl-C stops every process" && \
+	  trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py scriptd & \
+	  .venv/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2} & \
+	  .venv/bin/celery -A config beat --loglevel=INFO & \
+	  .venv/bin/gunicorn -c config/gunicorn.py config.wsgi & \
+	  wait
+
 test: install services
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$CI" ] || [ -n "$$TRICKLE_TEST_POSTGRES" ]; then \
 	  echo "== the suite again on PostgreSQL =="; \
-	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "not browser" $(PYTEST_ARGS); \
+	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "not browser and not production" $(PYTEST_ARGS); \
 	fi
 
 bench: install services

@@ -7,7 +7,8 @@ services, so the dashboard and the API share one path for each change.
 from django.db import transaction
 
 from connections_admin import services as connections
-from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
+from connections_admin.crypto import MASK
 from connections_admin.exceptions import StaleConnection
 from connections_admin.models import Connection
 from identity import circuit
@@ -22,12 +23,43 @@ def current_revision_number(connection: Connection) -> int:
     return script_selectors.script_revision_current(connection=connection).number
 
 
-def _apply_configuration(connection: Connection, configuration: dict[str, str | None], by) -> None:
+def _apply_configuration(
+    connection: Connection, configuration: dict[str, str | None], plain_keys: list[str] | None, by
+) -> list[str]:
+    """Set and remove the keys `configuration` names. `plain_keys` (options.trickle_plain_configuration), when
+    given, is every key that is plain afterwards; absent, a key keeps its flag (a new key is secret).
+    Returns the warnings for the caller. A secret sent back as the read's mask keeps its value, so a
+    read-modify-write cycle changes nothing it did not mean to. Making a secret plain needs its value:
+    marking alone would reveal it."""
+    stored = {v.key: v for v in connection.variables.all()}
+    kept_secret = {k for k, v in configuration.items() if v == MASK and k in stored and not stored[k].plain}
+    being_set = {k for k, v in configuration.items() if v is not None and k not in kept_secret}
+    plain = None if plain_keys is None else set(plain_keys)
+    if plain is not None:
+        problems = []
+        for key in sorted(plain - being_set):
+            if key not in stored or configuration.get(key, "") is None:
+                problems.append(f"trickle_plain_configuration: {key} is not a configuration key.")
+            elif not stored[key].plain:
+                problems.append(
+                    f"trickle_plain_configuration: {key} is a secret; to make it plain, send its value in "
+                    "options.configuration too (a stored secret is never revealed)."
+                )
+        if problems:
+            raise ApiError(" ".join(problems), status_code=400)
+    warnings = []
     for key, value in configuration.items():
         if value is None:
             connections.configuration_variable_remove(connection=connection, key=key, by=by)
-        else:
-            connections.configuration_variable_set(connection=connection, key=key, value=value, by=by)
+        elif key in being_set:
+            flag = key in plain if plain is not None else bool(key in stored and stored[key].plain)
+            connections.configuration_variable_set(connection=connection, key=key, value=value, plain=flag, by=by)
+            warnings += connections.configuration_value_warnings(key=key, value=value, plain=flag)
+    if plain is not None:
+        for key, variable in stored.items():
+            if variable.plain and key not in plain and key not in being_set and configuration.get(key, "") is not None:
+                connections.configuration_variable_make_secret(connection=connection, key=key, by=by)
+    return warnings
 
 
 def _checked_scripts(connection: Connection, options: dict) -> scripts.CheckedScripts:
@@ -46,7 +78,8 @@ def _save_scripts(connection: Connection, checked: scripts.CheckedScripts | None
         )
 
 
-def connection_create_from_api(*, data: dict, by) -> Connection:
+def connection_create_from_api(*, data: dict, by) -> tuple[Connection, list[str]]:
+    """The new connection and the warnings to answer with (short secrets)."""
     options = data.get("options") or {}
     fields = {OPTION_FIELDS[k]: v for k, v in options.items() if k in OPTION_FIELDS}
     if Connection.objects.filter(name__iexact=data["name"]).exists():
@@ -58,19 +91,22 @@ def connection_create_from_api(*, data: dict, by) -> Connection:
         connection = connections.connection_create(
             name=data["name"], display_name=data.get("display_name", ""), by=by, **fields
         )
-        _apply_configuration(connection, options.get("configuration") or {}, by)
+        warnings = _apply_configuration(
+            connection, options.get("configuration") or {}, options.get(PLAIN_CONFIGURATION_OPTION), by
+        )
         if options.get("trickle_circuit_breaker"):
             circuit.circuit_configure(connection=connection, overrides=options["trickle_circuit_breaker"], by=by)
         _save_scripts(connection, checked, 0, by)
-    return connection
+    return connection, warnings
 
 
 def connection_patch_from_api(
     *, connection: Connection, data: dict, if_match: tuple[int, int] | None, by
-) -> Connection:
+) -> tuple[Connection, list[str]]:
     """PATCH: `options` replaces the stored options as a whole, except `configuration`, which only
-    changes the keys it names. If-Match names (script revision, settings version) as the ETag gave them;
-    when either moved on, nothing changes: 412.
+    changes the keys it names (and `trickle_plain_configuration`: absent, flags stay). If-Match names
+    (script revision, settings version) as the ETag gave them; when either moved on, nothing changes: 412.
+    Returns the connection and the warnings to answer with.
     """
     for fixed in ("name", "strategy"):
         if fixed in data and data[fixed] != getattr(connection, fixed):
@@ -91,10 +127,15 @@ def connection_patch_from_api(
             connections.connection_update(connection=connection, by=by, **fields)
         except StaleConnection as e:  # unreachable under the row lock; kept so a future change cannot 500
             raise ApiError(str(e), status_code=412) from e
+        warnings = []
         if "options" in data:
-            _apply_configuration(connection, data["options"].get("configuration") or {}, by)
+            options = data["options"]
+            warnings = _apply_configuration(
+                connection, options.get("configuration") or {}, options.get(PLAIN_CONFIGURATION_OPTION), by
+            )
             # Replaced as a whole like the other options: absent thresholds go back to the defaults.
-            overrides = data["options"].get("trickle_circuit_breaker") or {}
-            circuit.circuit_configure(connection=connection, overrides=overrides, by=by)
+            circuit.circuit_configure(
+                connection=connection, overrides=options.get("trickle_circuit_breaker") or {}, by=by
+            )
             _save_scripts(connection, checked, base, by)
-    return connection
+    return connection, warnings

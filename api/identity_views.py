@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from connections_admin.models import Connection
 from identity import selectors, services
+from identity.end_user import end_user
 from identity.exceptions import REASONS, FlowFailed
 from identity.profiles import profile_public
 
@@ -19,7 +20,7 @@ from .serializers import ErrorSerializer
 SCOPE = "authenticate:users"
 
 
-def _flow_errors(*reasons: str) -> dict:
+def flow_errors(*reasons: str) -> dict:
     """One documented response per status, listing the reasons (errorCode values) it can carry."""
     by_status: dict[int, list[str]] = {
         400: ["invalid_body"],
@@ -64,6 +65,7 @@ class _FlowView(APIView):
         connection = get_object_or_404(Connection, public_id=public_id)
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
+        self.end_user = end_user(request, forwarded=True)
         try:
             result = self.call(connection, serializer.validated_data, request.user)
         except FlowFailed as e:
@@ -84,11 +86,22 @@ class _FlowView(APIView):
         operation_id="users_authenticate",
         summary="Log a user in through the connection",
         description="The username may be an email. A user in the managed store is checked locally; otherwise "
-        "the login script runs and, in migration mode, the user is stored with this password.",
+        "the login script runs and, in migration mode, the user is stored with this password. Send the end "
+        "user's IP as the `auth0-forwarded-for` header (and their User-Agent) so brute-force protection "
+        "counts them, not your server.",
         request=s.AuthenticateSerializer,
         responses={
             200: OpenApiResponse(s.PROFILE_SCHEMA, description="The normalised profile."),
-            **_flow_errors("wrong_username_or_password", "no_profile", "unauthorized", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors(
+                "wrong_username_or_password",
+                "no_profile",
+                "unauthorized",
+                "user_exists",
+                "user_blocked",
+                "too_many_attempts",
+                "ip_blocked",
+                *SCRIPT_FAILURES,
+            ),
         },
     )
 )
@@ -96,7 +109,9 @@ class AuthenticateView(_FlowView):
     serializer_class = s.AuthenticateSerializer
 
     def call(self, connection, data, user):
-        return services.user_login(connection=connection, username=data["username"], password=data["password"], by=user)
+        return services.user_login(
+            connection=connection, username=data["username"], password=data["password"], by=user, **self.end_user
+        )
 
     def answer(self, result):
         return Response({**profile_public(result.user), "trickle_path": result.path})
@@ -111,7 +126,7 @@ class AuthenticateView(_FlowView):
         request=s.SignupSerializer,
         responses={
             201: OpenApiResponse(s.PROFILE_SCHEMA, description="The new user's profile."),
-            **_flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
+            **flow_errors("user_exists", "no_profile", "wrong_username_or_password", "unauthorized", *SCRIPT_FAILURES),
         },
     )
 )
@@ -126,6 +141,7 @@ class SignupView(_FlowView):
             username=data["username"],
             user_metadata=data["user_metadata"],
             by=user,
+            **self.end_user,
         )
 
     def answer(self, result):
@@ -141,7 +157,7 @@ class SignupView(_FlowView):
         request=s.ChangePasswordSerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
 )
@@ -150,7 +166,7 @@ class ChangePasswordView(_FlowView):
 
     def call(self, connection, data, user):
         return services.user_password_change(
-            connection=connection, email=data["email"], new_password=data["password"], by=user
+            connection=connection, email=data["email"], new_password=data["password"], by=user, **self.end_user
         )
 
 
@@ -162,7 +178,7 @@ class ChangePasswordView(_FlowView):
         request=s.VerifySerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Verified."),
-            **_flow_errors("user_not_found", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", *SCRIPT_FAILURES),
         },
     )
 )
@@ -170,7 +186,7 @@ class VerifyView(_FlowView):
     serializer_class = s.VerifySerializer
 
     def call(self, connection, data, user):
-        return services.user_email_verify(connection=connection, email=data["email"], by=user)
+        return services.user_email_verify(connection=connection, email=data["email"], by=user, **self.end_user)
 
 
 @extend_schema_view(
@@ -182,7 +198,7 @@ class VerifyView(_FlowView):
         request=s.ChangeEmailSerializer,
         responses={
             200: OpenApiResponse(s.FLOW_SCHEMA, description="Changed."),
-            **_flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
+            **flow_errors("user_not_found", "user_exists", *SCRIPT_FAILURES),
         },
     )
 )
@@ -191,7 +207,12 @@ class ChangeEmailView(_FlowView):
 
     def call(self, connection, data, user):
         return services.user_email_change(
-            connection=connection, email=data["email"], new_email=data["new_email"], verified=data["verified"], by=user
+            connection=connection,
+            email=data["email"],
+            new_email=data["new_email"],
+            verified=data["verified"],
+            by=user,
+            **self.end_user,
         )
 
 
@@ -212,7 +233,7 @@ class UserListView(APIView):
         operation_id="users_list",
         summary="List the connection's users (tokens are never listed)",
         parameters=[s.UserListQuerySerializer],
-        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **_flow_errors()},
+        responses={200: OpenApiResponse(s.USER_LIST_SCHEMA, description="A page of users."), **flow_errors()},
     )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
@@ -239,7 +260,7 @@ class UserDetailView(APIView):
         summary="Delete a user",
         description="A managed user is deleted from Trickle only, never from the legacy store. In "
         "legacy mode the delete script runs, then the cached profile goes.",
-        responses={204: None, **_flow_errors("user_not_found", *SCRIPT_FAILURES)},
+        responses={204: None, **flow_errors("user_not_found", *SCRIPT_FAILURES)},
     )
     def delete(self, request, public_id, user_id):
         connection = get_object_or_404(Connection, public_id=public_id)

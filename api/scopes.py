@@ -14,6 +14,11 @@ SCOPES: dict[str, tuple[str, str]] = {
         "connections_admin.change_connection",
         "Log users in, sign them up, change passwords, verify, delete through a connection.",
     ),
+    "read:logs": ("connections_admin.view_connection", "Search the log of logins, sign-ups and admin changes."),
+    "read:users": ("connections_admin.view_connection", "Read users, their login history and blocks."),
+    "update:users": ("connections_admin.change_connection", "Change users: metadata, block, password, verified."),
+    "delete:users": ("connections_admin.change_connection", "Delete users."),
+    "create:users": ("connections_admin.change_connection", "Import users in bulk."),
 }
 
 

@@ -1,11 +1,18 @@
 """Auth0-shaped bodies for /api/v2/connections. Serializers only validate and shape; services write."""
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from connections_admin import services as connections
-from connections_admin.auth0_shape import OPTION_FIELDS
-from connections_admin.models import MAX_VARIABLE_VALUE_BYTES
+from connections_admin.auth0_shape import EGRESS_ENTRY_PATTERN, OPTION_FIELDS
+from connections_admin.models import (
+    CONFIG_KEY_PATTERN,
+    MAX_CONFIG_KEY_LENGTH,
+    MAX_VARIABLE_VALUE_LENGTH,
+    MAX_VARIABLES_PER_CONNECTION,
+    name_validator,
+)
 from identity import circuit
 from scriptd_client import limits
 from scripts_editor.scripts import SCRIPT_KEYS
@@ -39,6 +46,32 @@ class StrictIntegerField(StrictJsonMixin, serializers.IntegerField):
     default_error_messages = {"invalid": "Must be a whole number."}
 
 
+@extend_schema_field({"type": "string", "maxLength": 261, "pattern": EGRESS_ENTRY_PATTERN})
+class EgressEntryField(StrictCharField):
+    """A "host:port" entry; the pattern is published, the connection service checks it."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": MAX_VARIABLES_PER_CONNECTION,
+        "propertyNames": {"pattern": CONFIG_KEY_PATTERN, "maxLength": MAX_CONFIG_KEY_LENGTH},
+        "additionalProperties": {"type": "string", "nullable": True, "maxLength": MAX_VARIABLE_VALUE_LENGTH},
+    }
+)
+class ConfigurationField(serializers.DictField):
+    """`options.configuration`: keys are JavaScript identifiers; the connection service checks them."""
+
+    child = StrictCharField(allow_null=True, trim_whitespace=False)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {key: {"type": "string"} for key in SCRIPT_KEYS},
+        "additionalProperties": False,
+    }
+)
 class CustomScriptsField(serializers.DictField):
     """`options.customScripts`: the seven keys only; an unknown key is a 400 that names it."""
 
@@ -79,21 +112,27 @@ class OptionsSerializer(serializers.Serializer):
     requires_username = StrictBooleanField(required=False, default=False)
     enable_script_context = StrictBooleanField(required=False, default=False, help_text="Cannot be turned off once on.")
     customScripts = CustomScriptsField(required=False, help_text=f"Script bodies keyed by {', '.join(SCRIPT_KEYS)}.")
-    configuration = serializers.DictField(
-        child=StrictCharField(allow_null=True, trim_whitespace=False, max_length=MAX_VARIABLE_VALUE_BYTES),
+    configuration = ConfigurationField(
         required=False,
-        help_text="Write-only values. On PATCH: absent = unchanged, a key set to null = removed, a string = set. "
-        "Reads return the keys with a fixed mask.",
+        help_text="On PATCH: absent = unchanged, a key set to null = removed, a string = set. Reads return "
+        "secret values as a fixed mask (sent back, the mask keeps the stored secret) and plain values in full.",
+    )
+    trickle_plain_configuration = serializers.ListField(
+        child=StrictCharField(max_length=64),
+        required=False,
+        help_text="Trickle extension: the configuration keys that are plain, not secret (shown in reads and "
+        "exports, never masked in run output); every other key is a secret. Absent on PATCH: flags stay. "
+        "Making a secret plain needs its value in `configuration` in the same request.",
     )
     trickle_egress_allowlist = serializers.ListField(
-        child=StrictCharField(max_length=261),
+        child=EgressEntryField(),
         required=False,
         default=list,
         help_text="Trickle extension: host:port entries the scripts' database and HTTP bridges may reach.",
     )
     trickle_script_timeout_s = StrictIntegerField(
         required=False,
-        default=limits.timeout_default_s,
+        default=limits.timeout_default_s,  # TRICKLE_SCRIPT_TIMEOUT_S
         min_value=limits.TIMEOUT_MIN_S,
         max_value=limits.TIMEOUT_MAX_S,
         help_text="Trickle extension: wall-clock limit of one script run, in seconds.",
@@ -141,7 +180,8 @@ class OptionsSerializer(serializers.Serializer):
 
 
 class ConnectionWriteSerializer(serializers.Serializer):
-    name = StrictCharField(max_length=128)
+    # The model's own rule object, so the published schema states it (the service checks it again).
+    name = StrictCharField(min_length=1, max_length=128, validators=[name_validator])
     display_name = StrictCharField(max_length=128, required=False, allow_blank=True, default="")
     strategy = serializers.ChoiceField(choices=["auth0"], required=False, default="auth0")
     options = OptionsSerializer(required=False)
@@ -168,6 +208,12 @@ class ConnectionReadSerializer(serializers.Serializer):
     options = OptionsSerializer(required=False)
     trickle_revision = StrictIntegerField(
         required=False, help_text="Trickle extension: the current script revision number (also the ETag)."
+    )
+    trickle_warnings = serializers.ListField(
+        child=StrictCharField(),
+        required=False,
+        help_text="Trickle extension, in answers to POST and PATCH: what to know about the change, such as a "
+        "secret shorter than 8 characters (masked in run output only where it stands alone as a word).",
     )
 
 

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import identity_views, run_views, script_test_views, token_views, views
+from . import identity_views, job_views, log_views, run_views, script_test_views, token_views, user_views, views
 from .authentication import BearerTokenAuthentication
 from .errors import not_found_view
 
@@ -71,6 +71,15 @@ urlpatterns = [
         name="api-script-test",
     ),
     path("api/v2/script-runs/<uuid:run_id>", run_views.ScriptRunDetailView.as_view(), name="api-script-run"),
+    path("api/v2/logs", log_views.LogListView.as_view(), name="api-logs"),
+    path("api/v2/logs/<str:log_id>", log_views.LogDetailView.as_view(), name="api-log"),
+    path("api/v2/users/<path:user_id>/logs", user_views.UserLogsView.as_view(), name="api-user-logs"),
+    path("api/v2/users/<path:user_id>", user_views.UserDetailView.as_view(), name="api-user-detail"),
+    path("api/v2/user-blocks/<path:user_id>", user_views.UserBlocksView.as_view(), name="api-user-blocks"),
+    path("api/v2/anomaly/blocks/ips/<str:ip>", user_views.IpBlockView.as_view(), name="api-ip-block"),
+    path("api/v2/jobs/users-imports", job_views.UsersImportView.as_view(), name="api-users-imports"),
+    path("api/v2/jobs/<str:job_id>/errors", job_views.JobErrorsView.as_view(), name="api-job-errors"),
+    path("api/v2/jobs/<str:job_id>", job_views.JobDetailView.as_view(), name="api-job"),
     re_path(r"^api/", not_found_view),
     path("settings/api-tokens/", token_views.token_list, name="api-tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),

@@ -7,8 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin import services as connections
-from connections_admin.auth0_shape import OPTION_FIELDS
-from connections_admin.crypto import MASK
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.models import Connection
 from identity import circuit
 from scripts_editor import selectors as script_selectors
@@ -42,11 +41,14 @@ def _errors(*codes):
 
 
 def connection_body(connection: Connection, *, revision=None) -> dict:
-    """The Auth0 shape. Configuration values are never returned: each key maps to a fixed mask."""
+    """The Auth0 shape. Secret configuration values are never returned (each maps to a fixed mask); plain
+    ones are, and `trickle_plain_configuration` names them."""
     revision = revision or script_selectors.script_revision_current(connection=connection)
     options = {key: getattr(connection, field) for key, field in OPTION_FIELDS.items()}
     options["customScripts"] = {k: v for k, v in revision.scripts.items() if v}
-    options["configuration"] = {v.key: MASK for v in connection.variables.all()}
+    variables = list(connection.variables.all())
+    options["configuration"] = {v.key: v.shown_value for v in variables}
+    options[PLAIN_CONFIGURATION_OPTION] = [v.key for v in variables if v.plain]
     options["trickle_circuit_breaker"] = circuit.circuit_overrides(connection=connection)
     options["trickle_circuit"] = circuit.circuit_state(connection=connection)
     return {
@@ -152,8 +154,8 @@ class ConnectionListView(APIView):
     def post(self, request):
         serializer = serializers.ConnectionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        connection = connection_create_from_api(data=serializer.validated_data, by=request.user)
-        body = connection_body(connection)
+        connection, warnings = connection_create_from_api(data=serializer.validated_data, by=request.user)
+        body = connection_body(connection) | {"trickle_warnings": warnings}
         return Response(
             body,
             status=status.HTTP_201_CREATED,
@@ -204,13 +206,13 @@ class ConnectionDetailView(APIView):
         serializer = serializers.ConnectionPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            connection = connection_patch_from_api(
+            connection, warnings = connection_patch_from_api(
                 connection=connection, data=serializer.validated_data, if_match=_if_match(request), by=request.user
             )
         except ScriptConflict as e:  # someone saved between our read of the base and the insert
             raise ApiError(str(e), status_code=412) from e
         connection = Connection.objects.prefetch_related("variables").get(pk=connection.pk)
-        body = connection_body(connection)
+        body = connection_body(connection) | {"trickle_warnings": warnings}
         return Response(body, headers={"ETag": _etag(connection, body["trickle_revision"])})
 
     @extend_schema(

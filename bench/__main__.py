@@ -5,7 +5,15 @@ import os
 import sys
 
 # Add a section by adding its module here; each exposes `run()` and stops by itself.
-SECTIONS = ["bench.scriptd", "bench.bridges", "bench.try_round_trip", "bench.identity", "bench.circuit"]
+SECTIONS = [
+    "bench.scriptd",
+    "bench.neighbour",
+    "bench.bridges",
+    "bench.try_round_trip",
+    "bench.identity",
+    "bench.imports",
+    "bench.circuit",
+]
 
 
 def main(argv: list[str]) -> None:

@@ -26,7 +26,7 @@ SECONDS = 8.0
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
 EMAIL, PASSWORD = "bench@example.com", "pa55word"
 
-LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
+LOGIN_FACTS = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
 # One function, run in both places: only where `pool` and `bcrypt` come from differs. compareSync keeps
 # the hash one uninterrupted computation in both; bcryptjs's async compare slices it differently per host.
@@ -98,7 +98,7 @@ def _bridged(socket_path: str, source: str, streams: int) -> tuple[list[float], 
     def once(connection: str) -> float:
         started = time.perf_counter()
         outcome = scriptd.run_script_collect(
-            **LOGIN,
+            **LOGIN_FACTS,
             source=source,
             args=[EMAIL, PASSWORD],
             mode="warm",

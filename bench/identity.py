@@ -6,7 +6,8 @@ FlowEvent and audit rows), in a throw-away database of its own:
 (c) the same login function in plain Node with the real pg and bcryptjs (the limit; bench.bridges' code).
 
 One stream of logins per core for a fixed time. Targets (issue 7): (b) >= 90 % of (c)'s throughput;
-(a) p50 under 5 ms plus the password hash's own cost.
+(a) p50 under 5 ms plus the password hash's own cost. Issue 18: (a) on one stream, with the store's own
+hasher (Argon2id at OWASP's parameters), p50 <= 60 ms.
 """
 
 import os
@@ -29,6 +30,7 @@ from bench.scriptd import _start_scriptd
 
 SECONDS = 8.0
 CHEAP_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+CLIENT_IP = "192.0.2.10"  # logins carry an end-user IP, so attack protection is part of the cost
 
 
 def _line(label: str, times: list[float], per_second: float) -> str:
@@ -83,7 +85,10 @@ def _managed(streams: int, first: int = 0):
         users.append(connection)
 
     def login(connection):
-        if services.user_login(connection=connection, username=EMAIL, password=PASSWORD).path != "managed":
+        if (
+            services.user_login(connection=connection, username=EMAIL, password=PASSWORD, ip=CLIENT_IP).path
+            != "managed"
+        ):
             raise SystemExit("the managed-store login was not answered locally")
 
     return _streams(login, users)
@@ -113,7 +118,7 @@ def _legacy(streams: int, table: str):
         legacy.append(connection)
 
     def login(connection):
-        if services.user_login(connection=connection, username=EMAIL, password=PASSWORD).path != "legacy":
+        if services.user_login(connection=connection, username=EMAIL, password=PASSWORD, ip=CLIENT_IP).path != "legacy":
             raise SystemExit("the legacy login did not go through the login script")
 
     return _streams(login, legacy)
@@ -176,5 +181,7 @@ def run() -> None:
         f"  (a) p50 without the hash's cost = {overhead:.2f} ms (target < 5 ms): "
         f"{'met' if overhead < 5 else 'NOT met'}; {hasher}'s own check costs {_hash_cost():.1f} ms"
     )
+    alone = statistics.median(single)
+    print(f"  (a) one stream alone p50 = {alone:.1f} ms (target <= 60 ms): {'met' if alone <= 60 else 'NOT met'}")
     ratio = legacy_rate / plain_rate
     print(f"  (b) throughput is {ratio:.0%} of (c)'s (target >= 90%): {'met' if ratio >= 0.9 else 'NOT met'}")

@@ -8,6 +8,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from scriptd_client.limits import TIMEOUT_MAX_S, TIMEOUT_MIN_S
+
 from .env import BASE_DIR, VAR_DIR, env
 
 log = logging.getLogger("trickle.settings")
@@ -140,6 +142,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The first hasher makes new hashes; the others are still checked, and upgraded to the first at the next
+# good login (identity/hashers.py). The imported_* hashers read hashes brought in by a bulk user import.
+PASSWORD_HASHERS = [
+    "identity.hashers.OwaspArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "identity.hashers.ImportedPasswordHasher",
+]
+# Attack protection of logins through connections (identity/protection.py), as Auth0's: a user/IP pair is
+# blocked after this many consecutive failures (0: off); an IP after this many failures across accounts
+# within the window (0: off). Allow-listed IPs (your own servers) are never counted or blocked.
+TRICKLE_BRUTE_FORCE_MAX_ATTEMPTS = env.int("TRICKLE_BRUTE_FORCE_MAX_ATTEMPTS", default=10)
+TRICKLE_SUSPICIOUS_IP_MAX_FAILURES = env.int("TRICKLE_SUSPICIOUS_IP_MAX_FAILURES", default=100)
+TRICKLE_SUSPICIOUS_IP_WINDOW_S = env.int("TRICKLE_SUSPICIOUS_IP_WINDOW_S", default=24 * 3600)
+TRICKLE_ATTACK_PROTECTION_ALLOWLIST = env.list("TRICKLE_ATTACK_PROTECTION_ALLOWLIST", default=[])
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "connections_admin:connection-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -189,11 +208,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
+    "log-streams-tick": {"task": "identity.tasks.log_streams_tick_task", "schedule": 5.0},
 }
+# Log streams (identity/log_streams.py): entries per POST, the first retry's delay (doubling up to 5 min),
+# and the failures in a row after which a stream is suspended.
+TRICKLE_LOG_STREAM_BATCH = env.int("TRICKLE_LOG_STREAM_BATCH", default=100)
+TRICKLE_LOG_STREAM_RETRY_BASE_S = env.float("TRICKLE_LOG_STREAM_RETRY_BASE_S", default=5.0)
+TRICKLE_LOG_STREAM_MAX_FAILURES = env.int("TRICKLE_LOG_STREAM_MAX_FAILURES", default=10)
 
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
+# The limit new connections start with (each connection may change its own), within scriptd_client/limits.py's range.
 SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
+if not TIMEOUT_MIN_S <= SCRIPT_TIMEOUT_S <= TIMEOUT_MAX_S:
+    raise ImproperlyConfigured(f"TRICKLE_SCRIPT_TIMEOUT_S must be between {TIMEOUT_MIN_S} and {TIMEOUT_MAX_S} seconds.")
 SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
 # Try runs waiting or running at once, per user and per connection: more answer 429, so a burst of Try runs
 # cannot fill the queue that other users' runs wait in.
@@ -236,3 +264,92 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---- Production operations (issue 15): embedded parts refused, shared cache, proxies and HTTPS, request ids,
+# ---- JSON logs, metrics, health, retention, Sentry. Kept together so other settings edits do not collide.
+from celery.schedules import crontab  # noqa: E402
+
+from ops.settings_checks import embedded_parts_refusal  # noqa: E402
+
+# SQLite and the filesystem broker live on one disk of one host: a second web or worker host would get its
+# own database or queue, and every writer waits on one file lock. Production refuses them unless asked.
+ALLOW_EMBEDDED = env.bool("TRICKLE_ALLOW_EMBEDDED", default=False)
+if PRODUCTION and not ALLOW_EMBEDDED:
+    _refusal = embedded_parts_refusal(
+        database_engine=DATABASES["default"]["ENGINE"],
+        broker_url=CELERY_BROKER_URL,
+        cache_url=env.str("CACHE_URL", default=""),
+    )
+    if _refusal:
+        raise ImproperlyConfigured(_refusal)
+
+# The shared cache backs DRF throttling (a per-process cache would give each gunicorn worker its own
+# budget) and any other state several processes must agree on. Development keeps it in memory.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://trickle")}
+
+INSTALLED_APPS.append("ops")
+# Trusted-proxy rewriting runs first so everything after it (HTTPS redirect, logs, metrics, /metrics' network
+# check) sees the real client and scheme; /healthz, /readyz and /metrics are answered before host checks,
+# so a load balancer probing by IP address gets its answer.
+MIDDLEWARE[0:0] = [
+    "ops.middleware.TrustedProxyMiddleware",
+    "telemetry.middleware.RequestTelemetryMiddleware",
+    "ops.middleware.OperationsEndpointsMiddleware",
+]
+
+# A reverse proxy in front: only these addresses (IPs or CIDR networks) may set X-Forwarded-For/-Proto;
+# from anyone else the headers are dropped, so SECURE_PROXY_SSL_HEADER cannot be spoofed.
+TRUSTED_PROXIES = env.list("TRICKLE_TRUSTED_PROXIES", default=[])
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("TRICKLE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and scrapers on the inside network
+# HSTS is sticky in browsers for its whole duration, so it is opted into, never defaulted.
+SECURE_HSTS_SECONDS = env.int("TRICKLE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("TRICKLE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("TRICKLE_HSTS_PRELOAD", default=False)
+
+# Request ids: taken from the proxy's header when well formed, else made here; they follow a request into its
+# Celery task and scriptd call, and are stored on ScriptRun and FlowEvent rows.
+REQUEST_ID_HEADER = env.str("TRICKLE_REQUEST_ID_HEADER", default="X-Request-ID")
+LOG_FORMAT = env.str("TRICKLE_LOG_FORMAT", default="plain")  # plain | json
+LOGGING["filters"] = {"request_id": {"()": "telemetry.logs.RequestIdFilter"}}
+LOGGING["formatters"]["json"] = {"()": "telemetry.logs.JsonFormatter"}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+if LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Celery's own lines go through the same JSON handler
+
+# /metrics: a bearer token, or a scrape from one of these networks (after trusted-proxy rewriting).
+# Development allows the loopback; production allows nothing until one of the two is set.
+METRICS_TOKEN = env.str("TRICKLE_METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "TRICKLE_METRICS_ALLOWED_NETWORKS", default=[] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+
+# Retention in days (0 keeps forever); `manage.py prune` and the nightly beat entry delete in batches.
+RETENTION_DAYS = {
+    "login_events": env.int("TRICKLE_RETENTION_LOGIN_EVENTS_DAYS", default=90),
+    "script_runs": env.int("TRICKLE_RETENTION_SCRIPT_RUNS_DAYS", default=30),
+    "audit_events": env.int("TRICKLE_RETENTION_AUDIT_DAYS", default=365),
+    "sessions": env.int("TRICKLE_RETENTION_SESSIONS_DAYS", default=0),  # days after expiry; 0: once expired
+}
+RETENTION_BATCH_SIZE = env.int("TRICKLE_RETENTION_BATCH_SIZE", default=1000)
+# Several Trickle installations (or test runs) may share one broker: each keeps to its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("TRICKLE_CELERY_QUEUE", default="celery")
+CELERY_BEAT_SCHEDULE["retention-prune"] = {
+    "task": "ops.tasks.retention_prune_task",
+    "schedule": crontab(hour=env.int("TRICKLE_RETENTION_HOUR_UTC", default=3), minute=17),
+}
+
+# Error reporting: on when SENTRY_DSN is set, for the web processes and the Celery workers alike.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from telemetry.sentry import sentry_start  # noqa: E402
+
+    sentry_start(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# ---- end of production operations

@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from . import services
-from .crypto import MASK
 from .forms import add_service_errors
 from .models import AuditEvent, ConfigurationVariable, Connection
 
@@ -22,16 +21,16 @@ class ReadOnlyAdminMixin:
 
 
 class ConfigurationVariableInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """Values are write-only: set or replace them on the dashboard's Configuration tab."""
+    """Secrets are write-only (masked), plain values are shown: set them on the dashboard's Configuration tab."""
 
     model = ConfigurationVariable
-    fields = ["key", "value", "updated_at", "updated_by"]
+    fields = ["key", "value", "plain", "updated_at", "updated_by"]
     readonly_fields = fields
     extra = 0
 
     @admin.display(description="value")
     def value(self, obj):
-        return MASK
+        return obj.shown_value
 
 
 class ConnectionAdminForm(forms.ModelForm):

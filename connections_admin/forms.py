@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from scriptd_client import limits
 
 from . import services
-from .models import MAX_VARIABLE_VALUE_BYTES, Connection
+from .models import MAX_VARIABLE_VALUE_LENGTH, Connection
 
 USE_OWN_DATABASE_HELP = (
     "Off: users live only in Trickle's store and no script runs. "
@@ -128,11 +128,17 @@ class VariableForm(forms.Form):
         help_text="Scripts read it as <code>configuration.KEY</code>. An existing key is replaced.",
     )
     value = forms.CharField(
-        max_length=MAX_VARIABLE_VALUE_BYTES,
+        max_length=MAX_VARIABLE_VALUE_LENGTH,
         strip=False,
         # Write-only: never rendered back, not even after a failed submit.
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Encrypted at rest and never shown again.",
+        help_text="Encrypted at rest. A secret is never shown again.",
+    )
+    plain = forms.BooleanField(
+        label="Plain (not a secret)",
+        required=False,
+        help_text="For ports, host names and flags: shown here and in the API, never masked in run output. "
+        "Leave off for passwords, tokens and keys.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -143,6 +149,7 @@ class VariableForm(forms.Form):
             Div("key", css_class="col-md-4"),
             Div("value", css_class="col-md-6"),
             Div(Submit("submit", "Set variable", css_class="mt-md-4"), css_class="col-md-2"),
+            Div(Field("plain", wrapper_class="form-switch"), css_class="col-12"),
         )
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from scriptd_client import limits
 
+from . import crypto
 from .crypto import MASK
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -18,12 +19,14 @@ name_validator = RegexValidator(
     NAME_RE, "Use letters, digits and single hyphens between them (no leading, trailing or double hyphens)."
 )
 # Configuration keys become `configuration.KEY` in scripts, so they must be JavaScript identifiers.
+CONFIG_KEY_PATTERN = r"^[A-Za-z_$][A-Za-z0-9_$]*$"
+MAX_CONFIG_KEY_LENGTH = 64
 config_key_validator = RegexValidator(
-    r"^[A-Za-z_$][A-Za-z0-9_$]*$", "Use a JavaScript identifier: letters, digits, _ or $, not starting with a digit."
+    CONFIG_KEY_PATTERN, "Use a JavaScript identifier: letters, digits, _ or $, not starting with a digit."
 )
 
 MAX_VARIABLES_PER_CONNECTION = 100
-MAX_VARIABLE_VALUE_BYTES = 4096
+MAX_VARIABLE_VALUE_LENGTH = 4096  # characters
 
 
 def new_public_id() -> str:
@@ -91,6 +94,12 @@ class ConfigurationVariable(models.Model):
     key = models.CharField(max_length=64, validators=[config_key_validator])
     # Fernet token; never rendered. Read it only through selectors that decrypt for a run.
     value_encrypted = models.TextField(editable=False)
+    # Secret (the default): write-only and masked in run output. Plain: shown in the dashboard, the API and
+    # exports, and never masked (ports, host names, flags: masking "5432" everywhere only hides the logs).
+    plain = models.BooleanField(
+        default=False,
+        help_text="Not a secret: shown in the dashboard, the API and exports, never masked in run output.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
@@ -99,12 +108,12 @@ class ConfigurationVariable(models.Model):
         constraints = [models.UniqueConstraint(fields=["connection", "key"], name="unique_variable_key")]
 
     def __str__(self) -> str:
-        return f"{self.key} = {MASK}"
+        return f"{self.key} = {self.shown_value}"
 
     @property
-    def masked(self) -> str:
-        who = self.updated_by.get_username() if self.updated_by else "unknown"
-        return f"{MASK} (set {self.updated_at:%Y-%m-%d %H:%M} UTC by {who})"
+    def shown_value(self) -> str:
+        """What pages, the admin, API reads and exports show: a plain value itself, a secret's mask."""
+        return crypto.decrypt(self.value_encrypted) if self.plain else MASK
 
 
 class AuditEvent(models.Model):

@@ -24,3 +24,8 @@ def connection_events(*, connection: Connection, limit: int = 200) -> QuerySet[A
 def configuration_for_run(*, connection: Connection) -> dict[str, str]:
     """The decrypted `configuration` object a script sees. Only the sandbox client may receive it."""
     return {v.key: crypto.decrypt(v.value_encrypted) for v in connection.variables.all()}
+
+
+def configuration_plain_keys(*, connection: Connection) -> frozenset[str]:
+    """The keys whose values are not secret: runs never mask them (scriptd_client.masking)."""
+    return frozenset(connection.variables.filter(plain=True).values_list("key", flat=True))

@@ -8,13 +8,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from scriptd_client import limits
+from scriptd_client import limits, masking
 
 from . import crypto
 from .auth0_shape import egress_entry_problem
 from .exceptions import StaleConnection
 from .models import (
-    MAX_VARIABLE_VALUE_BYTES,
+    MAX_CONFIG_KEY_LENGTH,
+    MAX_VARIABLE_VALUE_LENGTH,
     MAX_VARIABLES_PER_CONNECTION,
     AuditEvent,
     ConfigurationVariable,
@@ -208,15 +209,15 @@ def connection_touch(*, connection: Connection) -> None:
 def configuration_variable_validate(*, key: object, value: object) -> None:
     """Raise ValidationError({'key': [...], 'value': [...]}) unless `key` may hold `value`."""
     errors = {}
-    if not isinstance(key, str) or not key or len(key) > 64:
-        errors["key"] = ["Between 1 and 64 characters."]
+    if not isinstance(key, str) or not key or len(key) > MAX_CONFIG_KEY_LENGTH:
+        errors["key"] = [f"Between 1 and {MAX_CONFIG_KEY_LENGTH} characters."]
     else:
         try:
             config_key_validator(key)
         except ValidationError as e:
             errors["key"] = e.messages
-    if not isinstance(value, str) or len(value.encode()) > MAX_VARIABLE_VALUE_BYTES:
-        errors["value"] = [f"Text of at most {MAX_VARIABLE_VALUE_BYTES // 1024} kB."]
+    if not isinstance(value, str) or len(value) > MAX_VARIABLE_VALUE_LENGTH:
+        errors["value"] = [f"Text of at most {MAX_VARIABLE_VALUE_LENGTH} characters."]
     if errors:
         raise ValidationError(errors)
 
@@ -227,11 +228,23 @@ def configuration_count_validate(*, count: int) -> None:
         raise ValidationError({"key": f"A connection holds at most {MAX_VARIABLES_PER_CONNECTION} variables."})
 
 
+def configuration_value_warnings(*, key: str, value: str, plain: bool) -> list[str]:
+    """What to tell whoever saves this value (the dashboard, the API and imports say the same)."""
+    if plain or not value or not masking.is_short(value):
+        return []
+    return [
+        f"{key} is shorter than {masking.WHOLE_TOKEN_BELOW} characters: as a secret it is masked in run output "
+        "only where it stands alone as a word, never inside longer words (that would mangle the text and give "
+        "it away). Use a longer value, or mark it plain if it is not a secret."
+    ]
+
+
 @transaction.atomic
 def configuration_variable_set(
-    *, connection: Connection, key: str, value: str, by: AbstractBaseUser | None
+    *, connection: Connection, key: str, value: str, by: AbstractBaseUser | None, plain: bool = False
 ) -> ConfigurationVariable:
-    """Create or replace a variable. The value is encrypted here and never recorded anywhere else."""
+    """Create or replace a variable, secret (the default) or plain. The value is encrypted here and never
+    recorded anywhere else. Setting the value and the flag it already has writes nothing."""
     configuration_variable_validate(key=key, value=value)
     # Lock the connection row so two admins adding the 100th variable cannot both succeed.
     Connection.objects.select_for_update().filter(pk=connection.pk).first()
@@ -239,14 +252,43 @@ def configuration_variable_set(
     if variable is None:
         configuration_count_validate(count=connection.variables.count() + 1)
         variable = ConfigurationVariable(connection=connection, key=key)
+    elif variable.plain == plain and crypto.decrypt(variable.value_encrypted) == value:
+        return variable
     replaced = variable.pk is not None
     variable.value_encrypted = crypto.encrypt(value)
+    variable.plain = plain
     variable.updated_by = by if by is not None and by.is_authenticated else None
     variable.save()
     connection_touch(connection=connection)
     audit_event_record(
-        connection=connection, action=AuditEvent.Action.VARIABLE_SET, by=by, detail={"key": key, "replaced": replaced}
+        connection=connection,
+        action=AuditEvent.Action.VARIABLE_SET,
+        by=by,
+        detail={"key": key, "replaced": replaced, "plain": plain},
     )
+    return variable
+
+
+@transaction.atomic
+def configuration_variable_make_secret(
+    *, connection: Connection, key: str, by: AbstractBaseUser | None
+) -> ConfigurationVariable:
+    """Turn a plain variable into a secret, keeping its value. (The other way round needs the value set
+    again with plain=True: marking alone would reveal a stored secret.) Already secret: nothing changes."""
+    variable = ConfigurationVariable.objects.select_for_update().filter(connection=connection, key=key).first()
+    if variable is None:
+        raise ValidationError({"key": f"There is no variable {key}."})
+    if variable.plain:
+        variable.plain = False
+        variable.updated_by = by if by is not None and by.is_authenticated else None
+        variable.save(update_fields=["plain", "updated_by", "updated_at"])
+        connection_touch(connection=connection)
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.VARIABLE_SET,
+            by=by,
+            detail={"key": key, "replaced": True, "plain": False},
+        )
     return variable
 
 

@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from scriptd_client import masking
+
 from . import selectors, services
 from .exceptions import StaleConnection
 from .forms import (
@@ -101,6 +103,8 @@ def connection_configuration(request, connection):
                 add_service_errors(form, e)
             else:
                 messages.success(request, f"Variable {variable.key} saved.")
+                for warning in services.configuration_value_warnings(**form.cleaned_data):
+                    messages.warning(request, warning)
                 return redirect("connections_admin:connection-configuration", connection.public_id)
     return render(
         request,
@@ -111,6 +115,7 @@ def connection_configuration(request, connection):
             "editable": editable,
             "active": "configuration",
             "variables": connection.variables.select_related("updated_by"),
+            "whole_token_below": masking.WHOLE_TOKEN_BELOW,
         },
     )
 
@@ -122,6 +127,18 @@ def variable_remove(request, connection, key):
         messages.success(request, f"Variable {key} removed.")
     else:
         messages.warning(request, f"There was no variable {key}.")
+    return redirect("connections_admin:connection-configuration", connection.public_id)
+
+
+@require_POST
+@connection_view(CHANGE)
+def variable_make_secret(request, connection, key):
+    try:
+        services.configuration_variable_make_secret(connection=connection, key=key, by=request.user)
+    except ValidationError as e:
+        messages.warning(request, " ".join(e.messages))
+    else:
+        messages.success(request, f"Variable {key} is now a secret: write-only and masked in run output.")
     return redirect("connections_admin:connection-configuration", connection.public_id)
 
 

@@ -31,6 +31,16 @@ REASONS: dict[str, tuple[int, str]] = {
         502,
         "The script's profile is unusable: not an object, no user_id, or no username when the connection requires one.",
     ),
+    "user_blocked": (401, "An admin blocked this user: no login is tried, in either store."),
+    "too_many_attempts": (
+        429,
+        "Too many consecutive failed logins for this user from this IP: the pair is blocked until an admin "
+        "unblocks it or the password is reset. No script ran.",
+    ),
+    "ip_blocked": (
+        429,
+        "Too many failed logins from this IP across accounts (suspicious-IP throttling). No script ran.",
+    ),
     "script_error": (502, "The script answered with an Error (for example the legacy store is unreachable)."),
     "script_timeout": (504, "The script did not call back within the connection's time limit."),
     "script_crash": (502, "The script's sandbox crashed (memory limit or a fatal error) before it answered."),

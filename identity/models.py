@@ -1,8 +1,12 @@
 """The managed user store, the record of every flow through a connection, and the demo legacy store."""
 
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from connections_admin.models import Connection
 
@@ -20,8 +24,11 @@ class ManagedUser(models.Model):
     email = models.CharField(max_length=254, blank=True)
     username = models.CharField(max_length=128, blank=True)
     email_verified = models.BooleanField(default=False)
+    # Set by an admin (Auth0's `blocked`): every login is refused before any script runs.
+    blocked = models.BooleanField(default=False)
     # Django's hashers, of the password typed at the migrating login; unusable for cached legacy profiles.
-    password = models.CharField(max_length=256, default="!", editable=False)
+    # Imported foreign hashes (identity.hashers.ImportedPasswordHasher) carry their salt and parameters.
+    password = models.CharField(max_length=1024, default="!", editable=False)
     is_managed = models.BooleanField(default=False)
     attributes = models.JSONField(default=dict, blank=True, help_text="nickname, name, picture ...")
     user_metadata = models.JSONField(default=dict, blank=True)
@@ -86,10 +93,14 @@ class FlowEvent(models.Model):
     reason = models.CharField(max_length=40, blank=True, help_text="Why it failed (identity.exceptions.REASONS).")
     message = models.TextField(blank=True)
     identifier = models.CharField(max_length=254, blank=True, help_text="The email, username or user_id given.")
+    ip = models.CharField(max_length=45, blank=True, help_text="The end user's IP address, when known.")
+    user_agent = models.CharField(max_length=255, blank=True)
     user = models.ForeignKey(ManagedUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    # [{script, status, ms, error, logs: [{level, text, time}]}]: logs as scriptd redacted them.
+    # [{script, status, ms, value, error, logs: [{level, text, time}]}], masked (scriptd_client.masking).
     script_runs = models.JSONField(default=list, blank=True)
     duration_ms = models.FloatField(default=0)
+    # The HTTP request (or task) that ran the flow: the same id is in its log lines and scriptd's.
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -98,6 +109,199 @@ class FlowEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow} {self.path} {'ok' if self.succeeded else self.reason}"
+
+
+class LogEvent(models.Model):
+    """One entry of the tenant's log, in Auth0's shape: every flow's outcome, every block and admin change.
+
+    `type` is Auth0's event code (identity/logs.py). Never holds a password, hash, token or script output."""
+
+    date = models.DateTimeField(default=timezone.now, db_index=True)
+    type = models.CharField(max_length=16, db_index=True)
+    description = models.CharField(max_length=255, blank=True)
+    # Kept when the connection is deleted, like the audit trail; connection_name says which it was.
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
+    connection_name = models.CharField(max_length=128, blank=True, db_index=True)
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    user_id = models.CharField(max_length=262, blank=True, db_index=True, help_text="auth0|<user_id>")
+    user_name = models.CharField(max_length=254, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150, blank=True, help_text="The admin behind an admin change.")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["connection_name", "date"]), models.Index(fields=["type", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d %H:%M:%S} {self.type} {self.user_name}"
+
+    @property
+    def log_id(self) -> str:
+        # Fixed width, so log ids sort as they were written (the `from` checkpoint of GET /logs).
+        return f"{self.pk:024d}"
+
+
+class LogStream(models.Model):
+    """A webhook that receives the log in batches (HTTP POST, HMAC-signed), in order, each entry once.
+
+    `cursor` is the last LogEvent delivered. A failed batch is retried with back-off; after
+    TRICKLE_LOG_STREAM_MAX_FAILURES failures in a row the stream is suspended until an admin resumes it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused by an admin"
+        SUSPENDED = "suspended", "Suspended after repeated failures"
+
+    name = models.CharField(max_length=100, unique=True)
+    endpoint = models.URLField(max_length=500)
+    # The HMAC key, Fernet-encrypted; shown once when the stream is created.
+    secret_encrypted = models.TextField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    cursor = models.BigIntegerField(default=0, help_text="The id of the last log entry delivered.")
+    failures = models.PositiveIntegerField(default=0, help_text="Failed deliveries in a row.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)  # one deliverer at a time
+    last_error = models.CharField(max_length=255, blank=True)
+    last_delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LogStreamDelivery(models.Model):
+    """One attempt to deliver a batch: what the delivery status page lists."""
+
+    stream = models.ForeignKey(LogStream, on_delete=models.CASCADE, related_name="deliveries")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    first_log = models.BigIntegerField()
+    last_log = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    ok = models.BooleanField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.first_log}-{self.last_log} {'ok' if self.ok else self.error}"
+
+
+class LegacyUser(models.Model):
+    """One user of the legacy store, as the admin listed them (CSV) and get_user may have confirmed.
+
+    Compared with the managed store (by email or user_id) this says how many users have not migrated yet."""
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded list"
+        GET_USER = "get_user", "Confirmed by get_user"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="legacy_population")
+    email = models.CharField(max_length=254, blank=True, help_text="Lower-cased.")
+    user_id = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
+    added_at = models.DateTimeField(auto_now_add=True)
+    # The background walk: when get_user was asked, and whether it knew the user.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    found = models.BooleanField(null=True)
+    # The admin gave up on this user (retiring the legacy store without them).
+    accepted_lost_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email", "user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "email"], condition=~Q(email=""), name="unique_legacy_user_email"
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "user_id"], condition=~Q(user_id=""), name="unique_legacy_user_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.user_id
+
+
+def _job_id() -> str:
+    return "job_" + secrets.token_hex(8)
+
+
+class UserImportJob(models.Model):
+    """A bulk import of users (identity/imports.py), run by a Celery worker; Auth0's users-imports job."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    public_id = models.CharField(max_length=24, unique=True, default=_job_id, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="import_jobs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    upsert = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=100, blank=True)
+    # The uploaded file holds password hashes: Fernet-encrypted, and erased when the job ends.
+    payload_encrypted = models.TextField(blank=True, editable=False)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # [{line, user (without hashes), errors: [{code, message, path}]}]
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=500, blank=True, help_text="Why the whole job failed.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.status}"
+
+
+class LoginFailureStreak(models.Model):
+    """Consecutive failed logins for one identifier from one IP (Auth0's brute-force protection).
+
+    A good login removes the row; reaching the limit sets `blocked_at`, and then logins for this pair are
+    refused without running any script until an admin unblocks it or the password is reset."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="login_failure_streaks")
+    identifier = models.CharField(max_length=254, help_text="What was typed at login, lower-cased.")
+    ip = models.CharField(max_length=45)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "identifier", "ip"], name="unique_login_failure_streak")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} from {self.ip}: {self.failures}{' (blocked)' if self.blocked_at else ''}"
+
+
+class SuspiciousIp(models.Model):
+    """Failed logins from one IP across all accounts in the current window (suspicious-IP throttling).
+
+    Reaching the limit blocks the IP for the rest of the window, or until an admin unblocks it."""
+
+    ip = models.CharField(max_length=45, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    blocked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.ip}: {self.failures}{' (blocked)' if self.blocked_at else ''}"
 
 
 class DemoLegacyUser(models.Model):

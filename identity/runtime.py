@@ -18,11 +18,14 @@ from connections_admin import selectors as connection_selectors
 from connections_admin import services as audit
 from connections_admin.models import AuditEvent, Connection
 from scriptd_client import client as scriptd
+from scriptd_client.masking import MASK, Masker
 from scripts_editor import selectors as script_selectors
 from scripts_editor.scriptd_request import scriptd_request_build
 from scripts_editor.scripts import BY_KEY
+from telemetry.context import request_id_get
+from telemetry.metrics import LOGINS
 
-from . import circuit
+from . import circuit, logs
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
 
@@ -33,17 +36,19 @@ ERROR_REASONS = {
     "UnauthorizedError": "unauthorized",
     "MemoryError": "script_crash",
 }
-SECRET_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
+# A profile's credentials for the legacy store (identity tokens, hashes): a flow's record never keeps them,
+# whatever they are. (Known secrets, anywhere in the answer, are masked by scriptd_client.masking.)
+CREDENTIAL_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 
 
-# (connection pk, updated_at) -> (current revision, decrypted configuration). Every change to a
-# connection's scripts or configuration moves its updated_at (connection_touch), and flows start from a
+# (connection pk, updated_at) -> (current revision, decrypted configuration, its plain keys). Every change to
+# a connection's scripts or configuration moves its updated_at (connection_touch), and flows start from a
 # freshly read connection, so an entry is never stale; the bound keeps memory flat with many tenants.
-_SNAPSHOTS: dict[tuple[int, Any], tuple[Any, dict[str, str]]] = {}
+_SNAPSHOTS: dict[tuple[int, Any], tuple[Any, dict[str, str], frozenset[str]]] = {}
 _SNAPSHOTS_MAX = 512
 
 
-def _snapshot(connection: Connection) -> tuple[Any, dict[str, str]]:
+def _snapshot(connection: Connection) -> tuple[Any, dict[str, str], frozenset[str]]:
     """The connection's current scripts and configuration, read and decrypted once per change, not per login."""
     key = (connection.pk, connection.updated_at)
     found = _SNAPSHOTS.get(key)
@@ -51,6 +56,7 @@ def _snapshot(connection: Connection) -> tuple[Any, dict[str, str]]:
         found = (
             script_selectors.script_revision_current(connection=connection),
             connection_selectors.configuration_for_run(connection=connection),
+            connection_selectors.configuration_plain_keys(connection=connection),
         )
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
             _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
@@ -58,12 +64,12 @@ def _snapshot(connection: Connection) -> tuple[Any, dict[str, str]]:
     return found
 
 
-def _masked(value: Any) -> Any:
-    """A script's answer as the run record keeps it: tokens and passwords replaced by a mask, at any depth."""
+def _without_credentials(value: Any) -> Any:
+    """A (masked) answer as the run record keeps it: credential fields replaced by a mask, at any depth."""
     if isinstance(value, dict):
-        return {k: "********" if k in SECRET_FIELDS and v else _masked(v) for k, v in value.items()}
+        return {k: MASK if k in CREDENTIAL_FIELDS and v else _without_credentials(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_masked(v) for v in value]
+        return [_without_credentials(v) for v in value]
     return value
 
 
@@ -91,26 +97,38 @@ class Flow:
     kind: str
     identifier: str
     by: AbstractBaseUser | None = None
+    ip: str = ""  # the end user's, for attack protection and the log
+    user_agent: str = ""
     path: str = FlowEvent.Path.MANAGED
     runs: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     _revision: Any = None
     _configuration: dict[str, str] | None = None
+    _plain_keys: frozenset[str] = frozenset()
+    _passwords: list[str] = field(default_factory=list)  # every password this flow's runs were given
 
     def __enter__(self) -> Flow:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if isinstance(exc, FlowFailed):
+            # Messages may quote the profile (an email with the typed password in it): masked like the runs.
+            exc.message = self._masker().text(exc.message)
+            exc.args = (exc.message,)
             event = self._record(succeeded=False, reason=exc.reason, message=exc.message)
             exc.event = event  # the caller (Try page, API) can show the runs and logs
         return False
 
     # ---- scripts -------------------------------------------------------------------------------
+    def _masker(self) -> Masker:
+        return Masker.for_run(
+            configuration=self._configuration or {}, plain_keys=self._plain_keys, passwords=self._passwords
+        )
+
     def run(self, key: str, args: list[Any]) -> Any:
         """Run one script and return its value; a failure of any kind raises FlowFailed with its reason."""
         if self._revision is None:
-            self._revision, self._configuration = _snapshot(self.connection)
+            self._revision, self._configuration, self._plain_keys = _snapshot(self.connection)
         source = self._revision.scripts.get(key, "")
         if not source.strip():
             raise FlowFailed(
@@ -144,6 +162,7 @@ class Flow:
                     source=source,
                     args=args,
                     mode="warm",
+                    purpose="login",  # scriptd serves logins before Try runs
                     revision=self._revision.number,
                     configuration=self._configuration,
                 )
@@ -153,14 +172,21 @@ class Flow:
                 {"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)}, "logs": []}
             )
             raise FlowFailed("scriptd_unavailable", str(e)) from e
-        error = {k: v for k, v in outcome.error.items() if k in ("name", "message", "code", "description")}
-        logs = [{k: log.get(k) for k in ("level", "text", "time")} for log in outcome.logs]
+        # Everything recorded or shown is masked; the flow itself goes on with the script's own answer.
+        self._passwords += BY_KEY[key].passwords(args)
+        mask = self._masker()
+        raw_error = outcome.error
+        error = mask.value({k: v for k, v in raw_error.items() if k in ("name", "message", "code", "description")})
+        logs = [
+            {"level": log.get("level"), "text": mask.text(str(log.get("text", ""))), "time": log.get("time")}
+            for log in outcome.logs
+        ]
         self.runs.append(
             {
                 "script": key,
                 "status": outcome.status,
                 "ms": outcome.result.get("ms", 0),
-                "value": _masked(outcome.value),
+                "value": _without_credentials(mask.value(outcome.value)),
                 "error": error,
                 "logs": logs,
             }
@@ -171,11 +197,11 @@ class Flow:
             raise FlowFailed("script_timeout", f"The {key} script did not call back within {c.script_timeout_s} s.")
         if outcome.status == "crash":
             raise FlowFailed("script_crash", f"The {key} script crashed: {error.get('message', '')}".strip())
-        name, message = error.get("name", "Error"), error.get("message", "")
-        if name == "ValidationError" and error.get("code") == "user_exists":
+        name, message = raw_error.get("name", "Error"), error.get("message", "")
+        if name == "ValidationError" and raw_error.get("code") == "user_exists":
             raise FlowFailed("user_exists", message or "The user already exists.")
         reason = ERROR_REASONS.get(name, "script_error")
-        raise FlowFailed(reason, f"{name}: {message}" if reason == "script_error" else message)
+        raise FlowFailed(reason, f"{error.get('name', 'Error')}: {message}" if reason == "script_error" else message)
 
     # ---- outcome -------------------------------------------------------------------------------
     def succeed(self, *, user: ManagedUser | None = None, value: Any = None) -> FlowResult:
@@ -193,9 +219,12 @@ class Flow:
                 reason=reason,
                 message=message,
                 identifier=self.identifier[:254],
+                ip=self.ip[:45],
+                user_agent=self.user_agent[:255],
                 user=user if user and user.pk else None,
                 script_runs=self.runs,
                 duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+                request_id=request_id_get(),
             )
             detail = {
                 "flow": self.kind,
@@ -211,4 +240,7 @@ class Flow:
             elif succeeded and self.kind == FlowEvent.Flow.DELETE:
                 action = AuditEvent.Action.USER_DELETED
             audit.audit_event_record(connection=self.connection, action=action, by=self.by, detail=detail)
+            logs.log_flow(event=event, user=user if user and user.pk else None, by=self.by)
+        if self.kind == FlowEvent.Flow.LOGIN:
+            LOGINS.labels(self.path, "succeeded" if succeeded else reason).inc()
         return event

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connections_admin.models import Connection
 
-from .models import FlowEvent, ManagedUser
+from .models import FlowEvent, LogEvent, ManagedUser
 
 Path = FlowEvent.Path
 
@@ -96,3 +96,46 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
         failures=dict(sorted(failures.items())),
         totals=totals,
     )
+
+
+def log_list(
+    *,
+    types: list[str] | None = None,
+    user: str = "",
+    connection: str = "",
+    date_from=None,
+    date_to=None,
+) -> QuerySet[LogEvent]:
+    """The log, newest first. `user` matches a user_id exactly or a user name (email, username) partly;
+    `connection` is a connection's name; dates bound `date` inclusively."""
+    qs = LogEvent.objects.select_related("connection")
+    if types:
+        qs = qs.filter(type__in=types)
+    if user:
+        qs = qs.filter(Q(user_id=user) | Q(user_id=f"auth0|{user}") | Q(user_name__icontains=user))
+    if connection:
+        qs = qs.filter(connection_name=connection)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("-id")
+
+
+def user_login_history(*, user: ManagedUser, limit: int = 25) -> list[FlowEvent]:
+    """The user's latest flows: those that found them, and failed logins typed with their email or username."""
+    typed = Q(identifier__iexact=user.email) if user.email else Q(pk__in=[])
+    if user.username:
+        typed |= Q(identifier=user.username)
+    return list(
+        user.connection.flow_events.filter(Q(user=user) | typed).defer("script_runs").order_by("-at", "-id")[:limit]
+    )
+
+
+def users_by_api_id(*, user_id: str, connection: str = "") -> list[ManagedUser]:
+    """The stored users an API id names (`auth0|<user_id>` or the bare id), in `connection` if given."""
+    ids = {user_id, user_id.removeprefix("auth0|")}
+    qs = ManagedUser.objects.filter(user_id__in=ids).select_related("connection")
+    if connection:
+        qs = qs.filter(connection__name=connection)
+    return list(qs[:2])

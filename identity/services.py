@@ -21,6 +21,7 @@ from django.utils import timezone
 from connections_admin.models import Connection
 from scripts_editor.scripts import LEGACY, MANAGED, MIGRATION
 
+from . import protection
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
 from .profiles import (
@@ -111,30 +112,56 @@ def _stored_profile(user: ManagedUser) -> tuple:
 
 # ---- log in ------------------------------------------------------------------------------------
 def user_login(
-    *, connection: Connection, username: str, password: str, by: AbstractBaseUser | None = None
+    *,
+    connection: Connection,
+    username: str,
+    password: str,
+    ip: str = "",
+    user_agent: str = "",
+    by: AbstractBaseUser | None = None,
 ) -> FlowResult:
-    """Log a user in by email or username. Migration mode stores the user at their first good login."""
-    with Flow(connection=connection, kind=FlowEvent.Flow.LOGIN, identifier=username, by=by) as flow:
-        # One read serves both the managed-store check and, after the script, the duplicate check.
-        known = user_lookup_rows(connection, username)
-        user = next((u for u in known if u.is_managed), None)
-        if user is None and connection.mode != MANAGED:
-            flow.path = Path.LEGACY
-            profile = _profile_from(flow, "login", [username, password])
-            if profile is None:
-                raise FlowFailed("no_profile")
-            migrate = connection.mode == MIGRATION
-            with transaction.atomic():  # one commit for the profile, the count and the records
-                user, stored = _store_profile(
-                    flow, profile, identifier=username, password=password, migrate=migrate, known=known
-                )
-                if stored:
-                    flow.path = Path.MIGRATED if migrate else Path.LEGACY
-                    return _logged_in(flow, user)
-        flow.path = Path.MANAGED
-        if user is None or not user.check_password(password):
-            raise FlowFailed("wrong_username_or_password")
-        return _logged_in(flow, user)
+    """Log a user in by email or username. Migration mode stores the user at their first good login.
+
+    Attack protection runs first: a blocked user/IP pair, IP or user is refused before any script runs."""
+    flow_args = {"connection": connection, "identifier": username, "ip": ip, "user_agent": user_agent, "by": by}
+    with Flow(kind=FlowEvent.Flow.LOGIN, **flow_args) as flow:
+        streak = protection.login_guard(connection=connection, identifier=username, ip=ip)
+        try:
+            result = _login(flow, username=username, password=password)
+        except FlowFailed as e:
+            if e.reason in protection.CREDENTIAL_FAILURES:
+                protection.login_failed(connection=connection, identifier=username, ip=ip, user_agent=user_agent, by=by)
+            raise
+        protection.login_succeeded(streak=streak)
+        return result
+
+
+def _login(flow: Flow, *, username: str, password: str) -> FlowResult:
+    connection = flow.connection
+    # One read serves the block check, the managed-store check and, after the script, the duplicate check.
+    known = user_lookup_rows(connection, username)
+    if any(u.blocked for u in known):
+        raise FlowFailed("user_blocked")
+    user = next((u for u in known if u.is_managed), None)
+    if user is None and connection.mode != MANAGED:
+        flow.path = Path.LEGACY
+        profile = _profile_from(flow, "login", [username, password])
+        if profile is None:
+            raise FlowFailed("no_profile")
+        migrate = connection.mode == MIGRATION
+        with transaction.atomic():  # one commit for the profile, the count and the records
+            user, stored = _store_profile(
+                flow, profile, identifier=username, password=password, migrate=migrate, known=known
+            )
+            if user.blocked:  # the script's user_id names a user an admin blocked
+                raise FlowFailed("user_blocked")
+            if stored:
+                flow.path = Path.MIGRATED if migrate else Path.LEGACY
+                return _logged_in(flow, user)
+    flow.path = Path.MANAGED
+    if user is None or not user.check_password(password):
+        raise FlowFailed("wrong_username_or_password")
+    return _logged_in(flow, user)
 
 
 # ---- sign up -----------------------------------------------------------------------------------
@@ -145,13 +172,17 @@ def user_signup(
     password: str,
     username: str = "",
     user_metadata: dict | None = None,
+    ip: str = "",
+    user_agent: str = "",
     by: AbstractBaseUser | None = None,
 ) -> FlowResult:
     """Sign a user up: get_user, create, then login to confirm (legacy), or a local user (migration/managed)."""
     email = _email(connection, email)
     if connection.requires_username and not username.strip():
         raise ValidationError({"username": "This connection requires a username."})
-    with Flow(connection=connection, kind=FlowEvent.Flow.SIGNUP, identifier=email, by=by) as flow:
+    with Flow(
+        connection=connection, kind=FlowEvent.Flow.SIGNUP, identifier=email, by=by, ip=ip, user_agent=user_agent
+    ) as flow:
         taken = Q(email__iexact=email) | (Q(username=username) if username else Q(pk__in=[]))
         if connection.managed_users.filter(taken, is_managed=True).exists():
             raise FlowFailed("user_exists")
@@ -196,42 +227,73 @@ def user_signup(
 
 # ---- change password ---------------------------------------------------------------------------
 def user_password_change(
-    *, connection: Connection, email: str, new_password: str, by: AbstractBaseUser | None = None
+    *,
+    connection: Connection,
+    email: str,
+    new_password: str,
+    ip: str = "",
+    user_agent: str = "",
+    by: AbstractBaseUser | None = None,
 ) -> FlowResult:
     """Change (or reset) a password: locally for managed users, change_password in legacy mode, and in
     migration mode a user get_user finds is stored now with the new password."""
     email = _email(connection, email)
-    with Flow(connection=connection, kind=FlowEvent.Flow.CHANGE_PASSWORD, identifier=email, by=by) as flow:
-        user = _managed_user(connection, email)
-        if user is None and connection.mode == LEGACY:
-            flow.path = Path.LEGACY
-            answer = flow.run("change_password", [email, new_password])
-            if answer is not True and not isinstance(answer, dict):
-                raise FlowFailed("user_not_found", "The change_password script changed nothing (no such user).")
-            return flow.succeed(user=connection.managed_users.filter(email=email).first(), value=answer)
-        if user is None and connection.mode == MIGRATION:
-            flow.path = Path.LEGACY
-            profile = _profile_from(flow, "get_user", [email])
-            if profile is None:
-                raise FlowFailed("user_not_found")
-            user, stored = _store_profile(flow, profile, identifier=email, password=new_password, migrate=True)
-            if stored:
-                flow.path = Path.MIGRATED
-                return flow.succeed(user=user, value=True)
-        flow.path = Path.MANAGED
-        if user is None:
+    with Flow(
+        connection=connection,
+        kind=FlowEvent.Flow.CHANGE_PASSWORD,
+        identifier=email,
+        by=by,
+        ip=ip,
+        user_agent=user_agent,
+    ) as flow:
+        result = _password_change(flow, email=email, new_password=new_password)
+    # A reset password ends brute-force blocks, as in Auth0: the guesser no longer knows anything useful.
+    user = result.user
+    protection.login_blocks_clear(
+        connection=connection,
+        identifiers=[email, *(protection.user_identifiers(user) if user else [])],
+        by=by,
+        why="password_reset",
+    )
+    return result
+
+
+def _password_change(flow: Flow, *, email: str, new_password: str) -> FlowResult:
+    connection = flow.connection
+    user = _managed_user(connection, email)
+    if user is None and connection.mode == LEGACY:
+        flow.path = Path.LEGACY
+        answer = flow.run("change_password", [email, new_password])
+        if answer is not True and not isinstance(answer, dict):
+            raise FlowFailed("user_not_found", "The change_password script changed nothing (no such user).")
+        return flow.succeed(user=connection.managed_users.filter(email=email).first(), value=answer)
+    if user is None and connection.mode == MIGRATION:
+        flow.path = Path.LEGACY
+        profile = _profile_from(flow, "get_user", [email])
+        if profile is None:
             raise FlowFailed("user_not_found")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        return flow.succeed(user=user, value=True)
+        user, stored = _store_profile(flow, profile, identifier=email, password=new_password, migrate=True)
+        if stored:
+            flow.path = Path.MIGRATED
+            return flow.succeed(user=user, value=True)
+    flow.path = Path.MANAGED
+    if user is None:
+        raise FlowFailed("user_not_found")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return flow.succeed(user=user, value=True)
 
 
 # ---- verify email ------------------------------------------------------------------------------
-def user_email_verify(*, connection: Connection, email: str, by: AbstractBaseUser | None = None) -> FlowResult:
+def user_email_verify(
+    *, connection: Connection, email: str, ip: str = "", user_agent: str = "", by: AbstractBaseUser | None = None
+) -> FlowResult:
     """Mark an email verified: locally for managed users, through verify in legacy mode. Migration mode
     runs no verify script, so a user who has not migrated yet cannot be verified."""
     email = _email(connection, email)
-    with Flow(connection=connection, kind=FlowEvent.Flow.VERIFY, identifier=email, by=by) as flow:
+    with Flow(
+        connection=connection, kind=FlowEvent.Flow.VERIFY, identifier=email, by=by, ip=ip, user_agent=user_agent
+    ) as flow:
         user = _managed_user(connection, email)
         if user is None and connection.mode == LEGACY:
             flow.path = Path.LEGACY
@@ -252,13 +314,22 @@ def user_email_verify(*, connection: Connection, email: str, by: AbstractBaseUse
 
 # ---- change email ------------------------------------------------------------------------------
 def user_email_change(
-    *, connection: Connection, email: str, new_email: str, verified: bool = False, by: AbstractBaseUser | None = None
+    *,
+    connection: Connection,
+    email: str,
+    new_email: str,
+    verified: bool = False,
+    ip: str = "",
+    user_agent: str = "",
+    by: AbstractBaseUser | None = None,
 ) -> FlowResult:
     """Change an email: locally for managed users, through change_email in legacy mode (after get_user says
     the new email is free); in migration mode get_user's profile is stored with the new email (the user
     then resets their password, as in Auth0)."""
     email, new_email = _email(connection, email), _email(connection, new_email)
-    with Flow(connection=connection, kind=FlowEvent.Flow.CHANGE_EMAIL, identifier=email, by=by) as flow:
+    with Flow(
+        connection=connection, kind=FlowEvent.Flow.CHANGE_EMAIL, identifier=email, by=by, ip=ip, user_agent=user_agent
+    ) as flow:
         user = _managed_user(connection, email)
         if connection.managed_users.filter(email__iexact=new_email).exclude(pk=getattr(user, "pk", None)).exists():
             raise FlowFailed("user_exists", f"{new_email} already belongs to another user.")
@@ -293,10 +364,14 @@ def user_email_change(
 
 
 # ---- delete ------------------------------------------------------------------------------------
-def user_delete(*, connection: Connection, user_id: str, by: AbstractBaseUser | None = None) -> FlowResult:
+def user_delete(
+    *, connection: Connection, user_id: str, ip: str = "", user_agent: str = "", by: AbstractBaseUser | None = None
+) -> FlowResult:
     """Delete a user. A managed user is deleted here only: never from the legacy store. In legacy mode the
     delete script runs first and the cached profile goes only when it succeeded."""
-    with Flow(connection=connection, kind=FlowEvent.Flow.DELETE, identifier=user_id, by=by) as flow:
+    with Flow(
+        connection=connection, kind=FlowEvent.Flow.DELETE, identifier=user_id, by=by, ip=ip, user_agent=user_agent
+    ) as flow:
         users = connection.managed_users
         user = users.filter(user_id=user_id).first()
         if user is None and user_id.startswith("auth0|"):  # Auth0's root id of the same user

@@ -1,6 +1,7 @@
 """Dashboard pages of the identity runtime: Try connection, Users and Migration progress (connection tabs)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -8,9 +9,10 @@ from django.views.decorators.http import require_POST
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 from scripts_editor.runs.outcomes import explain_outcome
 
-from . import selectors, services
+from . import population, protection, selectors, services, user_changes
+from .end_user import end_user
 from .exceptions import REASONS, FlowFailed
-from .forms import TryLoginForm
+from .forms import MetadataForm, PopulationUploadForm, SetPasswordForm, TryLoginForm
 from .models import FlowEvent
 from .profiles import profile_public
 
@@ -33,6 +35,7 @@ def try_connection(request, connection):
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
                 by=request.user,
+                **end_user(request),
             )
         except FlowFailed as e:
             event = e.event
@@ -102,6 +105,7 @@ def user_delete(request, connection, pk):
 @connection_view(VIEW)
 def migration_progress(request, connection):
     progress = selectors.migration_progress(connection=connection)
+    remaining = population.population_summary(connection=connection)
     return render(
         request,
         "identity/migration_progress.html",
@@ -109,7 +113,81 @@ def migration_progress(request, connection):
             "connection": connection,
             "active": "migration",
             "progress": progress,
-            "chart": progress.chart_data(),
+            "chart": progress.chart_data() | {"remaining": remaining.remaining_by_day if remaining.total else []},
+            "population": remaining,
+            "upload_form": PopulationUploadForm(),
+            "editable": can_change(request.user),
             "reasons": {reason: REASONS[reason][1] for reason in progress.failures if reason in REASONS},
         },
     )
+
+
+def _user_page(request, connection, user, *, metadata_form=None, password_form=None, status=200):
+    return render(
+        request,
+        "identity/user_detail.html",
+        {
+            "connection": connection,
+            "active": "users",
+            "managed_user": user,
+            "profile": profile_public(user),
+            "history": selectors.user_login_history(user=user),
+            "blocks": protection.login_blocks_for(connection=connection, identifiers=protection.user_identifiers(user)),
+            "metadata_form": metadata_form
+            or MetadataForm(initial={"user_metadata": user.user_metadata, "app_metadata": user.app_metadata}),
+            "password_form": password_form or SetPasswordForm(),
+            "editable": can_change(request.user),
+        },
+        status=status,
+    )
+
+
+@connection_view(VIEW)
+def user_detail(request, connection, pk):
+    user = get_object_or_404(connection.managed_users, pk=pk)
+    return _user_page(request, connection, user)
+
+
+@require_POST
+@connection_view(CHANGE)
+def user_change(request, connection, pk):
+    """One admin action from the user page; a rejected change re-renders the page with its error."""
+    user = get_object_or_404(connection.managed_users, pk=pk)
+    action = request.POST.get("action", "")
+    forms = {}
+    try:
+        if action == "metadata":
+            form = forms["metadata_form"] = MetadataForm(request.POST)
+            if not form.is_valid():
+                return _user_page(request, connection, user, status=400, **forms)
+            changed = user_changes.managed_user_update(user=user, by=request.user, **form.cleaned_data)
+        elif action == "password":
+            form = forms["password_form"] = SetPasswordForm(request.POST)
+            if not form.is_valid():
+                return _user_page(request, connection, user, status=400, **forms)
+            changed = user_changes.managed_user_update(
+                user=user, by=request.user, password=form.cleaned_data["password"]
+            )
+        elif action in ("block", "unblock"):
+            changed = user_changes.managed_user_update(user=user, by=request.user, blocked=action == "block")
+        elif action == "verify":
+            changed = user_changes.managed_user_update(user=user, by=request.user, email_verified=True)
+        elif action == "unblock_attempts":
+            n = protection.login_blocks_clear(
+                connection=connection, identifiers=protection.user_identifiers(user), by=request.user
+            )
+            changed = [f"{n} blocked IP address{'es' if n != 1 else ''}"] if n else []
+        else:
+            messages.error(request, "Unknown action.")
+            return redirect("identity:user-detail", connection.public_id, user.pk)
+    except ValidationError as e:
+        form = forms.get("metadata_form") or forms.get("password_form")
+        if form is None:
+            messages.error(request, "; ".join(e.messages))
+            return redirect("identity:user-detail", connection.public_id, user.pk)
+        for field, errors in e.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        user.refresh_from_db()
+        return _user_page(request, connection, user, status=400, **forms)
+    messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing to change.")
+    return redirect("identity:user-detail", connection.public_id, user.pk)

@@ -9,12 +9,14 @@ its events as the service sends them (line-delimited JSON over a Unix socket):
     {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
         "description", "user_id", "statusCode", "stack"}, "ms": 1.2}
 
-Each thread keeps one idle connection per socket and reconnects when scriptd has restarted.
+Each thread keeps one idle connection per socket and reconnects when scriptd has restarted. Events carry
+the script's output as it produced it: mask it with `scriptd_client.masking` before storing or showing it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -26,8 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from telemetry.context import request_id_get
+from telemetry.metrics import SCRIPT_RUNS, SCRIPTD_LATENCY
+
 from . import limits
 
+logger = logging.getLogger(__name__)
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
@@ -35,6 +41,8 @@ START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 # wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
 # waited that long); the deadline starts again when scriptd reports `started`.
 DEADLINE_GRACE_S = 5.0
+# What a run is for: logins (an end user waits) go before Try runs wherever they compete in scriptd.
+PURPOSES = ("login", "try")
 
 
 class ScriptdUnavailable(Exception):
@@ -188,7 +196,6 @@ def run_script(
     *,
     kind: str,
     function_names: Sequence[str],
-    password_paths: Iterable[Sequence[int | str]] = (),
     source: str,
     args: list[Any],
     mode: str = "fresh",
@@ -202,28 +209,39 @@ def run_script(
     run_id: str | None = None,
     socket_path: str | None = None,
     egress_allowlist: Iterable[str] = (),
+    purpose: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run one action script in scriptd and yield its `log` events, then its one `result` event.
 
     scriptd knows no script kinds of its own: the caller says which function names to look for, in order
-    (`function_names`), and where the arguments carry a password (`password_paths`: (index,) or
-    (index, key), masked in everything that leaves the sandbox). The app's ScriptSpec is their source.
+    (`function_names`); the app's ScriptSpec is their source. The events are the script's output as it
+    produced it: mask them (scriptd_client.masking) before storing or showing them.
     `mode` is "fresh" (a new isolate, for Try) or "warm" (the connection's reused isolate: `global`
     persists; needs `connection_id`). `egress_allowlist` is the connection's "host:port" entries, the
-    only places its scripts' database and HTTP clients may reach (scriptd enforces it). Raises
+    only places its scripts' database and HTTP clients may reach (scriptd enforces it). `purpose` is
+    "login" (an end user waits: scriptd serves it first) or "try" (a Try run); by default warm runs are
+    logins and fresh runs Try runs. Raises
     ScriptdUnavailable when scriptd is not running or does not answer within the run's time limit
     plus a margin.
     """
     if not function_names:
         raise ValueError(f"no function names for the {kind!r} script")
+    if purpose is None:
+        purpose = "login" if mode == "warm" else "try"
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
+    request_id = request_id_get()
+    # scriptd's own log lines name the run id: a login's carries the request id, a Try run's is the ScriptRun
+    # row, which stores the request id.
+    run_id = run_id or (f"{request_id}.{uuid.uuid4().hex[:8]}" if request_id else uuid.uuid4().hex)
     request = {
         "type": "run",
-        "id": run_id or uuid.uuid4().hex,
+        "id": run_id,
+        "request_id": request_id,
         "connection": connection_id,
         "revision": None if revision is None else str(revision),
         "kind": kind,
         "function_names": list(function_names),
-        "password_paths": [list(path) for path in password_paths],
         "source": source,
         "args": list(args),
         "configuration": configuration or {},
@@ -235,20 +253,44 @@ def run_script(
         "context": context or {},
         "limits": limits.__dict__,
         "mode": mode,
+        "purpose": purpose,
     }
     # Before `started`: the wait for an isolate (scriptd ends it at the limit); after: the run itself.
     deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S
-    for event in _exchange(
-        request,
-        socket_path=socket_path,
-        deadline_s=deadline_s,
-        is_last=lambda e: e.get("type") in ("result", "error"),
-        restarts_deadline=lambda e: e.get("type") == "started",
-    ):
-        if event.get("type") == "error":  # the request itself was refused
-            raise ValueError(f"scriptd refused the request: {event.get('message')}")
-        if event.get("type") in ("log", "result"):  # `started` and any future event type stay here
-            yield event
+    sent = time.perf_counter()
+    try:
+        for event in _exchange(
+            request,
+            socket_path=socket_path,
+            deadline_s=deadline_s,
+            is_last=lambda e: e.get("type") in ("result", "error"),
+            restarts_deadline=lambda e: e.get("type") == "started",
+        ):
+            if event.get("type") == "error":  # the request itself was refused
+                raise ValueError(f"scriptd refused the request: {event.get('message')}")
+            if event.get("type") == "result":
+                _observed(kind=kind, mode=mode, run_id=run_id, outcome=str(event.get("status")), sent=sent)
+            if event.get("type") in ("log", "result"):  # `started` and any future event type stay here
+                yield event
+    except ScriptdUnavailable:
+        _observed(kind=kind, mode=mode, run_id=run_id, outcome="unavailable", sent=sent)
+        raise
+
+
+def _observed(*, kind: str, mode: str, run_id: str, outcome: str, sent: float) -> None:
+    elapsed = time.perf_counter() - sent
+    SCRIPT_RUNS.labels(kind, outcome, mode).inc()
+    SCRIPTD_LATENCY.labels(mode).observe(elapsed)
+    # Try runs and failures at INFO; a login's successful run at DEBUG (one a login would flood the logs).
+    logger.log(
+        logging.INFO if mode == "fresh" or outcome != "ok" else logging.DEBUG,
+        "scriptd run %s: %s %s in %.1f ms",
+        run_id,
+        kind,
+        outcome,
+        elapsed * 1000,
+        extra={"run_id": run_id, "script": kind, "outcome": outcome, "mode": mode},
+    )
 
 
 def run_script_collect(**kwargs: Any) -> RunOutcome:

@@ -71,6 +71,8 @@ class ScriptRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Past this a `running` row is stale: the sweep marks it crashed.
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # The HTTP request that asked for the run: the same id is in the task's and scriptd's log lines.
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -102,6 +104,18 @@ class ScriptRunLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.level}: {self.text[:60]}"
+
+
+class ImportUpload(models.Model):
+    """A dashboard import between its preview and its confirmation, in the database so that any web host
+    can confirm it. `payload` is Fernet-encrypted (the zip and its keyword values, which may be secrets)."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    payload = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"import upload {self.id[:6]}… ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class ScriptTestCase(models.Model):

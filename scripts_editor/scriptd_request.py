@@ -17,6 +17,7 @@ def scriptd_request_build(
     source: str,
     args: list[Any],
     mode: str,
+    purpose: str,
     revision: int | None,
     configuration: dict[str, str],
     timeout_s: int | None = None,
@@ -24,13 +25,15 @@ def scriptd_request_build(
 ) -> dict[str, Any]:
     """The keyword arguments of scriptd_client.run_script for one run of `script` on `connection`.
 
-    `timeout_s` defaults to the connection's limit (a Try run passes the one it stored when queued); memory
-    is the deployment's SCRIPT_MEMORY_MB for every run."""
+    `purpose` is "login" (an end user waits) or "try". `timeout_s` defaults to the connection's limit (a Try
+    run passes the one it stored when queued); memory
+    is the deployment's (scriptd_client/limits.py) for every run."""
     return {
         **BY_KEY[script].for_scriptd(),
         "source": source,
         "args": args,
         "mode": mode,
+        "purpose": purpose,  # "login" or "try": scriptd serves logins first
         "connection_id": connection.public_id,
         "revision": revision,
         "configuration": configuration,

@@ -92,11 +92,18 @@ class ScriptSpec:
 
     def for_scriptd(self) -> dict[str, Any]:
         """What scriptd is told about the script with each run: it knows no script kinds of its own."""
-        return {
-            "kind": self.key,
-            "function_names": self.function_names,
-            "password_paths": self.password_paths,
-        }
+        return {"kind": self.key, "function_names": self.function_names}
+
+    def passwords(self, args: list) -> list[str]:
+        """The plain-text passwords among a run's positional arguments (masked in everything it produces)."""
+        found = []
+        for index, *inside in self.password_paths:
+            value = args[index] if index < len(args) else None
+            for key in inside:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str) and value:
+                found.append(value)
+        return found
 
 
 SCRIPTS: tuple[ScriptSpec, ...] = (

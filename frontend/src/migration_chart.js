@@ -22,6 +22,10 @@ function datasets(data) {
     { type: "bar", label: "logins answered by the legacy store", data: data.logins_legacy, stack: "logins",
       backgroundColor: "#ffc107", yAxisID: "logins" },
     ...failures,
+    // Only once the admin gave the legacy population: how many listed users are still to migrate.
+    ...(data.remaining && data.remaining.length ? [{ type: "line", label: "listed users not migrated yet",
+      data: data.remaining, borderColor: "#6c757d", backgroundColor: "#6c757d", borderDash: [6, 4],
+      yAxisID: "users", tension: 0.2 }] : []),
   ];
 }
 

@@ -7,10 +7,11 @@ const os = require("node:os");
 const path = require("node:path");
 const { spawnSync } = require("node:child_process");
 const { chooseConfinement } = require("./supervisor/confinement");
+const { chooseMemoryCeiling, defaultCeilingMb } = require("./supervisor/memory-ceiling");
 const { Supervisor } = require("./supervisor/supervisor");
 
 const SANDBOX_DIR = path.resolve(__dirname, "..");
-const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb"];
+const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb", "try-concurrency"];
 
 const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
 
@@ -21,6 +22,7 @@ function parseArgs(argv) {
     if (name === "allow-unconfined") args.allowUnconfined = true;
     else if (name === "socket") args.socket = path.resolve(argv[++i]);
     else if (name === "workers") args.workers = Math.max(1, Number(argv[++i]));
+    else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
     else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -65,10 +67,19 @@ async function main() {
       "Install bubblewrap (apt-get install bubblewrap) for production.");
   }
   await claimSocket(args.socket);
-  const workerArgv = ["--no-node-snapshot", path.join(SANDBOX_DIR, "src", "host", "worker.js"), ...args.workerArgs];
-  const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, workerArgv, log });
+  const ceiling = chooseMemoryCeiling({ workers: args.workers, ceilingMb: args.workerMemoryMb ?? defaultCeilingMb(args.workers) });
+  if (ceiling.warning) log(`WARNING: ${ceiling.warning}`);
+  const workerArgv = [
+    "--no-node-snapshot",
+    path.join(SANDBOX_DIR, "src", "host", "worker.js"),
+    ...args.workerArgs,
+    ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
+    ...(ceiling.kind === "rlimit" ? ["--memory-ceiling-rlimit"] : []),
+  ];
+  const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, ceiling, workerArgv, log });
   await supervisor.listen();
-  log(`listening on ${args.socket} with ${args.workers} workers (${confinement.confined ? "bubblewrap" : "unconfined"})`);
+  const memory = ceiling.kind === "none" ? "no memory ceiling" : `memory ceiling ${ceiling.ceilingMb} MB per worker (${ceiling.kind})`;
+  log(`listening on ${args.socket} with ${args.workers} workers (${confinement.confined ? "bubblewrap" : "unconfined"}, ${memory})`);
   const shutdown = () => {
     supervisor.stop();
     process.exit(0);

@@ -39,7 +39,11 @@ def _apply_one(item: ConnectionPlan, by: AbstractBaseUser | None) -> None:
             connection=connection, scripts=item.scripts, base_number=item.base_revision, by=by, message=IMPORT_MESSAGE
         ).revision.number
     for key, value in item.configuration_set.items():
-        connections.configuration_variable_set(connection=connection, key=key, value=value, by=by)
+        connections.configuration_variable_set(
+            connection=connection, key=key, value=value, plain=key in item.configuration_plain, by=by
+        )
+    for key in item.configuration_made_secret:
+        connections.configuration_variable_make_secret(connection=connection, key=key, by=by)
     for key in item.configuration_removed:
         connections.configuration_variable_remove(connection=connection, key=key, by=by)
     connections.audit_event_record(
@@ -52,6 +56,8 @@ def _apply_one(item: ConnectionPlan, by: AbstractBaseUser | None) -> None:
             "scripts": sorted(item.script_diffs),
             "revision": saved_revision,
             "configuration_set": sorted(item.configuration_set),
+            "configuration_plain": item.configuration_plain,
+            "configuration_made_secret": item.configuration_made_secret,
             "configuration_removed": item.configuration_removed,
         },
     )

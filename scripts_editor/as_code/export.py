@@ -1,7 +1,8 @@
-"""Connections to files: the REST API's options shape, scripts as files, configuration as `##KEY##` references.
+"""Connections to files: the REST API's options shape, scripts as files, secrets as `##KEY##` references.
 
-Configuration values are never read here (not even their ciphertext): only the keys, each written as a
-keyword reference that the import fills in from a keywords file or the environment.
+Secret configuration values are never read here: each is written as a keyword reference that the import
+fills in from a keywords file or the environment. Plain values (not secrets, see
+options.trickle_plain_configuration) are written as themselves.
 """
 
 import io
@@ -15,7 +16,8 @@ from pathlib import Path
 import yaml
 
 # The API owns the Auth0 option names; sharing its mapping keeps both shapes identical.
-from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin import crypto
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.models import ConfigurationVariable, Connection
 
 from ..selectors import script_revision_current_for
@@ -57,13 +59,13 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
         if unknown:
             raise AsCodeRejected([AsCodeProblem("", f"no connection named {n!r}") for n in unknown])
         connections = [c for c in connections if c.name in set(names)]
-    keys_by_connection: dict[int, list[str]] = defaultdict(list)
-    for connection_id, key in (
-        ConfigurationVariable.objects.filter(connection__in=connections)
-        .order_by("key")
-        .values_list("connection_id", "key")
-    ):
-        keys_by_connection[connection_id].append(key)
+    keys_by_connection: dict[int, list[str]] = defaultdict(list)  # secret keys
+    plain_by_connection: dict[int, dict[str, str]] = defaultdict(dict)
+    for variable in ConfigurationVariable.objects.filter(connection__in=connections).order_by("key"):
+        if variable.plain:
+            plain_by_connection[variable.connection_id][variable.key] = crypto.decrypt(variable.value_encrypted)
+        else:
+            keys_by_connection[variable.connection_id].append(variable.key)
     key_counts: dict[str, int] = defaultdict(int)
     for keys in keys_by_connection.values():
         for key in keys:
@@ -72,14 +74,15 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
 
     documents, keywords = [], defaultdict(list)
     for connection in connections:
-        configuration = {}
+        configuration = dict(plain_by_connection[connection.pk])
         for key in keys_by_connection[connection.pk]:
             keyword = keyword_for(connection_name=connection.name, key=key, shared=key_counts[key] > 1)
             configuration[key] = keyword_reference(keyword)
             keywords[keyword].append(connection.name)
         options = {option: getattr(connection, field) for option, field in OPTION_FIELDS.items()}
         if configuration:
-            options["configuration"] = configuration
+            options["configuration"] = dict(sorted(configuration.items()))
+            options[PLAIN_CONFIGURATION_OPTION] = sorted(plain_by_connection[connection.pk])
         database = {
             "name": connection.name,
             "display_name": connection.display_name,

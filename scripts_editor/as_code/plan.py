@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 
 from connections_admin import crypto
 from connections_admin import services as connections
-from connections_admin.auth0_shape import OPTION_FIELDS
+from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.models import Connection
 
 from ..exceptions import LintUnavailable
@@ -45,6 +45,8 @@ class ConnectionPlan:
     scripts: dict[str, str] | None = field(default=None, repr=False)  # all seven bodies to save, or None
     script_diffs: dict[str, str] = field(default_factory=dict)  # script key -> unified diff
     configuration_set: dict[str, str] = field(default_factory=dict, repr=False)  # values: never shown
+    configuration_plain: list[str] = field(default_factory=list)  # keys of configuration_set that are plain
+    configuration_made_secret: list[str] = field(default_factory=list)  # stored plain keys that become secret
     configuration_removed: list[str] = field(default_factory=list)
     configuration_kept: list[str] = field(default_factory=list)  # stored keys the files do not list
     # Stored keys the files list as a bare ##KEY## / @@KEY@@ with no value supplied: the stored value stays.
@@ -61,6 +63,8 @@ class ConnectionPlan:
             "settings": self.settings,
             "scripts": self.script_diffs,
             "configuration_set": sorted(self.configuration_set),
+            "configuration_plain": self.configuration_plain,
+            "configuration_made_secret": self.configuration_made_secret,
             "configuration_removed": self.configuration_removed,
             "configuration_kept": self.configuration_kept,
             "configuration_unsupplied": self.configuration_unsupplied,
@@ -173,7 +177,7 @@ class _Planner:
                 source.file, f"strategy {database['strategy']!r}: only auth0 (database) connections can be imported"
             )
         top = sorted(set(database) - TOP_LEVEL_FIELDS)
-        options = sorted(set(database["options"]) - set(OPTION_FIELDS) - {"configuration"})
+        options = sorted(set(database["options"]) - set(OPTION_FIELDS) - {"configuration", PLAIN_CONFIGURATION_OPTION})
         return (
             [f"ignored (Trickle does not use it): {', '.join(top + [f'options.{o}' for o in options])}"]
             if top or options
@@ -189,6 +193,7 @@ class _Planner:
         if not isinstance(configuration, dict):
             self.problem(source.file, "options.configuration must be an object {KEY: value}")
             return
+        plain = self._plain_keys(source, configuration, stored)
         for key, value in configuration.items():
             try:
                 connections.configuration_variable_validate(key=key, value="" if value is None else value)
@@ -208,19 +213,54 @@ class _Planner:
             elif value is None:
                 if key in stored:
                     plan.configuration_removed.append(key)
-            # Decrypting only to compare keeps re-imports of the same values from rewriting them.
-            elif key not in stored or crypto.decrypt(stored[key].value_encrypted) != value:
-                plan.configuration_set[key] = value
+            else:
+                flag = key in plain if plain is not None else bool(key in stored and stored[key].plain)
+                # Decrypting only to compare keeps re-imports of the same values from rewriting them.
+                if (
+                    key not in stored
+                    or stored[key].plain != flag
+                    or crypto.decrypt(stored[key].value_encrypted) != value
+                ):
+                    plan.configuration_set[key] = value
+                    plan.configuration_plain += [key] if flag else []
+                    plan.warnings += connections.configuration_value_warnings(key=key, value=value, plain=flag)
         unlisted = sorted(set(stored) - set(configuration))
         if self.allow_delete:
             plan.configuration_removed += unlisted
         else:
             plan.configuration_kept = unlisted
+        if plain is not None:
+            untouched = set(plan.configuration_set) | set(plan.configuration_removed)
+            plan.configuration_made_secret = sorted(
+                k for k, v in stored.items() if v.plain and k not in plain and k not in untouched
+            )
         remaining = set(stored) - set(plan.configuration_removed) | set(plan.configuration_set)
         try:
             connections.configuration_count_validate(count=len(remaining))
         except ValidationError as e:
             self.service_problems(source.file, e, {"key": "options.configuration"})
+
+    def _plain_keys(self, source: ConnectionSource, configuration: dict, stored: dict) -> set[str] | None:
+        """options.trickle_plain_configuration as a set (None when absent: flags stay), after checking that
+        each key is configured and that no stored secret becomes plain without its value."""
+        options = source.database["options"]
+        if PLAIN_CONFIGURATION_OPTION not in options:
+            return None
+        listed = options[PLAIN_CONFIGURATION_OPTION]
+        if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+            self.problem(source.file, f"options.{PLAIN_CONFIGURATION_OPTION} must be a list of configuration keys")
+            return None
+        secret_message = (
+            "is a secret; to make it plain, give its value in options.configuration (a stored secret is never revealed)"
+        )
+        for key in listed:
+            value = configuration.get(key)
+            if key in configuration and value is None or key not in configuration and key not in stored:
+                self.problem(source.file, f"options.{PLAIN_CONFIGURATION_OPTION}: {key} is not a configuration key")
+            elif not isinstance(value, str) and key in stored and not stored[key].plain:
+                # Absent from the files' configuration, or an unsupplied marker: the stored secret would show.
+                self.problem(source.file, f"options.{PLAIN_CONFIGURATION_OPTION}: {key} {secret_message}")
+        return set(listed)
 
     @staticmethod
     def _unsupplied_message(plan: ConnectionPlan, key: str, value: MissingKeyword) -> str:
@@ -299,7 +339,11 @@ class _Planner:
         self._scripts(source, plan, settings)
         self._configuration(source, plan)
         if connection and not (
-            plan.settings or plan.scripts is not None or plan.configuration_set or plan.configuration_removed
+            plan.settings
+            or plan.scripts is not None
+            or plan.configuration_set
+            or plan.configuration_removed
+            or plan.configuration_made_secret
         ):
             plan.action = UNCHANGED
         return plan
@@ -322,6 +366,10 @@ def plan_text(plan: ImportPlan) -> str:
             out += [f"      {line}" for line in diff.splitlines()]
         if item.configuration_set:
             out.append(f"    configuration set: {', '.join(sorted(item.configuration_set))} (values not shown)")
+        if item.configuration_plain:
+            out.append(f"    configuration plain (not secret): {', '.join(item.configuration_plain)}")
+        if item.configuration_made_secret:
+            out.append(f"    configuration made secret: {', '.join(item.configuration_made_secret)}")
         if item.configuration_removed:
             out.append(f"    configuration removed: {', '.join(item.configuration_removed)}")
         if item.configuration_unsupplied:

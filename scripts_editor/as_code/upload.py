@@ -1,8 +1,9 @@
 """Zip uploads for the dashboard import: unpacked safely, and kept on the server between preview and confirm.
 
 The upload (the zip and its keyword values, which may be secrets) is stored encrypted with the
-configuration key, under a random id that only the uploader's session lists, and expires after an
-hour. Confirming sends back that id and the plan's fingerprint, nothing the server has to trust.
+configuration key in the database (ImportUpload: any web host may get the confirmation), under a random
+id that only the uploader's session lists, and expires after an hour. Confirming sends back that id and the
+plan's fingerprint, nothing the server has to trust.
 """
 
 import base64
@@ -11,16 +12,17 @@ import json
 import secrets
 import stat
 import tempfile
-import time
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from cryptography.fernet import InvalidToken
-from django.conf import settings
+from django.utils import timezone
 
 from connections_admin import crypto
 
+from ..models import ImportUpload
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .layout import CONNECTIONS_FOLDER, YAML_FILE
 from .plan import ImportPlan, import_prepare
@@ -41,10 +43,6 @@ class Upload:
     data: bytes  # the zip
     keywords: dict[str, object]
     allow_delete: bool
-
-
-def upload_folder() -> Path:
-    return Path(getattr(settings, "TRICKLE_AS_CODE_UPLOAD_DIR", settings.VAR_DIR / "as-code-uploads"))
 
 
 def _unsafe(info: zipfile.ZipInfo) -> str:
@@ -109,19 +107,14 @@ def upload_prepare(*, upload: Upload) -> ImportPlan:
         return import_prepare(root=root, keywords=upload.keywords, allow_delete=upload.allow_delete)
 
 
-def _sweep(folder: Path) -> None:
-    """Remove uploads nobody confirmed within the time limit."""
-    cutoff = time.time() - UPLOAD_TTL_S
-    for path in folder.glob("*.upload"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+def import_uploads_expired_delete() -> int:
+    """Remove uploads nobody confirmed within the time limit; returns how many."""
+    return ImportUpload.objects.filter(created_at__lt=timezone.now() - timedelta(seconds=UPLOAD_TTL_S)).delete()[0]
 
 
 def upload_stash(*, session, upload: Upload) -> str:
     """Keep the upload for the confirm step; returns its id, which only this session may use."""
-    folder = upload_folder()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _sweep(folder)
+    import_uploads_expired_delete()
     upload_id = secrets.token_urlsafe(16)
     payload = json.dumps(
         {
@@ -130,7 +123,7 @@ def upload_stash(*, session, upload: Upload) -> str:
             "allow_delete": upload.allow_delete,
         }
     )
-    (folder / f"{upload_id}.upload").write_bytes(crypto.fernet().encrypt(payload.encode()))
+    ImportUpload.objects.create(id=upload_id, payload=crypto.fernet().encrypt(payload.encode()).decode())
     session[SESSION_KEY] = [*session.get(SESSION_KEY, [])[-(SESSION_UPLOADS_KEPT - 1) :], upload_id]
     return upload_id
 
@@ -139,10 +132,12 @@ def upload_load(*, session, upload_id: str) -> Upload | None:
     """The stashed upload, or None when it is not this session's, was confirmed already, or expired."""
     if upload_id not in session.get(SESSION_KEY, []):
         return None
-    path = upload_folder() / f"{upload_id}.upload"
+    stored = ImportUpload.objects.filter(id=upload_id).first()
     try:
-        payload = json.loads(crypto.fernet().decrypt(path.read_bytes(), ttl=UPLOAD_TTL_S))
-    except (OSError, InvalidToken):
+        payload = json.loads(crypto.fernet().decrypt(stored.payload.encode(), ttl=UPLOAD_TTL_S)) if stored else None
+    except InvalidToken:
+        payload = None
+    if payload is None:
         return None
     return Upload(
         data=base64.b64decode(payload["zip"]), keywords=payload["keywords"], allow_delete=payload["allow_delete"]
@@ -151,6 +146,6 @@ def upload_load(*, session, upload_id: str) -> Upload | None:
 
 def upload_discard(*, session, upload_id: str) -> None:
     owned = session.get(SESSION_KEY, [])
-    if upload_id in owned:  # never a path the browser chose
+    if upload_id in owned:  # never an id the browser chose
         session[SESSION_KEY] = [i for i in owned if i != upload_id]
-        (upload_folder() / f"{upload_id}.upload").unlink(missing_ok=True)
+        ImportUpload.objects.filter(id=upload_id).delete()

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from scriptd_client.masking import MASK
+
 from ..scripts import BOOLEAN, BY_KEY, OBJECT, PASSWORD, TEXT, USER, USER_FIELDS, ScriptSpec
 
-REDACTED = "********"
+REDACTED = MASK  # the mask of every secret in run output
 PYTHON_TYPES = {TEXT: str, PASSWORD: str, BOOLEAN: bool, OBJECT: dict, USER: dict}
 USER_TYPES = {f.name: PYTHON_TYPES[f.shape] for f in USER_FIELDS}
 

@@ -22,10 +22,13 @@ from django.utils import timezone
 
 from connections_admin import crypto
 from connections_admin.models import AuditEvent, Connection
-from connections_admin.selectors import configuration_for_run
+from connections_admin.selectors import configuration_for_run, configuration_plain_keys
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
 from scriptd_client import limits
+from scriptd_client.masking import Masker
+from telemetry.context import request_id_get
+from telemetry.metrics import TRY_RUNS_LOST
 
 from ..exceptions import TryRunsBusy
 from ..models import ScriptRun, ScriptRunLine
@@ -95,6 +98,7 @@ def script_run_request(*, connection: Connection, script: str, args: Any, source
         timeout_s=connection.script_timeout_s,
         requested_by=actor,
         requested_by_label=actor.get_username() if actor else "system",
+        request_id=request_id_get(),
     )
     audit_event_record(
         connection=connection,
@@ -144,21 +148,6 @@ def _enqueue(*, run_id: str, secret: str | None) -> None:
         )
 
 
-def _masked(value: Any, secrets: list[str]) -> Any:
-    """A Try result as it is stored and shown: every configuration value and typed password inside any
-    string replaced by ******** (scriptd masks exact matches; a secret glued into a longer string, such
-    as a connection URL, is caught here). Values shorter than 4 characters would mangle ordinary text."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "********")
-        return value
-    if isinstance(value, list):
-        return [_masked(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {_masked(k, secrets): _masked(v, secrets) for k, v in value.items()}
-    return value
-
-
 def _secrets(secret: str | None) -> dict[str, str]:
     if not secret:
         return {}
@@ -188,6 +177,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         return
     seq = 0
     started = False
+    mask = Masker(())
     try:
         typed = _secrets(secret)
         args = run_arguments_positional(
@@ -199,15 +189,17 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
             source=run.source,
             args=args,
             mode="fresh",
+            purpose="try",  # behind logins in scriptd
             revision=run.revision.number if run.revision else None,
             configuration=configuration_for_run(connection=run.connection),
             timeout_s=run.timeout_s,
             run_id=str(run.id),
         )
-        hidden = sorted(
-            (s for s in [*request["configuration"].values(), *typed.values()] if isinstance(s, str) and len(s) >= 4),
-            key=len,
-            reverse=True,
+        # Lines, result and error are stored masked (scriptd_client.masking: the one rule).
+        mask = Masker.for_run(
+            configuration=request["configuration"],
+            plain_keys=configuration_plain_keys(connection=run.connection),
+            passwords=BY_KEY[run.script].passwords(args),
         )
         for event in scriptd.run_script(**request):
             started = True
@@ -218,14 +210,14 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
                     seq=seq,
                     time=_line_time(event.get("time")),
                     level=str(event.get("level", "log"))[:8],
-                    text=str(event.get("text", "")),
+                    text=mask.text(str(event.get("text", ""))),
                 )
             else:
                 _finish(
                     run.pk,
                     status=RESULT_STATUS.get(event.get("status"), Status.CRASHED),
-                    result=_masked(event.get("value"), hidden),
-                    error=_masked(event.get("error"), hidden),
+                    result=mask.value(event.get("value")),
+                    error=mask.value(event.get("error")),
                     duration_ms=event.get("ms"),
                 )
                 return
@@ -246,7 +238,22 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
         _finish(run.pk, status=Status.CRASHED, error=_problem("WorkerTimeout", "the background task ran out of time"))
     except Exception as exc:
         logger.exception("script run %s failed unexpectedly", run.pk)
-        _finish(run.pk, status=Status.CRASHED, error=_problem("InternalError", f"{type(exc).__name__}: {exc}"))
+        _finish(
+            run.pk, status=Status.CRASHED, error=_problem("InternalError", mask.text(f"{type(exc).__name__}: {exc}"))
+        )
+
+
+def script_run_worker_lost(*, run_id: str) -> bool:
+    """The Celery pool process running this run died (killed, out of memory): end the run `crashed` at once
+    rather than when the sweep finds it past its deadline. Returns whether the run was still running."""
+    lost = _finish(
+        run_id,
+        status=Status.CRASHED,
+        error=_problem("WorkerLost", "the background worker running this run died; run it again"),
+    )
+    if lost:
+        TRY_RUNS_LOST.labels("worker_lost").inc()
+    return lost
 
 
 def script_runs_sweep(*, now: datetime | None = None) -> int:
@@ -266,4 +273,8 @@ def script_runs_sweep(*, now: datetime | None = None) -> int:
             "minutes; is the Celery worker running?",
         ),
     )
+    if crashed:
+        TRY_RUNS_LOST.labels("stale").inc(crashed)
+    if never_taken:
+        TRY_RUNS_LOST.labels("not_picked_up").inc(never_taken)
     return crashed + never_taken

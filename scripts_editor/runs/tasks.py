@@ -1,11 +1,13 @@
 """Celery tasks: adapters that take ids and call the run services (results live in ScriptRun, not Celery)."""
 
+from billiard.exceptions import WorkerLostError
 from celery import shared_task
+from celery.signals import task_failure
 
 from scriptd_client import limits
 from scriptd_client.client import DEADLINE_GRACE_S
 
-from .services import script_run_execute, script_runs_sweep
+from .services import script_run_execute, script_run_worker_lost, script_runs_sweep
 
 # Just above the longest a script may run plus scriptd's own margin, so scriptd answers `timeout` first.
 SOFT_TIME_LIMIT_S = limits.TIMEOUT_MAX_S + DEADLINE_GRACE_S + 5
@@ -22,6 +24,14 @@ SOFT_TIME_LIMIT_S = limits.TIMEOUT_MAX_S + DEADLINE_GRACE_S + 5
 def script_run_execute_task(run_id: str, secret: str | None = None) -> None:
     # `secret` is the Fernet-encrypted password of this run (see runs/services.py), never the plain text.
     script_run_execute(run_id=run_id, secret=secret)
+
+
+@task_failure.connect
+def script_run_worker_lost_handler(sender=None, exception=None, args=None, **_):
+    # Sent in the worker's main process when a pool process dies mid-task (acks_late: the message is
+    # acknowledged, not redelivered, so the run would otherwise wait for the sweep).
+    if getattr(sender, "name", "") == script_run_execute_task.name and isinstance(exception, WorkerLostError) and args:
+        script_run_worker_lost(run_id=args[0])
 
 
 @shared_task(name="scripts_editor.tasks.script_runs_sweep_task", ignore_result=True)

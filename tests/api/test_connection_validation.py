@@ -17,7 +17,7 @@ def test_the_api_reports_every_service_problem_under_its_option_name(api_for, ed
                 "import_mode": True,
                 "trickle_script_timeout_s": limits.TIMEOUT_MAX_S,
                 "trickle_egress_allowlist": ["no-port"],
-                "configuration": {"1BAD": "x", "BIG": "é" * (2048 + 1)},
+                "configuration": {"1BAD": "x", "BIG": "x" * 4097},
             },
         },
         format="json",
@@ -27,5 +27,24 @@ def test_the_api_reports_every_service_problem_under_its_option_name(api_for, ed
     assert f"options.import_mode: {IMPORT}" in message
     assert f"options.trickle_egress_allowlist: {ALLOWLIST}" in message
     assert "options.configuration.1BAD: Use a JavaScript identifier" in message
-    assert "options.configuration.BIG: Text of at most 4 kB." in message  # bytes, not characters
+    assert "options.configuration.BIG: Text of at most 4096 characters." in message
     assert not Connection.objects.exists()
+
+
+def test_allowlist_entries_follow_the_published_pattern(api_for, editor):
+    # "²".isdigit() is true but int("²") fails: such a port was a 500 before the rule became one pattern.
+    for entry in ["db:²", "db:0", "db:65536", "db:080", " :5432", "db"]:
+        response = api_for(editor).post(
+            "/api/v2/connections",
+            {"name": "bad-port", "options": {"trickle_egress_allowlist": [entry]}},
+            format="json",
+        )
+        assert response.status_code == 400, entry
+        assert "is not host:port" in response.json()["message"]
+    response = api_for(editor).post(
+        "/api/v2/connections",
+        {"name": "good-port", "options": {"trickle_egress_allowlist": ["DB.example:65535", "10.0.0.1:1"]}},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["options"]["trickle_egress_allowlist"] == ["db.example:65535", "10.0.0.1:1"]

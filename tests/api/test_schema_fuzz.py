@@ -23,7 +23,7 @@ def auth_headers(transactional_db):
     )
     services.connection_create(name="fuzz-target", by=user)
     return {
-        "Authorization": f"Bearer {api_token_issue(user=user, name='fuzz', scopes=['read:connections', 'create:connections', 'update:connections', 'delete:connections', 'authenticate:users', 'run:scripts', 'read:script_runs'])[1]}"
+        "Authorization": f"Bearer {api_token_issue(user=user, name='fuzz', scopes=['read:connections', 'create:connections', 'update:connections', 'delete:connections', 'authenticate:users', 'run:scripts', 'read:script_runs', 'read:logs', 'read:users', 'update:users', 'delete:users', 'create:users'])[1]}"
     }
 
 

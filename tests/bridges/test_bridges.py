@@ -177,7 +177,7 @@ def test_egress_refusals_say_what_and_why(run, target, why):
 
 
 def test_loopback_needs_its_own_entry(run, config):
-    # Only the URL in the configuration: its host and port alone would be masked in error messages.
+    # Only the URL in the configuration, so the refusal below is about the allow-list alone.
     config = {"PG_URL": config["PG_URL"]}
     source = "async function login(e, p, cb) { const c = new (require('pg').Client)(configuration.PG_URL); await c.connect(); await c.end(); cb(null, 'in'); }"
     assert ok(run(source)) == "in"

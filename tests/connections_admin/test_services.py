@@ -89,10 +89,10 @@ def test_variable_keys_must_be_javascript_identifiers(editor, connection, key):
     assert not ConfigurationVariable.objects.exists()
 
 
-def test_variable_values_are_limited_to_4_kb(editor, connection):
-    services.configuration_variable_set(connection=connection, key="OK", value="x" * 4096, by=editor)
-    with pytest.raises(ValidationError, match="4 kB"):
-        services.configuration_variable_set(connection=connection, key="BIG", value="é" * 2049, by=editor)
+def test_variable_values_are_limited_to_4096_characters(editor, connection):
+    services.configuration_variable_set(connection=connection, key="OK", value="é" * 4096, by=editor)
+    with pytest.raises(ValidationError, match="4096 characters"):
+        services.configuration_variable_set(connection=connection, key="BIG", value="x" * 4097, by=editor)
 
 
 def test_a_connection_holds_at_most_100_variables(editor, connection):

@@ -46,3 +46,6 @@ def migrating(db):
 @pytest.fixture(params=["legacy", "migration"])
 def either_mode(request, db):
     return connection_in_mode(name="old-shop", mode=request.param)
+
+
+from tests.scripts_editor.runs.conftest import celery_on, celery_worker_on_redis  # noqa: E402, F401

@@ -215,7 +215,7 @@ def test_a_legacy_sign_up_runs_get_user_then_create_then_login(runtime, legacy):
     assert [r["script"] for r in result.event.script_runs] == ["get_user", "create", "login"]
     inserted = result.event.script_runs[1]["logs"][0]["text"]
     assert '"user_metadata":{"colour":"teal"}' in inserted and '"connection":"old-shop"' in inserted
-    assert PASSWORD not in inserted  # scriptd redacts the password argument
+    assert PASSWORD not in inserted  # the flow masks the password in what it records
     assert result.user.user_id == "old-shop|1" and not result.user.has_password
 
 

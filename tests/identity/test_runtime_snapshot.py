@@ -13,7 +13,7 @@ LOGIN = (
 
 
 def _nickname(connection) -> str:
-    """The nickname the login script answered, as the flow recorded it."""
+    """The nickname the login script answered, as the flow recorded it (NICK is plain: never masked)."""
     fresh = Connection.objects.get(pk=connection.pk)  # as every view and API call starts: a fresh row
     result = services.user_login(connection=fresh, username="ada@example.com", password="pw")
     return result.event.script_runs[-1]["value"]["nickname"]
@@ -21,7 +21,7 @@ def _nickname(connection) -> str:
 
 def test_a_new_revision_and_a_changed_variable_reach_the_very_next_login(runtime, editor):
     connection = connections.connection_create(name="snapshots", by=editor, use_own_database=True)
-    connections.configuration_variable_set(connection=connection, key="NICK", value="one", by=editor)
+    connections.configuration_variable_set(connection=connection, key="NICK", value="one", plain=True, by=editor)
     scripts = {key: "" for key in SCRIPT_KEYS} | {"login": LOGIN % " v1"}
     scripts_save(connection=connection, scripts=scripts, base_number=0, by=editor)
     assert _nickname(connection) == "one v1"
@@ -30,7 +30,7 @@ def test_a_new_revision_and_a_changed_variable_reach_the_very_next_login(runtime
     scripts_save(connection=connection, scripts=scripts | {"login": LOGIN % " v2"}, base_number=1, by=editor)
     assert _nickname(connection) == "one v2"
 
-    connections.configuration_variable_set(connection=connection, key="NICK", value="two", by=editor)
+    connections.configuration_variable_set(connection=connection, key="NICK", value="two", plain=True, by=editor)
     assert _nickname(connection) == "two v2"
     connections.configuration_variable_remove(connection=connection, key="NICK", by=editor)
     assert _nickname(connection) == "undefined v2"

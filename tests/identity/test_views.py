@@ -103,7 +103,9 @@ def test_the_migration_tab_counts_migrations_local_and_legacy_logins_and_failure
         services.user_login(connection=shop, username="bob@legacy.test", password="wrong")
     assert failed.value.reason == "wrong_username_or_password"
 
-    with django_assert_num_queries(9):  # session, user, two permission reads, connection, circuit, three grouped reads
+    with django_assert_num_queries(
+        10
+    ):  # session, user, 2 permissions, connection, circuit, 3 grouped reads, population
         response = viewer_client.get(_urls(shop)["migration"])
 
     chart = response.context["chart"]

@@ -3,6 +3,7 @@ replaced) and another connection's concurrent logins keep succeeding."""
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -108,20 +109,27 @@ def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, s
     pong = scriptd.ping(socket_path=scriptd_socket)
     victim = pong["workers"][victim_index]
     with neighbour(away_from=HOSTILE) as other:
-        events = scriptd.run_script(
-            **LOGIN,
-            source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
-            args=["a", "b"],
-            mode="warm",
-            connection_id=HOSTILE,
-            limits=scriptd.Limits(timeout_ms=10000),
-            socket_path=scriptd_socket,
+        outcomes = []
+        # The run is sent from a thread (run_script is lazy): it is in the worker before the kill.
+        sender = threading.Thread(
+            target=lambda: outcomes.append(
+                scriptd.run_script_collect(
+                    **LOGIN,
+                    source="function login(e, p, cb) { setTimeout(() => cb(null, 1), 5000); }",
+                    args=["a", "b"],
+                    mode="warm",
+                    connection_id=HOSTILE,
+                    limits=scriptd.Limits(timeout_ms=10000),
+                    socket_path=scriptd_socket,
+                )
+            )
         )
-        time.sleep(0.2)
+        sender.start()
+        time.sleep(0.5)
         os.kill(_sandboxed_node_pid(victim["pid"]), signal.SIGKILL)
-        result = next(e for e in events if e["type"] == "result")
+        sender.join(timeout=15)
         time.sleep(0.3)
-    assert result["status"] == "crash"
+    assert outcomes[0].status == "crash", outcomes[0].result
     other.assert_unharmed()
     deadline = time.monotonic() + 10
     while True:

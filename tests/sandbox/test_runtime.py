@@ -133,6 +133,28 @@ def test_a_non_error_throw_becomes_an_error(run):
     assert outcome.error["message"] == "plain string"
 
 
+@pytest.mark.parametrize("value", ["null", "undefined"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "function login(e, p, cb) { throw VALUE; }",
+        "async function login(e, p) { throw VALUE; }",
+        "function login(e, p, cb) { return Promise.reject(VALUE); }",
+        "function login(e, p, cb) { setTimeout(() => { throw VALUE; }, 1); }",
+        "function login(e, p, cb) { queueMicrotask(() => { throw VALUE; }); }",
+    ],
+)
+def test_throwing_null_or_undefined_is_a_failure_not_a_success(run, shape, value):
+    outcome = run(shape.replace("VALUE", value))
+    assert outcome.status == "error", outcome.result
+    assert outcome.error["message"] == f"The script threw {value}"
+
+
+def test_a_callback_with_a_null_error_is_still_a_success(run):
+    assert run("function login(e, p, cb) { cb(null, { user_id: '1' }); }").value == {"user_id": "1"}
+    assert run("function login(e, p, cb) { cb(undefined, { user_id: '2' }); }").value == {"user_id": "2"}
+
+
 def test_an_error_thrown_in_a_timer_fails_the_run(run):
     outcome = run("function login(e, p, cb) { setTimeout(() => { throw new Error('late'); }, 5); }")
     assert outcome.status == "error"
@@ -219,7 +241,6 @@ def test_configuration_is_deep_frozen(run):
                  frozen: Object.isFrozen(configuration) });
     }"""
     outcome = run(source, configuration={"apiKey": "k-123"})
-    # (Compared inside: a result string that is a configuration value comes back masked.)
     assert outcome.value == {"key": True, "added": None, "strictError": "TypeError", "frozen": True}
 
 

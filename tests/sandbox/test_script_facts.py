@@ -1,14 +1,16 @@
 """Python and Node agree on the seven scripts: scriptd knows no script kinds of its own, so every function name
-and every password position it acts on is the one scripts_editor/scripts.py (ScriptSpec) sends with the run."""
+it acts on is the one scripts_editor/scripts.py (ScriptSpec) sends with the run, and the passwords masked in
+a run's output are the ones ScriptSpec says."""
 
 import json
 
 import pytest
 
+from scriptd_client.masking import Masker
 from scripts_editor.runs.arguments import run_arguments_positional
 from scripts_editor.scripts import BOOLEAN, PASSWORD, SCRIPTS, USER, ScriptSpec
 
-MARK = "********"
+MARK = "********"  # scriptd_client.masking.MASK
 
 
 def _arguments(spec: ScriptSpec) -> list:
@@ -32,14 +34,15 @@ def test_scriptd_calls_each_function_name_the_spec_gives(run, spec, name):
 
 
 @pytest.mark.parametrize("spec", SCRIPTS, ids=lambda s: s.key)
-def test_scriptd_masks_exactly_the_arguments_the_spec_says_are_passwords(run, spec):
+def test_the_masker_hides_exactly_the_arguments_the_spec_says_are_passwords(run, spec):
     args = _arguments(spec)
     source = (
         f"function {spec.function_names[0]}(...a) {{ console.log(JSON.stringify(a.slice(0, -1))); a[a.length - 1](); }}"
     )
     outcome = run(source, kind=spec.key, args=args)
     assert outcome.status == "ok", outcome.result
-    logged = json.loads(outcome.logs[0]["text"])
+    mask = Masker.for_run(configuration={}, plain_keys=(), passwords=spec.passwords(args))
+    logged = json.loads(mask.text(outcome.logs[0]["text"]))
     expected = json.loads(json.dumps(args))
     for index, *inside in spec.password_paths:
         if inside:
@@ -47,7 +50,7 @@ def test_scriptd_masks_exactly_the_arguments_the_spec_says_are_passwords(run, sp
         else:
             expected[index] = MARK
     assert logged == expected
-    assert bool(spec.password_paths) == (MARK in outcome.logs[0]["text"])
+    assert bool(spec.password_paths) == (MARK in mask.text(outcome.logs[0]["text"]))
 
 
 def test_the_try_argument_keys_stay_the_documented_contract():

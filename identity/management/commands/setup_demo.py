@@ -3,8 +3,9 @@ migration mode whose REST API scripts reach the demo legacy store served under /
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from connections_admin import services as connections
@@ -25,6 +26,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username, **options):
+        if settings.PRODUCTION:  # its superuser and the demo store's plain passwords are for trying it out
+            raise CommandError("setup_demo is for development; production does not serve the demo legacy API.")
         User = get_user_model()
         if not User.objects.filter(username=username).exists():
             password = secrets.token_urlsafe(12)
@@ -67,8 +70,8 @@ class Command(BaseCommand):
             )
         if not connection.variables.filter(key="API_URL").exists():
             connections.configuration_variable_set(
-                connection=connection, key="API_URL", value=f"http://{DEMO_HOST}/demo-legacy", by=by
-            )
+                connection=connection, key="API_URL", value=f"http://{DEMO_HOST}/demo-legacy", plain=True, by=by
+            )  # an address, not a secret: shown, and never masked in the runs' logs
         if script_selectors.script_revision_current(connection=connection).number == 0:
             scripts_save(
                 connection=connection,

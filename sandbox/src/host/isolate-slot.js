@@ -3,15 +3,19 @@
 "use strict";
 const ivm = require("isolated-vm");
 const { BridgeSession } = require("./bridges");
+const { IdleBudget } = require("./idle-budget");
 
 const MAX_TIMERS = 10_000;
 
 class IsolateSlot {
   // shared: { runtime: ivm-compatible source, cachedData, settingsJson, sources: Map name -> source }
-  constructor({ shared, memoryMb, onCatastrophic }) {
+  // onNotice({ connection, text }): something the connection's run history should show (an isolate
+  // disposed between runs).
+  constructor({ shared, memoryMb, onCatastrophic, onNotice = () => {} }) {
     this.shared = shared;
     this.memoryMb = memoryMb;
     this.onCatastrophic = onCatastrophic;
+    this.onNotice = onNotice;
     this.isolate = null;
     this.dispatch = null;
     this.timers = new Map();
@@ -24,6 +28,7 @@ class IsolateSlot {
     this.retired = false;
     this.disposed = false;
     this.idleEntryTimeoutMs = 1000;
+    this.entries = 0; // entries into the isolate still running
   }
 
   async init() {
@@ -31,6 +36,7 @@ class IsolateSlot {
       memoryLimit: this.memoryMb,
       onCatastrophicError: (message) => this.onCatastrophic(message),
     });
+    this.idleBudget = new IdleBudget(this.isolate);
     const context = await this.isolate.createContext();
     const script = await this.isolate.compileScript(this.shared.runtime, {
       filename: "trickle:runtime",
@@ -64,7 +70,7 @@ class IsolateSlot {
   // Runs one request; resolves when it has answered (the run's sink got its result). The first run binds
   // the isolate to its configuration and options; a run bound otherwise is refused, never run with the
   // configuration the isolate already holds.
-  run({ tag, sink, payload, timeoutMs, policy, binding }) {
+  run({ tag, sink, payload, timeoutMs, policy, binding, purpose }) {
     if (this.binding !== null && this.binding !== binding) {
       process.stderr.write("scriptd worker: refused a run in an isolate set up for another configuration\n");
       sink.result("crash", {
@@ -75,6 +81,7 @@ class IsolateSlot {
     this.binding = binding;
     this.runs++;
     if (policy) this.bridges.policy = policy;
+    this.bridges.beginRun({ run: tag, connection: this.bridges.policy.connection, purpose });
     this.lastUsedAt = Date.now();
     this.idleEntryTimeoutMs = timeoutMs;
     return new Promise((resolve) => {
@@ -96,6 +103,18 @@ class IsolateSlot {
     if (this.active !== active) return;
     clearTimeout(active.deadline);
     this.active = null;
+    if (this.idleBudget) this.idleBudget.reset();
+    const idle = this.idleBudget;
+    this.bridges.endRun({
+      run: `idle:${active.tag}`,
+      connection: this.bridges.policy.connection,
+      purpose: "try",
+      onCost: (ms) => {
+        idle.addHostMs(ms);
+        if (!this.active && !this.retired && idle.leftMs() <= 0) this.overIdleBudget();
+      },
+    });
+    if (this.entries > 0) this.watchIdleEntries();
     active.sink.result(status, body);
     active.resolve();
   }
@@ -104,11 +123,51 @@ class IsolateSlot {
   // left of the run's deadline; leftovers of a warm isolate (timers, bridge answers after the run
   // answered) by the last run's time limit of their own. An entry that began just before its run
   // answered must not lose its bound when the run's deadline timer is cleared.
+  // Between runs an entry is also bounded by what is left of the isolate's idle CPU budget
+  // (idle-budget.js), and the budget is checked after each one.
   enter(op, tag, payload) {
     if (this.retired) return;
-    const timeout = this.active ? this.active.deadlineAt - Date.now() : this.idleEntryTimeoutMs;
+    let timeout;
+    if (this.active) timeout = this.active.deadlineAt - Date.now();
+    else {
+      const left = this.idleBudget.leftMs();
+      if (left <= 0) return this.overIdleBudget();
+      timeout = Math.ceil(Math.min(this.idleEntryTimeoutMs, Math.max(5, left))); // ivm wants whole ms
+    }
     const options = { timeout: Math.max(1, timeout) };
-    this.dispatch.apply(undefined, [op, tag, payload], options).catch((error) => this.onEntryError(error));
+    this.entries++;
+    this.dispatch.apply(undefined, [op, tag, payload], options).then(
+      () => {
+        this.entries--;
+        if (!this.active && !this.retired && this.idleBudget.leftMs() <= 0) this.overIdleBudget();
+      },
+      (error) => {
+        this.entries--;
+        this.onEntryError(error);
+      },
+    );
+  }
+
+  // An entry that began during the run (bounded by the run's deadline) may go on after the answer,
+  // e.g. a loop right after the callback: its CPU counts against the idle budget as it runs.
+  watchIdleEntries() {
+    const watch = setInterval(() => {
+      if (this.active || this.retired || this.entries === 0) clearInterval(watch);
+      else if (this.idleBudget.leftMs() <= 0) {
+        clearInterval(watch);
+        this.overIdleBudget();
+      }
+    }, 25);
+  }
+
+  // Work after the answer used more CPU than allowed: the isolate goes, and its connection hears why.
+  overIdleBudget() {
+    if (this.retired) return;
+    const text =
+      `[trickle] A warm isolate of this connection was disposed: ${this.idleBudget.describe()}. ` +
+      "Timers or callbacks left running after a script answers must stay light (clear busy intervals before calling back).";
+    this.onNotice({ connection: this.bridges.policy.connection, text });
+    this.dispose();
   }
 
   onEntryError(error) {
@@ -125,11 +184,13 @@ class IsolateSlot {
       // Torn down on purpose (timeout, end of a fresh run): nothing to report.
     } else if (/timed out/i.test(message)) {
       if (active) this.timedOut(active); // the run's own entry hit what was left of its deadline
-      else this.dispose(); // leftover work of a warm isolate ran too long: recycle it
+      else this.overIdleBudget(); // leftover work of a warm isolate ran too long: recycle it
     } else if (active) {
       process.stderr.write(`scriptd worker: isolate entry failed: ${message}\n`);
       this.finish(active, "error", { error: { name: "InternalError", message: "The sandbox failed to run the script" } });
       this.dispose();
+    } else {
+      process.stderr.write(`scriptd worker: an entry into an idle isolate failed: ${message}\n`);
     }
   }
 

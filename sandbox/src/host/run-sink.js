@@ -1,16 +1,13 @@
-// Where one run's events go: log lines (redacted, capped, timestamped) and exactly one result. What
-// the script produced is redacted (redact.js): secrets inside log text and error fields, and every
-// string of an `ok` value (object keys included, at any depth) that is a secret, so
-// `callback(null, { note: configuration.DB_PASSWORD, pw: password })` neither stores nor shows them.
+// Where one run's events go: log lines (capped, timestamped) and exactly one result. They are reported
+// as the script produced them, over scriptd's private socket: Django masks secrets in them by one rule
+// before anything is stored or shown (scriptd_client/masking.py), as only Django knows which
+// configuration values are secret and which answer a login flow goes on with.
 "use strict";
-const { makeRedactor, makeExactRedactor } = require("./redact");
 
 class RunSink {
-  constructor({ tag, request, limits, write }) {
+  constructor({ tag, limits, write }) {
     this.tag = tag;
     this.write = write;
-    this.redact = makeRedactor(request);
-    this.redactString = makeExactRedactor(request);
     this.maxLines = limits.log_lines;
     this.maxBytes = limits.log_bytes;
     this.lines = 0;
@@ -32,7 +29,7 @@ class RunSink {
       this.dropped++;
       return false;
     }
-    const text = this.redact(String(rawText));
+    const text = String(rawText);
     const size = Buffer.byteLength(text);
     if (this.lines + 1 > this.maxLines || this.bytes + size > this.maxBytes) {
       this.dropped = 1;
@@ -56,37 +53,26 @@ class RunSink {
     const event = { tag: this.tag, type: "result", status, ms: Number(process.hrtime.bigint() - this.startedAt) / 1e6 };
     if (status === "ok") {
       try {
-        event.value = this.redactValue(value);
+        JSON.stringify(value); // write() must not throw for this run's answer
+        event.value = value;
       } catch (e) {
         // Only a value nested beyond the host's stack gets here (the isolate refuses most first).
         event.status = "error";
         event.error = { name: "Error", message: "The script's answer is nested too deeply to be returned" };
       }
-    } else if (status === "error") event.error = this.redactError(error); // text the script produced
+    } else if (status === "error") event.error = errorFields(error);
     else event.error = error;
     if (this.dropped > 0) event.logs_dropped = this.dropped;
     this.write(event);
   }
 
-  // The same structure with every string (and key) that is a secret masked; numbers, booleans, null
-  // and other strings as they are.
-  redactValue(value) {
-    if (typeof value === "string") return this.redactString(value);
-    if (Array.isArray(value)) return value.map((item) => this.redactValue(item));
-    if (value && typeof value === "object") {
-      // fromEntries defines own properties, so a "__proto__" key stays a key.
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redactString(k), this.redactValue(v)]));
-    }
-    return value;
-  }
+}
 
-  redactError(error) {
-    const out = {};
-    for (const [key, value] of Object.entries(error || {})) {
-      if (value !== undefined && value !== null) out[key] = typeof value === "string" ? this.redact(value) : value;
-    }
-    return out;
-  }
+// The error's fields that have a value.
+function errorFields(error) {
+  const out = {};
+  for (const [key, value] of Object.entries(error || {})) if (value !== undefined && value !== null) out[key] = value;
+  return out;
 }
 
 module.exports = { RunSink };

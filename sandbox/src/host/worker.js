@@ -2,6 +2,10 @@
 // warm) and writes its events as JSON lines on stdout. Started by the supervisor, normally inside
 // bubblewrap; it knows nothing about Django.
 "use strict";
+// WebAssembly memory is outside every isolate's heap limit (a script grew a worker by 1 GB in 3 s).
+// V8 flags are process-wide and read when a context is made: every isolate context created from
+// now on lacks WebAssembly (Node's own context keeps it; its fetch needs it). main() checks.
+require("node:v8").setFlagsFromString("--no-expose-wasm");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -13,11 +17,13 @@ const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
-const { cryptoJobStats } = require("./bridges/crypto-jobs");
 const CEILINGS = require("../ceilings");
+const { hostWork } = require("./host-work");
+const { TryGate, GateTimeout } = require("./try-gate");
+const { guardMemory, committedMb } = require("./memory-guard");
 
-// The script kinds, their function names and password arguments are not written down here: each request
-// carries them (function_names, password_paths), from the one source in Django (scripts_editor/scripts.py).
+// The script kinds and their function names are not written down here: each request carries them
+// (function_names), from the one source in Django (scripts_editor/scripts.py).
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 // A request must say its time limit and heap (Django holds those rules); they are only kept under
 // scriptd's ceilings here. The output and socket caps have defaults of their own.
@@ -49,17 +55,13 @@ function limitsOf(requested) {
 }
 
 function problemWith(request) {
+  for (const [name, { required }] of Object.entries(LIMITS)) {
+    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
+  }
   if (typeof request.kind !== "string" || !/^[a-z_]{1,40}$/.test(request.kind)) return "kind must be a script key such as login";
   const names = request.function_names;
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && IDENTIFIER.test(n))) {
     return "function_names must be a non-empty list of function names";
-  }
-  const paths = request.password_paths;
-  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every((k) => Number.isInteger(k) || typeof k === "string"))) {
-    return "password_paths must be a list of argument paths such as [1] or [0, \"password\"]";
-  }
-  for (const [name, { required }] of Object.entries(LIMITS)) {
-    if (required && !Number.isFinite(request.limits?.[name])) return `limits.${name} must be a number`;
   }
   if (typeof request.source !== "string") return "source must be a string";
   if (!Array.isArray(request.args)) return "args must be a list";
@@ -68,9 +70,29 @@ function problemWith(request) {
   return null;
 }
 
+// Logins go before Try runs wherever they compete (host work, the Try gate). Absent: warm runs serve
+// logins, fresh ones Try.
+function purposeOf(request) {
+  if (request.purpose === "login" || request.purpose === "try") return request.purpose;
+  return request.mode === "warm" ? "login" : "try";
+}
+
 const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 function main() {
+  // The worker's OS memory ceiling (supervisor/memory-ceiling.js): no isolate may be allowed a heap
+  // limit that reaches it.
+  const ceilingMb = option("memory-ceiling-mb", 0);
+  if (ceilingMb) LIMITS.memory_mb.max = Math.min(LIMITS.memory_mb.max, Math.floor(ceilingMb / 2));
+  guardMemory({
+    ceilingMb,
+    kind: process.argv.includes("--memory-ceiling-rlimit") ? "rlimit" : "kernel",
+    onReached: (usedMb) => {
+      write({ type: "memory_ceiling", used_mb: Math.round(usedMb), ceiling_mb: ceilingMb });
+      process.stderr.write(`scriptd worker: memory ceiling reached (${Math.round(usedMb)} of ${ceilingMb} MB); exiting\n`);
+      process.kill(process.pid, "SIGKILL"); // not exit(): that waits for isolates still running on their threads
+    },
+  });
   const { sources, versions } = loadSources();
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
@@ -82,13 +104,34 @@ function main() {
   // Compile the runtime once to get V8's code cache; every new isolate then skips parsing it.
   const seed = new ivm.Isolate({ memoryLimit: 32 });
   shared.cachedData = seed.compileScriptSync(runtime, { filename: "trickle:runtime", produceCachedData: true }).cachedData;
+  // The worker refuses to serve if isolates can still see WebAssembly (see the top of this file).
+  if (seed.createContextSync().evalSync("typeof WebAssembly") !== "undefined") {
+    process.stderr.write("scriptd worker: WebAssembly is still available in isolates; exiting\n");
+    process.exit(3);
+  }
   seed.dispose();
 
   const onCatastrophic = (message) => {
     process.stderr.write(`scriptd worker: V8 lost control of an isolate (${message}); exiting\n`);
     process.abort();
   };
-  const createSlot = (memoryMb) => new IsolateSlot({ shared, memoryMb, onCatastrophic });
+  // Notices for a connection's run history (an isolate disposed between runs): logged here at once,
+  // and told to the connection's next run in this worker (warm runs of a connection always come here).
+  const notices = new Map(); // connection -> [text]
+  const onNotice = ({ connection, text }) => {
+    process.stderr.write(`scriptd worker: connection ${connection || "(none)"}: ${text}\n`);
+    if (!connection) return;
+    if (!notices.has(connection) && notices.size >= 10_000) notices.delete(notices.keys().next().value);
+    const list = notices.get(connection) || [];
+    notices.set(connection, [...list, `${text} (${new Date().toISOString()})`].slice(-5));
+  };
+  const tellNotices = (connection, sink) => {
+    const list = connection ? notices.get(connection) : null;
+    if (!list) return;
+    notices.delete(connection);
+    for (const text of list) sink.log("warn", text);
+  };
+  const createSlot = (memoryMb) => new IsolateSlot({ shared, memoryMb, onCatastrophic, onNotice });
   const warm = new WarmPool({
     createSlot,
     perKey: option("warm-per-connection", 2),
@@ -96,6 +139,7 @@ function main() {
     maxAgeMs: option("warm-max-age-s", 900) * 1000,
     maxIsolates: option("warm-max-isolates", 200),
   });
+  const tryGate = new TryGate({ concurrency: option("try-concurrency", 2) });
   const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
 
   async function run(request) {
@@ -124,11 +168,27 @@ function main() {
     // `configuration` and the legacy globals once): part of the warm key, and the slot refuses a run
     // bound otherwise, so no run ever sees another run's configuration.
     const binding = sha1(JSON.stringify([request.configuration ?? {}, options]));
-    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, binding };
+    const job = { tag: request.tag, sink, payload, timeoutMs: limits.timeout_ms, policy, binding, purpose: purposeOf(request) };
+    let leaveGate = null;
     try {
+      if (job.purpose === "try") {
+        // Try runs take turns at this worker's gate (logins never wait there), for up to their time limit.
+        try {
+          leaveGate = await tryGate.enter(limits.timeout_ms);
+        } catch (e) {
+          if (!(e instanceof GateTimeout)) throw e;
+          return sink.result("timeout", {
+            error: {
+              name: "TimeoutError",
+              message: `Script did not start within ${limits.timeout_ms} ms: the sandbox was busy with other Try runs (logins go first)`,
+            },
+          });
+        }
+      }
       if (request.mode === "fresh") {
         const slot = await fresh.acquire(limits.memory_mb);
         sink.started();
+        tellNotices(request.connection, sink);
         await slot.run(job);
         fresh.release(slot); // timers and pending work of a Try run end with its answer
       } else {
@@ -153,6 +213,7 @@ function main() {
           });
         }
         sink.started();
+        tellNotices(request.connection, sink);
         try {
           await slot.run(job);
         } finally {
@@ -162,6 +223,8 @@ function main() {
     } catch (e) {
       process.stderr.write(`scriptd worker: run failed: ${e.stack}\n`);
       sink.result("crash", { error: { name: "InternalError", message: `The sandbox could not run the script: ${e.message}` } });
+    } finally {
+      if (leaveGate) leaveGate();
     }
   }
 
@@ -173,9 +236,12 @@ function main() {
       pid: process.pid,
       uid: process.getuid(),
       rss_mb: memory.rss / 1048576,
+      committed_mb: committedMb(),
+      memory_ceiling_mb: ceilingMb,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
-      crypto_jobs: cryptoJobStats(),
+      host_work: hostWork.stats(),
+      try_gate: tryGate.stats(),
       // What a hostile script could reach if it broke out of V8: checked by the tests under bwrap.
       sees_host_files: fs.existsSync("/etc/passwd") || fs.existsSync(path.join(__dirname, "..", "..", "..", "manage.py")),
       env_keys: Object.keys(process.env),

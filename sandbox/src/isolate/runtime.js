@@ -123,7 +123,12 @@
   // Like Node's uncaughtException: the run that scheduled the failing code fails with it.
   function uncaught(error) {
     const answer = pending.get(currentRun);
-    if (answer) answer(error, undefined, "uncaught");
+    if (answer) answer(thrown(error), undefined, "uncaught");
+  }
+  // `throw null`, `throw undefined` and `Promise.reject()` are failures too; only a callback's
+  // null or undefined first argument means success.
+  function thrown(value) {
+    return value === null || value === undefined ? new Error(`The script threw ${value}`) : value;
   }
 
   // ---- bridges: JSON-only calls to the host (see src/host/bridges) ---------------------------
@@ -471,7 +476,7 @@
     try {
       entry = entryFor(p);
     } catch (e) {
-      answer(e, undefined, "setup");
+      answer(thrown(e), undefined, "setup");
       return;
     }
     const args = p.args.slice();
@@ -483,7 +488,7 @@
     try {
       returned = apply(entry, undefined, args);
     } catch (e) {
-      answer(e, undefined, "throw");
+      answer(thrown(e), undefined, "throw");
       return;
     }
     if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
@@ -491,10 +496,10 @@
       try {
         returned.then(
           (value) => value !== undefined && answer(null, value, "promise"),
-          (error) => answer(error === undefined ? new Error("The returned promise was rejected without a reason") : error, undefined, "promise"),
+          (error) => answer(thrown(error), undefined, "promise"),
         );
       } catch (e) {
-        answer(e, undefined, "throw");
+        answer(thrown(e), undefined, "throw");
       }
     }
   }

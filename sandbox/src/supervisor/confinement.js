@@ -5,7 +5,7 @@
 // What that contains if a script escapes V8 into the worker process: host files (none are visible but
 // those above, so path-based Unix sockets such as scriptd's own socket or /run/postgresql are out of
 // reach), other processes (own pid namespace), the environment and secrets of Django (never passed).
-// Nor does it limit CPU or memory of the worker as a whole (each isolate has its own heap limit).
+// Nor does it limit CPU or memory of the worker as a whole: memory-ceiling.js does the memory.
 //
 // What it does NOT contain: the network. The worker shares the host's network namespace
 // (--share-net), so an escaped worker can open any TCP/UDP connection the host can, including
@@ -26,7 +26,7 @@ const { spawnSync } = require("node:child_process");
 
 const BWRAP_CANDIDATES = ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"];
 // The whole environment of a worker. libuv's thread pool (4 threads by default) runs both PBKDF2 and
-// the DNS lookups of the bridges: with 8 threads and crypto held to 4 of them (bridges/crypto-jobs.js),
+// the DNS lookups of the bridges: with 8 threads and hashing held to 4 of them (host/host-work.js),
 // name resolution never waits behind hashing.
 const WORKER_ENV = Object.freeze({ UV_THREADPOOL_SIZE: "8" });
 

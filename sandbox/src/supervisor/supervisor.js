@@ -28,9 +28,10 @@ function hashOf(text) {
 }
 
 class Supervisor {
-  constructor({ socketPath, workers, confinement, workerArgv, log }) {
+  constructor({ socketPath, workers, confinement, ceiling, workerArgv, log }) {
     this.socketPath = socketPath;
     this.confinement = confinement;
+    this.ceiling = ceiling;
     this.log = log;
     this.runs = new Map(); // tag -> { client, id, worker, watchdog }
     this.pendingStats = new Map(); // tag -> { replies, expected, done }
@@ -41,6 +42,7 @@ class Supervisor {
         new WorkerHandle({
           index,
           confinement,
+          ceiling,
           workerArgv,
           log,
           onEvent: (worker, event) => this.onWorkerEvent(worker, event),
@@ -89,6 +91,7 @@ class Supervisor {
         id,
         type: "pong",
         confined: this.confinement.confined,
+        memory_ceiling: { kind: this.ceiling.kind, mb: this.ceiling.ceilingMb },
         workers: this.workers.map((w) => ({ index: w.index, pid: w.pid, alive: w.alive, inflight: w.inflight.size, restarts: w.restarts })),
       });
     }
@@ -113,7 +116,10 @@ class Supervisor {
   pickWorker(message) {
     if (message.mode === "warm" && message.connection) return this.workers[hashOf(String(message.connection)) % this.workers.length];
     // Least busy worker; ties rotate, so back-to-back Try runs let each worker prepare its next isolate.
-    const n = this.workers.length;
+    // Try runs use only the first half of the workers: the CPU-heavy host work they start (hashing
+    // that cannot be stopped) then takes at most half the machine's cores from the logins.
+    const tryRun = message.purpose === "try" || (message.purpose !== "login" && message.mode !== "warm");
+    const n = tryRun ? Math.max(1, Math.floor(this.workers.length / 2)) : this.workers.length;
     const start = this.nextTag % n;
     let best = null;
     for (let i = 0; i < n; i++) {
@@ -125,7 +131,7 @@ class Supervisor {
 
   onWorkerEvent(worker, event) {
     if (event.type === "stats") return this.onStats(worker, event);
-    if (event.type === "ready") return;
+    if (event.type === "ready" || event.type === "memory_ceiling") return;
     const run = this.runs.get(event.tag);
     if (!run) return;
     if (event.type === "started") {

@@ -5,9 +5,10 @@ const { spawn } = require("node:child_process");
 const { onJsonLines } = require("../lines");
 
 class WorkerHandle {
-  constructor({ index, confinement, workerArgv, onEvent, onCrashRun, log }) {
+  constructor({ index, confinement, ceiling, workerArgv, onEvent, onCrashRun, log }) {
     this.index = index;
     this.confinement = confinement;
+    this.ceiling = ceiling || { kind: "none", ceilingMb: 0, wrap: (i, command, args) => [command, args], oomKills: () => 0 };
     this.workerArgv = workerArgv;
     this.onEvent = onEvent;
     this.onCrashRun = onCrashRun;
@@ -22,21 +23,31 @@ class WorkerHandle {
   }
 
   spawn() {
-    const { command, prefix, env } = this.confinement;
+    const { prefix, env } = this.confinement;
+    // The memory ceiling wraps the whole confined command: bwrap and the worker inside it share it.
+    const [command, args] = this.ceiling.wrap(this.index, this.confinement.command, [...prefix, ...this.workerArgv]);
     // Under bubblewrap the environment is cleared and set again by its --setenv options.
-    const child = spawn(command, [...prefix, ...this.workerArgv], { env: { ...(env || {}) }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { env: { ...(env || {}) }, stdio: ["pipe", "pipe", "pipe"] });
     this.child = child;
     this.alive = true;
     this.spawnedAt = Date.now();
+    this.outOfMemory = false;
+    this.oomKillsBefore = this.ceiling.oomKills(this.index);
     child.stdin.on("error", () => {}); // a dead worker is handled by 'exit'
     onJsonLines(child.stdout, 64 * 1024 * 1024, (event) => {
       if (!event) return;
       if (event.type === "result") this.inflight.delete(event.tag);
+      if (event.type === "memory_ceiling") this.outOfMemory = true;
       this.onEvent(this, event);
     }, () => this.kill("sent an oversized line"));
     child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (text) => this.log(text.replace(/^/gm, `[worker ${this.index}] `).trimEnd()));
-    child.on("exit", (code, signal) => this.onExit(child, code, signal));
+    child.stderr.on("data", (text) => {
+      // V8 aborts the worker when its heap cannot grow under the ceiling.
+      if (/out[ -]of[ -]memory|allocation failed/i.test(text)) this.outOfMemory = true;
+      this.log(text.replace(/^/gm, `[worker ${this.index}] `).trimEnd());
+    });
+    // "close", not "exit": its last words on stderr (an out-of-memory report) have been read by then.
+    child.on("close", (code, signal) => this.onExit(child, code, signal));
   }
 
   get pid() {
@@ -60,9 +71,14 @@ class WorkerHandle {
     this.alive = false;
     const lost = [...this.inflight];
     this.inflight.clear();
-    for (const tag of lost) this.onCrashRun(tag, `the sandbox worker stopped (${signal || `exit code ${code}`}) during the run`);
+    const outOfMemory = this.outOfMemory || this.ceiling.oomKills(this.index) > this.oomKillsBefore;
+    const why = outOfMemory
+      ? `the sandbox worker running it reached its memory ceiling of ${this.ceiling.ceilingMb} MB (all its isolates together) ` +
+        "and was stopped; a new worker replaces it"
+      : `the sandbox worker stopped (${signal || `exit code ${code}`}) during the run`;
+    for (const tag of lost) this.onCrashRun(tag, why);
     if (this.stopping) return;
-    this.log(`worker ${this.index} exited (${signal || code}); starting a new one`);
+    this.log(`worker ${this.index} exited (${signal || code}${outOfMemory ? ", memory ceiling reached" : ""}); starting a new one`);
     this.restarts++;
     // A worker that dies right after starting is not respawned in a tight loop.
     const delay = Date.now() - this.spawnedAt < 1000 ? 1000 : 0;

@@ -3,17 +3,19 @@
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from connections_admin.models import Connection
 from connections_admin.selectors import configuration_for_run
 from connections_admin.services import connection_create
-from scripts_editor.as_code.upload import SESSION_KEY
-from scripts_editor.models import ScriptRevision
+from scripts_editor.as_code.upload import SESSION_KEY, UPLOAD_TTL_S, import_uploads_expired_delete
+from scripts_editor.models import ImportUpload, ScriptRevision
 from scripts_editor.selectors import script_bodies_current
 from scripts_editor.services import scripts_save
 from tests.factories import UserFactory
@@ -23,11 +25,6 @@ from .conftest import KEYWORDS, SECRET, script
 pytestmark = pytest.mark.django_db
 
 EXPORT, IMPORT, CONFIRM = reverse("as_code:export"), reverse("as_code:import"), reverse("as_code:import-confirm")
-
-
-@pytest.fixture(autouse=True)
-def uploads_in_tmp(settings, tmp_path):
-    settings.TRICKLE_AS_CODE_UPLOAD_DIR = tmp_path / "uploads"
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -130,11 +127,45 @@ def test_upload_preview_confirm_creates_the_connection_with_keywords_replaced(ed
     assert editor_client.session[SESSION_KEY] == []  # the stash is gone once used
 
 
-def test_the_stored_upload_is_encrypted_on_the_server(editor_client, tmp_path):
+def test_the_stored_upload_is_encrypted_in_the_database(editor_client):
     upload(editor_client, fixture_zip(), keywords=KEYWORDS)
 
-    stored = list((tmp_path / "uploads").iterdir())
-    assert len(stored) == 1 and SECRET.encode() not in stored[0].read_bytes()
+    stored = list(ImportUpload.objects.all())
+    assert len(stored) == 1 and SECRET not in stored[0].payload
+
+
+def test_an_upload_is_confirmed_by_another_web_process(editor, editor_client):
+    """Several web hosts: the preview and the confirmation may reach different processes; only the database
+    and the session are shared."""
+    from django.test import Client
+
+    response = upload(editor_client, fixture_zip(), keywords=KEYWORDS)
+    other_host = Client()
+    other_host.cookies = editor_client.cookies  # the same session, another client object
+    confirmed = other_host.post(
+        CONFIRM,
+        {
+            "upload": response.context["form"].initial["upload"],
+            "fingerprint": response.context["form"].initial["fingerprint"],
+        },
+    )
+    assert confirmed.status_code == 302 and Connection.objects.filter(name="from-zip").exists()
+    assert not ImportUpload.objects.exists()
+
+
+def test_an_upload_older_than_an_hour_is_expired(editor_client):
+    response = upload(editor_client, fixture_zip(), keywords=KEYWORDS)
+    ImportUpload.objects.update(created_at=timezone.now() - timedelta(seconds=UPLOAD_TTL_S + 1))
+    assert import_uploads_expired_delete() == 1
+    confirmed = editor_client.post(
+        CONFIRM,
+        {
+            "upload": response.context["form"].initial["upload"],
+            "fingerprint": response.context["form"].initial["fingerprint"],
+        },
+    )
+    assert confirmed.status_code == 302 and confirmed["Location"] == IMPORT
+    assert not Connection.objects.filter(name="from-zip").exists()
 
 
 def test_a_preview_of_changes_shows_the_script_diff(editor_client, legacy_connection):

@@ -78,6 +78,7 @@ def test_the_directory_export_has_the_deploy_cli_layout_and_the_api_options_shap
             "trickle_script_timeout_s": 15,
             "trickle_legacy_globals": True,
             "configuration": {"DB_PASS": "##DB_PASS##"},
+            "trickle_plain_configuration": [],
             "customScripts": {"get_user": "./get_user.js", "login": "./login.js"},
         },
     }

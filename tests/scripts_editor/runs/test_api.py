@@ -116,7 +116,7 @@ def test_a_run_posted_and_executed_never_returns_the_password(
     script_run_execute(run_id=str(run.id), secret=enqueued[0].keywords["secret"])
     response = api_for(editor, "read:script_runs").get(f"/api/v2/script-runs/{run.id}")
     assert response.json()["status"] == "succeeded"
-    assert PASSWORD not in json.dumps(response.json())  # the sandbox redacts it from the logged line too
+    assert PASSWORD not in json.dumps(response.json())  # the logged line is masked too
 
 
 def test_run_output_goes_only_to_those_who_may_change_the_connection(api_for, editor, viewer, connection):

@@ -141,6 +141,31 @@ def test_secrets_glued_into_a_result_are_masked_before_it_is_stored(
 
 
 @pytest.mark.scriptd
+def test_try_runs_mask_by_the_one_rule_plain_values_never_short_secrets_only_as_words(
+    django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor
+):
+    for key, value, plain in [("PG_PORT", "5432", True), ("PG_SSL", "true", True), ("FLAG", "e", False)]:
+        connections.configuration_variable_set(connection=connection, key=key, value=value, plain=plain, by=editor)
+    connections.configuration_variable_set(connection=connection, key="DB_PASS", value="s3cr3t-db", by=editor)
+    source = (
+        "function login(email, password, callback) {\n"
+        "  console.log('db:' + configuration.PG_PORT + ' ssl=' + configuration.PG_SSL + ' 5432 true');\n"
+        "  console.log('Wrong email or password, please retry later');\n"
+        "  callback(new Error('connect postgres://app:' + configuration.DB_PASS + '@db failed for ' + password));\n}"
+    )
+    run, secret = requested(django_capture_on_commit_callbacks, connection=connection, by=editor, source=source)
+    script_run_execute(run_id=str(run.id), secret=secret)
+    run.refresh_from_db()
+    assert [line.text for line in run.lines.order_by("seq")] == [
+        "db:5432 ssl=true 5432 true",
+        "Wrong email or password, please retry later",
+    ]
+    assert run.error["message"] == "connect postgres://app:********@db failed for ********"
+    assert "s3cr3t-db" not in run.error["stack"] and PASSWORD not in run.error["stack"]
+    assert "postgres://app:********@db" in run.error["stack"]
+
+
+@pytest.mark.scriptd
 def test_a_second_delivery_of_the_same_run_does_nothing(
     django_capture_on_commit_callbacks, scriptd_for_runs, connection, editor
 ):

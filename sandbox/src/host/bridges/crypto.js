@@ -1,11 +1,10 @@
 // Host side of Node's `crypto` for scripts: native hashing, HMAC, PBKDF2 (on libuv's thread pool,
-// so a 1,000,000-iteration pbkdf2Sync blocks only its own isolate; sync and async calls share the
-// per-isolate and per-worker limits of crypto-jobs.js), signatures and randomness.
+// so a 1,000,000-iteration pbkdf2Sync blocks only its own isolate; sync and async calls are host work
+// charged to the run's connection, ../host-work.js), signatures and randomness.
 "use strict";
 const crypto = require("node:crypto");
 const { promisify } = require("node:util");
 const { BridgeError } = require("./bridge-error");
-const { CryptoJobs } = require("./crypto-jobs");
 
 const pbkdf2 = promisify(crypto.pbkdf2);
 const HASHES = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
@@ -51,7 +50,7 @@ function signOptions(args, key) {
 const methods = {
   hash: ({ algorithm, data }) => crypto.createHash(digestName(algorithm)).update(bytes(data)).digest("base64"),
   hmac: ({ algorithm, key, data }) => crypto.createHmac(digestName(algorithm), bytes(key)).update(bytes(data)).digest("base64"),
-  async pbkdf2({ password, salt, iterations, keylen, digest }, jobs) {
+  async pbkdf2({ password, salt, iterations, keylen, digest }, state, { work }) {
     if (!Number.isInteger(iterations) || iterations < 1) {
       fail(`The value of "iterations" is out of range. It must be an integer >= 1. Received ${iterations}`, "RangeError", "ERR_OUT_OF_RANGE");
     }
@@ -67,7 +66,7 @@ const methods = {
     }
     const name = digestName(digest);
     const [pw, saltBytes] = [bytes(password), bytes(salt)];
-    return (await jobs.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
+    return (await work.run(() => pbkdf2(pw, saltBytes, iterations, keylen, name))).toString("base64");
   },
   randomBytes({ size }) {
     if (!Number.isInteger(size) || size < 0 || size > MAX_RANDOM) fail(`size must be an integer from 0 to ${MAX_RANDOM}`, "RangeError", "ERR_OUT_OF_RANGE");
@@ -100,5 +99,4 @@ const methods = {
   },
 };
 
-// State per isolate: its crypto job queue, dropped when the isolate goes away.
-module.exports = { methods, open: () => new CryptoJobs(), close: (jobs) => jobs.close(), MAX_ITERATIONS };
+module.exports = { methods, MAX_ITERATIONS };

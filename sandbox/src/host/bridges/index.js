@@ -2,15 +2,18 @@
 // `bridge.call(name, method, args)` (blocking the script, not the worker) or `bridge.callAsync`.
 //
 // A bridge module exports { methods, open?, close? }:
-//   methods[name](args, state, { policy }) -> value or Promise of value; args is parsed JSON from the script
-//     (untrusted: validate it), the value must be JSON-serialisable. Throw BridgeError for errors the
-//     script should see; `policy` is the run's egress policy (egress.js: resolve it before any
-//     connect); anything else is reported as an internal error without host details.
+//   methods[name](args, state, { policy, work }) -> value or Promise of value; args is parsed JSON from the
+//     script (untrusted: validate it), the value must be JSON-serialisable. Throw BridgeError for errors
+//     the script should see; `policy` is the run's egress policy (egress.js: resolve it before any
+//     connect); `work.run(task)` runs CPU-heavy host work (hashing) charged to the run's connection,
+//     queued fairly and cancelled with the run (../host-work.js); anything else is reported as an
+//     internal error without host details.
 //   open() -> state kept per isolate (e.g. handles of open connections), created on first use;
 //   close(state) -> called when the isolate is recycled or disposed, to release what it holds.
 "use strict";
 
 const { BridgeError } = require("./bridge-error");
+const { hostWork } = require("../host-work");
 
 const registry = {
   crypto: require("./crypto"),
@@ -27,6 +30,20 @@ class BridgeSession {
     this.closed = false;
     // Where this isolate's sockets may go (egress.js): set for each run from its request.
     this.policy = NO_EGRESS;
+    // Whom host work is charged to: { run, connection, purpose } while a run is active, else null.
+    this.charge = null;
+    this.work = Object.freeze({ run: (task) => hostWork.submit(this.charge, task) });
+  }
+
+  beginRun(charge) {
+    this.charge = charge;
+  }
+
+  // The run answered: its queued host work never starts. Work asked for later (a driver's background
+  // reconnect) is charged to `idleCharge` (the isolate's idle budget), or refused when there is none.
+  endRun(idleCharge = null) {
+    if (this.charge) hostWork.cancelRun(this.charge.run);
+    this.charge = idleCharge;
   }
 
   // Returns the JSON envelope the isolate side expects: {"value": ...} or {"error": {...}}.
@@ -37,7 +54,7 @@ class BridgeSession {
       const fn = bridge && Object.hasOwn(bridge.methods, method) ? bridge.methods[method] : null;
       if (!fn) throw new BridgeError(`Unknown bridge call ${name}.${method}`);
       if (!this.states.has(name)) this.states.set(name, bridge.open ? bridge.open() : null);
-      const value = await fn(JSON.parse(argsJson), this.states.get(name), { policy: this.policy });
+      const value = await fn(JSON.parse(argsJson), this.states.get(name), { policy: this.policy, work: this.work });
       return JSON.stringify({ value: value === undefined ? null : value });
     } catch (e) {
       const error =
@@ -50,6 +67,7 @@ class BridgeSession {
 
   close() {
     this.closed = true;
+    this.endRun();
     for (const [name, state] of this.states) {
       const bridge = registry[name];
       if (bridge.close) {

@@ -1,0 +1,71 @@
+"""Work after the answer: a warm isolate has a CPU budget between runs. A busy timer left behind by a
+login gets its isolate disposed (and the connection's next run is told why), while light idle timers
+and heartbeats keep running in the same isolate."""
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.scriptd
+
+# Answers at once, then keeps a core about 80% busy.
+BUSY_AFTER_ANSWER = """function login(e, p, cb) {
+  global.marker = 'still here';
+  setInterval(() => { const end = Date.now() + 40; while (Date.now() < end) {} }, 50);
+  cb(null, 'answered');
+}"""
+# What drivers leave behind: a pool's idle timer and a periodic heartbeat, both light.
+LIGHT_AFTER_ANSWER = """function login(e, p, cb) {
+  if (!global.beats) {
+    global.beats = 0;
+    global.idleClosed = false;
+    setInterval(() => { global.beats++; JSON.stringify({ ping: global.beats }); }, 20);
+    setTimeout(() => { global.idleClosed = true; }, 600);
+  }
+  cb(null, { beats: global.beats, idleClosed: global.idleClosed });
+}"""
+
+
+def _run(run, source, connection_id):
+    return run(source, mode="warm", connection_id=connection_id, timeout_ms=2000)
+
+
+def test_a_busy_timer_after_the_answer_gets_its_isolate_disposed_and_reported(run, neighbour):
+    with neighbour(near="con_busy_timer") as other:
+        assert _run(run, BUSY_AFTER_ANSWER, "con_busy_timer").value == "answered"
+        time.sleep(1.5)  # ~1.2 s of CPU at the busy timer's pace; the budget allows about 0.12 s
+        after = _run(run, "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }", "con_busy_timer")
+    other.assert_unharmed()
+    assert after.value == "new isolate"
+    notices = [line["text"] for line in after.logs if "warm isolate of this connection was disposed" in line["text"]]
+    assert len(notices) == 1, after.logs
+    assert "ms of CPU" in notices[0] and "after its last run answered" in notices[0]
+    # Told once: the run after that has no notice.
+    again = _run(run, "function login(e, p, cb) { cb(null, 'again'); }", "con_busy_timer")
+    assert again.value == "again"
+    assert not any("disposed" in line["text"] for line in again.logs)
+
+
+def test_light_idle_timers_and_heartbeats_keep_running_in_the_same_isolate(run):
+    first = _run(run, LIGHT_AFTER_ANSWER, "con_heartbeat")
+    assert first.value == {"beats": 0, "idleClosed": False}
+    time.sleep(2.0)  # ~100 heartbeats and the idle timer, all between runs
+    later = _run(run, LIGHT_AFTER_ANSWER, "con_heartbeat")
+    assert later.status == "ok", later.result
+    assert later.value["idleClosed"] is True
+    assert later.value["beats"] >= 40, later.value  # same isolate: the heartbeats went on
+    assert not any("disposed" in line["text"] for line in later.logs)
+
+
+def test_a_loop_right_after_the_callback_is_stopped_within_the_budget(run):
+    source = "function login(e, p, cb) { global.marker = 'old'; cb(null, 'answered'); setTimeout(() => { while (true) {} }, 1); }"
+    assert run(source, mode="warm", connection_id="con_idle_loop", timeout_ms=5000).value == "answered"
+    time.sleep(1.0)  # far less than the run's 5 s limit, which used to bound such leftover work
+    after = run(
+        "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
+        mode="warm",
+        connection_id="con_idle_loop",
+        timeout_ms=5000,
+    )
+    assert after.value == "new isolate"
+    assert any("disposed" in line["text"] for line in after.logs)
