@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from connections_admin import services as audit
 from connections_admin.models import AuditEvent, Connection
+from telemetry.metrics import LEGACY_CIRCUIT_TRANSITIONS
 
 from .exceptions import FlowFailed
 from .models import LegacyCircuit
@@ -116,9 +117,10 @@ def circuit_record(*, connection: Connection, admission: Admission, failure: Flo
     now = timezone.now()
     if admission.probe:
         if infrastructure:  # still down: another cool-down, no new audit row (it never closed)
-            rows.filter(state=State.HALF_OPEN).update(
+            if rows.filter(state=State.HALF_OPEN).update(
                 state=State.OPEN, opened_at=now, probe_started_at=None, last_failure=failure.reason
-            )
+            ):
+                LEGACY_CIRCUIT_TRANSITIONS.labels("reopened").inc()
         elif rows.filter(state=State.HALF_OPEN).update(
             state=State.CLOSED, failures=0, window_started_at=None, opened_at=None, probe_started_at=None
         ):
@@ -147,6 +149,7 @@ def circuit_record(*, connection: Connection, admission: Admission, failure: Flo
 
 
 def _audit(connection: Connection, *, opened: bool, detail: dict) -> None:
+    LEGACY_CIRCUIT_TRANSITIONS.labels("opened" if opened else "closed").inc()
     action = AuditEvent.Action.CIRCUIT_OPENED if opened else AuditEvent.Action.CIRCUIT_CLOSED
     audit.audit_event_record(connection=connection, action=action, by=None, detail=detail)
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from prometheus_client import REGISTRY
 
 from connections_admin import services as connections
 from connections_admin.models import AuditEvent
@@ -120,7 +121,12 @@ def _audits(connection, action) -> int:
     return AuditEvent.objects.filter(connection=connection, action=action).count()
 
 
+def _transitions(name: str) -> float:
+    return REGISTRY.get_sample_value("trickle_legacy_circuit_transitions_total", {"transition": name}) or 0
+
+
 def test_a_stopped_store_opens_the_circuit_logins_fail_fast_and_the_probe_closes_it(shop, relay):
+    before = {name: _transitions(name) for name in ("opened", "reopened", "closed")}
     ada = services.user_login(connection=shop, username="ada@legacy.test", password=PASSWORD)
     assert ada.path == FlowEvent.Path.MIGRATED
 
@@ -151,6 +157,11 @@ def test_a_stopped_store_opens_the_circuit_logins_fail_fast_and_the_probe_closes
     assert _state(shop) == "closed"
     assert _audits(shop, AuditEvent.Action.CIRCUIT_CLOSED) == 1
     assert _audits(shop, AuditEvent.Action.CIRCUIT_OPENED) == 1  # the failed probe reopened, not a new outage
+    assert {name: _transitions(name) - count for name, count in before.items()} == {
+        "opened": 1,
+        "reopened": 1,
+        "closed": 1,
+    }
 
 
 def test_answers_of_the_store_never_count_and_reset_the_run_of_failures(shop, relay):
