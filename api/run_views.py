@@ -20,7 +20,7 @@ from scripts_editor.runs.selectors import (
 )
 from scripts_editor.runs.services import script_run_request
 
-from . import run_serializers
+from . import examples, run_serializers
 from .views import _errors
 
 
@@ -70,6 +70,7 @@ class ScriptRunListView(APIView):
         operation_id="script_runs_create",
         summary="Try a script: queue a run (202; poll the Location)",
         request=run_serializers.ScriptRunCreateSerializer,
+        examples=[examples.SCRIPT_RUN_CREATE, examples.SCRIPT_RUN_QUEUED],
         responses={
             202: OpenApiResponse(
                 run_serializers.ScriptRunSummarySerializer, description="Queued; Location names the run."

@@ -22,9 +22,12 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 class ScopedAutoSchema(AutoSchema):
     def get_auth(self):
+        # super() also registers the bearer scheme under components.securitySchemes: without that entry,
+        # Swagger UI shows no Authorize button and "Try it out" goes out without a token.
+        default = super().get_auth()
         scopes = getattr(self.view, "required_scopes", None)
         if scopes is None:
-            return super().get_auth()
+            return default
         scope = scopes.get(self.method) or scopes.get("*")
         return [{"bearerAuth": [scope]}]
 

@@ -28,6 +28,10 @@ def api_token_issue(*, user, name: str, scopes: list[str], expires_at: datetime 
         raise ValidationError({"scopes": f"{user.get_username()} lacks the permissions for: {', '.join(beyond)}."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
+    if ApiToken.objects.filter(user=user, name=name.strip(), revoked_at__isnull=True).exists():
+        raise ValidationError(
+            {"name": f"You already have a token named {name.strip()!r}: choose another name or revoke it."}
+        )
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(30)
     token = ApiToken.objects.create(
         user=user,

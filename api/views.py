@@ -14,7 +14,7 @@ from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.exceptions import ScriptConflict
 
-from . import serializers
+from . import examples, serializers
 from .connection_services import (
     connection_create_from_api,
     connection_patch_from_api,
@@ -150,6 +150,7 @@ class ConnectionListView(APIView):
         summary="Create a connection",
         request=serializers.ConnectionWriteSerializer,
         responses={201: serializers.ConnectionReadSerializer, **_errors(409)},
+        examples=[examples.CONNECTION_CREATE, examples.CONNECTION_READ],
     )
     def post(self, request):
         serializer = serializers.ConnectionWriteSerializer(data=request.data)
@@ -177,6 +178,7 @@ class ConnectionDetailView(APIView):
         summary="Get a connection",
         parameters=[serializers.FieldsQuerySerializer],
         responses={200: serializers.ConnectionReadSerializer, **_errors(404)},
+        examples=[examples.CONNECTION_READ],
     )
     def get(self, request, public_id):
         query = _query(serializers.FieldsQuerySerializer, request)
@@ -200,6 +202,7 @@ class ConnectionDetailView(APIView):
         ],
         request=serializers.ConnectionPatchSerializer,
         responses={200: serializers.ConnectionReadSerializer, **_errors(404, 409, 412)},
+        examples=[examples.CONNECTION_UPDATE, examples.CONNECTION_READ],
     )
     def patch(self, request, public_id):
         connection = self._connection(public_id)

@@ -9,14 +9,11 @@ attacker logs in again); (c) a burst of Try runs that spin the CPU for 1.5 s eac
 Target: the neighbour's p95 under attack <= 2x its p95 at rest.
 """
 
-import os
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-from bench.scriptd import _start_scriptd
+from bench.scriptd import with_scriptd
 from scriptd_client import client as scriptd
 from scripts_editor.scripts import BY_KEY
 
@@ -49,14 +46,7 @@ def _p95(times: list[float]) -> float:
 
 
 def run() -> None:
-    workers = os.cpu_count() or 2
-    with tempfile.TemporaryDirectory() as tmp:
-        process, socket_path = _start_scriptd(Path(tmp), workers)
-        try:
-            _report(socket_path, workers)
-        finally:
-            process.terminate()
-            process.wait(10)
+    with_scriptd(_report)
 
 
 def _report(socket_path: str, workers: int) -> None:

@@ -81,15 +81,20 @@ def _start_scriptd(folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"scriptd did not start: {(folder / 'scriptd.log').read_text()}")
 
 
-def run() -> None:
+def with_scriptd(report) -> None:
+    """Start a private scriptd with one worker per core, call report(socket_path, workers), stop it."""
     workers = os.cpu_count() or 2
     with tempfile.TemporaryDirectory() as tmp:
         process, socket_path = _start_scriptd(Path(tmp), workers)
         try:
-            _report(socket_path, workers)
+            report(socket_path, workers)
         finally:
             process.terminate()
             process.wait(10)
+
+
+def run() -> None:
+    with_scriptd(_report)
 
 
 def _report(socket_path: str, workers: int) -> None:

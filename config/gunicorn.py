@@ -11,14 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `-c config/gunicorn.py` from anywhere
 
-from scriptd_client.client import DEADLINE_GRACE_S  # noqa: E402
+from scriptd_client.limits import DEADLINE_GRACE_S, TIMEOUT_MAX_S  # noqa: E402  (no Django settings needed)
 from telemetry.multiprocess import process_exited, stale_files_remove  # noqa: E402
 
-# The longest a login can take: up to three scripts (login, then get_user and create in a sign-up) of
-# up to 60 s each (settings.SCRIPT_TIMEOUT_MAX_S), each with scriptd's answer margin. A worker timeout
-# below that would kill a slow but legitimate login mid-flight.
-SCRIPT_TIMEOUT_MAX_S = 60
-LONGEST_FLOW_S = 3 * (SCRIPT_TIMEOUT_MAX_S + DEADLINE_GRACE_S)
+# The longest a flow can take: up to three scripts (get_user, create and login in a sign-up) of up to
+# TIMEOUT_MAX_S each, each with scriptd's answer margin. A worker timeout below that would kill a slow but
+# legitimate login mid-flight.
+LONGEST_FLOW_S = 3 * (TIMEOUT_MAX_S + DEADLINE_GRACE_S)
 
 bind = os.environ.get("TRICKLE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))

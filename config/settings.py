@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from scriptd_client.limits import TIMEOUT_MAX_S, TIMEOUT_MIN_S
 
+from .broker import FILESYSTEM_TRANSPORT, filesystem_transport_options
 from .env import BASE_DIR, VAR_DIR, env
 
 log = logging.getLogger("trickle.settings")
@@ -188,17 +189,10 @@ X_FRAME_OPTIONS = "DENY"
 # Celery: the filesystem transport needs no server; production points CELERY_BROKER_URL at Redis or RabbitMQ.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "broker"
-    for sub in ("in", "processed"):
-        (_queue_dir / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "in"),
-        "data_folder_out": str(_queue_dir / "in"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "store_processed": False,
-        # The exchange tables (kombu's default is ./control, in the repository root).
-        "control_folder": str(_queue_dir / "control"),
-    }
+    CELERY_BROKER_TRANSPORT = FILESYSTEM_TRANSPORT
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(
+        Path(env.str("TRICKLE_BROKER_DIR", default=str(VAR_DIR / "broker")))
+    )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

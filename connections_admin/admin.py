@@ -38,17 +38,7 @@ class ConnectionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = [
-            "name",
-            "display_name",
-            "use_own_database",
-            "import_users",
-            "requires_username",
-            "enable_script_context",
-            "legacy_globals",
-            "egress_allowlist",
-            "script_timeout_s",
-        ]
+        fields = ["name", *services.UPDATABLE_FIELD_ORDER]
 
     def _post_clean(self):
         stored = Connection.objects.get(pk=self.instance.pk) if self.instance.pk else None

@@ -70,10 +70,15 @@ class ConnectionSettingsForm(forms.ModelForm):
             "import_users",
             "requires_username",
             "legacy_globals",
+            "enable_script_context",
             "script_timeout_s",
             "egress_allowlist",
         ]
-        labels = {"legacy_globals": "Legacy globals", "script_timeout_s": "Run time limit (seconds)"}
+        labels = {
+            "legacy_globals": "Legacy globals",
+            "enable_script_context": "Enable script context",
+            "script_timeout_s": "Run time limit (seconds)",
+        }
         help_texts = {"use_own_database": USE_OWN_DATABASE_HELP, "import_users": IMPORT_USERS_HELP}
 
     def __init__(self, *args, read_only: bool = False, **kwargs):
@@ -84,6 +89,16 @@ class ConnectionSettingsForm(forms.ModelForm):
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
+        if self.instance.enable_script_context:  # Auth0's rule, kept by the service too: on for good
+            self.fields["enable_script_context"].disabled = True
+            self.fields[
+                "enable_script_context"
+            ].help_text = "On: scripts get a context argument before callback. It cannot be turned off."
+        else:
+            self.fields["enable_script_context"].help_text = (
+                "Scripts get a context argument before callback (request details). Once on, it cannot be turned off, "
+                "and every script's signature changes: load a template again or add the argument."
+            )
         self.helper = FormHelper()
         switches = [Field(f, wrapper_class="form-switch") for f in ("use_own_database", "import_users")]
         self.helper.layout = Layout(
@@ -93,6 +108,7 @@ class ConnectionSettingsForm(forms.ModelForm):
             Fieldset(
                 "Script runtime",
                 Field("legacy_globals", wrapper_class="form-switch"),
+                Field("enable_script_context", wrapper_class="form-switch"),
                 "script_timeout_s",
                 "egress_allowlist",
             ),

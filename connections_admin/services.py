@@ -24,8 +24,8 @@ from .models import (
     name_validator,
 )
 
-# Fields an admin may change after creation (name and strategy are fixed, as in Auth0).
-UPDATABLE_FIELDS = {
+# Fields an admin may change after creation (name and strategy are fixed, as in Auth0), in the order forms show them.
+UPDATABLE_FIELD_ORDER = (
     "display_name",
     "use_own_database",
     "import_users",
@@ -34,7 +34,8 @@ UPDATABLE_FIELDS = {
     "legacy_globals",
     "egress_allowlist",
     "script_timeout_s",
-}
+)
+UPDATABLE_FIELDS = frozenset(UPDATABLE_FIELD_ORDER)
 
 
 def audit_event_record(

@@ -82,14 +82,25 @@ def connection_detail(request, connection):
     return render(
         request,
         "connections_admin/connection_detail.html",
-        {"connection": connection, "form": form, "editable": editable, "active": "settings"},
+        {
+            "connection": connection,
+            "form": form,
+            "editable": editable,
+            "active": "settings",
+            "settings_page": {
+                "useOwnDatabase": connection.use_own_database,
+                # Users Trickle knows whose password lives only in the legacy store (identity's ManagedUser,
+                # through its reverse relation: this app imports no identity code).
+                "legacyOnlyUsers": connection.managed_users.filter(is_managed=False).count(),
+            },
+        },
     )
 
 
 @connection_view(VIEW)
 def connection_configuration(request, connection):
     editable = can_change(request.user)
-    form = VariableForm()
+    form = VariableForm(initial={"key": request.GET.get("key", "")[:64]})  # the editor's "Add KEY" offer
     if request.method == "POST":
         if not editable:
             raise PermissionDenied

@@ -37,10 +37,7 @@ logger = logging.getLogger(__name__)
 SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
-# Margin on top of the run's own limit for scriptd to answer `timeout` itself. A warm run may first
-# wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
-# waited that long); the deadline starts again when scriptd reports `started`.
-DEADLINE_GRACE_S = 5.0
+DEADLINE_GRACE_S = limits.DEADLINE_GRACE_S
 # What a run is for: logins (an end user waits) go before Try runs wherever they compete in scriptd.
 PURPOSES = ("login", "try")
 

@@ -11,6 +11,12 @@ from django.conf import settings
 TIMEOUT_MIN_S = 1
 TIMEOUT_MAX_S = 60
 
+# Margin on top of the run's own limit for scriptd to answer `timeout` itself. A warm run may first
+# wait up to its limit for one of its connection's isolates (scriptd answers `timeout` itself if it
+# waited that long); the deadline starts again when scriptd reports `started`. Here rather than in
+# client.py so config/gunicorn.py can read it without Django settings.
+DEADLINE_GRACE_S = 5.0
+
 # Auth0 advises at most 100 kB per script (latency): a lint finding. Above 512 kB a script is refused.
 SOURCE_WARN_BYTES = 100 * 1024
 SOURCE_MAX_BYTES = 512 * 1024

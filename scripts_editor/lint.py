@@ -68,6 +68,7 @@ def scripts_lint(
     mode: str = "legacy",
     context: bool = False,
     allowlist: dict | None = None,
+    configuration_keys: list[str] | None = None,
 ) -> LintReport:
     """Parse and lint the scripts (against sandbox/allowlist.json unless `allowlist` is given).
 
@@ -81,6 +82,7 @@ def scripts_lint(
         "specs": metadata_for_editor(mode=mode, context=context),
         "allowlist": allowlist if allowlist is not None else sandbox_allowlist(),
         "sizeFindingBytes": limits.SOURCE_WARN_BYTES,
+        "configurationKeys": configuration_keys,  # None: unknown, so missing keys are not reported
     }
     try:
         done = subprocess.run(

@@ -120,7 +120,13 @@ def scripts_check(*, connection: Connection, scripts: dict[str, str]) -> Checked
     must not run while a write lock is held.
     """
     bodies = _normalise(scripts)
-    report = scripts_lint(scripts=bodies, mode=connection.mode, context=connection.enable_script_context)
+    report = scripts_lint(
+        scripts=bodies,
+        mode=connection.mode,
+        context=connection.enable_script_context,
+        # A connection being created has no stored keys yet: unknown rather than "none".
+        configuration_keys=list(connection.variables.values_list("key", flat=True)) if connection.pk else None,
+    )
     if report.syntax_errors:
         raise ScriptsRejected(report.syntax_errors)
     return CheckedScripts(bodies=bodies, findings=report.findings)

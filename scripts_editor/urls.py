@@ -16,6 +16,7 @@ urlpatterns = [
     path("tests/<int:pk>/delete/", saved_tests_views.test_delete, name="test-delete"),
     path("runs/", run_views.run_list, name="run-list"),
     path("runs/start/", run_views.run_start, name="run-start"),
+    path("runs/egress-allow/", run_views.egress_allow, name="run-egress-allow"),
     path("runs/<uuid:run_id>/", run_views.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/poll/", run_views.run_poll, name="run-poll"),
 ]

@@ -50,6 +50,8 @@ def editor(request: HttpRequest, connection: Connection) -> HttpResponse:
             for t in TEMPLATES
         ],
         "allowlist": sandbox_allowlist(),
+        "configurationKeys": list(connection.variables.values_list("key", flat=True)),
+        "configurationUrl": reverse("connections_admin:connection-configuration", args=[connection.public_id]),
         "canChange": can_change(request.user),
         "saveUrl": reverse("scripts_editor:save", args=[connection.public_id]),
         "historyUrl": reverse("scripts_editor:history", args=[connection.public_id]),

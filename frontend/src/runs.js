@@ -16,6 +16,15 @@ function start(config) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const errors = document.getElementById("run-again-errors");
+    // Passwords are never stored: an empty one is a password not typed again yet, not one to send.
+    const missing = [...inputs.querySelectorAll('[data-kind="password"]')].find((input) => !input.value && !input.dataset.optional);
+    if (missing) {
+      missing.setAttribute("aria-invalid", "true");
+      missing.classList.add("is-invalid");
+      errors.textContent = `Type the ${missing.labels[0].textContent.toLowerCase()} again: passwords are never stored, so Run again cannot reuse it.`;
+      missing.focus();
+      return;
+    }
     try {
       const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
       const run = await startRun(config.startUrl, csrf, { script: config.run.script, args: collectArgs(inputs), source: config.source });

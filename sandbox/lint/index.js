@@ -24,7 +24,8 @@ function mainFunction(program, names) {
   return candidates.find((f) => f.id && names.includes(f.id.name)) || candidates[0] || null;
 }
 
-function lintScript(key, source, { spec = null, allowlist = null, sizeFindingBytes = null } = {}) {
+// `configurationKeys`: the connection's configuration keys, or null when unknown (the rule is then skipped).
+function lintScript(key, source, { spec = null, allowlist = null, sizeFindingBytes = null, configurationKeys = null } = {}) {
   const findings = [];
   if (!source || !source.trim()) return { findings }; // empty means "not implemented"
   const parsed = parseScript(source);
@@ -64,6 +65,7 @@ function lintScript(key, source, { spec = null, allowlist = null, sizeFindingByt
   }
   rules.secretRules(context);
   rules.requireRule(context);
+  if (configurationKeys) rules.configurationRule({ ...context, configurationKeys });
   findings.sort((a, b) => a.from - b.from);
   return { findings };
 }
@@ -99,12 +101,12 @@ function checkFunction(fn, spec, add) {
   }
 }
 
-function lintScripts({ scripts, specs = [], allowlist = null, sizeFindingBytes = null }) {
+function lintScripts({ scripts, specs = [], allowlist = null, sizeFindingBytes = null, configurationKeys = null }) {
   const byKey = Object.fromEntries(specs.map((s) => [s.key, s]));
   const syntaxErrors = [];
   const findings = [];
   for (const [key, source] of Object.entries(scripts || {})) {
-    const result = lintScript(key, source, { spec: byKey[key] || null, allowlist, sizeFindingBytes });
+    const result = lintScript(key, source, { spec: byKey[key] || null, allowlist, sizeFindingBytes, configurationKeys });
     if (result.syntaxError) syntaxErrors.push(result.syntaxError);
     findings.push(...result.findings);
   }

@@ -20,6 +20,7 @@ const RULES = {
   "delete-in-login": ["warning", "Never delete the legacy user inside login: the user is created after login returns; use a separate job."],
   "logs-password": ["error", "Logs are stored and shown to admins: never log a password, not even while debugging."],
   "require-not-allowed": ["error", "The sandbox only provides allow-listed modules, so this require fails when the script runs."],
+  "missing-configuration": ["warning", "A key the connection lacks reads as undefined when the script runs; add it on the Configuration page (values stay encrypted)."],
   "dynamic-require": ["info", "A require with a computed name cannot be checked against the sandbox allow-list."],
 };
 
@@ -180,4 +181,19 @@ function requireRule({ root, allowlist, add }) {
   });
 }
 
-module.exports = { RULES, userIdRules, profileRules, secretRules, deleteInLoginRule, passwordLogRule, requireRule, findDoubleCalls, isFunction };
+// configuration.KEY (or configuration["KEY"]) where the connection has no such key.
+function configurationRule({ root, configurationKeys, add }) {
+  const known = new Set(configurationKeys);
+  const seen = new Set();
+  walk(root, (node) => {
+    if (node.type !== "MemberExpression" || node.object.type !== "Identifier" || node.object.name !== "configuration") return true;
+    const name = node.computed ? stringValue(node.property) : propertyName(node.property);
+    if (name && !known.has(name) && !seen.has(name)) {
+      seen.add(name);
+      add("missing-configuration", node, `Reads configuration.${name}, which this connection does not define.`);
+    }
+    return true;
+  });
+}
+
+module.exports = { RULES, configurationRule, userIdRules, profileRules, secretRules, deleteInLoginRule, passwordLogRule, requireRule, findDoubleCalls, isFunction };

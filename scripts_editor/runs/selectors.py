@@ -6,6 +6,9 @@ output is theirs alone. Others (`full=False`) see state, timing and what the out
 words only (never text the script chose).
 """
 
+import json
+import re
+
 from django.db.models import QuerySet
 
 from connections_admin.models import Connection
@@ -62,6 +65,18 @@ def script_run_explanation(*, run: ScriptRun, full: bool = True) -> Explanation 
     return explain_outcome(script=run.script, status=status, value=run.result, error=error, timeout_s=run.timeout_s)
 
 
+# The sandbox's refusal (sandbox/src/host/bridges/egress.js): "egress to HOST:PORT is not allowed: why".
+EGRESS_REFUSED = re.compile(r"egress to (\S+:\d{1,5}) is not allowed")
+
+
+def script_run_egress_refused(*, run: ScriptRun) -> str | None:
+    """The host:port a finished run was refused by the allow-list, wherever the script passed the error on."""
+    if not run.done:
+        return None
+    found = EGRESS_REFUSED.search(json.dumps(run.error or {})) or EGRESS_REFUSED.search(json.dumps(run.result))
+    return found.group(1) if found else None
+
+
 def script_run_snapshot(*, run: ScriptRun, after: int = 0, full: bool = True) -> dict:
     """The panel's poll answer: `{state, lines, done}` plus the outcome once done (JSON-ready).
 
@@ -86,6 +101,7 @@ def script_run_snapshot(*, run: ScriptRun, after: int = 0, full: bool = True) ->
         "error": run.error if full else None,
         "outputHidden": None if full else OUTPUT_HIDDEN,
         "explanation": explanation.as_json() if explanation else None,
+        "egressRefused": script_run_egress_refused(run=run) if full else None,  # script-chosen text: output
         "lines": [
             {"seq": line.seq, "time": line.time.isoformat(), "level": line.level, "text": line.text} for line in lines
         ],

@@ -3,7 +3,8 @@
 JSON endpoints (documented in README.md, "Try panel endpoints"):
 - POST runs/start/ {script, args, source?} -> 202 {id, url, pollUrl}; 400 {errors} (needs change permission)
 - GET  runs/<id>/poll/?after=<seq> -> {state, done, lines: [{seq, time, level, text}], after, result, error,
-  explanation: {text, tone, warnings}, ...} (needs view permission)
+  explanation: {text, tone, warnings}, egressRefused: "host:port" | null, ...} (needs view permission)
+- POST runs/egress-allow/ {entry: "host:port"} -> 200 {allowlist}; 400 {errors} (needs change permission)
 """
 
 import json
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
+from connections_admin.services import connection_update
 
 from ..exceptions import TryRunsBusy
 from ..models import ScriptRun
@@ -52,7 +54,25 @@ def try_config(connection: Connection, user) -> dict:
         "canTry": can_change(user),
         "startUrl": reverse("scripts_editor:run-start", args=[connection.public_id]),
         "historyUrl": reverse("scripts_editor:run-list", args=[connection.public_id]),
+        "egressAllowUrl": reverse("scripts_editor:run-egress-allow", args=[connection.public_id]),
     }
+
+
+@require_POST
+@connection_view(CHANGE)
+def egress_allow(request: HttpRequest, connection: Connection) -> JsonResponse:
+    """Add one host:port to the connection's egress allow-list (the Try panel's offer after a refusal)."""
+    try:
+        entry = str(json.loads(request.body or b"{}").get("entry", "")).strip().lower()
+    except (ValueError, AttributeError):
+        return JsonResponse({"errors": {"entry": ["The body must be JSON with an entry."]}}, status=400)
+    allowlist = list(connection.egress_allowlist or [])
+    if entry not in allowlist:
+        try:
+            connection = connection_update(connection=connection, by=request.user, egress_allowlist=[*allowlist, entry])
+        except ValidationError as e:
+            return JsonResponse({"errors": {"entry": [m for ms in e.message_dict.values() for m in ms]}}, status=400)
+    return JsonResponse({"allowlist": connection.egress_allowlist})
 
 
 @require_POST

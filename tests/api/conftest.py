@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -9,8 +11,10 @@ from api.services import api_token_issue
 def token_for():
     """token_for(user, *scopes) -> the plaintext of a fresh token."""
 
+    names = itertools.count(1)  # one active token per name and user
+
     def make(user, *scopes):
-        return api_token_issue(user=user, name="test", scopes=list(scopes or SCOPES))[1]
+        return api_token_issue(user=user, name=f"test-{next(names)}", scopes=list(scopes or SCOPES))[1]
 
     return make
 

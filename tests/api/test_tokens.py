@@ -82,9 +82,12 @@ def test_losing_a_permission_narrows_existing_tokens(editor, api_for):
 
 def test_the_dashboard_shows_a_new_token_once_and_revokes_it(editor_client, editor):
     response = editor_client.post(reverse("api-tokens"), {"name": "deploy", "scopes": ["read:connections"]})
+    assert response.status_code == 302 and response["Location"] == reverse("api-tokens")  # post/redirect/get
     token = ApiToken.objects.get()
-    html = response.content.decode()
-    assert "Copy your new token now" in html and token.hint in html
+    shown = editor_client.get(reverse("api-tokens"))
+    html = shown.content.decode()
+    assert "Copy your new token now" in html and token.hint in html and shown["Cache-Control"] == "no-store"
+    assert all(token.hint not in str(value) for value in editor_client.session.values())  # gone from the session
     assert "Copy your new token now" not in editor_client.get(reverse("api-tokens")).content.decode()
     assert editor_client.post(reverse("api-token-revoke", args=[token.pk])).status_code == 302
     token.refresh_from_db()
@@ -106,3 +109,29 @@ def test_nobody_revokes_someone_elses_token(editor, viewer_client):
 def test_anonymous_visitors_are_sent_to_sign_in(anonymous_client):
     response = anonymous_client.get(reverse("api-tokens"))
     assert response.status_code == 302
+
+
+def test_a_second_active_token_with_the_same_name_is_refused(editor_client, editor):
+    editor_client.post(reverse("api-tokens"), {"name": "deploy", "scopes": ["read:connections"]})
+    again = editor_client.post(reverse("api-tokens"), {"name": "deploy", "scopes": ["read:connections"]})
+    assert again.status_code == 200 and "already have a token named" in again.content.decode()
+    assert ApiToken.objects.count() == 1
+    api_token_revoke(token=ApiToken.objects.get())  # a revoked token's name is free again
+    assert (
+        editor_client.post(reverse("api-tokens"), {"name": "deploy", "scopes": ["read:connections"]}).status_code == 302
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_reloading_after_creating_a_token_neither_resubmits_nor_shows_the_secret_again(page_for, editor):
+    page = page_for(editor)
+    page.goto(reverse("api-tokens"))
+    page.fill("#id_name", "deploy")
+    page.locator("input[value='read:connections']").check()
+    page.click("text=Create token")
+    secret = page.locator("#new-token").input_value()
+    assert secret.startswith("trk_")
+    page.reload()
+    assert page.locator("#new-token").count() == 0 and secret not in page.content()
+    assert ApiToken.objects.count() == 1

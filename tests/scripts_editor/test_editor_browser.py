@@ -185,3 +185,44 @@ def test_the_template_menu_prompts_instead_of_naming_the_current_scripts(page_fo
     load.click()
     expect(page.locator(".cm-content")).to_contain_text("API_URL")
     expect(select).to_have_value("")  # edited scripts are no longer "the template"
+
+
+def test_a_script_both_changed_is_merged_by_hand_and_nothing_is_dropped(page_for, editor, second_editor, connection):
+    first = open_editor(page_for(editor), connection)
+    second = open_editor(page_for(second_editor), connection)
+    append_line(first, "login", "// first admin's login line")
+    append_line(first, "create", "// first admin's create line")
+    first.click("#save-button")
+    expect(first.locator("#status")).to_have_text("Saved all scripts as revision 1.")
+
+    append_line(second, "login", "// second admin's login line")
+    append_line(second, "delete", "// second admin's delete line")
+    second.click("#save-button")
+    conflict = second.locator("#conflict")
+    expect(conflict).to_contain_text("Merging takes their Create.")
+    expect(conflict).to_contain_text("It keeps your Delete.")
+    expect(conflict).to_contain_text("Both of you changed Login")
+    second.click('#conflict [data-action="rebase"]')
+
+    merge = second.locator('[data-merge="login"]')
+    expect(merge.locator(".cm-mergeView")).to_be_visible()
+    expect(merge.locator(".cm-merge-revert button").first).to_be_visible()  # arrows copy their chunks
+    second.click("#save-button")
+    expect(second.locator("#status")).to_contain_text("Merge Login first")
+    assert ScriptRevision.objects.count() == 1
+
+    # Resolve: keep both lines on the right (mine) side, then use it.
+    mine = merge.locator(".cm-mergeViewEditor").nth(1).locator(".cm-content")
+    mine.click()
+    second.keyboard.press("Control+End")
+    second.keyboard.type("\n// first admin's login line")
+    second.keyboard.press("Escape")
+    merge.locator('[data-action="merge-done"]').click()
+    expect(second.locator("#status")).to_contain_text("on top of revision 1")
+    second.click("#save-button")
+    expect(second.locator("#status")).to_have_text("Saved all scripts as revision 2.")
+
+    newest = ScriptRevision.objects.get(connection=connection, number=2).bodies
+    assert "// first admin's login line" in newest["login"] and "// second admin's login line" in newest["login"]
+    assert newest["create"].endswith("// first admin's create line")
+    assert newest["delete"].endswith("// second admin's delete line")

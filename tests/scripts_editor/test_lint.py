@@ -215,3 +215,17 @@ def test_the_cli_reads_the_sandbox_allowlist_file_when_none_is_given():
 def test_the_cli_refuses_input_without_scripts():
     done = subprocess.run(["node", str(LINT_CLI)], input="{}", capture_output=True, text=True)
     assert done.returncode == 2
+
+
+def test_reading_a_configuration_key_the_connection_lacks_is_flagged_once_per_key():
+    source = (
+        "function getUser(email, callback) {\n  const a = configuration.API_URL, b = configuration['API_TOKEN'];\n"
+        "  const c = configuration.API_URL;\n  callback(null, null);\n}\n"
+    )
+    report = scripts_lint(scripts={"get_user": source}, configuration_keys=["API_URL"])
+    missing = [f for f in report.findings if f.rule == "missing-configuration"]
+    assert [(f.message, f.line) for f in missing] == [
+        ("Reads configuration.API_TOKEN, which this connection does not define.", 2)
+    ]
+    unknown = scripts_lint(scripts={"get_user": source})  # keys not given: nothing to compare against
+    assert not [f for f in unknown.findings if f.rule == "missing-configuration"]

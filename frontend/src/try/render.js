@@ -1,14 +1,22 @@
 // A run's live view: status badge, console lines, outcome. Shared by the editor's Try panel and the run page.
 const TONES = { queued: "info", running: "info", succeeded: "success", failed: "warning", timed_out: "danger", crashed: "danger" };
 const LABELS = { queued: "queued", running: "running…", succeeded: "succeeded", failed: "failed", timed_out: "timed out", crashed: "crashed" };
-const POLL_MS = 200; // a console.log shows within 300 ms: one poll interval plus the request
+// A console.log shows within 300 ms: one poll interval plus the request. Most Try runs end within tens of
+// milliseconds, so for the first second the panel polls every 20 ms, then backs off to the steady interval.
+const POLL_MS = 200;
+const FAST_POLL_MS = 20;
+const FAST_FOR_MS = 1000;
 
 export function outputOf(root) {
   const q = (name) => root.querySelector(`[data-run-${name}]`);
   return { status: q("status"), duration: q("duration"), link: q("link"), lines: q("lines"), explanation: q("explanation"), result: q("result") };
 }
 
+// A new run starts: nothing of the previous one may still show (its badge read as this run's result).
 export function clear(out) {
+  out.status.className = "badge text-bg-info";
+  out.status.textContent = "starting…";
+  out.status.dataset.state = "starting";
   out.lines.replaceChildren();
   out.explanation.className = "d-none";
   out.result.className = "run-result border rounded small p-2 d-none";
@@ -80,6 +88,8 @@ function stackFrames(error) {
 // Poll `pollUrl` until the run is done, rendering each answer; resolves with the last snapshot.
 export async function follow(out, pollUrl, { link, isCurrent = () => true } = {}) {
   let after = 0;
+  let wait = FAST_POLL_MS;
+  const started = Date.now();
   for (;;) {
     const response = await fetch(`${pollUrl}?after=${after}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!isCurrent()) return null; // a newer Try replaced this one
@@ -88,7 +98,8 @@ export async function follow(out, pollUrl, { link, isCurrent = () => true } = {}
     render(out, snapshot, { link });
     after = snapshot.after;
     if (snapshot.done) return snapshot;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    if (Date.now() - started > FAST_FOR_MS) wait = Math.min(POLL_MS, wait * 1.5);
   }
 }
 

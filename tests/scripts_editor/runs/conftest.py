@@ -6,6 +6,7 @@ import uuid
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from config.broker import FILESYSTEM_TRANSPORT, filesystem_transport_options
 from config.celery import app as celery_app
 from tests.fixtures.scriptd import scriptd_process
 
@@ -31,15 +32,18 @@ def private_scriptd(settings, tmp_path):
         yield process
 
 
-def _point_celery_at(broker_url: str, queue: str) -> dict:
+def _point_celery_at(broker_url: str, queue: str, transport_options: dict) -> dict:
     """Reconfigure the project's Celery app in place; returns what to restore."""
     conf = celery_app.conf
     saved = {
         "broker_url": conf.broker_url,
         "broker_transport_options": conf.broker_transport_options,
         "task_default_queue": conf.task_default_queue,
+        "broker_transport": conf.broker_transport,
     }
-    conf.broker_url, conf.broker_transport_options, conf.task_default_queue = broker_url, {}, queue
+    conf.broker_url, conf.broker_transport_options, conf.task_default_queue = broker_url, transport_options, queue
+    # The settings name the filesystem transport's class explicitly; any other broker takes its URL's scheme.
+    conf.broker_transport = FILESYSTEM_TRANSPORT if broker_url.startswith("filesystem://") else None
     _drop_connections()
     return saved
 
@@ -56,9 +60,9 @@ def celery_on(transactional_db):
     """celery_on(broker_url) points the app at that broker on a queue of this test's own."""
     saved = []
 
-    def point(broker_url: str = REDIS_BROKER) -> str:
+    def point(broker_url: str = REDIS_BROKER, transport_options: dict | None = None) -> str:
         queue = f"trickle-test-{uuid.uuid4().hex[:12]}"  # other sessions may share this Redis
-        saved.append(_point_celery_at(broker_url, queue))
+        saved.append(_point_celery_at(broker_url, queue, transport_options or {}))
         return queue
 
     yield point
@@ -72,6 +76,14 @@ def celery_on(transactional_db):
 def celery_worker_on_redis(celery_on):
     """A real worker (solo pool, in a thread) consuming this test's queue on the local Redis."""
     celery_on(REDIS_BROKER)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker_on_filesystem(celery_on, tmp_path):
+    """A real worker on `make run`'s embedded broker (kombu's filesystem transport, the settings' options)."""
+    celery_on("filesystem://", filesystem_transport_options(tmp_path / "broker"))
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
 

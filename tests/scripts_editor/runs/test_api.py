@@ -1,6 +1,7 @@
 """/api/v2 script runs: scopes, 202 + Location, reading lines after a seq, passwords never returned."""
 
 import json
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,9 @@ PASSWORD = "api-typed-password-42"
 def api_for():
     def make(user, *scopes):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=user, name='t', scopes=list(scopes))[1]}")
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=user, name=f't-{uuid.uuid4().hex[:8]}', scopes=list(scopes))[1]}"
+        )
         return client
 
     return make

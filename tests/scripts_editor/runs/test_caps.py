@@ -2,6 +2,7 @@
 running are capped, and one more is a 429 with a clear message in the dashboard and the API."""
 
 import json
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -45,7 +46,7 @@ def test_a_connection_may_have_only_so_many_runs_waiting_whoever_asks(caps, conn
         user = _with_perms(UserFactory(username=name, is_staff=True), "view_connection", "change_connection")
         client = APIClient()
         client.credentials(
-            HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=user, name='t', scopes=['run:scripts'])[1]}"
+            HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=user, name=f't-{uuid.uuid4().hex[:8]}', scopes=['run:scripts'])[1]}"
         )
         clients.append(client)
     path = f"/api/v2/connections/{connection.public_id}/script-runs"

@@ -79,3 +79,17 @@ def test_run_again_leaves_the_new_runs_url_in_the_address_bar(page_for, editor, 
 
     expect(page).to_have_url(re.compile(f"/runs/{new.id}/$"))
     expect(page.locator("h2")).to_contain_text(str(new.id))
+
+
+def test_run_again_asks_for_the_password_instead_of_running_with_an_empty_one(page_for, editor, connection):
+    old = a_run(connection, editor)
+    page = page_for(editor)
+    started = []
+    page.on("request", lambda request: started.append(request.url) if "/runs/start/" in request.url else None)
+    page.goto(run_url(connection, old))
+    page.click("#run-again button[type=submit]")
+
+    expect(page.locator("#run-again-errors")).to_contain_text("Type the password again")
+    expect(page.locator("#run-again #try-input-password")).to_be_focused()
+    expect(page.locator("#run-again #try-input-password")).to_have_attribute("aria-invalid", "true")
+    assert not started and ScriptRun.objects.count() == 1
