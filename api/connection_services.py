@@ -11,6 +11,7 @@ from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPT
 from connections_admin.crypto import MASK
 from connections_admin.exceptions import StaleConnection
 from connections_admin.models import Connection
+from identity import circuit
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.scripts import SCRIPT_KEYS
@@ -93,6 +94,8 @@ def connection_create_from_api(*, data: dict, by) -> tuple[Connection, list[str]
         warnings = _apply_configuration(
             connection, options.get("configuration") or {}, options.get(PLAIN_CONFIGURATION_OPTION), by
         )
+        if options.get("trickle_circuit_breaker"):
+            circuit.circuit_configure(connection=connection, overrides=options["trickle_circuit_breaker"], by=by)
         _save_scripts(connection, checked, 0, by)
     return connection, warnings
 
@@ -129,6 +132,10 @@ def connection_patch_from_api(
             options = data["options"]
             warnings = _apply_configuration(
                 connection, options.get("configuration") or {}, options.get(PLAIN_CONFIGURATION_OPTION), by
+            )
+            # Replaced as a whole like the other options: absent thresholds go back to the defaults.
+            circuit.circuit_configure(
+                connection=connection, overrides=options.get("trickle_circuit_breaker") or {}, by=by
             )
             _save_scripts(connection, checked, base, by)
     return connection, warnings

@@ -13,6 +13,7 @@ from connections_admin.models import (
     MAX_VARIABLES_PER_CONNECTION,
     name_validator,
 )
+from identity import circuit
 from scriptd_client import limits
 from scripts_editor.scripts import SCRIPT_KEYS
 
@@ -86,6 +87,25 @@ class CustomScriptsField(serializers.DictField):
         return value
 
 
+class CircuitBreakerSerializer(serializers.Serializer):
+    """`options.trickle_circuit_breaker`: this connection's thresholds; null or absent = the deployment's default."""
+
+    failures = StrictIntegerField(
+        required=False, allow_null=True, help_text="Infrastructure failures in a row that open the circuit."
+    )
+    window_s = StrictIntegerField(required=False, allow_null=True, help_text="Within this many seconds.")
+    cooldown_s = StrictIntegerField(
+        required=False, allow_null=True, help_text="Seconds the circuit stays open before one probe call."
+    )
+
+    def validate(self, attrs):
+        try:
+            circuit.circuit_validate(overrides=attrs)
+        except ValidationError as e:
+            raise serializers.ValidationError(e.message_dict) from e
+        return attrs
+
+
 class OptionsSerializer(serializers.Serializer):
     enabledDatabaseCustomization = StrictBooleanField(required=False, default=False, help_text='"Use my own database".')
     import_mode = StrictBooleanField(required=False, default=False, help_text='"Import users" (migration).')
@@ -121,6 +141,16 @@ class OptionsSerializer(serializers.Serializer):
         required=False,
         default=True,
         help_text="Trickle extension: offer Auth0's early-runtime bare globals (bcrypt, crypto, request ...).",
+    )
+
+    trickle_circuit_breaker = CircuitBreakerSerializer(
+        required=False,
+        help_text="Trickle extension: the legacy store's circuit breaker thresholds (null: the deployment's default).",
+    )
+    trickle_circuit = serializers.DictField(
+        read_only=True,
+        help_text="Trickle extension, read only: the legacy store's circuit: state (closed, open, half_open), "
+        "failures in a row, opened_at, retry_at, last_failure (a reason code) and the thresholds in force.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import identity_views, job_views, log_views, run_views, token_views, user_views, views
+from . import identity_views, job_views, log_views, run_views, script_test_views, token_views, user_views, views
 from .authentication import BearerTokenAuthentication
 from .errors import not_found_view
 
@@ -54,6 +54,21 @@ urlpatterns = [
     ),
     path(
         "api/v2/connections/<str:public_id>/script-runs", run_views.ScriptRunListView.as_view(), name="api-script-runs"
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/script-tests",
+        script_test_views.ScriptTestListView.as_view(),
+        name="api-script-tests",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/script-tests/run",
+        script_test_views.ScriptTestRunView.as_view(),
+        name="api-script-tests-run",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/script-tests/<int:pk>",
+        script_test_views.ScriptTestDetailView.as_view(),
+        name="api-script-test",
     ),
     path("api/v2/script-runs/<uuid:run_id>", run_views.ScriptRunDetailView.as_view(), name="api-script-run"),
     path("api/v2/logs", log_views.LogListView.as_view(), name="api-logs"),

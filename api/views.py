@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from connections_admin import services as connections
 from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.models import Connection
+from identity import circuit
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
 from scripts_editor.exceptions import ScriptConflict
@@ -48,6 +49,8 @@ def connection_body(connection: Connection, *, revision=None) -> dict:
     variables = list(connection.variables.all())
     options["configuration"] = {v.key: v.shown_value for v in variables}
     options[PLAIN_CONFIGURATION_OPTION] = [v.key for v in variables if v.plain]
+    options["trickle_circuit_breaker"] = circuit.circuit_overrides(connection=connection)
+    options["trickle_circuit"] = circuit.circuit_state(connection=connection)
     return {
         "id": connection.public_id,
         "name": connection.name,
@@ -136,6 +139,7 @@ class ConnectionListView(APIView):
         total = qs.count()
         chunk = list(qs[page * per_page : (page + 1) * per_page])
         revisions = script_selectors.script_revision_current_for(connections=chunk)
+        circuit.circuits_preload(chunk)
         bodies = [_select_fields(connection_body(c, revision=revisions[c.pk]), query) for c in chunk]
         if query["include_totals"]:
             return Response({"total": total, "start": page * per_page, "limit": per_page, "connections": bodies})

@@ -12,6 +12,7 @@ SECTIONS = [
     "bench.try_round_trip",
     "bench.identity",
     "bench.imports",
+    "bench.circuit",
 ]
 
 

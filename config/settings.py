@@ -221,6 +221,12 @@ SCRIPT_MEMORY_MB = env.int("TRICKLE_SCRIPT_MEMORY_MB", default=128)
 # cannot fill the queue that other users' runs wait in.
 TRY_RUNS_PER_USER = env.int("TRICKLE_TRY_RUNS_PER_USER", default=5)
 TRY_RUNS_PER_CONNECTION = env.int("TRICKLE_TRY_RUNS_PER_CONNECTION", default=10)
+# The legacy store's circuit breaker (identity.circuit): this many infrastructure failures in a row within the
+# window open it; logins that need the legacy store then fail at once until one probe after the cool-down
+# succeeds. Each connection may override them (API option trickle_circuit_breaker).
+CIRCUIT_FAILURES = env.int("TRICKLE_CIRCUIT_FAILURES", default=5)
+CIRCUIT_WINDOW_S = env.int("TRICKLE_CIRCUIT_WINDOW_S", default=60)
+CIRCUIT_COOLDOWN_S = env.int("TRICKLE_CIRCUIT_COOLDOWN_S", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ScopedAutoSchema",

@@ -130,6 +130,8 @@ class AuditEvent(models.Model):
         USER_DELETED = "user.deleted", "User deleted"
         USER_EVENT = "user.event", "User event"
         CONNECTIONS_IMPORTED = "connections.imported", "Imported from files"
+        CIRCUIT_OPENED = "circuit.opened", "Legacy store circuit opened"
+        CIRCUIT_CLOSED = "circuit.closed", "Legacy store circuit closed"
 
     # Kept when the connection is deleted, so the trail survives; connection_name says which it was.
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from connections_admin.admin import ReadOnlyAdminMixin
 
-from .models import FlowEvent, ManagedUser
+from .models import FlowEvent, LegacyCircuit, ManagedUser
 
 
 @admin.register(ManagedUser)
@@ -50,3 +50,11 @@ class FlowEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "duration_ms",
     ]
     readonly_fields = fields
+
+
+@admin.register(LegacyCircuit)
+class LegacyCircuitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The legacy store's circuit per connection; thresholds change through the API (audited)."""
+
+    list_display = ["connection", "state", "failures", "opened_at", "last_failure"]
+    list_filter = ["state"]

@@ -51,6 +51,11 @@ REASONS: dict[str, tuple[int, str]] = {
         "The connection does not define the script this flow needs, so it does not offer it.",
     ),
     "scriptd_unavailable": (503, "The script sandbox (scriptd) is not running; nothing was asked of the legacy store."),
+    "legacy_unavailable": (
+        503,
+        "The legacy store's circuit is open after repeated timeouts, crashes or connection failures: users who "
+        "have not migrated yet cannot log in until a probe after the cool-down finds the store back.",
+    ),
 }
 
 

@@ -317,3 +317,30 @@ class DemoLegacyUser(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class LegacyCircuit(models.Model):
+    """The circuit breaker of one connection's legacy store (identity.circuit), shared by every process.
+
+    Closed: scripts run. Open: calls that need the legacy store fail at once with legacy_unavailable,
+    until `cooldown_s` after `opened_at`. Half open: one probe call is running; its outcome closes or
+    reopens the circuit. The thresholds are None where the settings' defaults apply."""
+
+    class State(models.TextChoices):
+        CLOSED = "closed", "Closed"
+        OPEN = "open", "Open"
+        HALF_OPEN = "half_open", "Half open (probing)"
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="legacy_circuit")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CLOSED)
+    failures = models.PositiveIntegerField(default=0, help_text="Consecutive infrastructure failures in the window.")
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    probe_started_at = models.DateTimeField(null=True, blank=True)
+    last_failure = models.CharField(max_length=300, blank=True, help_text="The reason and message of the last failure.")
+    failure_threshold = models.PositiveIntegerField(null=True, blank=True)
+    window_s = models.PositiveIntegerField(null=True, blank=True)
+    cooldown_s = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.state}"

@@ -25,7 +25,7 @@ from scripts_editor.scripts import BY_KEY
 from telemetry.context import request_id_get
 from telemetry.metrics import LOGINS
 
-from . import logs
+from . import circuit, logs
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
 
@@ -136,6 +136,23 @@ class Flow:
                 f"The {BY_KEY[key].title} script of {self.connection.name} is not defined, so the connection does "
                 "not offer this (each optional script enables its feature, as in Auth0).",
             )
+        try:
+            admission = circuit.circuit_admit(connection=self.connection)
+        except FlowFailed as e:  # fail fast: the legacy store is not asked while its circuit is open
+            self.runs.append(
+                {"script": key, "status": "circuit_open", "ms": 0, "error": {"message": e.message}, "logs": []}
+            )
+            raise
+        try:
+            value = self._call(key, source, args)
+        except FlowFailed as e:
+            circuit.circuit_record(connection=self.connection, admission=admission, failure=e)
+            raise
+        circuit.circuit_record(connection=self.connection, admission=admission, failure=None)
+        return value
+
+    def _call(self, key: str, source: str, args: list[Any]) -> Any:
+        """One run in scriptd; a failure of any kind raises FlowFailed with its reason."""
         c = self.connection
         try:
             outcome = scriptd.run_script_collect(

@@ -116,3 +116,32 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return f"import upload {self.id[:6]}… ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ScriptTestCase(models.Model):
+    """A saved test case of one connection's script (scripts_editor.saved_tests): its arguments, with every
+    password Fernet-encrypted apart from them and never shown back, and the outcome it expects."""
+
+    class Expect(models.TextChoices):
+        PROFILE = "profile", "A profile containing these fields"
+        WRONG_PASSWORD = "wrong_password", "WrongUsernameOrPasswordError"
+        NOT_FOUND = "not_found", "User not found (null)"
+        VALIDATION_ERROR = "validation_error", "ValidationError with a code"
+        ERROR = "error", "An error of this name"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="script_test_cases")
+    name = models.CharField(max_length=128)
+    script = models.CharField(max_length=20, choices=[(s.key, s.title) for s in SCRIPTS])
+    arguments = models.JSONField(default=dict, help_text="As a Try run stores them: passwords replaced by a mask.")
+    secrets = models.TextField(blank=True, editable=False, help_text="Fernet token of the passwords; never shown.")
+    expect = models.CharField(max_length=20, choices=Expect.choices)
+    # profile: the fields and values the answer must contain; validation_error: the code; error: the name.
+    expected = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["connection", "name"], name="unique_script_test_case_name")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import saved_tests_views, views
 from .runs import views as run_views
 
 app_name = "scripts_editor"
@@ -10,6 +10,10 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("diff/", views.diff, name="diff"),
     path("revisions/<int:number>/restore/", views.restore, name="restore"),
+    path("tests/", saved_tests_views.tests, name="tests"),
+    path("tests/add/", saved_tests_views.test_add, name="test-add"),
+    path("tests/run/", saved_tests_views.tests_run, name="tests-run"),
+    path("tests/<int:pk>/delete/", saved_tests_views.test_delete, name="test-delete"),
     path("runs/", run_views.run_list, name="run-list"),
     path("runs/start/", run_views.run_start, name="run-start"),
     path("runs/egress-allow/", run_views.egress_allow, name="run-egress-allow"),

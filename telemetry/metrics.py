@@ -44,3 +44,10 @@ CELERY_WORKER_STARTS = Counter(
     "Celery pool processes started: the first ones, then one more each time the pool replaces a process that "
     "died or was recycled.",
 )
+LEGACY_CIRCUIT_TRANSITIONS = Counter(
+    "trickle_legacy_circuit_transitions",
+    "Legacy stores' circuit breakers changing state (identity.circuit): opened (failures in a row), reopened "
+    "(a probe failed), closed (a probe succeeded). Logins refused while open count in trickle_logins as "
+    "legacy_unavailable.",
+    ["transition"],
+)
