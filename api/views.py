@@ -66,6 +66,10 @@ def connection_body(connection: Connection, *, revision=None) -> dict:
 
 
 def _query(serializer_class, request) -> dict:
+    # Unknown parameters are refused, as Auth0 does, so a misspelt filter never silently lists everything.
+    unknown = sorted(set(request.query_params) - set(serializer_class().fields))
+    if unknown:
+        raise ApiError(f"Unknown query parameters: {', '.join(repr(k) for k in unknown)}.", status_code=400)
     data = request.query_params.dict()
     if "strategy" in request.query_params:
         data["strategy"] = request.query_params.getlist("strategy")

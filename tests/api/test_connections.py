@@ -280,3 +280,11 @@ def test_two_simultaneous_patches_from_one_etag_exactly_one_wins(editor, token_f
     [t.join() for t in threads]
     assert sorted(codes) == [200, 412]
     assert ScriptRevision.objects.filter(connection__public_id=created["id"]).count() == 2
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(api):
+    """A misspelt filter (`nmae=`) must not silently list every connection, as in Auth0."""
+    response = api.get("/api/v2/connections?nmae=legacy")
+    assert response.status_code == 400
+    assert response.json()["message"] == "Unknown query parameters: 'nmae'."
+    assert api.get("/api/v2/connections?name=legacy&per_page=5").status_code == 200
