@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from identity.exceptions import FlowFailed
 from scripts_editor.exceptions import LintUnavailable, ScriptConflict, ScriptsRejected, TryRunsBusy
 
 ERROR_CODES = {
@@ -57,7 +58,9 @@ def envelope(status_code: int, message: str, error_code: str | None = None) -> d
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ScriptsRejected):  # syntax error or size: the same check as the dashboard's Save
+    if isinstance(exc, FlowFailed):  # a flow's reason is its errorCode, with the status REASONS gives it
+        exc = ApiError(exc.message, status_code=exc.status_code, error_code=exc.reason)
+    elif isinstance(exc, ScriptsRejected):  # syntax error or size: the same check as the dashboard's Save
         exc = ApiError(f"Scripts rejected, nothing saved: {exc}", status_code=400, error_code="invalid_script")
     elif isinstance(exc, ScriptConflict):
         exc = ApiError(f"Conflict: {exc}", status_code=409)

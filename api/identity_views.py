@@ -10,11 +10,10 @@ from rest_framework.views import APIView
 from connections_admin.models import Connection
 from identity import selectors, services
 from identity.end_user import end_user
-from identity.exceptions import REASONS, FlowFailed
+from identity.exceptions import REASONS
 from identity.profiles import profile_public
 
 from . import identity_serializers as s
-from .errors import ApiError
 from .serializers import ErrorSerializer
 
 SCOPE = "authenticate:users"
@@ -66,11 +65,7 @@ class _FlowView(APIView):
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         self.end_user = end_user(request, forwarded=True)
-        try:
-            result = self.call(connection, serializer.validated_data, request.user)
-        except FlowFailed as e:
-            raise ApiError(e.message, status_code=e.status_code, error_code=e.reason) from e
-        return self.answer(result)
+        return self.answer(self.call(connection, serializer.validated_data, request.user))
 
     def answer(self, result):
         return Response(
@@ -264,8 +259,5 @@ class UserDetailView(APIView):
     )
     def delete(self, request, public_id, user_id):
         connection = get_object_or_404(Connection, public_id=public_id)
-        try:
-            services.user_delete(connection=connection, user_id=user_id, by=request.user)
-        except FlowFailed as e:
-            raise ApiError(e.message, status_code=e.status_code, error_code=e.reason) from e
+        services.user_delete(connection=connection, user_id=user_id, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity import protection, selectors, services, user_changes
-from identity.exceptions import FlowFailed
 from identity.logs import log_public
 from identity.models import ManagedUser
 from identity.profiles import profile_public
@@ -124,10 +123,7 @@ class UserDetailView(APIView):
     )
     def delete(self, request, user_id):
         user = _user(request, user_id)
-        try:
-            services.user_delete(connection=user.connection, user_id=user.user_id, by=request.user)
-        except FlowFailed as e:
-            raise ApiError(e.message, status_code=e.status_code, error_code=e.reason) from e
+        services.user_delete(connection=user.connection, user_id=user.user_id, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
