@@ -2,7 +2,6 @@
 
 Passwords are accepted on create and never returned: arguments come back with "********" in their place."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,7 +13,6 @@ from scripts_editor.models import ScriptTestCase
 from scripts_editor.saved_tests import script_test_case_create, script_test_case_delete, script_test_cases_run
 from scripts_editor.scripts import SCRIPT_KEYS
 
-from .errors import ApiError
 from .serializers import StrictCharField
 from .views import _errors
 
@@ -64,10 +62,6 @@ def _body(case: ScriptTestCase) -> dict:
     }
 
 
-def _validation(e: ValidationError) -> ApiError:
-    return ApiError("; ".join(f"{k}: {' '.join(v)}" for k, v in e.message_dict.items()), status_code=400)
-
-
 class ScriptTestListView(APIView):
     required_scopes = {"GET": "read:connections", "POST": "update:connections"}
 
@@ -91,18 +85,15 @@ class ScriptTestListView(APIView):
         serializer = ScriptTestCaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            case = script_test_case_create(
-                connection=connection,
-                name=data["name"],
-                script=data["script"],
-                args=data["args"],
-                expect=data["expect"],
-                expected=data["expected"],
-                by=request.user,
-            )
-        except ValidationError as e:
-            raise _validation(e) from e
+        case = script_test_case_create(
+            connection=connection,
+            name=data["name"],
+            script=data["script"],
+            args=data["args"],
+            expect=data["expect"],
+            expected=data["expected"],
+            by=request.user,
+        )
         return Response(_body(case), status=status.HTTP_201_CREATED)
 
 

@@ -4,7 +4,6 @@ A user is named by Auth0's id, `auth0|<user_id>` (the bare user_id works too). U
 when two connections hold the same user_id, add `?connection=<name>` (a Trickle extension).
 """
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -109,10 +108,7 @@ class UserDetailView(APIView):
         attributes = {k: data.pop(k) for k in user_changes.PROFILE_ATTRIBUTES if k in data}
         if attributes:
             data["attributes"] = attributes
-        try:
-            user_changes.managed_user_update(user=user, by=request.user, merge_metadata=True, via="api", **data)
-        except ValidationError as e:
-            raise ApiError("; ".join(f"{k}: {' '.join(v)}" for k, v in e.message_dict.items()), status_code=400) from e
+        user_changes.managed_user_update(user=user, by=request.user, merge_metadata=True, via="api", **data)
         return Response(user_body(user))
 
     @extend_schema(
