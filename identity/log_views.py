@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from connections_admin.forms import add_service_errors
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, staff_permission_required
 
@@ -71,8 +72,7 @@ def log_stream_list(request):
             try:
                 stream, secret = log_streams.log_stream_create(by=request.user, **form.cleaned_data)
             except ValidationError as e:
-                for field, errors in e.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, e)
             else:
                 messages.success(
                     request, f"Stream {stream.name} created. Copy its signing secret now: it is shown once."

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from connections_admin.forms import add_service_errors
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 from scripts_editor.runs.outcomes import explain_outcome
 
@@ -185,8 +186,7 @@ def user_change(request, connection, pk):
         if form is None:
             messages.error(request, "; ".join(e.messages))
             return redirect("identity:user-detail", connection.public_id, user.pk)
-        for field, errors in e.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, e)
         user.refresh_from_db()
         return _user_page(request, connection, user, status=400, **forms)
     messages.success(request, f"Saved: {', '.join(changed)}." if changed else "Nothing to change.")
