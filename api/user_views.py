@@ -42,11 +42,7 @@ def user_body(user: ManagedUser) -> dict:
 
 
 def _user(request, user_id: str) -> ManagedUser:
-    connection = request.query_params.get("connection", "")
-    # No stored id or name holds a NUL byte, and PostgreSQL refuses one in a query: no such user.
-    if "\x00" in user_id or "\x00" in connection:
-        raise ApiError("The user does not exist.", status_code=404, error_code="inexistent_user")
-    found = selectors.users_by_api_id(user_id=user_id, connection=connection)
+    found = selectors.users_by_api_id(user_id=user_id, connection=request.query_params.get("connection", ""))
     if not found:
         raise ApiError("The user does not exist.", status_code=404, error_code="inexistent_user")
     if len(found) > 1:

@@ -134,6 +134,8 @@ def user_login_history(*, user: ManagedUser, limit: int = 25) -> list[FlowEvent]
 
 def users_by_api_id(*, user_id: str, connection: str = "") -> list[ManagedUser]:
     """The stored users an API id names (`auth0|<user_id>` or the bare id), in `connection` if given."""
+    if "\x00" in user_id or "\x00" in connection:  # no stored id or name holds one, and PostgreSQL refuses it
+        return []
     ids = {user_id, user_id.removeprefix("auth0|")}
     qs = ManagedUser.objects.filter(user_id__in=ids).select_related("connection")
     if connection:
