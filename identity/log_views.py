@@ -56,7 +56,6 @@ def log_list(request):
             "page": page,
             "entries": [log_public(e) for e in page.object_list],
             "query": query.urlencode(),
-            "types": TYPES,
         },
     )
 
