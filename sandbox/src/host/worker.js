@@ -145,7 +145,7 @@ function main() {
 
   async function run(request) {
     const limits = limitsOf(request.limits);
-    const sink = new RunSink({ tag: request.tag, request, limits, write });
+    const sink = new RunSink({ tag: request.tag, limits, write });
     const problem = problemWith(request);
     if (problem) return sink.result("error", { error: { name: "BadRequest", message: problem } });
     const egress = Array.isArray(request.options?.egress_allowlist) ? request.options.egress_allowlist.map(String).sort() : [];
