@@ -24,17 +24,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from scriptd_client.node import scriptd_node
+from scriptd_client.node import SANDBOX_DIR, scriptd_node
 from telemetry.context import request_id_get
 from telemetry.metrics import SCRIPT_RUNS, SCRIPTD_LATENCY
 
 from . import limits
 
 logger = logging.getLogger(__name__)
-SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
 START_HINT = "start it with `python manage.py scriptd` (or `make run`)"
 
 DEADLINE_GRACE_S = limits.DEADLINE_GRACE_S
@@ -202,7 +200,7 @@ def run_script(
     enable_script_context: bool = False,
     legacy_globals: bool = True,
     context: dict[str, Any] | None = None,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     run_id: str | None = None,
     socket_path: str | None = None,
     egress_allowlist: Iterable[str] = (),
@@ -219,8 +217,9 @@ def run_script(
     "login" (an end user waits: scriptd serves it first) or "try" (a Try run); by default warm runs are
     logins and fresh runs Try runs. Raises
     ScriptdUnavailable when scriptd is not running or does not answer within the run's time limit
-    plus a margin.
+    plus a margin. `limits` defaults to the deployment's (read per call, not when this module loads).
     """
+    limits = limits or Limits()
     if not function_names:
         raise ValueError(f"no function names for the {kind!r} script")
     if purpose is None:

@@ -79,7 +79,6 @@ async function main() {
   }
   await claimSocket(args.socket);
   const ceiling = chooseMemoryCeiling({ workers: args.workers, ceilingMb: args.workerMemoryMb ?? defaultCeilingMb(args.workers) });
-  if (ceiling.warning) log(`WARNING: ${ceiling.warning}`);
   const workerArgv = [
     "--no-node-snapshot",
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
@@ -89,7 +88,10 @@ async function main() {
   ];
   const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, ceiling, workerArgv, log });
   await supervisor.listen();
-  const memory = ceiling.kind === "none" ? "no memory ceiling" : `memory ceiling ${ceiling.ceilingMb} MB per worker (${ceiling.kind})`;
+  const memory =
+    ceiling.kind === "none"
+      ? "no memory ceiling"
+      : `memory ceiling ${ceiling.ceilingMb} MB per worker (${ceiling.kind}${ceiling.note ? `: ${ceiling.note}` : ""})`;
   log(`listening on ${args.socket} with ${args.workers} workers (${confinement.confined ? "bubblewrap" : "unconfined"}, ${memory})`);
   const shutdown = () => {
     supervisor.stop();

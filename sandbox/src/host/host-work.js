@@ -34,9 +34,13 @@ class HostWork {
     this.runningByPurpose = { login: 0, try: 0 };
     this.perConnectionRunning = perConnectionRunning;
     this.perConnectionQueued = perConnectionQueued;
-    this.running = 0;
     this.accounts = new Map(); // connection -> { running, queued, jobs, ms }
     this.rings = Object.fromEntries(PURPOSES.map((p) => [p, []])); // purpose -> [{ connection, queue }], round-robin
+  }
+
+  // Jobs running now, of either purpose.
+  get running() {
+    return this.runningByPurpose.login + this.runningByPurpose.try;
   }
 
   account(connection) {
@@ -103,7 +107,6 @@ class HostWork {
     account.queued--;
     account.running++;
     account.jobs++;
-    this.running++;
     this.runningByPurpose[purpose]++;
     const startedAt = process.hrtime.bigint();
     Promise.resolve()
@@ -114,7 +117,6 @@ class HostWork {
         account.ms += ms;
         if (job.onCost) job.onCost(ms);
         account.running--;
-        this.running--;
         this.runningByPurpose[purpose]--;
         this.forgetIdle(connection);
         this.pump();

@@ -126,15 +126,14 @@ class IsolateSlot {
     if (this.active !== active) return;
     clearTimeout(active.deadline);
     this.active = null;
-    if (this.idleBudget) this.idleBudget.reset();
-    const idle = this.idleBudget;
+    this.idleBudget.reset();
     this.bridges.endRun({
       run: `idle:${active.tag}`,
       connection: this.bridges.policy.connection,
       purpose: "try",
       onCost: (ms) => {
-        idle.addHostMs(ms);
-        if (!this.active && !this.retired && idle.leftMs() <= 0) this.overIdleBudget();
+        this.idleBudget.addHostMs(ms);
+        this.checkIdleBudget();
       },
     });
     if (this.entries > 0) this.watchIdleEntries();
@@ -165,7 +164,7 @@ class IsolateSlot {
     this.dispatch.apply(undefined, args, options).then(
       () => {
         this.entries--;
-        if (!this.active && !this.retired && this.idleBudget.leftMs() <= 0) this.overIdleBudget();
+        this.checkIdleBudget();
       },
       (error) => {
         this.entries--;
@@ -184,6 +183,11 @@ class IsolateSlot {
         this.overIdleBudget();
       }
     }, 25);
+  }
+
+  // Between runs, after host work or an entry: an isolate past its idle CPU budget goes.
+  checkIdleBudget() {
+    if (!this.active && !this.retired && this.idleBudget.leftMs() <= 0) this.overIdleBudget();
   }
 
   // Work after the answer used more CPU than allowed: the isolate goes, and its connection hears why.

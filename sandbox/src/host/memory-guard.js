@@ -6,7 +6,7 @@
 const fs = require("node:fs");
 
 const CHECK_MS = 100;
-const STOP_AT = 0.9; // of the ceiling: the hard limit stays a little above, for the last allocations
+const STOP_AT = 0.9; // of the ceiling: the check runs every CHECK_MS, so stop a little before it
 
 // Resident memory: VmData also counts the address space each isolate reserves and never commits.
 function committedMb() {

@@ -19,10 +19,9 @@ function loadSources() {
   for (const name of Object.keys(manifest)) {
     sources.set(name, fs.readFileSync(path.join(root, "dist", "modules", `${name}.js`), "utf8"));
   }
-  for (const [name, meta] of Object.entries(allowlist.modules)) {
-    if (meta.kind === "bridge") sources.set(name, fs.readFileSync(path.join(root, "src", "isolate", `${name}.js`), "utf8"));
-  }
-  const bridged = Object.keys(allowlist.modules).filter((name) => allowlist.modules[name].kind === "bridge");
+  const bridges = Object.keys(allowlist.modules).filter((name) => allowlist.modules[name].kind === "bridge");
+  for (const name of bridges) sources.set(name, fs.readFileSync(path.join(root, "src", "isolate", `${name}.js`), "utf8"));
+  const bridged = [...bridges];
   const nodeDir = path.join(root, "src", "isolate", "node");
   for (const file of fs.readdirSync(nodeDir).filter((f) => f.endsWith(".js"))) {
     const name = file.slice(0, -3).replace(/\+/g, "/");
@@ -32,7 +31,7 @@ function loadSources() {
   const versions = {};
   for (const [name, meta] of Object.entries(manifest)) versions[name] = meta.version;
   // A bridge served by the npm package of its name in the host (bcrypt) reports that package's version.
-  for (const name of bridged.filter((n) => allowlist.modules[n]?.kind === "bridge")) {
+  for (const name of bridges) {
     const meta = path.join(root, "node_modules", name, "package.json");
     if (!versions[name] && fs.existsSync(meta)) versions[name] = JSON.parse(fs.readFileSync(meta, "utf8")).version;
   }

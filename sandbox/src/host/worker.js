@@ -17,6 +17,7 @@ const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const CEILINGS = require("../ceilings");
+const { purposeOf } = require("../purpose");
 const { hostWork } = require("./host-work");
 const { TryGate, GateTimeout } = require("./try-gate");
 const { guardMemory, committedMb } = require("./memory-guard");
@@ -67,13 +68,6 @@ function problemWith(request) {
   if (request.mode !== "fresh" && request.mode !== "warm") return "mode must be fresh or warm";
   if (request.mode === "warm" && !request.connection) return "a warm run needs a connection id";
   return null;
-}
-
-// Logins go before Try runs wherever they compete (host work, the Try gate). Absent: warm runs serve
-// logins, fresh ones Try.
-function purposeOf(request) {
-  if (request.purpose === "login" || request.purpose === "try") return request.purpose;
-  return request.mode === "warm" ? "login" : "try";
 }
 
 const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
@@ -145,7 +139,7 @@ function main() {
 
   async function run(request) {
     const limits = limitsOf(request.limits);
-    const sink = new RunSink({ tag: request.tag, request, limits, write });
+    const sink = new RunSink({ tag: request.tag, limits, write });
     const problem = problemWith(request);
     if (problem) return sink.result("error", { error: { name: "BadRequest", message: problem } });
     const egress = Array.isArray(request.options?.egress_allowlist) ? request.options.egress_allowlist.map(String).sort() : [];

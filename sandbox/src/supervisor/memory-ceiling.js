@@ -16,6 +16,9 @@ const os = require("node:os");
 const path = require("node:path");
 
 const SH = "/bin/sh";
+const unwrapped = (i, command, args) => [command, args];
+// No ceiling (`--worker-memory-mb 0`): workers start as they are.
+const NO_CEILING = Object.freeze({ kind: "none", ceilingMb: 0, wrap: unwrapped, oomKills: () => 0 });
 
 // Half the machine's memory shared by the workers, within [1.5 GB, 4 GB] each.
 function defaultCeilingMb(workers) {
@@ -88,9 +91,9 @@ function oomKills(dir) {
 }
 
 // Returns { kind: "cgroup"|"guard"|"none", ceilingMb, wrap(index, command, args) -> [command, args],
-// oomKills(index) -> count so far (cgroup only), warning? }.
+// oomKills(index) -> count so far (cgroup only), note? (guard: why the cgroup could not serve) }.
 function chooseMemoryCeiling({ workers, ceilingMb }) {
-  if (!ceilingMb) return { kind: "none", ceilingMb: 0, wrap: (i, command, args) => [command, args], oomKills: () => 0 };
+  if (!ceilingMb) return NO_CEILING;
   const cgroup = cgroupSetup(workers, ceilingMb);
   if (cgroup.dirs) {
     return {
@@ -104,7 +107,7 @@ function chooseMemoryCeiling({ workers, ceilingMb }) {
   // Without a cgroup: the worker's own guard on its resident memory (host/memory-guard.js). RLIMIT_DATA
   // cannot serve on Node 24: each isolate reserves ~512 MB of writable address space it never commits,
   // so a data limit would refuse the eighth isolate long before any memory is used.
-  return { kind: "guard", ceilingMb, wrap: (i, command, args) => [command, args], oomKills: () => 0, note: cgroup.why };
+  return { kind: "guard", ceilingMb, wrap: unwrapped, oomKills: () => 0, note: cgroup.why };
 }
 
-module.exports = { chooseMemoryCeiling, defaultCeilingMb };
+module.exports = { chooseMemoryCeiling, defaultCeilingMb, NO_CEILING };

@@ -14,6 +14,7 @@ const path = require("node:path");
 const { onJsonLines } = require("../lines");
 const { WorkerHandle } = require("./worker-handle");
 const CEILINGS = require("../ceilings");
+const { purposeOf } = require("../purpose");
 
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 const WATCHDOG_GRACE_MS = 3000; // past a started run's own limit, the worker itself must be stuck
@@ -118,8 +119,7 @@ class Supervisor {
     // Least busy worker; ties rotate, so back-to-back Try runs let each worker prepare its next isolate.
     // Try runs use only the first half of the workers: the CPU-heavy host work they start (hashing
     // that cannot be stopped) then takes at most half the machine's cores from the logins.
-    const tryRun = message.purpose === "try" || (message.purpose !== "login" && message.mode !== "warm");
-    const n = tryRun ? Math.max(1, Math.floor(this.workers.length / 2)) : this.workers.length;
+    const n = purposeOf(message) === "try" ? Math.max(1, Math.floor(this.workers.length / 2)) : this.workers.length;
     const start = this.nextTag % n;
     let best = null;
     for (let i = 0; i < n; i++) {

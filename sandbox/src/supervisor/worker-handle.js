@@ -3,12 +3,13 @@
 "use strict";
 const { spawn } = require("node:child_process");
 const { onJsonLines } = require("../lines");
+const { NO_CEILING } = require("./memory-ceiling");
 
 class WorkerHandle {
   constructor({ index, confinement, ceiling, workerArgv, onEvent, onCrashRun, log }) {
     this.index = index;
     this.confinement = confinement;
-    this.ceiling = ceiling || { kind: "none", ceilingMb: 0, wrap: (i, command, args) => [command, args], oomKills: () => 0 };
+    this.ceiling = ceiling || NO_CEILING;
     this.workerArgv = workerArgv;
     this.onEvent = onEvent;
     this.onCrashRun = onCrashRun;
