@@ -6,6 +6,7 @@ The tests run in order against one stack and each leaves it whole for the next."
 
 import json
 import os
+import secrets
 import re
 import signal
 import subprocess
@@ -33,7 +34,9 @@ from .stack import (
 
 pytestmark = [pytest.mark.production]
 
-DATABASE = "trickle_prod_smoke"
+# A name of this run's own: a smoke run elsewhere on this server recreating a fixed name would end this one's
+# sessions and tokens mid-run.
+DATABASE = f"trickle_prod_smoke_{secrets.token_hex(4)}"
 PASSWORD = "smoke-admin-pass-7431"
 LOGIN_SCRIPT = """function login(email, password, callback) {
   var users = {"ada@smoke.test": "ada-pass", "bob@smoke.test": "bob-pass"};
