@@ -6,8 +6,8 @@ The tests run in order against one stack and each leaves it whole for the next."
 
 import json
 import os
-import secrets
 import re
+import secrets
 import signal
 import subprocess
 import sys
