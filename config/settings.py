@@ -5,9 +5,11 @@ import os
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.settings_checks import embedded_parts_refusal
 from scriptd_client.limits import TIMEOUT_MAX_S, TIMEOUT_MIN_S
 
 from .broker import FILESYSTEM_TRANSPORT, filesystem_transport_options
@@ -84,9 +86,16 @@ INSTALLED_APPS = [
     "scripts_editor",
     "identity",
     "api",
+    "ops",
 ]
 
+# Trusted-proxy rewriting runs first so everything after it (HTTPS redirect, logs, metrics, /metrics' network
+# check) sees the real client and scheme; /healthz, /readyz and /metrics are answered before host checks,
+# so a load balancer probing by IP address gets its answer.
 MIDDLEWARE = [
+    "ops.middleware.TrustedProxyMiddleware",
+    "telemetry.middleware.RequestTelemetryMiddleware",
+    "ops.middleware.OperationsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,6 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     if DATABASES["default"]["NAME"] not in ("", ":memory:") and Path(DATABASES["default"]["NAME"]).parent.is_dir():
         _private_file(Path(DATABASES["default"]["NAME"]))
+# The shared cache backs DRF throttling (a per-process cache would give each gunicorn worker its own
+# budget) and any other state several processes must agree on. Development keeps it in memory.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://trickle")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A request body Django reads into memory: room for a PATCH carrying all seven scripts at their 512 kB limit
 # even when a client escapes every character of them in JSON (up to 3x), plus the configuration.
@@ -185,6 +197,17 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 X_FRAME_OPTIONS = "DENY"
+# A reverse proxy in front: only these addresses (IPs or CIDR networks) may set X-Forwarded-For/-Proto;
+# from anyone else the headers are dropped, so SECURE_PROXY_SSL_HEADER cannot be spoofed.
+TRUSTED_PROXIES = env.list("TRICKLE_TRUSTED_PROXIES", default=[])
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("TRICKLE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and scrapers on the inside network
+# HSTS is sticky in browsers for its whole duration, so it is opted into, never defaulted.
+SECURE_HSTS_SECONDS = env.int("TRICKLE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("TRICKLE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("TRICKLE_HSTS_PRELOAD", default=False)
 
 # Celery: the filesystem transport needs no server; production points CELERY_BROKER_URL at Redis or RabbitMQ.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -193,6 +216,21 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_transport_options(
         Path(env.str("TRICKLE_BROKER_DIR", default=str(VAR_DIR / "broker")))
     )
+
+# SQLite and the filesystem broker live on one disk of one host: a second web or worker host would get its
+# own database or queue, and every writer waits on one file lock. Production refuses them unless asked.
+ALLOW_EMBEDDED = env.bool("TRICKLE_ALLOW_EMBEDDED", default=False)
+if PRODUCTION and not ALLOW_EMBEDDED:
+    _refusal = embedded_parts_refusal(
+        database_engine=DATABASES["default"]["ENGINE"],
+        broker_url=CELERY_BROKER_URL,
+        cache_url=env.str("CACHE_URL", default=""),
+    )
+    if _refusal:
+        raise ImproperlyConfigured(_refusal)
+
+# Several Trickle installations (or test runs) may share one broker: each keeps to its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("TRICKLE_CELERY_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -203,6 +241,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
     "log-streams-tick": {"task": "identity.tasks.log_streams_tick_task", "schedule": 5.0},
+    "retention-prune": {
+        "task": "ops.tasks.retention_prune_task",
+        "schedule": crontab(hour=env.int("TRICKLE_RETENTION_HOUR_UTC", default=3), minute=17),
+    },
 }
 # Log streams (identity/log_streams.py): entries per POST, the first retry's delay (doubling up to 5 min),
 # and the failures in a row after which a stream is suspended.
@@ -250,68 +292,29 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
-
-# ---- Production operations (issue 15): embedded parts refused, shared cache, proxies and HTTPS, request ids,
-# ---- JSON logs, metrics, health, retention, Sentry. Kept together so other settings edits do not collide.
-from celery.schedules import crontab  # noqa: E402
-
-from ops.settings_checks import embedded_parts_refusal  # noqa: E402
-
-# SQLite and the filesystem broker live on one disk of one host: a second web or worker host would get its
-# own database or queue, and every writer waits on one file lock. Production refuses them unless asked.
-ALLOW_EMBEDDED = env.bool("TRICKLE_ALLOW_EMBEDDED", default=False)
-if PRODUCTION and not ALLOW_EMBEDDED:
-    _refusal = embedded_parts_refusal(
-        database_engine=DATABASES["default"]["ENGINE"],
-        broker_url=CELERY_BROKER_URL,
-        cache_url=env.str("CACHE_URL", default=""),
-    )
-    if _refusal:
-        raise ImproperlyConfigured(_refusal)
-
-# The shared cache backs DRF throttling (a per-process cache would give each gunicorn worker its own
-# budget) and any other state several processes must agree on. Development keeps it in memory.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://trickle")}
-
-INSTALLED_APPS.append("ops")
-# Trusted-proxy rewriting runs first so everything after it (HTTPS redirect, logs, metrics, /metrics' network
-# check) sees the real client and scheme; /healthz, /readyz and /metrics are answered before host checks,
-# so a load balancer probing by IP address gets its answer.
-MIDDLEWARE[0:0] = [
-    "ops.middleware.TrustedProxyMiddleware",
-    "telemetry.middleware.RequestTelemetryMiddleware",
-    "ops.middleware.OperationsEndpointsMiddleware",
-]
-
-# A reverse proxy in front: only these addresses (IPs or CIDR networks) may set X-Forwarded-For/-Proto;
-# from anyone else the headers are dropped, so SECURE_PROXY_SSL_HEADER cannot be spoofed.
-TRUSTED_PROXIES = env.list("TRICKLE_TRUSTED_PROXIES", default=[])
-if TRUSTED_PROXIES:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("TRICKLE_SSL_REDIRECT", default=PRODUCTION)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and scrapers on the inside network
-# HSTS is sticky in browsers for its whole duration, so it is opted into, never defaulted.
-SECURE_HSTS_SECONDS = env.int("TRICKLE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("TRICKLE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("TRICKLE_HSTS_PRELOAD", default=False)
-
 # Request ids: taken from the proxy's header when well formed, else made here; they follow a request into its
 # Celery task and scriptd call, and are stored on ScriptRun and FlowEvent rows.
 REQUEST_ID_HEADER = env.str("TRICKLE_REQUEST_ID_HEADER", default="X-Request-ID")
 LOG_FORMAT = env.str("TRICKLE_LOG_FORMAT", default="plain")  # plain | json
-LOGGING["filters"] = {"request_id": {"()": "telemetry.logs.RequestIdFilter"}}
-LOGGING["formatters"]["json"] = {"()": "telemetry.logs.JsonFormatter"}
-LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "telemetry.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "telemetry.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
 if LOG_FORMAT == "json":
-    LOGGING["handlers"]["console"]["formatter"] = "json"
     CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Celery's own lines go through the same JSON handler
 
 # /metrics: a bearer token, or a scrape from one of these networks (after trusted-proxy rewriting).
@@ -329,21 +332,14 @@ RETENTION_DAYS = {
     "sessions": env.int("TRICKLE_RETENTION_SESSIONS_DAYS", default=0),  # days after expiry; 0: once expired
 }
 RETENTION_BATCH_SIZE = env.int("TRICKLE_RETENTION_BATCH_SIZE", default=1000)
-# Several Trickle installations (or test runs) may share one broker: each keeps to its own queue.
-CELERY_TASK_DEFAULT_QUEUE = env.str("TRICKLE_CELERY_QUEUE", default="celery")
-CELERY_BEAT_SCHEDULE["retention-prune"] = {
-    "task": "ops.tasks.retention_prune_task",
-    "schedule": crontab(hour=env.int("TRICKLE_RETENTION_HOUR_UTC", default=3), minute=17),
-}
 
 # Error reporting: on when SENTRY_DSN is set, for the web processes and the Celery workers alike.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    from telemetry.sentry import sentry_start  # noqa: E402
+    from telemetry.sentry import sentry_start
 
     sentry_start(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
-# ---- end of production operations

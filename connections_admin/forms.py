@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from scriptd_client import limits
 
 from . import services
-from .models import MAX_VARIABLE_VALUE_LENGTH, Connection
+from .models import MAX_CONFIG_KEY_LENGTH, MAX_NAME_LENGTH, MAX_VARIABLE_VALUE_LENGTH, Connection
 
 USE_OWN_DATABASE_HELP = (
     "Off: users live only in Trickle's store and no script runs. "
@@ -32,11 +32,11 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 class ConnectionCreateForm(forms.Form):
     name = forms.CharField(
-        max_length=128,
+        max_length=MAX_NAME_LENGTH,
         help_text="Letters, digits and single hyphens between them; it cannot be changed later.",
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "spellcheck": "false"}),
     )
-    display_name = forms.CharField(max_length=128, required=False)
+    display_name = forms.CharField(max_length=MAX_NAME_LENGTH, required=False)
     use_own_database = forms.BooleanField(label="Use my own database", required=False, help_text=USE_OWN_DATABASE_HELP)
 
     def __init__(self, *args, **kwargs):
@@ -137,7 +137,7 @@ class ConnectionSettingsForm(forms.ModelForm):
 
 class VariableForm(forms.Form):
     key = forms.CharField(
-        max_length=64,
+        max_length=MAX_CONFIG_KEY_LENGTH,
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "DB_URL", "class": "font-monospace"}
         ),

@@ -21,6 +21,7 @@ name_validator = RegexValidator(
 # Configuration keys become `configuration.KEY` in scripts, so they must be JavaScript identifiers.
 CONFIG_KEY_PATTERN = r"^[A-Za-z_$][A-Za-z0-9_$]*$"
 MAX_CONFIG_KEY_LENGTH = 64
+MAX_NAME_LENGTH = 128  # a connection's name and display name
 config_key_validator = RegexValidator(
     CONFIG_KEY_PATTERN, "Use a JavaScript identifier: letters, digits, _ or $, not starting with a digit."
 )
@@ -41,8 +42,8 @@ def script_timeout_default() -> int:
 
 class Connection(models.Model):
     public_id = models.CharField(max_length=20, unique=True, default=new_public_id, editable=False)
-    name = models.CharField(max_length=128, unique=True, validators=[name_validator])
-    display_name = models.CharField(max_length=128, blank=True)
+    name = models.CharField(max_length=MAX_NAME_LENGTH, unique=True, validators=[name_validator])
+    display_name = models.CharField(max_length=MAX_NAME_LENGTH, blank=True)
     strategy = models.CharField(max_length=16, default="auth0", editable=False)
     use_own_database = models.BooleanField(
         "Use my own database",
@@ -91,7 +92,7 @@ class Connection(models.Model):
 
 class ConfigurationVariable(models.Model):
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="variables")
-    key = models.CharField(max_length=64, validators=[config_key_validator])
+    key = models.CharField(max_length=MAX_CONFIG_KEY_LENGTH, validators=[config_key_validator])
     # Fernet token; never rendered. Read it only through selectors that decrypt for a run.
     value_encrypted = models.TextField(editable=False)
     # Secret (the default): write-only and masked in run output. Plain: shown in the dashboard, the API and

@@ -15,6 +15,7 @@ from .auth0_shape import egress_entry_problem
 from .exceptions import StaleConnection
 from .models import (
     MAX_CONFIG_KEY_LENGTH,
+    MAX_NAME_LENGTH,
     MAX_VARIABLE_VALUE_LENGTH,
     MAX_VARIABLES_PER_CONNECTION,
     AuditEvent,
@@ -69,8 +70,8 @@ def connection_name_validate(*, name: object) -> None:
     """Raise ValidationError({'name': [...]}) unless `name` follows Auth0's rule for connection names."""
     if not isinstance(name, str) or not name:
         raise ValidationError({"name": "A name is required."})
-    if len(name) > 128:
-        raise ValidationError({"name": "At most 128 characters."})
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError({"name": f"At most {MAX_NAME_LENGTH} characters."})
     try:
         name_validator(name)
     except ValidationError as e:
@@ -85,8 +86,8 @@ def connection_settings_validate(*, fields: dict[str, Any], connection: Connecti
         fields = stored | fields
     errors: dict[str, list[str]] = {}
     display_name = fields.get("display_name", "")
-    if not isinstance(display_name, str) or len(display_name) > 128:
-        errors["display_name"] = ["Text of at most 128 characters."]
+    if not isinstance(display_name, str) or len(display_name) > MAX_NAME_LENGTH:
+        errors["display_name"] = [f"Text of at most {MAX_NAME_LENGTH} characters."]
     for name in BOOLEAN_FIELDS & set(fields):
         if not isinstance(fields[name], bool):
             errors[name] = ["Must be true or false."]

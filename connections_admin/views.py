@@ -16,6 +16,7 @@ from .forms import (
     VariableForm,
     add_service_errors,
 )
+from .models import MAX_CONFIG_KEY_LENGTH
 from .permissions import ADD, CHANGE, DELETE, VIEW, can_change, connection_view, staff_permission_required
 
 
@@ -100,7 +101,9 @@ def connection_detail(request, connection):
 @connection_view(VIEW)
 def connection_configuration(request, connection):
     editable = can_change(request.user)
-    form = VariableForm(initial={"key": request.GET.get("key", "")[:64]})  # the editor's "Add KEY" offer
+    form = VariableForm(
+        initial={"key": request.GET.get("key", "")[:MAX_CONFIG_KEY_LENGTH]}
+    )  # the editor's "Add KEY" offer
     if request.method == "POST":
         if not editable:
             raise PermissionDenied

@@ -3,6 +3,7 @@ workers alive, worker restarts) and Try runs waiting or running. Each source tha
 reported as down (trickle_*_up 0), never as an error of the whole scrape."""
 
 from django.conf import settings
+from django.db.models import Count
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from scriptd_client import client as scriptd
@@ -59,9 +60,9 @@ class OperationsCollector:
         open_runs = GaugeMetricFamily(
             "trickle_try_runs_open", "Try runs not finished yet, by status (queued, running).", labels=["status"]
         )
-        counts = {ScriptRun.Status.QUEUED: 0, ScriptRun.Status.RUNNING: 0}
-        for status in counts:
-            counts[status] = ScriptRun.objects.filter(status=status).count()
+        counts = dict.fromkeys((ScriptRun.Status.QUEUED, ScriptRun.Status.RUNNING), 0)
+        rows = ScriptRun.objects.filter(status__in=counts).order_by().values_list("status").annotate(Count("pk"))
+        counts.update(rows)  # one query for both statuses; a status with no row stays 0
         for status, count in counts.items():
             open_runs.add_metric([status], count)
         yield open_runs

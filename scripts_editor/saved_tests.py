@@ -152,7 +152,7 @@ def script_test_cases_run(
     deadline = time.monotonic() + (wait_s or QUEUE_MAX_WAIT.total_seconds() + connection.script_timeout_s)
     waiting = list(cases)
     runs: dict[int, ScriptRun] = {}
-    while waiting or any(not _done(r) for r in runs.values()):
+    while waiting or any(not r.done for r in runs.values()):
         while waiting:
             case = waiting[0]
             secrets = json.loads(crypto.decrypt(case.secrets)) if case.secrets else {}
@@ -177,12 +177,12 @@ def script_test_cases_run(
             break
         time.sleep(POLL_S)
         for run in runs.values():
-            if run.pk and not _done(run):
+            if run.pk and not run.done:
                 run.refresh_from_db()
     results = []
     for case in cases:
         run = runs.get(case.pk)
-        if run is None or not _done(run):
+        if run is None or not run.done:
             results.append(
                 CaseResult(
                     case=case,
@@ -195,7 +195,3 @@ def script_test_cases_run(
             passed, reason = script_test_case_judge(case=case, run=run)
             results.append(CaseResult(case=case, run=run, passed=passed, reason=reason))
     return results
-
-
-def _done(run: ScriptRun) -> bool:
-    return run.status in ScriptRun.DONE

@@ -28,8 +28,7 @@ from .layout import ConnectionSource, layout_read
 
 CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
 ACTIONS = (CREATE, UPDATE, DELETE, UNCHANGED, KEPT)
-# Auth0 fields a deploy-CLI export carries that Trickle has no use for; read, reported, not applied.
-IGNORED_FIELDS = {"id", "enabled_clients", "realms", "is_domain_connection", "metadata", "show_as_button"}
+# The top-level fields Trickle reads; any other (id, enabled_clients, realms, ...) is reported as ignored.
 TOP_LEVEL_FIELDS = {"name", "display_name", "strategy", "options"}
 OPTION_NAMES = {field_name: f"options.{option}" for option, field_name in OPTION_FIELDS.items()}
 

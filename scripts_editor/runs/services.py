@@ -36,6 +36,7 @@ from ..scriptd_request import scriptd_request_build
 from ..scripts import BY_KEY
 from ..selectors import script_revision_current
 from .arguments import run_arguments_clean, run_arguments_join, run_arguments_positional, run_arguments_split
+from .selectors import SANDBOX_STATUS
 
 logger = logging.getLogger(__name__)
 Status = ScriptRun.Status
@@ -46,7 +47,8 @@ QUEUE_MAX_WAIT = timedelta(minutes=10)
 DEADLINE_MARGIN_S = 10
 # Publishing gives up quickly so the page learns at once that the broker is down.
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.3}
-RESULT_STATUS = {"ok": Status.SUCCEEDED, "error": Status.FAILED, "timeout": Status.TIMED_OUT, "crash": Status.CRASHED}
+# scriptd's result status -> the run's final status (the inverse of selectors.SANDBOX_STATUS).
+RESULT_STATUS = {sandbox: status for status, sandbox in SANDBOX_STATUS.items()}
 
 
 def _problem(name: str, message: str) -> dict[str, Any]:
