@@ -9,6 +9,7 @@ from connections_admin.auth0_shape import EGRESS_ENTRY_PATTERN, OPTION_FIELDS
 from connections_admin.models import (
     CONFIG_KEY_PATTERN,
     MAX_CONFIG_KEY_LENGTH,
+    MAX_NAME_LENGTH,
     MAX_VARIABLE_VALUE_LENGTH,
     MAX_VARIABLES_PER_CONNECTION,
     name_validator,
@@ -118,7 +119,7 @@ class OptionsSerializer(serializers.Serializer):
         "secret values as a fixed mask (sent back, the mask keeps the stored secret) and plain values in full.",
     )
     trickle_plain_configuration = serializers.ListField(
-        child=StrictCharField(max_length=64),
+        child=StrictCharField(max_length=MAX_CONFIG_KEY_LENGTH),
         required=False,
         help_text="Trickle extension: the configuration keys that are plain, not secret (shown in reads and "
         "exports, never masked in run output); every other key is a secret. Absent on PATCH: flags stay. "
@@ -181,14 +182,14 @@ class OptionsSerializer(serializers.Serializer):
 
 class ConnectionWriteSerializer(serializers.Serializer):
     # The model's own rule object, so the published schema states it (the service checks it again).
-    name = StrictCharField(min_length=1, max_length=128, validators=[name_validator])
-    display_name = StrictCharField(max_length=128, required=False, allow_blank=True, default="")
+    name = StrictCharField(min_length=1, max_length=MAX_NAME_LENGTH, validators=[name_validator])
+    display_name = StrictCharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True, default="")
     strategy = serializers.ChoiceField(choices=["auth0"], required=False, default="auth0")
     options = OptionsSerializer(required=False)
 
 
 class ConnectionPatchSerializer(serializers.Serializer):
-    display_name = StrictCharField(max_length=128, required=False, allow_blank=True)
+    display_name = StrictCharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     options = OptionsSerializer(required=False, help_text="Replaced as a whole, except `configuration`.")
     name = StrictCharField(required=False, help_text="Cannot be changed; accepted only when unchanged.")
     strategy = StrictCharField(required=False, help_text="Cannot be changed; accepted only when unchanged.")
