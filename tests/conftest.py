@@ -63,8 +63,13 @@ def outsider_client(outsider):
 
 
 @pytest.fixture
-def superuser_client(db):
-    return _client_for(get_user_model().objects.create_superuser("root", "root@example.test", "pw"))
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.test", "pw")
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
 
 
 @pytest.fixture
