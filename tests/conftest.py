@@ -1,10 +1,15 @@
 """Shared fixtures: personas as the style guide asks (editor, viewer, staff without permission, anonymous)."""
 
+import itertools
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
+from rest_framework.test import APIClient
 
+from api.scopes import SCOPES
+from api.services import api_token_issue
 from tests.factories import ConnectionFactory, UserFactory
 
 # Fixture modules owned by each part of the product, so they can grow without touching this file.
@@ -58,8 +63,13 @@ def outsider_client(outsider):
 
 
 @pytest.fixture
-def superuser_client(db):
-    return _client_for(get_user_model().objects.create_superuser("root", "root@example.test", "pw"))
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.test", "pw")
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
 
 
 @pytest.fixture
@@ -70,3 +80,27 @@ def anonymous_client():
 @pytest.fixture
 def connection(db):
     return ConnectionFactory(name="legacy-db")
+
+
+@pytest.fixture
+def token_for():
+    """token_for(user, *scopes) -> the plaintext of a fresh token."""
+
+    names = itertools.count(1)  # one active token per name and user
+
+    def make(user, *scopes):
+        return api_token_issue(user=user, name=f"test-{next(names)}", scopes=list(scopes or SCOPES))[1]
+
+    return make
+
+
+@pytest.fixture
+def api_for(token_for):
+    """api_for(user, *scopes) -> an APIClient that sends that token."""
+
+    def make(user, *scopes):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, *scopes)}")
+        return client
+
+    return make

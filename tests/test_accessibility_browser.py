@@ -14,15 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def admin(db):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_superuser("axe-root", "root@example.test", "pw")
-
-
-@pytest.fixture
-def pages(connection, admin):
-    configuration_variable_set(connection=connection, key="API_URL", value="https://legacy.example.com", by=admin)
+def pages(connection, superuser):
+    configuration_variable_set(connection=connection, key="API_URL", value="https://legacy.example.com", by=superuser)
     scripts_save(
         connection=connection,
         scripts={
@@ -30,7 +23,7 @@ def pages(connection, admin):
             "login": "function login(e, p, cb) { cb(null, null); }",
         },
         base_number=0,
-        by=admin,
+        by=superuser,
     )
     run = ScriptRun.objects.create(
         connection=connection,
@@ -41,7 +34,7 @@ def pages(connection, admin):
         status="succeeded",
         result=None,
         duration_ms=2.0,
-        requested_by=admin,
+        requested_by=superuser,
         requested_by_label="axe-root",
     )
     c = connection.public_id
@@ -64,8 +57,8 @@ def pages(connection, admin):
     }
 
 
-def test_every_page_has_no_serious_or_critical_violation(page_for, admin, pages):
-    page = page_for(admin)
+def test_every_page_has_no_serious_or_critical_violation(page_for, superuser, pages):
+    page = page_for(superuser)
     found = {}
     for name, url in pages.items():
         page.goto(url)

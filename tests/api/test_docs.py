@@ -8,13 +8,6 @@ from playwright.sync_api import expect
 from api import examples
 
 
-@pytest.fixture
-def superuser(db):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_superuser("docs-root", "root@example.test", "pw")
-
-
 def test_the_schema_declares_the_bearer_scheme_every_operation_uses(superuser_client):
     schema = superuser_client.get(reverse("api-schema"), HTTP_ACCEPT="application/json").json()
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {

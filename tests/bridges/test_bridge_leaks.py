@@ -9,6 +9,7 @@ import time
 import pytest
 
 from scriptd_client import client as scriptd
+from tests.fixtures import wait_for
 
 from .conftest import my_connect, pg_connect
 
@@ -87,13 +88,6 @@ def _mysql_sessions() -> int:  # the slow clients use the `mysql` system databas
         return cur.fetchone()[0]
 
 
-def _wait_for(predicate, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.1)
-    return predicate()
-
-
 SLOW_CONNECT = {
     "pg": """async function login(e, p, cb) {
       const c = new (require('pg').Client)({ host: '127.0.0.1', port: %(port)d, user: 'postgres',
@@ -147,7 +141,12 @@ def test_a_connect_that_outlives_its_run_leaks_neither_a_connection_nor_a_socket
             )
             assert outcome.status == "timeout", outcome.result
         proxy.wait_idle()  # every delayed connect has reached the server and ended by now
-        assert _wait_for(lambda: sessions() == 0), f"{sessions()} server connections left open"
+        assert wait_for(
+            lambda: sessions() == 0,
+            timeout_s=10,
+            every_s=0.1,
+            message=lambda: f"{sessions()} server connections left open",
+        )
         # The connection's socket budget is whole again: it can hold 2 clients at once.
         outcome = run(
             FULL_BUDGET[db],

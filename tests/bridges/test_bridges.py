@@ -1,11 +1,11 @@
 """The pg, mysql and HTTP bridges against the real PostgreSQL, MariaDB and a local HTTP server."""
 
 import dataclasses
-import time
 
 import pytest
 
 from scriptd_client import client as scriptd
+from tests.fixtures import wait_for
 
 from .conftest import ALICE, my_connect, pg_connect
 
@@ -280,13 +280,6 @@ def _mysql_sessions(database: str) -> int:
         return cur.fetchone()[0]
 
 
-def _wait_for(predicate, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not predicate():
-        time.sleep(0.05)
-    return predicate()
-
-
 def test_connections_left_open_by_a_warm_isolate_close_when_it_is_recycled(run, legacy_db):
     app = f"leak_{legacy_db}"
     source = """async function login(e, p, cb) {
@@ -306,8 +299,8 @@ def test_connections_left_open_by_a_warm_isolate_close_when_it_is_recycled(run, 
     # A timeout recycles the warm isolate; its bridges close every socket it held.
     hang = "function login(e, p, cb) {}"
     assert run(hang, mode="warm", connection_id="con_leaky", timeout_ms=200).status == "timeout"
-    assert _wait_for(lambda: _pg_sessions(app) == 0)
-    assert _wait_for(lambda: _mysql_sessions(legacy_db) == before)
+    assert wait_for(lambda: _pg_sessions(app) == 0, timeout_s=5, every_s=0.05)
+    assert wait_for(lambda: _mysql_sessions(legacy_db) == before, timeout_s=5, every_s=0.05)
 
 
 @dataclasses.dataclass(frozen=True)

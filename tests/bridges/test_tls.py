@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.fixtures import skip_unless_ci
 from tests.fixtures.tls import new_authority, tls_postgres
 
 pytestmark = pytest.mark.scriptd
@@ -27,7 +28,7 @@ def tls_pg(authority):
         with tls_postgres(authority, password=PASSWORD) as port:
             yield port
     except FileNotFoundError as e:
-        pytest.skip(str(e))
+        skip_unless_ci(str(e))
 
 
 class Hello(BaseHTTPRequestHandler):

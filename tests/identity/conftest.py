@@ -4,7 +4,6 @@ import pytest
 
 from connections_admin import services as connections
 from scripts_editor.services import scripts_save
-from tests.api.conftest import api_for, token_for  # noqa: F401  (the API tests' token fixtures)
 
 from .legacy_scripts import in_script_store
 

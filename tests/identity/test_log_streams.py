@@ -13,6 +13,7 @@ from connections_admin import crypto
 from identity import log_streams, services
 from identity.models import LogEvent, LogStream
 from identity.tasks import log_streams_tick_task
+from tests.fixtures import wait_for
 
 from .conftest import connection_in_mode
 
@@ -70,15 +71,6 @@ def receiver():
     r.stop()
 
 
-def _wait(predicate, timeout_s=60):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"still waiting after {timeout_s} s")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_stream_gets_every_event_once_and_again_after_the_receiver_was_down(
     receiver, celery_worker_on_redis, settings
@@ -96,7 +88,7 @@ def test_a_stream_gets_every_event_once_and_again_after_the_receiver_was_down(
 
     time.sleep(log_streams.SETTLE_S + 0.5)  # entries wait this long, so a late commit cannot be skipped
     log_streams_tick_task.delay()
-    _wait(lambda: len(receiver.log_ids) >= 10)
+    wait_for(lambda: len(receiver.log_ids) >= 10, timeout_s=60, every_s=0.2)
     first = [e.log_id for e in LogEvent.objects.filter(pk__gt=stream.cursor).order_by("id")]
     assert len(first) == 10
     assert receiver.log_ids == first and receiver.bad_signatures == 0
@@ -107,12 +99,13 @@ def test_a_stream_gets_every_event_once_and_again_after_the_receiver_was_down(
         services.user_signup(connection=connection, email=f"u{i}@example.test", password="pw-1234567")
     time.sleep(log_streams.SETTLE_S + 0.5)
     log_streams_tick_task.delay()
-    _wait(lambda: LogStream.objects.get(pk=stream.pk).failures >= 2)  # retried with back-off by the task itself
+    # retried with back-off by the task itself
+    wait_for(lambda: LogStream.objects.get(pk=stream.pk).failures >= 2, timeout_s=60, every_s=0.2)
     stream.refresh_from_db()
     assert stream.status == "active" and stream.last_error and stream.deliveries.filter(ok=False).count() >= 2
 
     receiver.start()  # the same port again
-    _wait(lambda: len(receiver.log_ids) >= 16)
+    wait_for(lambda: len(receiver.log_ids) >= 16, timeout_s=60, every_s=0.2)
     time.sleep(1)
     everything = [e.log_id for e in LogEvent.objects.filter(pk__gt=first_cursor).order_by("id")]
     assert receiver.log_ids == everything  # every event once, in order, nothing lost while it was down

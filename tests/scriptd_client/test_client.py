@@ -9,6 +9,7 @@ import pytest
 
 from scriptd_client import client as scriptd
 from scripts_editor.scripts import BY_KEY
+from tests.fixtures.scriptd import scriptd_running
 
 pytestmark = pytest.mark.scriptd
 
@@ -18,44 +19,22 @@ ROOT = Path(__file__).resolve().parents[2]
 TRIVIAL = "function login(e, p, cb) { cb(null, 'ok'); }"
 
 
-def _start(socket_path, log_path):
-    argv, env = scriptd.scriptd_command(socket_path=socket_path, workers=1)
-    process = subprocess.Popen(argv, env=env, stdout=open(log_path, "a"), stderr=subprocess.STDOUT)
-    for _ in range(200):
-        try:
-            if all(w["alive"] for w in scriptd.ping(socket_path=socket_path)["workers"]):
-                return process
-        except scriptd.ScriptdUnavailable:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(open(log_path).read())
-
-
 def test_a_missing_scriptd_raises_one_clear_exception(tmp_path):
     with pytest.raises(scriptd.ScriptdUnavailable, match=r"python manage.py scriptd"):
         scriptd.run_script_collect(**LOGIN, source=TRIVIAL, args=["a", "b"], socket_path=str(tmp_path / "none.sock"))
 
 
 def test_the_client_reconnects_after_a_restart(tmp_path):
-    socket_path = str(tmp_path / "s.sock")
-    first = _start(socket_path, tmp_path / "log")
-    try:
+    with scriptd_running(tmp_path, workers=1) as socket_path:
         assert (
             scriptd.run_script_collect(**LOGIN, source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
         )
-    finally:
-        first.terminate()
-        first.wait(10)
     with pytest.raises(scriptd.ScriptdUnavailable):
         scriptd.ping(socket_path=socket_path)
-    second = _start(socket_path, tmp_path / "log")
-    try:
+    with scriptd_running(tmp_path, workers=1) as socket_path:
         assert (
             scriptd.run_script_collect(**LOGIN, source=TRIVIAL, args=["a", "b"], socket_path=socket_path).value == "ok"
         )
-    finally:
-        second.terminate()
-        second.wait(10)
 
 
 def test_a_second_scriptd_refuses_a_socket_in_use(scriptd_socket):

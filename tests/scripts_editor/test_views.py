@@ -220,10 +220,9 @@ def test_an_unknown_connection_is_404(editor_client):
     assert editor_client.get(reverse("scripts_editor:editor", args=["con_missing"])).status_code == 404
 
 
-def test_revisions_are_read_only_in_the_django_admin(client, editor, connection, django_user_model):
+def test_revisions_are_read_only_in_the_django_admin(client, superuser, editor, connection):
     saved_twice(connection, editor)
-    admin = django_user_model.objects.create_superuser("root", "root@example.test", "pw")
-    client.force_login(admin)
+    client.force_login(superuser)
     revision = ScriptRevision.objects.get(number=1)
     change = client.get(reverse("admin:scripts_editor_scriptrevision_change", args=[revision.pk]))
     assert change.status_code == 200 and b"callback(null, true);" in change.content

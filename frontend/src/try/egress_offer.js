@@ -1,3 +1,5 @@
+import { postJson } from "./render.js";
+
 // After a run refused by the connection's egress allow-list: name the host:port and offer to allow it.
 export function showEgressOffer(out, { entry, url, csrf }) {
   const box = document.createElement("div");
@@ -13,10 +15,7 @@ export function showEgressOffer(out, { entry, url, csrf }) {
   button.textContent = `Allow ${entry}`;
   button.addEventListener("click", async () => {
     button.disabled = true;
-    const response = await fetch(url, {
-      method: "POST", credentials: "same-origin", body: JSON.stringify({ entry }),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-    }).catch(() => null);
+    const response = await postJson(url, csrf, { entry }).catch(() => null);
     const data = response ? await response.json().catch(() => ({})) : {};
     if (response && response.ok) {
       text.textContent = `${entry} is now allowed (Settings → Allowed hosts). Try again.`;

@@ -103,11 +103,16 @@ export async function follow(out, pollUrl, { link, isCurrent = () => true } = {}
   }
 }
 
-export async function startRun(url, csrf, body) {
-  const response = await fetch(url, {
+// A same-origin JSON POST with the CSRF token, as the Try endpoints expect.
+export function postJson(url, csrf, body) {
+  return fetch(url, {
     method: "POST", credentials: "same-origin", body: JSON.stringify(body),
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
   });
+}
+
+export async function startRun(url, csrf, body) {
+  const response = await postJson(url, csrf, body);
   const data = await response.json().catch(() => ({}));
   if (response.status !== 202) throw new Error(describe(data.errors) || `the server answered ${response.status}`);
   return data;

@@ -1,6 +1,5 @@
 """Fixtures for Try runs: scriptd for the run services, and a real Celery worker on Redis (never eager mode)."""
 
-import time
 import uuid
 
 import pytest
@@ -86,14 +85,3 @@ def celery_worker_on_filesystem(celery_on, tmp_path):
     celery_on("filesystem://", filesystem_transport_options(tmp_path / "broker"))
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
-
-
-def wait_for(predicate, *, timeout_s: float = 20, every_s: float = 0.02):
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"still waiting after {timeout_s} s")

@@ -1,30 +1,16 @@
 """/api/v2 script runs: scopes, 202 + Location, reading lines after a seq, passwords never returned."""
 
 import json
-import uuid
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.services import api_token_issue
 from scripts_editor.models import ScriptRun, ScriptRunLine
 from tests.scripts_editor.runs.conftest import LOGIN
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "api-typed-password-42"
-
-
-@pytest.fixture
-def api_for():
-    def make(user, *scopes):
-        client = APIClient()
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=user, name=f't-{uuid.uuid4().hex[:8]}', scopes=list(scopes))[1]}"
-        )
-        return client
-
-    return make
 
 
 def post_run(client, connection, **body):

@@ -2,13 +2,10 @@
 running are capped, and one more is a 429 with a clear message in the dashboard and the API."""
 
 import json
-import uuid
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from api.services import api_token_issue
 from scripts_editor.models import ScriptRun
 from tests.conftest import _with_perms
 from tests.factories import UserFactory
@@ -40,15 +37,11 @@ def test_one_user_may_have_only_so_many_runs_waiting(caps, editor_client, connec
     assert start(editor_client, connection).status_code == 202
 
 
-def test_a_connection_may_have_only_so_many_runs_waiting_whoever_asks(caps, connection):
+def test_a_connection_may_have_only_so_many_runs_waiting_whoever_asks(caps, connection, api_for):
     clients = []
     for name in ("a", "b"):
         user = _with_perms(UserFactory(username=name, is_staff=True), "view_connection", "change_connection")
-        client = APIClient()
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Bearer {api_token_issue(user=user, name=f't-{uuid.uuid4().hex[:8]}', scopes=['run:scripts'])[1]}"
-        )
-        clients.append(client)
+        clients.append(api_for(user, "run:scripts"))
     path = f"/api/v2/connections/{connection.public_id}/script-runs"
     body = {"script": "login", "args": ARGS, "code": LOGIN}
     codes = [clients[i].post(path, body, format="json").status_code for i in (0, 0, 1)]

@@ -4,7 +4,8 @@ import pytest
 
 from scripts_editor.models import ScriptRun
 from scripts_editor.runs.services import script_run_request
-from tests.scripts_editor.runs.conftest import LOGIN, wait_for
+from tests.fixtures import wait_for
+from tests.scripts_editor.runs.conftest import LOGIN
 
 pytestmark = [pytest.mark.scriptd, pytest.mark.django_db(transaction=True)]
 

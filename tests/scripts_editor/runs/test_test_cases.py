@@ -13,7 +13,6 @@ from scripts_editor.models import ScriptRun, ScriptTestCase
 from scripts_editor.saved_tests import script_test_case_create, script_test_cases_run
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
-from tests.api.conftest import api_for, token_for  # noqa: F401  (the API tests' token fixtures)
 
 PASSWORD = "ada-Secret-pa55"
 SCRIPTS = {
