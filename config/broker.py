@@ -10,6 +10,7 @@ advisory lock that the reader never takes) and the reader moves files without th
 read a half-written message and stop with "Unrecoverable error: JSONDecodeError". `FilesystemTransport`
 makes both ends atomic: a message is written in a staging folder and renamed into the queue folder, and a
 reader claims one by renaming it into the processed folder (same filesystem, so exactly one reader wins).
+A new exchange table is published whole the same way (kombu creates it empty, then fills it).
 """
 
 import os
@@ -73,6 +74,25 @@ class FilesystemChannel(filesystem.Channel):
                     os.unlink(claimed)
             return loads(bytes_to_str(payload))
         raise Empty()
+
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        # kombu creates a new exchange table empty and locks it only afterwards, so a publisher reading it in
+        # between gets "" (JSONDecodeError). Link a filled file into place instead: a link never overwrites, and
+        # whoever loses the race adds its binding to the winner's table under kombu's own lock.
+        file = self._exchange_file(exchange)
+        if not file.exists():
+            self.control_folder.mkdir(exist_ok=True)
+            staged = self.control_folder / f".{uuid.uuid4()}.staged"
+            staged.write_bytes(str_to_bytes(dumps([[routing_key or "", pattern or "", queue or ""]])))
+            try:
+                os.link(staged, file)
+                return
+            except FileExistsError:
+                pass
+            finally:
+                staged.unlink()
+        super()._queue_bind(exchange, routing_key, pattern, queue)
 
 
 class FilesystemTransport(filesystem.Transport):
