@@ -75,7 +75,6 @@ class FilesystemChannel(filesystem.Channel):
             return loads(bytes_to_str(payload))
         raise Empty()
 
-
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         # kombu creates a new exchange table empty and locks it only afterwards, so a publisher reading it in
         # between gets "" (JSONDecodeError). Link a filled file into place instead: a link never overwrites, and
