@@ -91,11 +91,13 @@ async function main() {
   const memory =
     ceiling.kind === "none"
       ? "no memory ceiling"
-      : `memory ceiling ${ceiling.ceilingMb} MB per worker (${ceiling.kind}${ceiling.note ? `: ${ceiling.note}` : ""})`;
+      : `memory ceiling ${ceiling.ceilingMb} MB per worker, enforced by ${ceiling.mechanism}${ceiling.note ? ` (no cgroup: ${ceiling.note})` : ""}`;
   log(`listening on ${args.socket} with ${args.workers} workers (${confinement.confined ? "bubblewrap" : "unconfined"}, ${memory})`);
+  let stopping = false;
   const shutdown = () => {
-    supervisor.stop();
-    process.exit(0);
+    if (stopping) return;
+    stopping = true;
+    supervisor.stop().finally(() => process.exit(0));
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);

@@ -2,7 +2,9 @@
 A worker that reaches its ceiling dies alone: its runs answer `crash` with a clear message, it is
 replaced, and the other worker's runs keep succeeding."""
 
+import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +30,22 @@ HOG = """function login(e, p, cb) {
 }"""
 
 
+def _own_v1_memory_cgroup() -> Path | None:
+    """This process's memory cgroup v1 folder when this machine has one we may divide (root), else None."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        number, controllers, where = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            folder = Path("/sys/fs/cgroup/memory") / where.lstrip("/")
+            return folder if folder.is_dir() and os.access(folder, os.W_OK) else None
+    return None
+
+
+def _expected_kind() -> str:
+    """On a machine with a writable memory cgroup (this one and CI: cgroup v1, as root) the ceiling must
+    be the kernel's; the guard is only the fallback where no cgroup can be divided."""
+    return "cgroup" if _own_v1_memory_cgroup() or Path("/sys/fs/cgroup/cgroup.controllers").exists() else "guard"
+
+
 @pytest.mark.parametrize(
     "probe",
     [
@@ -49,7 +67,7 @@ def test_a_worker_over_its_memory_ceiling_dies_alone_and_is_replaced(tmp_path):
     with scriptd_running(tmp_path, workers=2, worker_options={"worker-memory-mb": CEILING_MB}) as socket_path:
         pong = scriptd.ping(socket_path=socket_path)
         assert pong["memory_ceiling"]["mb"] == CEILING_MB
-        assert pong["memory_ceiling"]["kind"] in ("cgroup", "guard")
+        assert pong["memory_ceiling"]["kind"] == _expected_kind(), pong["memory_ceiling"]
         victim_index = worker_index("hog-0")
         hogs = [c for c in (f"hog-{i}" for i in range(100)) if worker_index(c) == victim_index][:3]
         calm = next(c for c in (f"calm-{i}" for i in range(100)) if worker_index(c) != victim_index)
@@ -109,3 +127,34 @@ def test_no_isolate_may_be_given_a_heap_limit_at_the_ceiling(tmp_path):
         assert outcome.status == "error", outcome.result
         assert outcome.error["message"] == f"Script exceeded the memory limit of {CEILING_MB // 2} MB"
         assert scriptd.ping(socket_path=socket_path)["workers"][0]["restarts"] == 0
+
+
+def _descendants(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid] + [d for c in children for d in _descendants(int(c))]
+
+
+def test_each_worker_process_runs_in_its_own_memory_cgroup(tmp_path):
+    base = _own_v1_memory_cgroup()
+    if base is None:
+        pytest.skip("no writable cgroup v1 memory hierarchy here (the cgroup v2 path needs a delegated cgroup)")
+    with scriptd_running(tmp_path, workers=2, worker_options={"worker-memory-mb": CEILING_MB}) as socket_path:
+        pong = scriptd.ping(socket_path=socket_path)
+        assert pong["memory_ceiling"]["mechanism"] == "cgroup v1 memory.limit_in_bytes"
+        assert scriptd.stats(socket_path=socket_path)["memory_ceiling"]["kind"] == "cgroup"
+        supervisor = int(Path(f"/proc/{pong['workers'][0]['pid']}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        folders = sorted(base.glob(f"scriptd-{supervisor}-worker-*"))
+        assert len(folders) == 2, folders
+        for worker in pong["workers"]:
+            processes = _descendants(worker["pid"])  # bwrap, its init and the worker's node
+            assert any(b"worker.js" in Path(f"/proc/{p}/cmdline").read_bytes() for p in processes)
+            for pid in processes:
+                line = next(l for l in Path(f"/proc/{pid}/cgroup").read_text().splitlines() if ":memory:" in l)
+                folder = base / line.split(":", 2)[2].rsplit("/", 1)[1]
+                assert folder.name == f"scriptd-{supervisor}-worker-{worker['index']}", line
+                assert int((folder / "memory.limit_in_bytes").read_text()) == CEILING_MB * 1048576
+                memsw = folder / "memory.memsw.limit_in_bytes"
+                if memsw.exists():
+                    assert int(memsw.read_text()) == CEILING_MB * 1048576
+    # A stopped scriptd leaves no cgroup behind.
+    assert not [f for f in folders if f.exists()], folders

@@ -92,7 +92,7 @@ class Supervisor {
         id,
         type: "pong",
         confined: this.confinement.confined,
-        memory_ceiling: { kind: this.ceiling.kind, mb: this.ceiling.ceilingMb },
+        memory_ceiling: this.memoryCeiling(),
         workers: this.workers.map((w) => ({ index: w.index, pid: w.pid, alive: w.alive, inflight: w.inflight.size, restarts: w.restarts })),
       });
     }
@@ -156,13 +156,18 @@ class Supervisor {
     run.reply({ id: run.id, type: "result", status: "crash", error: { name: "CrashError", message } });
   }
 
+  // What bounds each worker's memory, as ping and stats report it.
+  memoryCeiling() {
+    return { kind: this.ceiling.kind, mechanism: this.ceiling.mechanism, mb: this.ceiling.ceilingMb, note: this.ceiling.note || null };
+  }
+
   collectStats(id, reply) {
     const tag = `s${this.nextTag++}`;
     const pending = { replies: [], expected: this.workers.filter((w) => w.alive).length };
     const finish = () => {
       if (!this.pendingStats.delete(tag)) return;
       const replies = pending.replies.sort((a, b) => a.index - b.index);
-      reply({ id, type: "stats", confined: this.confinement.confined, workers: replies });
+      reply({ id, type: "stats", confined: this.confinement.confined, memory_ceiling: this.memoryCeiling(), workers: replies });
     };
     pending.finish = finish;
     this.pendingStats.set(tag, pending);
@@ -193,15 +198,18 @@ class Supervisor {
     }
   }
 
-  stop() {
+  // Stops the workers, then removes what the memory ceiling set up for them (cgroups v1).
+  async stop() {
     clearInterval(this.heartbeat);
-    for (const w of this.workers) w.stop();
     if (this.server) this.server.close();
     try {
       fs.unlinkSync(this.socketPath);
     } catch (e) {
       // already gone
     }
+    await Promise.all(this.workers.map((w) => w.stop()));
+    const left = await this.ceiling.cleanup();
+    if (left.length > 0) this.log(`could not remove the workers' cgroups ${left.join(", ")}`);
   }
 }
 

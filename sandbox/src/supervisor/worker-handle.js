@@ -92,9 +92,19 @@ class WorkerHandle {
     }, delay);
   }
 
-  stop() {
+  // Resolves once the worker's process has exited (at most `waitMs` later).
+  stop(waitMs = 2000) {
     this.stopping = true;
-    if (this.child) this.child.kill("SIGKILL");
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill("SIGKILL");
+    });
   }
 }
 
