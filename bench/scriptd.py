@@ -68,9 +68,9 @@ def _line(label: str, times: list[float], per_second: float | None = None) -> st
     return f"  {label:<34} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {rate}"
 
 
-def _start_scriptd(folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def _start_scriptd(folder: Path, workers: int, options: dict | None = None) -> tuple[subprocess.Popen, str]:
     socket_path = str(folder / "scriptd.sock")
-    argv, env = scriptd.scriptd_command(socket_path=socket_path, workers=workers)
+    argv, env = scriptd.scriptd_command(socket_path=socket_path, workers=workers, worker_options=options)
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "scriptd.log", "w"))
     for _ in range(600):
         try:
@@ -82,11 +82,12 @@ def _start_scriptd(folder: Path, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"scriptd did not start: {(folder / 'scriptd.log').read_text()}")
 
 
-def with_scriptd(report) -> None:
-    """Start a private scriptd with one worker per core, call report(socket_path, workers), stop it."""
+def with_scriptd(report, options: dict | None = None) -> None:
+    """Start a private scriptd with one login worker per core (and `options`, e.g. {"try-workers": 0}),
+    call report(socket_path, workers), stop it."""
     workers = os.cpu_count() or 2
     with tempfile.TemporaryDirectory() as tmp:
-        process, socket_path = _start_scriptd(Path(tmp), workers)
+        process, socket_path = _start_scriptd(Path(tmp), workers, options)
         try:
             report(socket_path, workers)
         finally:

@@ -1,4 +1,5 @@
-// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [worker options]`.
+// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--try-workers N] [--try-nice N] [--worker-memory-mb N]
+// [--allow-unconfined] [worker options]`.
 // Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
 "use strict";
 // isolated-vm 7 is built for Node 24, and the V8 that holds untrusted code must still get fixes.
@@ -19,6 +20,7 @@ const { spawnSync } = require("node:child_process");
 const { chooseConfinement } = require("./supervisor/confinement");
 const { chooseMemoryCeiling, defaultCeilingMb } = require("./supervisor/memory-ceiling");
 const { Supervisor } = require("./supervisor/supervisor");
+const { TRY_NICE, NICE } = require("./supervisor/priority");
 
 const SANDBOX_DIR = path.resolve(__dirname, "..");
 const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb", "try-concurrency"];
@@ -26,17 +28,21 @@ const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", 
 const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
 
 function parseArgs(argv) {
-  const args = { workers: os.availableParallelism(), allowUnconfined: false, workerArgs: [] };
+  const args = { workers: os.availableParallelism(), tryNice: TRY_NICE, allowUnconfined: false, workerArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, "");
     if (name === "allow-unconfined") args.allowUnconfined = true;
     else if (name === "socket") args.socket = path.resolve(argv[++i]);
     else if (name === "workers") args.workers = Math.max(1, Number(argv[++i]));
+    else if (name === "try-workers") args.tryWorkers = Math.max(0, Number(argv[++i])); // 0: Try runs share login workers
+    else if (name === "try-nice") args.tryNice = Math.min(19, Math.max(0, Number(argv[++i])));
     else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
     else throw new Error(`unknown option ${argv[i]}`);
   }
   if (!args.socket) throw new Error("--socket PATH is required");
+  // As many Try runs at once as when they shared the first half of the login workers.
+  args.tryWorkers ??= Math.max(1, Math.floor(args.workers / 2));
   return args;
 }
 
@@ -78,7 +84,8 @@ async function main() {
       "Install bubblewrap (apt-get install bubblewrap) for production.");
   }
   await claimSocket(args.socket);
-  const ceiling = chooseMemoryCeiling({ workers: args.workers, ceilingMb: args.workerMemoryMb ?? defaultCeilingMb(args.workers) });
+  const all = args.workers + args.tryWorkers;
+  const ceiling = chooseMemoryCeiling({ workers: all, ceilingMb: args.workerMemoryMb ?? defaultCeilingMb(all) });
   const workerArgv = [
     "--no-node-snapshot",
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
@@ -86,13 +93,28 @@ async function main() {
     ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
     ...(ceiling.kind === "guard" ? ["--memory-ceiling-guard"] : []),
   ];
-  const supervisor = new Supervisor({ socketPath: args.socket, workers: args.workers, confinement, ceiling, workerArgv, log });
+  const supervisor = new Supervisor({
+    socketPath: args.socket,
+    workers: args.workers,
+    tryWorkers: args.tryWorkers,
+    tryNice: args.tryNice,
+    confinement,
+    ceiling,
+    workerArgv,
+    log,
+  });
   await supervisor.listen();
   const memory =
     ceiling.kind === "none"
       ? "no memory ceiling"
       : `memory ceiling ${ceiling.ceilingMb} MB per worker, enforced by ${ceiling.mechanism}${ceiling.note ? ` (no cgroup: ${ceiling.note})` : ""}`;
-  log(`listening on ${args.socket} with ${args.workers} workers (${confinement.confined ? "bubblewrap" : "unconfined"}, ${memory})`);
+  const tryRuns = args.tryWorkers
+    ? `${args.tryWorkers} Try worker(s) at nice ${args.tryNice}${NICE ? "" : " (no nice binary: normal priority)"}`
+    : "Try runs on the first half of the login workers";
+  log(
+    `listening on ${args.socket} with ${args.workers} login workers and ${tryRuns} ` +
+      `(${confinement.confined ? "bubblewrap" : "unconfined"}, ${memory})`,
+  );
   let stopping = false;
   const shutdown = () => {
     if (stopping) return;

@@ -3,6 +3,7 @@ never wait for that turn, so a burst of CPU-hungry Try runs does not push login 
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,37 @@ def test_a_try_run_that_waits_its_whole_limit_at_the_gate_times_out_without_star
     assert waited.status == "timeout"
     assert "busy with other Try runs" in waited.error["message"]
     assert login.value == "in"
+
+
+def _nice_values(pid: int) -> set[int]:
+    """The nice value of every thread of `pid` and its descendants (bwrap, its init, the worker's node)."""
+    values = {
+        int(Path(f"/proc/{pid}/task/{t.name}/stat").read_text().rsplit(")", 1)[1].split()[16])
+        for t in Path(f"/proc/{pid}/task").iterdir()
+    }
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        values |= _nice_values(int(child))
+    return values
+
+
+def test_try_runs_run_in_a_worker_of_their_own_at_a_lower_cpu_priority(scriptd_socket):
+    outcome = scriptd.run_script_collect(
+        **LOGIN,
+        source="function login(e, p, cb) { require('crypto').pbkdf2('pw', 's', 1000, 32, 'sha256', (err) => cb(err, 'hashed')); }",
+        args=["a@b.c", "pw"],
+        mode="fresh",
+        purpose="try",
+        connection_id="con_where_try",
+        socket_path=scriptd_socket,
+    )
+    assert outcome.value == "hashed", outcome.result
+    workers = scriptd.stats(socket_path=scriptd_socket)["workers"]
+    assert [w["role"] for w in workers] == ["login", "login", "try"]
+    # Its host work was done (and charged) in the Try worker only.
+    assert [("con_where_try" in w["host_work"]["connections"]) for w in workers] == [False, False, True]
+    # Every thread of the Try worker runs at nice 10, and so does its autogroup (its own session under
+    # bubblewrap), or the nice value would only order its own threads; login workers at normal priority.
+    assert workers[2]["priority"] == "nice 10, autogroup nice 10", workers[2]
+    pong = scriptd.ping(socket_path=scriptd_socket)["workers"]
+    assert _nice_values(pong[2]["pid"]) == {10}
+    assert _nice_values(pong[0]["pid"]) == _nice_values(pong[1]["pid"]) == {0}

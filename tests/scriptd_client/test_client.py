@@ -53,7 +53,8 @@ def test_scriptd_gets_no_django_secrets(monkeypatch):
 def test_ping_reports_workers(scriptd_socket):
     pong = scriptd.ping(socket_path=scriptd_socket)
     assert pong["type"] == "pong"
-    assert len(pong["workers"]) == 2
+    # Two login workers and one Try worker (Try runs never share a worker with logins).
+    assert [w["role"] for w in pong["workers"]] == ["login", "login", "try"]
 
 
 def test_a_run_without_function_names_is_refused_before_sending(tmp_path):

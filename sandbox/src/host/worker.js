@@ -7,6 +7,7 @@
 // anything runs in it (isolate-slot.js withoutWasm), and main() checks that this works.
 const crypto = require("node:crypto");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 const ivm = require("isolated-vm");
 const { onJsonLines } = require("../lines");
@@ -21,6 +22,7 @@ const { purposeOf } = require("../purpose");
 const { hostWork } = require("./host-work");
 const { TryGate, GateTimeout } = require("./try-gate");
 const { guardMemory, committedMb } = require("./memory-guard");
+const { lowerAutogroup } = require("./priority");
 
 // The script kinds and their function names are not written down here: each request carries them
 // (function_names), from the one source in Django (scripts_editor/scripts.py).
@@ -86,6 +88,10 @@ function main() {
       process.kill(process.pid, "SIGKILL"); // not exit(): that waits for isolates still running on their threads
     },
   });
+  // A Try worker (supervisor/priority.js): its threads were started at this nice value; its autogroup too.
+  const nice = option("autogroup-nice", 0);
+  let priority = nice ? "setting the autogroup's nice value" : "normal";
+  if (nice) lowerAutogroup(nice).then((how) => (priority = `nice ${os.getPriority()}, ${how}`));
   const { sources, versions, bridged } = loadSources();
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
@@ -234,6 +240,7 @@ function main() {
       rss_mb: memory.rss / 1048576,
       committed_mb: committedMb(),
       memory_ceiling_mb: ceilingMb,
+      priority,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
       host_work: hostWork.stats(),

@@ -29,7 +29,9 @@ function hashOf(text) {
 }
 
 class Supervisor {
-  constructor({ socketPath, workers, confinement, ceiling, workerArgv, log }) {
+  // workers: login workers; tryWorkers: workers that run Try runs only, at nice `tryNice` (0: Try runs
+  // share the first half of the login workers instead).
+  constructor({ socketPath, workers, tryWorkers = 0, tryNice = 0, confinement, ceiling, workerArgv, log }) {
     this.socketPath = socketPath;
     this.confinement = confinement;
     this.ceiling = ceiling;
@@ -38,10 +40,12 @@ class Supervisor {
     this.pendingStats = new Map(); // tag -> { replies, expected, done }
     this.nextTag = 1;
     this.workers = Array.from(
-      { length: workers },
+      { length: workers + tryWorkers },
       (_, index) =>
         new WorkerHandle({
           index,
+          role: index < workers ? "login" : "try",
+          nice: index < workers ? 0 : tryNice,
           confinement,
           ceiling,
           workerArgv,
@@ -50,6 +54,8 @@ class Supervisor {
           onCrashRun: (tag, message) => this.answerCrash(tag, message),
         }),
     );
+    this.loginWorkers = this.workers.slice(0, workers);
+    this.tryWorkers = this.workers.slice(workers);
     this.heartbeat = setInterval(() => this.checkWorkers(), HEARTBEAT_MS);
   }
 
@@ -93,7 +99,7 @@ class Supervisor {
         type: "pong",
         confined: this.confinement.confined,
         memory_ceiling: this.memoryCeiling(),
-        workers: this.workers.map((w) => ({ index: w.index, pid: w.pid, alive: w.alive, inflight: w.inflight.size, restarts: w.restarts })),
+        workers: this.workers.map((w) => ({ index: w.index, role: w.role, pid: w.pid, alive: w.alive, inflight: w.inflight.size, restarts: w.restarts })),
       });
     }
     if (message.type === "stats") return this.collectStats(id, reply);
@@ -115,18 +121,27 @@ class Supervisor {
   }
 
   pickWorker(message) {
-    if (message.mode === "warm" && message.connection) return this.workers[hashOf(String(message.connection)) % this.workers.length];
+    const pool = this.poolFor(purposeOf(message));
+    if (message.mode === "warm" && message.connection) return pool[hashOf(String(message.connection)) % pool.length];
     // Least busy worker; ties rotate, so back-to-back Try runs let each worker prepare its next isolate.
-    // Try runs use only the first half of the workers: the CPU-heavy host work they start (hashing
-    // that cannot be stopped) then takes at most half the machine's cores from the logins.
-    const n = purposeOf(message) === "try" ? Math.max(1, Math.floor(this.workers.length / 2)) : this.workers.length;
+    const n = pool.length;
     const start = this.nextTag % n;
     let best = null;
     for (let i = 0; i < n; i++) {
-      const w = this.workers[(start + i) % n];
+      const w = pool[(start + i) % n];
       if (w.alive && (!best || w.inflight.size < best.inflight.size)) best = w;
     }
-    return best || this.workers[start];
+    return best || pool[start];
+  }
+
+  // Logins never share a worker with Try runs when there are Try workers: those run at a lower CPU
+  // priority (priority.js), so neither a spinning script nor the hashing a Try run started delays a
+  // login. Without Try workers, Try runs use only the first half of the workers: the CPU-heavy host
+  // work they start (hashing that cannot be stopped) then takes at most half the cores from the logins.
+  poolFor(purpose) {
+    if (purpose !== "try") return this.loginWorkers;
+    if (this.tryWorkers.length > 0) return this.tryWorkers;
+    return this.loginWorkers.slice(0, Math.max(1, Math.floor(this.loginWorkers.length / 2)));
   }
 
   onWorkerEvent(worker, event) {
@@ -180,7 +195,7 @@ class Supervisor {
     const pending = this.pendingStats.get(event.tag);
     if (!pending) return;
     const { tag, type, ...stats } = event;
-    pending.replies.push({ index: worker.index, host_pid: worker.pid, ...stats });
+    pending.replies.push({ index: worker.index, role: worker.role, nice: worker.nice, host_pid: worker.pid, ...stats });
     if (pending.replies.length >= pending.expected) pending.finish();
   }
 

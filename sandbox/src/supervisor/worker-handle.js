@@ -4,10 +4,14 @@
 const { spawn } = require("node:child_process");
 const { onJsonLines } = require("../lines");
 const { NO_CEILING } = require("./memory-ceiling");
+const { lowered } = require("./priority");
 
 class WorkerHandle {
-  constructor({ index, confinement, ceiling, workerArgv, onEvent, onCrashRun, log }) {
+  // role: "login" or "try" (runs only Try runs, at nice `nice`, see priority.js).
+  constructor({ index, role = "login", nice = 0, confinement, ceiling, workerArgv, onEvent, onCrashRun, log }) {
     this.index = index;
+    this.role = role;
+    this.nice = nice;
     this.confinement = confinement;
     this.ceiling = ceiling || NO_CEILING;
     this.workerArgv = workerArgv;
@@ -24,11 +28,18 @@ class WorkerHandle {
   }
 
   spawn() {
-    const { prefix, env } = this.confinement;
-    // The memory ceiling wraps the whole confined command: bwrap and the worker inside it share it.
-    const [command, args] = this.ceiling.wrap(this.index, this.confinement.command, [...prefix, ...this.workerArgv]);
-    // Under bubblewrap the environment is cleared and set again by its --setenv options.
-    const child = spawn(command, args, { env: { ...(env || {}) }, stdio: ["pipe", "pipe", "pipe"] });
+    const { prefix, env, confined } = this.confinement;
+    const argv = [...prefix, ...this.workerArgv, ...(this.nice ? ["--autogroup-nice", String(this.nice)] : [])];
+    // The memory ceiling wraps the whole confined command: bwrap and the worker inside it share it, and
+    // so does the nice value of a Try worker.
+    const [command, args] = this.ceiling.wrap(this.index, ...lowered(this.nice, this.confinement.command, argv));
+    // Under bubblewrap the environment is cleared and set again by its --setenv options. A lowered worker
+    // needs a session (so an autogroup) of its own: bwrap makes one (--new-session), else `detached`.
+    const child = spawn(command, args, {
+      env: { ...(env || {}) },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: Boolean(this.nice) && !confined,
+    });
     this.child = child;
     this.alive = true;
     this.spawnedAt = Date.now();
