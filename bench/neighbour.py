@@ -1,6 +1,8 @@
 """A neighbour's logins while another connection attacks scriptd (issue 14), beside the same logins at
 rest. The neighbour's login checks a password with PBKDF2 (10,000 iterations), as ordinary legacy
-stores do; attacker and neighbour share a worker where routing allows it.
+stores do; attacker and neighbour share a worker where routing allows it (Try runs go to the Try workers,
+at a lower CPU priority; the same figures follow with `--try-workers 0`, Try runs on the login workers,
+for comparison).
 
 Attacks: (a) six Try runs at a time that each start two of the largest PBKDF2 jobs and answer at once;
 (b) logins that leave a busy timer behind (each isolate is disposed at its idle CPU budget, and the
@@ -46,7 +48,10 @@ def _p95(times: list[float]) -> float:
 
 
 def run() -> None:
+    print("  scriptd as started by default (Try workers at nice 10):")
     with_scriptd(_report)
+    print("  for comparison, --try-workers 0 (Try runs on the first half of the login workers):")
+    with_scriptd(_report, {"try-workers": 0})
 
 
 def _report(socket_path: str, workers: int) -> None:

@@ -149,7 +149,7 @@ def test_each_worker_process_runs_in_its_own_memory_cgroup(tmp_path):
             processes = _descendants(worker["pid"])  # bwrap, its init and the worker's node
             assert any(b"worker.js" in Path(f"/proc/{p}/cmdline").read_bytes() for p in processes)
             for pid in processes:
-                line = next(l for l in Path(f"/proc/{pid}/cgroup").read_text().splitlines() if ":memory:" in l)
+                line = next(x for x in Path(f"/proc/{pid}/cgroup").read_text().splitlines() if ":memory:" in x)
                 folder = base / line.split(":", 2)[2].rsplit("/", 1)[1]
                 assert folder.name == f"scriptd-{supervisor}-worker-{worker['index']}", line
                 assert int((folder / "memory.limit_in_bytes").read_text()) == CEILING_MB * 1048576
