@@ -1,7 +1,8 @@
 // The worker's half of its lower priority (supervisor/priority.js): its threads already run at the nice
 // value it was started with; this sets the same value on its autogroup, without which the nice value
-// would only order its own threads. Only when the worker has a session of its own (`ownSession`: under
-// bubblewrap, or spawned detached): an autogroup is shared by the whole session.
+// would only order its own threads. The supervisor asks for it (--autogroup-nice) only of Try workers,
+// which have a session of their own (bwrap --new-session, or spawned detached): an autogroup is shared by
+// the whole session, and lowering the supervisor's would lower every worker's.
 "use strict";
 const fs = require("node:fs");
 

@@ -91,7 +91,12 @@ function main() {
   // A Try worker (supervisor/priority.js): its threads were started at this nice value; its autogroup too.
   const nice = option("autogroup-nice", 0);
   let priority = nice ? "setting the autogroup's nice value" : "normal";
-  if (nice) lowerAutogroup(nice).then((how) => (priority = `nice ${os.getPriority()}, ${how}`));
+  if (nice) {
+    lowerAutogroup(nice).then((how) => {
+      priority = `nice ${os.getPriority()}, ${how}`;
+      if (!how.startsWith("autogroup nice ")) process.stderr.write(`scriptd worker: Try worker priority: ${priority}\n`);
+    });
+  }
   const { sources, versions, bridged } = loadSources();
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {

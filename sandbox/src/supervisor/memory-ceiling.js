@@ -106,8 +106,7 @@ function cgroupV2Setup(workers, ceilingMb) {
   }
 }
 
-const V1_PREFIX = "scriptd-";
-const v1Name = (pid, i) => `${V1_PREFIX}${pid}-worker-${i}`;
+const v1Name = (pid, i) => `scriptd-${pid}-worker-${i}`;
 
 function alive(pid) {
   try {
@@ -128,11 +127,12 @@ function removeCgroup(dir) {
   }
 }
 
-// Workers' cgroups of a scriptd that was killed before it could remove them.
+// Workers' cgroups of a scriptd that was killed before it could remove them (one that had this very
+// pid included: none can be ours yet).
 function removeStale(base) {
   for (const name of fs.readdirSync(base)) {
     const m = /^scriptd-(\d+)-worker-\d+$/.exec(name);
-    if (m && !alive(Number(m[1]))) removeCgroup(path.join(base, name));
+    if (m && (Number(m[1]) === process.pid || !alive(Number(m[1])))) removeCgroup(path.join(base, name));
   }
 }
 
