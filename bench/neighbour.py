@@ -48,7 +48,7 @@ def _p95(times: list[float]) -> float:
 
 
 def run() -> None:
-    print("  scriptd as started by default (Try workers at nice 10):")
+    print("  scriptd as started by default (Try workers at nice 5):")
     with_scriptd(_report)
     print("  for comparison, --try-workers 0 (Try runs on the first half of the login workers):")
     with_scriptd(_report, {"try-workers": 0})

@@ -13,7 +13,7 @@
 const fs = require("node:fs");
 
 const NICE = ["/usr/bin/nice", "/bin/nice"].find((p) => fs.existsSync(p)) || null;
-const TRY_NICE = 10; // a weight of 110 against 1024: ~10% of a core when logins want it all
+const TRY_NICE = 5; // a weight of 335 against 1024: a Try worker gets a quarter of a core a login worker wants
 
 // [command, args] started at nice `nice` (unchanged when 0 or without a nice binary).
 function lowered(nice, command, args) {
