@@ -46,8 +46,16 @@ class OperationsCollector:
             "trickle_scriptd_worker_restarts",
             "scriptd worker processes restarted by its supervisor (crash, memory, a runaway run) since it started.",
         )
+        ceiling = GaugeMetricFamily(
+            "trickle_scriptd_memory_ceiling_hard",
+            "1 when the kernel enforces each scriptd worker's memory ceiling (a cgroup), 0 for the resident-memory guard or none.",
+            labels=["kind"],
+        )
         try:
-            workers = scriptd.ping(timeout_s=CHECK_TIMEOUT_S).get("workers", [])
+            pong = scriptd.ping(timeout_s=CHECK_TIMEOUT_S)
+            workers = pong.get("workers", [])
+            kind = (pong.get("memory_ceiling") or {}).get("kind", "none")
+            ceiling.add_metric([kind], 1 if kind == "cgroup" else 0)
             up.add_metric([], 1)
             alive.add_metric([], sum(1 for w in workers if w.get("alive")))
             restarts.add_metric([], sum(int(w.get("restarts", 0)) for w in workers))
@@ -56,6 +64,7 @@ class OperationsCollector:
         yield up
         yield alive
         yield restarts
+        yield ceiling
 
         open_runs = GaugeMetricFamily(
             "trickle_try_runs_open", "Try runs not finished yet, by status (queued, running).", labels=["status"]

@@ -309,12 +309,14 @@ def _ask(kind: str, *, socket_path: str | None, timeout_s: float) -> dict[str, A
 
 
 def ping(*, socket_path: str | None = None, timeout_s: float = 2.0) -> dict[str, Any]:
-    """Cheap health check: `{"type": "pong", "confined": bool, "workers": [{pid, alive, inflight, restarts}]}`."""
+    """Cheap health check: `{"type": "pong", "confined": bool, "memory_ceiling": {kind, mechanism, mb, note},
+    "workers": [{index, role, pid, alive, inflight, restarts}]}` (role: login or try)."""
     return _ask("ping", socket_path=socket_path, timeout_s=timeout_s)
 
 
 def stats(*, socket_path: str | None = None, timeout_s: float = 5.0) -> dict[str, Any]:
-    """Per-worker figures reported by the workers themselves (rss_mb, uid, isolates)."""
+    """Per-worker figures reported by the workers themselves (role, priority, rss_mb, uid, isolates), and the
+    memory ceiling's mechanism."""
     return _ask("stats", socket_path=socket_path, timeout_s=timeout_s)
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from scriptd_client import client as scriptd
 from telemetry.context import request_id_bound
 from telemetry.logs import JsonFormatter, RequestIdFilter
 
@@ -41,6 +42,14 @@ def test_readyz_is_200_when_everything_answers(anonymous_client, settings, scrip
     settings.SCRIPTD_SOCKET = scriptd_socket
     response = anonymous_client.get("/readyz")
     assert response.status_code == 200 and response.json()["failed"] == []
+
+
+@pytest.mark.scriptd
+def test_metrics_say_whether_the_kernel_holds_scriptd_workers_memory_ceiling(settings, scriptd_socket):
+    settings.SCRIPTD_SOCKET = scriptd_socket
+    kind = scriptd.ping(socket_path=scriptd_socket)["memory_ceiling"]["kind"]
+    line = f'trickle_scriptd_memory_ceiling_hard{{kind="{kind}"}} {1.0 if kind == "cgroup" else 0.0}'
+    assert line in Client().get("/metrics").content.decode()
 
 
 def test_metrics_are_open_to_the_loopback_in_development_only(settings):
