@@ -1,5 +1,6 @@
 """Reads of connections and their configuration."""
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 
 from . import crypto
@@ -11,6 +12,14 @@ def connection_list(*, search: str = "") -> QuerySet[Connection]:
     if search:
         qs = qs.filter(name__icontains=search)
     return qs.order_by("name")
+
+
+CONNECTIONS_PER_PAGE = 25
+
+
+def connection_page(*, search: str = "", page: str | int | None = 1) -> Page:
+    """One page of the list; a page number past the end (or not a number) gives the nearest valid page."""
+    return Paginator(connection_list(search=search), CONNECTIONS_PER_PAGE).get_page(page)
 
 
 def connection_get(*, public_id: str) -> Connection:
