@@ -9,6 +9,13 @@ document.querySelectorAll("[data-confirm-value]").forEach((input) => {
   sync();
 });
 
+// Confirm-by-asking: a form with data-confirm submits only once the user agrees to its question.
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (e) => {
+    if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+  });
+});
+
 // "/" focuses the page's search box, as on most admin dashboards.
 document.addEventListener("keydown", (e) => {
   const search = document.querySelector("[data-search]");
