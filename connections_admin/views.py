@@ -160,13 +160,16 @@ def variable_make_secret(request, connection, key):
 
 @connection_view(VIEW)
 def connection_activity(request, connection):
+    include_tries = request.GET.get("tries") == "1"
     return render(
         request,
         "connections_admin/connection_activity.html",
         {
             "connection": connection,
             "active": "activity",
-            "events": selectors.connection_events(connection=connection),
+            "events": selectors.connection_events(connection=connection, include_tries=include_tries),
+            "include_tries": include_tries,
+            "try_count": selectors.connection_try_event_count(connection=connection),
         },
     )
 

@@ -60,8 +60,11 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
     users = connection.managed_users.exclude(pk__in=migrated_by_try)
     migrated_before = users.filter(migrated_at__lt=since).count()
     migrated = [0] * days
-    for row in users.filter(migrated_at__gte=since).annotate(day=TruncDate("migrated_at")).values("day").annotate(
-        n=Count("pk")
+    for row in (
+        users.filter(migrated_at__gte=since)
+        .annotate(day=TruncDate("migrated_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
     ):
         if row["day"] in index:
             migrated[index[row["day"]]] += row["n"]

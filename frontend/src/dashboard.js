@@ -16,6 +16,11 @@ document.querySelectorAll("form[data-confirm]").forEach((form) => {
   });
 });
 
+// A filter control marked data-submit-on-change applies at once (its form has a button for no-JS browsers).
+document.querySelectorAll("[data-submit-on-change]").forEach((control) => {
+  control.addEventListener("change", () => control.form.requestSubmit());
+});
+
 // "/" focuses the page's search box, as on most admin dashboards.
 document.addEventListener("keydown", (e) => {
   const search = document.querySelector("[data-search]");

@@ -69,9 +69,7 @@ def test_without_javascript_enter_still_searches(browser, live_server, plain_sta
         context.close()
 
 
-def test_dates_show_in_the_viewers_time_zone_with_utc_on_hover(
-    browser, live_server, plain_static_urls, editor
-):
+def test_dates_show_in_the_viewers_time_zone_with_utc_on_hover(browser, live_server, plain_static_urls, editor):
     from tests.fixtures.browser import log_in
 
     connection = services.connection_create(name="tz-db", by=editor)

@@ -2,9 +2,9 @@
 
 import pytest
 
+from connections_admin.models import AuditEvent
 from identity import services
 from identity.exceptions import FlowFailed
-from connections_admin.models import AuditEvent
 from identity.models import FlowEvent, LogEvent, ManagedUser
 
 from .conftest import connection_in_mode
@@ -149,6 +149,8 @@ def test_try_connection_logins_are_counted_apart_from_real_traffic(
     assert '<strong data-total="try_migrated">1</strong> user' in page
     assert "/try/" not in page.split("data-try-logins")[1].split("</p>")[0]  # viewers may not try: no link
     # The marker is stored on each record of the flow: the FlowEvent, its audit row and its log entry.
-    assert FlowEvent.objects.filter(from_try=True).count() == 3 and FlowEvent.objects.filter(from_try=False).count() == 1
+    assert (
+        FlowEvent.objects.filter(from_try=True).count() == 3 and FlowEvent.objects.filter(from_try=False).count() == 1
+    )
     assert AuditEvent.objects.filter(detail__try_connection=True).count() == 3
     assert LogEvent.objects.filter(details__try_connection=True).count() == 3
