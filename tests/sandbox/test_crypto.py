@@ -39,9 +39,11 @@ def rsa_key():
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return key, private, public
 
 
@@ -147,9 +149,7 @@ def test_signatures_verify_on_the_other_side(run, rsa_key):
     pub = key.public_key()
     for field in ("viaStream", "oneShot"):
         pub.verify(base64.b64decode(value[field]), b"from the isolate", padding.PKCS1v15(), hashes.SHA256())
-    pub.verify(
-        base64.b64decode(value["pss"]), b"pss", padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256()
-    )
+    pub.verify(base64.b64decode(value["pss"]), b"pss", padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
     assert (value["theirs"], value["theirsOneShot"], value["forged"]) == (True, True, False)
 
 
