@@ -245,6 +245,8 @@ function main() {
       memory_ceiling_mb: ceilingMb,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
+      fresh_runs: fresh.served,
+      fresh_misses: fresh.misses, // fresh runs that found no prepared isolate and waited for one
       host_work: hostWork.stats(),
       try_gate: tryGate.stats(),
       // modules whose V8 code cache this worker holds (compiled once, on the first require in any isolate)
