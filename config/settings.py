@@ -329,6 +329,7 @@ RETENTION_DAYS = {
     "login_events": env.int("TRICKLE_RETENTION_LOGIN_EVENTS_DAYS", default=90),
     "script_runs": env.int("TRICKLE_RETENTION_SCRIPT_RUNS_DAYS", default=30),
     "audit_events": env.int("TRICKLE_RETENTION_AUDIT_DAYS", default=365),
+    "logs": env.int("TRICKLE_RETENTION_LOGS_DAYS", default=90),  # the tenant log (GET /api/v2/logs)
     "sessions": env.int("TRICKLE_RETENTION_SESSIONS_DAYS", default=0),  # days after expiry; 0: once expired
 }
 RETENTION_BATCH_SIZE = env.int("TRICKLE_RETENTION_BATCH_SIZE", default=1000)
