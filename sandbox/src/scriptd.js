@@ -23,7 +23,12 @@ const { Supervisor } = require("./supervisor/supervisor");
 const { TRY_NICE, NICE } = require("./supervisor/priority");
 
 const SANDBOX_DIR = path.resolve(__dirname, "..");
-const WORKER_OPTIONS = ["warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb", "try-concurrency"];
+const WORKER_OPTIONS = [
+  "warm-max-runs", "warm-max-age-s", "warm-max-isolates", "warm-per-connection", "spare-isolates", "spare-memory-mb", "try-concurrency",
+  "net-run-max-bytes", "net-isolate-max-bytes", "net-idle-ms",
+];
+// Name servers for the scripts' dns.resolve* (host:port, comma-separated); the system's by default.
+const DNS_SERVER = /^[0-9a-f.:[\]]+$/i;
 
 const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
 
@@ -38,6 +43,7 @@ function parseArgs(argv) {
     else if (name === "try-nice") args.tryNice = Math.min(19, Math.max(0, Number(argv[++i])));
     else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
+    else if (name === "dns-server" && DNS_SERVER.test(argv[i + 1].replace(/,/g, ""))) args.workerArgs.push("--dns-server", argv[++i]);
     else throw new Error(`unknown option ${argv[i]}`);
   }
   if (!args.socket) throw new Error("--socket PATH is required");

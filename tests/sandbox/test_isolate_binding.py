@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scriptd_client import client as scriptd
 from scriptd_client.node import scriptd_node
+from tests.fixtures import wait_for
 
 # Upper case: a result string that is a configuration value comes back masked.
 SHOW = """function login(e, p, cb) {
@@ -89,3 +91,44 @@ def test_an_isolate_refuses_a_run_bound_to_another_configuration():
     assert other["status"] == "crash"
     assert "another configuration" in other["error"]["message"]
     assert again == {"status": "ok", "value": "ALPHA"}
+
+
+# What a run can see of its isolate's global object and of its own set-up.
+LOOK = """function login(e, p, cb) {
+  const names = Object.getOwnPropertyNames(globalThis).sort();
+  cb(null, { names, tenant: configuration.TENANT, runs: global.runs === undefined,
+             legacy: typeof mysql, login: typeof globalThis.login });
+}"""
+
+
+@pytest.mark.parametrize("legacy_globals", [True, False])
+def test_a_prepared_isolate_rehearsed_its_run_path_without_a_trace(run, scriptd_socket, legacy_globals):
+    """Prepared (fresh) isolates rehearse the run path with a script of their own before any run
+    (runtime.js warmUp). The run after it sees exactly what a run in an isolate that never rehearsed
+    sees: its own configuration and options, nothing of the rehearsal's."""
+    memory = {"memory_mb": 48}
+    _seen(run(LOOK, configuration={"TENANT": "x"}, **memory))  # spares are now prepared with this heap size
+
+    def fresh_counts():  # summed over the workers (Try runs go to the first)
+        workers = scriptd.stats(socket_path=scriptd_socket)["workers"]
+        return [sum(w[key] for w in workers) for key in ("fresh_runs", "fresh_misses")] + [
+            min(w["spare_isolates"] for w in workers)
+        ]
+
+    assert wait_for(lambda: fresh_counts()[2] >= 1, timeout_s=10, every_s=0.05)
+    runs, misses, _ = fresh_counts()
+    fresh = _seen(run(LOOK, configuration={"TENANT": "gamma"}, legacy_globals=legacy_globals, **memory))
+    assert fresh_counts()[:2] == [runs + 1, misses]  # it ran in a prepared, rehearsed isolate
+    warm = _seen(
+        run(
+            LOOK,
+            configuration={"TENANT": "gamma"},
+            legacy_globals=legacy_globals,
+            mode="warm",
+            connection_id=f"con_rehearsal_{legacy_globals}",
+            **memory,
+        )
+    )
+    assert fresh == warm
+    assert (fresh["tenant"], fresh["runs"], fresh["login"]) == ("gamma", True, "undefined")
+    assert fresh["legacy"] == ("function" if legacy_globals else "undefined")

@@ -1,6 +1,9 @@
 // Fresh isolates for "Try" runs. A few are prepared ahead with the heap size runs ask for (given at
-// start, else learnt from the latest run), so a run only pays for its own script; each is used once
-// and disposed after its answer.
+// start, else learnt from the latest run), and each rehearses the run path once (IsolateSlot.warmUp),
+// so a run only pays for its own script; each is used once and disposed after its answer.
+//
+// A run that finds none ready waits for the first one being prepared, which is further along than a
+// new one it would make itself; only when none is being prepared does it make its own.
 "use strict";
 
 const CLEANUP_DELAY_MS = 2;
@@ -11,29 +14,69 @@ class FreshPool {
     this.spares = spares;
     this.memoryMb = memoryMb;
     this.ready = [];
-    this.preparing = 0;
+    this.preparing = 0; // of this.memoryMb
+    this.waiting = []; // { resolve, reject } of runs waiting for the next prepared isolate
+    this.served = 0;
+    this.misses = 0;
     this.refill();
   }
 
   refill() {
-    while (this.memoryMb && this.ready.length + this.preparing < this.spares) {
-      this.preparing++;
-      const slot = this.createSlot(this.memoryMb);
-      slot
-        .init()
-        .then(() => this.ready.push(slot))
-        .catch((e) => process.stderr.write(`scriptd worker: preparing an isolate failed: ${e.message}\n`))
-        .finally(() => this.preparing--);
+    while (this.memoryMb && this.ready.length + this.preparing - this.waiting.length < this.spares) {
+      this.prepare(this.memoryMb);
     }
   }
 
+  prepare(memoryMb) {
+    this.preparing++;
+    const slot = this.createSlot(memoryMb);
+    const done = () => {
+      if (memoryMb === this.memoryMb) this.preparing--;
+    };
+    slot
+      .init()
+      .then(() => slot.warmUp())
+      .then(
+        () => {
+          done();
+          this.offer(slot);
+        },
+        (e) => {
+          done();
+          process.stderr.write(`scriptd worker: preparing an isolate failed: ${e.message}\n`);
+          slot.dispose();
+          // A run counting on this one makes its own instead.
+          const waiter = this.waiting.shift();
+          if (waiter) this.createSlot(memoryMb).init().then(waiter.resolve, waiter.reject);
+        },
+      );
+  }
+
+  offer(slot) {
+    if (slot.retired) return;
+    if (slot.memoryMb !== this.memoryMb) return slot.dispose(); // runs ask for another heap size now
+    const waiter = this.waiting.shift();
+    if (waiter) waiter.resolve(slot);
+    else this.ready.push(slot);
+  }
+
   async acquire(memoryMb) {
-    if (memoryMb === this.memoryMb && this.ready.length > 0) return this.ready.shift();
+    this.served++;
     if (memoryMb !== this.memoryMb) {
       // Runs now ask for another heap size: spares of the old size would never be used.
       this.memoryMb = memoryMb;
+      this.preparing = 0;
       this.ready.splice(0).forEach((slot) => slot.dispose());
+      this.waiting.splice(0).forEach((waiter) => this.createSlot(memoryMb).init().then(waiter.resolve, waiter.reject));
     }
+    if (this.ready.length > 0) return this.ready.shift();
+    this.misses++; // a run that waits for an isolate to be made (stats: fresh_misses)
+    if (this.preparing > this.waiting.length) {
+      const next = new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+      this.refill();
+      return next;
+    }
+    this.refill();
     return this.createSlot(memoryMb).init();
   }
 

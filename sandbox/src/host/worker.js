@@ -17,6 +17,8 @@ const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
+const netBridge = require("./bridges/net");
+const dnsBridge = require("./bridges/dns");
 const CEILINGS = require("../ceilings");
 const { purposeOf } = require("../purpose");
 const { hostWork } = require("./host-work");
@@ -41,6 +43,11 @@ const RESULT_MAX_BYTES = 1024 * 1024;
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+
+function textOption(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? null : String(process.argv[i + 1]);
 }
 
 function write(event) {
@@ -146,6 +153,8 @@ function main() {
     maxIsolates: option("warm-max-isolates", 200),
   });
   const tryGate = new TryGate({ concurrency: option("try-concurrency", 2) });
+  netBridge.configure({ runBytes: option("net-run-max-bytes"), isolateBytes: option("net-isolate-max-bytes"), idleMs: option("net-idle-ms") });
+  dnsBridge.configure({ servers: (textOption("dns-server") || "").split(",").filter(Boolean) });
   const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
 
   async function run(request) {
@@ -248,6 +257,8 @@ function main() {
       priority,
       warm_isolates: warm.size,
       spare_isolates: fresh.ready.length,
+      fresh_runs: fresh.served,
+      fresh_misses: fresh.misses, // fresh runs that found no prepared isolate and waited for one
       host_work: hostWork.stats(),
       try_gate: tryGate.stats(),
       // modules whose V8 code cache this worker holds (compiled once, on the first require in any isolate)

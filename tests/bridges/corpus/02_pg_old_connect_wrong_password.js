@@ -1,6 +1,7 @@
 // The same old template with a wrong password.
 // args: ["alice@example.com", "not-it"]
 // expect: {"status": "error", "name": "WrongUsernameOrPasswordError"}
+// wrong-password: WrongUsernameOrPasswordError
 function login(email, password, callback) {
   const postgres = require('pg');
   postgres.connect(configuration.PG_URL, function (err, client, done) {

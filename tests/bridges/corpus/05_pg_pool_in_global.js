@@ -2,6 +2,8 @@
 // kind: get_user
 // args: ["alice@example.com"]
 // expect: {"status": "ok", "value": {"user_id": "1", "nickname": "alice"}}
+// wrong-secret: PG_URL
+// wrong-password: {"status": "error", "code": "28000"}
 function getByEmail(email, callback) {
   const { Pool } = require('pg');
   global.pool = global.pool || new Pool({ connectionString: configuration.PG_URL, max: 2 });

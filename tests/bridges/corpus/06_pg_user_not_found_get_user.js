@@ -2,6 +2,8 @@
 // kind: get_user
 // args: ["nobody@example.com"]
 // expect: {"status": "ok", "value": null}
+// wrong-secret: PG_URL
+// wrong-password: {"status": "error", "code": "28000"}
 function getByEmail(email, callback) {
   const pg = require('pg');
   const client = new pg.Client(configuration.PG_URL);

@@ -2,6 +2,8 @@
 // kind: create
 // args: [{"email": "corpus-mysql@example.com", "password": "s3cret-pa55"}]
 // expect: {"status": "ok", "value": null}
+// wrong-secret: MYSQL_PASSWORD
+// wrong-password: {"status": "error", "code": "ER_ACCESS_DENIED_ERROR"}
 function create(user, callback) {
   const mysql = require('mysql');
   const connection = mysql.createConnection({ host: configuration.MYSQL_HOST, user: configuration.MYSQL_USER,

@@ -2,6 +2,8 @@
 // kind: get_user
 // args: ["nobody@example.com"]
 // expect: {"status": "ok", "value": null}
+// wrong-secret: API_TOKEN
+// wrong-password: {"status": "error", "name": "Error"}
 function getByEmail(email, callback) {
   const request = require('request');
   request.get({

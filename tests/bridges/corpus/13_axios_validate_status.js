@@ -1,6 +1,7 @@
 // axios@0.22 style (Auth0's axios template): validateStatus, x-api-key header, 404 -> wrong password.
 // args: ["nobody@example.com", "pa55word"]
 // expect: {"status": "error", "name": "WrongUsernameOrPasswordError"}
+// wrong-password: WrongUsernameOrPasswordError
 async function loginAsync(email, password) {
   const axios = require('axios@0.22.0');
   const response = await axios.get(configuration.API_URL + '/users', {

@@ -1,5 +1,6 @@
 // axios 1.x: a non-2xx rejects; err.response.status and .data tell why.
 // expect: {"status": "ok", "value": {"status": 401, "data": {"error": "bad token"}, "code": "ERR_BAD_REQUEST"}}
+// wrong-password: same (the script sends a wrong token on purpose, whatever the password)
 async function login(email, password, callback) {
   const axios = require('axios').default;
   try {

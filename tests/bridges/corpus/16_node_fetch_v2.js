@@ -1,5 +1,6 @@
 // node-fetch v2: require('node-fetch') is the function; res.buffer(); then-chains.
 // expect: {"status": "ok", "value": {"status": 200, "text": "plain words", "type": "text/plain"}}
+// wrong-password: same (the script only reads a public text resource)
 function login(email, password, callback) {
   const fetch = require('node-fetch');
   fetch(configuration.API_URL + '/text', { timeout: 5000 })

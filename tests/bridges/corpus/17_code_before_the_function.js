@@ -1,5 +1,6 @@
 // Code before the function: helpers and constants at the top of the file.
 // expect: {"status": "ok", "value": {"user_id": "ALICE@EXAMPLE.COM", "n": 3}}
+// wrong-password: same (the script checks no password)
 const { Client } = require('pg');
 var counter = 0;
 function normalise(email) {

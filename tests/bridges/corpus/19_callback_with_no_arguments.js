@@ -2,6 +2,8 @@
 // kind: delete
 // args: ["legacy-db|424242"]
 // expect: {"status": "ok", "value": null}
+// wrong-secret: PG_URL
+// wrong-password: {"status": "error", "code": "28000"}
 function remove(id, callback) {
   const pg = require('pg');
   pg.connect(configuration.PG_URL, function (err, client, done) {

@@ -2,8 +2,10 @@
 // kind: get_user
 // args: ["alice@example.com"]
 // expect: {"status": "ok", "value": {"user_id": "1", "email": "alice@example.com"}}
+// wrong-secret: MYSQL_PASSWORD
+// wrong-password: {"status": "error", "code": "ER_ACCESS_DENIED_ERROR"}
 function getUser(email, callback) {
-  const pool = require('mysql2/promise').createPool({ host: configuration.MYSQL_HOST, user: configuration.MYSQL_USER,
+  const pool = require('mysql2/promise').createPool({ host: configuration.MYSQL_HOST, user: configuration.MYSQL_USER, password: configuration.MYSQL_PASSWORD,
     database: configuration.MYSQL_DATABASE });
   pool.query('SELECT id, email FROM users WHERE email = ?', [email])
     .then(([rows]) => {

@@ -2,8 +2,10 @@
 // kind: get_user
 // args: ["alice@example.com"]
 // expect: {"status": "ok", "value": {"user_id": "1", "nickname": "alice"}}
+// wrong-secret: MYSQL_PASSWORD
+// wrong-password: {"status": "error", "code": "ER_ACCESS_DENIED_ERROR"}
 function getByEmail(email, callback) {
-  var connection = mysql({ host: configuration.MYSQL_HOST, user: configuration.MYSQL_USER, database: configuration.MYSQL_DATABASE });
+  var connection = mysql({ host: configuration.MYSQL_HOST, user: configuration.MYSQL_USER, password: configuration.MYSQL_PASSWORD, database: configuration.MYSQL_DATABASE });
   connection.connect();
   connection.query('SELECT id, nickname FROM users WHERE email = ?', [email], function (err, users) {
     connection.end();

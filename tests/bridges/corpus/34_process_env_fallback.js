@@ -2,6 +2,8 @@
 // kind: get_user
 // args: ["alice@example.com"]
 // expect: {"status": "ok", "value": {"user_id": "1", "from": "configuration", "node": true}}
+// wrong-secret: PG_URL
+// wrong-password: {"status": "error", "code": "28000"}
 async function getUser(email, callback) {
   const url = process.env.DATABASE_URL || configuration.PG_URL;
   const { Pool } = require('pg');

@@ -2,6 +2,8 @@
 // kind: create
 // args: [{"email": "carol@example.com", "password": "s3cret!"}]
 // expect: {"status": "ok", "value": {"created": true, "matches": true}}
+// wrong-secret: PG_URL
+// wrong-password: {"status": "error", "code": "28000"}
 async function create(user, callback) {
   const { Client } = require('pg');
   const bcrypt = require('bcrypt');

@@ -1,6 +1,7 @@
 // zlib and stream as utilities: gzip a profile and read it back through a pipeline.
 // args: ["alice@example.com", "pa55word"]
 // expect: {"status": "ok", "value": {"user_id": "alice@example.com", "roundTrip": true}}
+// wrong-password: same (the script checks no password)
 async function login(email, password, callback) {
   const zlib = require('zlib');
   const { Readable, Writable, pipeline } = require('stream');

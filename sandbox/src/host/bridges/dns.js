@@ -6,6 +6,13 @@ const dns = require("node:dns/promises");
 const { BridgeError } = require("./bridge-error");
 
 const RECORDS = { SRV: "resolveSrv", TXT: "resolveTxt", A: "resolve4", AAAA: "resolve6" };
+// Record lookups go to the system's name servers, or to those the worker's --dns-server names (tests).
+let resolver = new dns.Resolver();
+function configure({ servers } = {}) {
+  if (!servers || !servers.length) return;
+  resolver = new dns.Resolver({ timeout: 2000, tries: 1 });
+  resolver.setServers(servers);
+}
 
 function listedName(policy, name) {
   const host = String(name || "").trim().toLowerCase().replace(/\.$/, "");
@@ -35,11 +42,11 @@ const methods = {
     const method = RECORDS[String(rrtype || "A").toUpperCase()];
     if (!method) throw new BridgeError(`Unsupported record type ${rrtype}`, { code: "ERR_INVALID_ARG_VALUE" });
     try {
-      return await dns[method](host);
+      return await resolver[method](host);
     } catch (e) {
       throw failed(e, host);
     }
   },
 };
 
-module.exports = { methods };
+module.exports = { methods, configure };

@@ -11,6 +11,7 @@
 //   open(emit) -> state kept per isolate (e.g. handles of open connections), created on first use;
 //     emit(channel, fields, bytes?) sends an event into the isolate (net.js: socket events), where the
 //     module that called bridge.listen(channel, fn) gets it; bytes is an ArrayBuffer, copied in;
+//   beginRun(state) -> optional, called as each run starts (net.js: the per-run byte count);
 //   close(state) -> called when the isolate is recycled or disposed, to release what it holds.
 "use strict";
 
@@ -39,6 +40,7 @@ class BridgeSession {
 
   beginRun(charge) {
     this.charge = charge;
+    for (const [name, state] of this.states) if (registry[name].beginRun) registry[name].beginRun(state);
   }
 
   // The run answered: its queued host work never starts. Work asked for later (a driver's background

@@ -4,7 +4,8 @@
 // data, end, close, error, drain) come back through `emit`, and no host object is ever handed over.
 //
 // Limits: the connection's socket budget (egress.js, across its isolates in this worker), at most
-// MAX_CONNECTING connects in progress and MAX_BYTES in + out per isolate, and an idle timeout per socket.
+// MAX_CONNECTING connects in progress, bytes in + out per run and per isolate, and an idle timeout
+// per socket (defaults below; the worker's --net-* options change them, for tests).
 // Every socket of an isolate is destroyed when its bridge session closes (the isolate is disposed,
 // recycled, or its Try run has answered).
 "use strict";
@@ -14,9 +15,16 @@ const { BridgeError } = require("./bridge-error");
 const { resolveTarget, refusePath, sockets } = require("./egress");
 
 const MAX_CONNECTING = 16;
-const MAX_BYTES = 256 * 1024 * 1024; // in + out, per isolate
 const CONNECT_TIMEOUT_MS = 30_000;
-const IDLE_TIMEOUT_MS = 10 * 60_000;
+const limits = {
+  runBytes: 64 * 1024 * 1024, // in + out, counted from a run's start (or between runs, for a warm isolate)
+  isolateBytes: 1024 * 1024 * 1024, // in + out, over an isolate's life
+  idleMs: 10 * 60_000,
+};
+// Set once by the worker at start.
+function configure({ runBytes, isolateBytes, idleMs } = {}) {
+  for (const [key, value] of Object.entries({ runBytes, isolateBytes, idleMs })) if (Number.isSafeInteger(value) && value > 0) limits[key] = value;
+}
 const MAX_PEM = 64 * 1024;
 
 const closedError = () => new BridgeError("The sandbox is shutting down this script", { code: "ERR_CLOSED" });
@@ -54,13 +62,24 @@ class SocketTable {
     this.emit = emit;
     this.open = new Map(); // isolate's id -> { socket, release, host }
     this.connecting = 0;
-    this.bytes = 0;
+    this.bytes = 0; // over the isolate's life
+    this.runBytes = 0; // since the current run began
     this.closed = false;
+  }
+
+  beginRun() {
+    this.runBytes = 0;
   }
 
   count(n) {
     this.bytes += n;
-    if (this.bytes > MAX_BYTES) throw new BridgeError(`Too much network traffic: this script may move at most ${MAX_BYTES} bytes`, { code: "ERR_SOCKET_BYTES_LIMIT" });
+    this.runBytes += n;
+    if (this.runBytes > limits.runBytes) {
+      throw new BridgeError(`Too much network traffic: a run may move at most ${limits.runBytes} bytes in and out`, { code: "ERR_SOCKET_BYTES_LIMIT" });
+    }
+    if (this.bytes > limits.isolateBytes) {
+      throw new BridgeError(`Too much network traffic: this script's isolate may move at most ${limits.isolateBytes} bytes in and out`, { code: "ERR_SOCKET_BYTES_LIMIT" });
+    }
   }
 
   entry(id) {
@@ -86,13 +105,13 @@ class SocketTable {
     });
     socket.on("end", () => send("end"));
     socket.on("error", (e) => send("error", { error: { message: String(e.message), code: e.code } }));
-    socket.on("timeout", () => socket.destroy(new BridgeError(`socket idle for ${IDLE_TIMEOUT_MS} ms: closed by the sandbox`, { code: "ETIMEDOUT" })));
+    socket.on("timeout", () => socket.destroy(new BridgeError(`socket idle for ${limits.idleMs} ms: closed by the sandbox`, { code: "ETIMEDOUT" })));
     socket.on("close", () => {
       if (entry.socket !== socket) return;
       this.forget(id);
       send("close");
     });
-    socket.setTimeout(IDLE_TIMEOUT_MS);
+    socket.setTimeout(limits.idleMs);
   }
 
   forget(id) {
@@ -225,4 +244,4 @@ function describe(socket) {
   return { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, remoteFamily: socket.remoteFamily, localAddress: socket.localAddress, localPort: socket.localPort };
 }
 
-module.exports = { methods, open: (emit) => new SocketTable(emit), close: (state) => state.close(), IDLE_TIMEOUT_MS };
+module.exports = { methods, open: (emit) => new SocketTable(emit), beginRun: (state) => state.beginRun(), close: (state) => state.close(), configure, limits };

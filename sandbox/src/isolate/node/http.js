@@ -1,7 +1,9 @@
 // Node's `http` client inside the isolate, over the sandbox's `net`/`tls` (so every hop, redirects
-// included, passes the host's egress check). HTTP/1.1, one socket per request (`Connection: close`):
-// nothing pooled outlives a request. Enough of ClientRequest, IncomingMessage and Agent for axios,
-// node-fetch, request and follow-redirects. No servers.
+// included, passes the host's egress check). HTTP/1.1. An Agent made with `keepAlive: true` keeps
+// the sockets of finished responses and gives them to its next requests to the same place, as Node's
+// does; without one (the global agents) each request has its own socket (`Connection: close`).
+// Enough of ClientRequest, IncomingMessage and Agent for axios, node-fetch, request and
+// follow-redirects. No servers.
 "use strict";
 const { Readable, Writable } = require("stream");
 const { Buffer } = require("buffer");
@@ -25,14 +27,76 @@ class Agent {
   constructor(options = {}) {
     this.options = { ...options };
     this.keepAlive = Boolean(options.keepAlive);
+    this.keepAliveMsecs = options.keepAliveMsecs || 1000;
     this.maxSockets = options.maxSockets || Infinity;
+    this.maxFreeSockets = options.maxFreeSockets || 256;
+    this.timeout = options.timeout;
     this.defaultPort = 80;
     this.protocol = "http:";
     this.sockets = {};
     this.requests = {};
+    this.freeSockets = {}; // name -> idle sockets, when keepAlive
+  }
+  // Sockets are shared only between requests to the same place with the same TLS settings.
+  getName(options = {}) {
+    const o = options;
+    const tlsPart = o.secure ? [o.servername, o.ca, o.cert, o.key, o.rejectUnauthorized].map((v) => (v === undefined ? "" : String(v).length + ":" + String(v).slice(0, 64))).join(":") : "";
+    return `${o.host || "localhost"}:${o.port || ""}:${o.localAddress || ""}${tlsPart ? ":" + tlsPart : ""}`;
+  }
+  // An idle socket for `name`, or null.
+  _take(name) {
+    const list = this.freeSockets[name];
+    while (list && list.length) {
+      const socket = list.shift();
+      if (!list.length) delete this.freeSockets[name];
+      socket.removeListener("close", socket._onFreeClose);
+      socket.removeListener("error", socket._onFreeClose);
+      socket.removeListener("data", socket._onFreeData);
+      socket.removeListener("timeout", socket._onFreeTimeout);
+      socket.setTimeout(0);
+      if (!socket.destroyed && socket.readable && socket.writable) {
+        socket._run = bridge.currentRun(); // its events now belong to the run that uses it
+        return socket;
+      }
+    }
+    return null;
+  }
+  // A finished response's socket: kept for the next request, or closed when there are enough.
+  _keep(name, socket) {
+    const list = (this.freeSockets[name] = this.freeSockets[name] || []);
+    if (list.length >= this.maxFreeSockets || socket.destroyed) {
+      if (!list.length) delete this.freeSockets[name];
+      socket.destroy();
+      return;
+    }
+    const forget = () => {
+      const at = (this.freeSockets[name] || []).indexOf(socket);
+      if (at !== -1) this.freeSockets[name].splice(at, 1);
+      if (this.freeSockets[name] && !this.freeSockets[name].length) delete this.freeSockets[name];
+    };
+    socket._onFreeClose = forget;
+    socket._onFreeData = () => {
+      forget();
+      socket.destroy(); // a server talking on an idle connection: not to be trusted with the next request
+    };
+    socket._onFreeTimeout = () => {
+      forget();
+      socket.destroy();
+    };
+    socket.on("close", socket._onFreeClose);
+    socket.on("error", socket._onFreeClose);
+    socket.on("data", socket._onFreeData);
+    if (this.timeout) {
+      socket.setTimeout(this.timeout);
+      socket.on("timeout", socket._onFreeTimeout);
+    }
+    socket.resume();
+    list.push(socket);
+  }
+  destroy() {
+    for (const name of Object.keys(this.freeSockets)) for (const socket of this.freeSockets[name].splice(0)) socket.destroy();
     this.freeSockets = {};
   }
-  destroy() {}
 }
 
 class IncomingMessage extends Readable {
@@ -279,24 +343,39 @@ class ClientRequest extends Writable {
       this.setHeader("Content-Length", String(body.length));
     }
     const chunked = /\bchunked\b/i.test(String(this.getHeader("transfer-encoding") || ""));
-    this.setHeader("Connection", "close");
+    const o = this.options;
+    const pool = this.agent && this.agent.keepAlive && typeof this.agent._take === "function" ? this.agent : null;
+    const poolName = pool ? pool.getName({ host: this.host, port: this.port, secure: this.secure, ...(this.secure ? { servername: o.servername, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized } : {}) }) : null;
+    const keepAlive = pool && !/^close$/i.test(String(this.getHeader("connection") || ""));
+    this.setHeader("Connection", keepAlive ? "keep-alive" : "close");
     let head = `${this.method} ${this.path} HTTP/1.1\r\n`;
     for (const [name, value] of this._headers.values()) for (const v of [].concat(value)) head += `${name}: ${v}\r\n`;
     this.headersSent = true;
-    const o = this.options;
-    const socket = this.secure
-      ? tls.connect({ host: this.host, port: this.port, servername: o.servername || (net.isIP(this.host) ? undefined : this.host), ca: o.ca, cert: o.cert, key: o.key, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized !== false })
-      : net.connect({ host: this.host, port: this.port });
+    const reused = keepAlive ? pool._take(poolName) : null;
+    this.reusedSocket = Boolean(reused);
+    const socket =
+      reused ||
+      (this.secure
+        ? tls.connect({ host: this.host, port: this.port, servername: o.servername || (net.isIP(this.host) ? undefined : this.host), ca: o.ca, cert: o.cert, key: o.key, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized !== false })
+        : net.connect({ host: this.host, port: this.port }));
     this.socket = this.connection = socket;
     if (this._timeoutMs) socket.setTimeout(this._timeoutMs);
-    socket.on("timeout", () => this.emit("timeout"));
+    const onTimeout = () => this.emit("timeout");
+    socket.on("timeout", onTimeout);
     this.emit("socket", socket);
     const payload = chunked ? Buffer.concat([Buffer.from(body.length ? `${body.length.toString(16)}\r\n` : ""), body, Buffer.from(body.length ? "\r\n0\r\n\r\n" : "0\r\n\r\n")]) : body;
     socket.write(Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), payload]));
-    this._listen(socket);
+    this._listen(socket, keepAlive ? (detach) => {
+      detach();
+      socket.removeListener("timeout", onTimeout);
+      if (this._timeoutMs) socket.setTimeout(0);
+      pool._keep(poolName, socket);
+    } : null);
   }
 
-  _listen(socket) {
+  // `keep(detach)`: given for a keep-alive agent's request; called instead of closing the socket
+  // when the response ended cleanly and the server lets the connection live.
+  _listen(socket, keep) {
     let response = null;
     let failed = false;
     const fail = (e) => {
@@ -329,19 +408,39 @@ class ClientRequest extends Writable {
       },
       () => {
         response.complete = true;
+        const reusable = keep && parser.buffer.length === 0 && response.httpVersion === "1.1" && !/\bclose\b/i.test(String(response.headers.connection || ""));
+        if (reusable) {
+          // Node's order: the response ends, then the request closes; the socket lives on in the agent.
+          keep(detach);
+          response.push(null);
+          queueMicrotask(() => {
+            this.emit("close");
+            response.emit("close");
+          });
+          return;
+        }
         response.push(null);
         socket.end();
       },
       fail,
     );
-    socket.on("data", (chunk) => parser.push(chunk));
-    socket.on("end", () => parser.closed());
-    socket.on("error", fail);
-    socket.on("close", () => {
+    const onData = (chunk) => parser.push(chunk);
+    const onEnd = () => parser.closed();
+    const onClose = () => {
       parser.closed();
       this.emit("close");
       if (response) response.emit("close");
-    });
+    };
+    const detach = () => {
+      socket.removeListener("data", onData);
+      socket.removeListener("end", onEnd);
+      socket.removeListener("error", fail);
+      socket.removeListener("close", onClose);
+    };
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("error", fail);
+    socket.on("close", onClose);
   }
 }
 

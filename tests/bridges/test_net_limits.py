@@ -1,0 +1,251 @@
+"""The network layer's limits, each reached for real: bytes in and out per run and per isolate, the
+idle-socket timeout, a socket left open by a warm isolate (closed when the isolate goes, not before),
+and dns.resolveSrv/resolveTxt answered by a name server of the test's own, for allow-listed names only.
+
+The limits are lowered for a scriptd of this module's own (its --net-* options); the defaults (64 MB
+per run, 1 GB per isolate, 10 minutes idle) are the same code with bigger numbers."""
+
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from scriptd_client import client as scriptd
+from scripts_editor.scripts import BY_KEY
+from tests.fixtures import wait_for
+from tests.fixtures.scriptd import scriptd_running
+
+pytestmark = pytest.mark.scriptd
+
+RUN_BYTES = 1_000_000
+ISOLATE_BYTES = 2_500_000
+IDLE_MS = 400
+LOGIN = BY_KEY["login"].for_scriptd()
+
+
+class TrafficServer:
+    """TCP on 127.0.0.1: a client line "SEND n" gets n bytes back; anything else is read and dropped.
+    Counts connections accepted and still open."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.accepted = 0
+        self.open = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.open += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        try:
+            while chunk := conn.recv(65536):
+                if chunk.startswith(b"SEND "):
+                    conn.sendall(b"x" * int(chunk.split()[1]))
+        except OSError:
+            pass
+        finally:
+            self.open -= 1
+            conn.close()
+
+
+class NameServer:
+    """A UDP name server for one made-up zone: SRV and TXT records of cluster.trickle.test, a TXT
+    record of secret.test (never allow-listed), NXDOMAIN for the rest. Remembers every name asked."""
+
+    SRV = {"_mongodb._tcp.cluster.trickle.test": [(0, 5, 27017, "db1.cluster.trickle.test")]}
+    TXT = {"cluster.trickle.test": ["authSource=admin&replicaSet=rs0"], "secret.test": ["internal"]}
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.asked: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _name(labels: str) -> bytes:
+        return b"".join(bytes([len(p)]) + p.encode() for p in labels.split(".")) + b"\0"
+
+    def _serve(self):
+        while True:
+            try:
+                query, peer = self.sock.recvfrom(512)
+            except OSError:
+                return
+            qid = query[:2]
+            i, labels = 12, []
+            while query[i]:
+                labels.append(query[i + 1 : i + 1 + query[i]].decode())
+                i += 1 + query[i]
+            qtype = struct.unpack(">H", query[i + 1 : i + 3])[0]
+            question = query[12 : i + 5]
+            name = ".".join(labels).lower()
+            self.asked.append(name)
+            answers = []
+            if qtype == 33:  # SRV
+                for prio, weight, port, target in self.SRV.get(name, []):
+                    answers.append((33, struct.pack(">HHH", prio, weight, port) + self._name(target)))
+            elif qtype == 16:  # TXT
+                for text in self.TXT.get(name, []):
+                    answers.append((16, bytes([len(text)]) + text.encode()))
+            known = name in self.SRV or name in self.TXT
+            flags = 0x8180 if known else 0x8183  # an answer; or NXDOMAIN
+            reply = qid + struct.pack(">HHHHH", flags, 1, len(answers), 0, 0) + question
+            for rtype, rdata in answers:
+                reply += struct.pack(">HHHIH", 0xC00C, rtype, 1, 60, len(rdata)) + rdata
+            self.sock.sendto(reply, peer)
+
+
+@pytest.fixture(scope="module")
+def name_server():
+    server = NameServer()
+    yield server
+    server.sock.close()
+
+
+@pytest.fixture(scope="module")
+def limited_scriptd(tmp_path_factory, name_server):
+    options = {
+        "net-run-max-bytes": RUN_BYTES,
+        "net-isolate-max-bytes": ISOLATE_BYTES,
+        "net-idle-ms": IDLE_MS,
+        "dns-server": f"127.0.0.1:{name_server.port}",
+    }
+    with scriptd_running(tmp_path_factory.mktemp("netlimits"), workers=1, worker_options=options) as socket_path:
+        yield socket_path
+
+
+@pytest.fixture
+def traffic():
+    server = TrafficServer()
+    yield server
+    server.server.close()
+
+
+@pytest.fixture
+def run(limited_scriptd):
+    def run(source, *, allow, timeout_ms=5000, **kwargs):
+        return scriptd.run_script_collect(
+            **LOGIN,
+            source=source,
+            args=["alice@example.com", "pw"],
+            egress_allowlist=allow,
+            limits=scriptd.Limits(timeout_ms=timeout_ms),
+            socket_path=limited_scriptd,
+            **kwargs,
+        )
+
+    return run
+
+
+def ok(outcome):
+    assert outcome.status == "ok", outcome.result
+    return outcome.value
+
+
+# Asks for `want` bytes (and writes `send` bytes), answers with what arrived and how it ended.
+MOVE = """function login(e, p, cb) {
+  const s = require('net').connect(%(port)d, '127.0.0.1');
+  let got = 0;
+  s.on('connect', () => { if (%(send)d) s.write(Buffer.alloc(%(send)d)); s.write('SEND %(want)d'); });
+  s.on('data', (d) => { got += d.length; if (got >= %(want)d) { s.destroy(); cb(null, { got }); } });
+  s.on('error', (err) => cb(null, { got, code: err.code, message: err.message }));
+}"""
+
+
+def test_bytes_in_per_run_are_capped(run, traffic):
+    allow = [f"127.0.0.1:{traffic.port}"]
+    assert ok(run(MOVE % {"port": traffic.port, "want": 400_000, "send": 0}, allow=allow)) == {"got": 400_000}
+    over = ok(run(MOVE % {"port": traffic.port, "want": 3 * RUN_BYTES, "send": 0}, allow=allow))
+    assert over["code"] == "ERR_SOCKET_BYTES_LIMIT"
+    assert f"a run may move at most {RUN_BYTES} bytes" in over["message"]
+    assert over["got"] <= RUN_BYTES
+
+
+def test_bytes_out_per_run_are_capped(run, traffic):
+    allow = [f"127.0.0.1:{traffic.port}"]
+    over = ok(run(MOVE % {"port": traffic.port, "want": 10, "send": RUN_BYTES + 1}, allow=allow))
+    assert over["code"] == "ERR_SOCKET_BYTES_LIMIT"
+    assert over["got"] == 0
+    assert wait_for(lambda: traffic.open == 0, timeout_s=5, every_s=0.05)
+
+
+def test_a_warm_isolate_has_a_byte_budget_for_its_life(run, traffic):
+    """Each run may move RUN_BYTES; the isolate, over all its runs, ISOLATE_BYTES."""
+    allow = [f"127.0.0.1:{traffic.port}"]
+    source = MOVE % {"port": traffic.port, "want": 900_000, "send": 0}
+    outcomes = [ok(run(source, allow=allow, mode="warm", connection_id="con_bytes_life")) for _ in range(3)]
+    assert outcomes[0] == outcomes[1] == {"got": 900_000}  # under the per-run cap each time
+    assert outcomes[2]["code"] == "ERR_SOCKET_BYTES_LIMIT"
+    assert f"isolate may move at most {ISOLATE_BYTES} bytes" in outcomes[2]["message"]
+
+
+def test_an_idle_socket_is_closed_by_the_sandbox(run, traffic):
+    source = f"""function login(e, p, cb) {{
+      const started = Date.now();
+      const s = require('net').connect({traffic.port}, '127.0.0.1');
+      s.on('error', (err) => cb(null, {{ code: err.code, message: err.message, waited: Date.now() - started }}));
+      s.on('close', () => setTimeout(() => cb(null, 'closed without an error'), 50));
+    }}"""
+    value = ok(run(source, allow=[f"127.0.0.1:{traffic.port}"]))
+    assert value["code"] == "ETIMEDOUT"
+    assert f"socket idle for {IDLE_MS} ms" in value["message"]
+    assert value["waited"] >= IDLE_MS
+    assert wait_for(lambda: traffic.open == 0, timeout_s=5, every_s=0.05)
+
+
+def test_a_socket_a_warm_isolate_leaves_open_lives_until_the_isolate_goes(run, traffic, limited_scriptd):
+    """Between runs a warm isolate may keep its sockets (pools do); they close when it is disposed."""
+    allow = [f"127.0.0.1:{traffic.port}"]
+    source = f"""function login(e, p, cb) {{
+      // keeps the socket busy so that the idle timeout does not close it first
+      global.s = require('net').connect({traffic.port}, '127.0.0.1', () => cb(null, 'left open'));
+      global.beat = setInterval(() => global.s.write('.'), 100);
+    }}"""
+    assert ok(run(source, allow=allow, mode="warm", connection_id="con_left_open")) == "left open"
+    time.sleep(IDLE_MS * 2 / 1000)
+    assert (traffic.accepted, traffic.open) == (1, 1)  # the pool's socket stays
+    # A timeout recycles the isolate: its socket closes with it.
+    assert (
+        run(
+            "function login(e, p, cb) {}", allow=allow, mode="warm", connection_id="con_left_open", timeout_ms=200
+        ).status
+        == "timeout"
+    )
+    assert wait_for(lambda: traffic.open == 0, timeout_s=5, every_s=0.05)
+    assert all(w["alive"] for w in scriptd.ping(socket_path=limited_scriptd)["workers"])
+
+
+def test_srv_and_txt_records_for_listed_names_only(run, name_server):
+    source = """async function login(e, p, cb) {
+      const dns = require('dns');
+      const srv = await new Promise((resolve, reject) => dns.resolveSrv('_mongodb._tcp.cluster.trickle.test', (err, r) => err ? reject(err) : resolve(r)));
+      const txt = await dns.promises.resolveTxt('cluster.trickle.test');
+      const refused = await dns.promises.resolveTxt('secret.test').catch((err) => err.code);
+      const missing = await dns.promises.resolveSrv('_mongodb._tcp.gone.cluster.trickle.test').catch((err) => err.code);
+      cb(null, { srv, txt, refused, missing });
+    }"""
+    value = ok(run(source, allow=["cluster.trickle.test:27017"]))
+    srv = value["srv"][0]  # as Node 24 answers (it adds "type": "SRV")
+    assert {k: srv[k] for k in ("name", "port", "priority", "weight")} == {
+        "name": "db1.cluster.trickle.test",
+        "port": 27017,
+        "priority": 0,
+        "weight": 5,
+    }
+    assert len(value["srv"]) == 1
+    assert value["txt"] == [["authSource=admin&replicaSet=rs0"]]
+    assert value["refused"] == "ENOTFOUND"
+    assert value["missing"] == "ENOTFOUND"
+    assert "secret.test" not in name_server.asked  # refused before any query left the host
+    assert "_mongodb._tcp.cluster.trickle.test" in name_server.asked
