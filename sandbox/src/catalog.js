@@ -13,19 +13,24 @@ const BASE_FILE = path.join(SANDBOX_DIR, "catalog.json");
 
 // One catalog file: { packages: { name: { default, versions: { "1.2.3": { npm } }, subpaths?, entry?, note? } } }.
 // `root` is the folder holding its node_modules and dist (sandbox/, or the additions' folder).
-function readCatalogFile(file, root) {
+// A version marked "pending" (being checked by `sandbox_modules add`) is served only with includePending.
+function readCatalogFile(file, root, { includePending = false } = {}) {
   const data = JSON.parse(fs.readFileSync(file, "utf8"));
   const packages = {};
-  for (const [name, pkg] of Object.entries(data.packages || {})) packages[name] = { ...pkg, root };
+  for (const [name, pkg] of Object.entries(data.packages || {})) {
+    const versions = Object.fromEntries(Object.entries(pkg.versions || {}).filter(([, meta]) => includePending || !meta.pending));
+    if (Object.keys(versions).length) packages[name] = { ...pkg, versions, root };
+  }
   return packages;
 }
 
 class Catalog {
   // extraDir: the operator's additions (var/sandbox-modules), re-read when its catalog.json changes,
   // so a package added while scriptd runs is served without a restart.
-  constructor({ extraDir = null } = {}) {
+  constructor({ extraDir = null, includePending = false } = {}) {
     this.base = readCatalogFile(BASE_FILE, SANDBOX_DIR);
     this.extraDir = extraDir;
+    this.includePending = includePending;
     this.extraStamp = null;
     this.extra = {};
     this.refresh();
@@ -42,7 +47,7 @@ class Catalog {
     }
     if (stamp === this.extraStamp) return;
     this.extraStamp = stamp;
-    this.extra = stamp === null ? {} : readCatalogFile(file, this.extraDir);
+    this.extra = stamp === null ? {} : readCatalogFile(file, this.extraDir, { includePending: this.includePending });
   }
 
   // Every package, the additions' versions merged into the base's (an addition never replaces a base version).

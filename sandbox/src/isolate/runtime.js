@@ -241,7 +241,7 @@
     return module.exports;
   }
   // require(spec) -> the host's answer for a catalog package: { key, version, note } or { error } or
-  // { unknown, packages }. Kept per isolate: the catalog does not change under a running isolate's feet.
+  // { unknown, packages }. Answers that serve a module are kept per isolate: the same pin, the same version.
   const resolutions = new Map();
   function require(spec) {
     if (typeof spec !== "string") throw new TypeError('The "id" argument must be of type string');
@@ -259,8 +259,8 @@
     }
     if (spec.startsWith("node:") || hasOwn(refused, name)) throw notFound(spec);
     // Every npm package comes from the catalog (sandbox/catalog.json): the host picks the version.
-    if (!resolutions.has(name)) resolutions.set(name, parse(hostResolve(name)));
-    const answer = resolutions.get(name);
+    const answer = resolutions.get(name) || parse(hostResolve(name));
+    if (answer && answer.key) resolutions.set(name, answer); // a refusal is asked again: a package may be added
     if (answer === null || answer.unknown) throw notFound(spec, answer && answer.packages);
     if (answer.error) throw moduleError(answer.error);
     if (answer.note) note(answer.note);
