@@ -304,6 +304,7 @@
       return view.toString("utf8").replace(/^\uFEFF/, "");
     }
   }
+  const standardTimeOrigin = Date.now();
   const standard = {
     global: g,
     console,
@@ -328,6 +329,8 @@
     },
     TextEncoder,
     TextDecoder,
+    // Node's global performance clock (mongodb 6.x times its operations with it), in milliseconds.
+    performance: freeze({ timeOrigin: standardTimeOrigin, now: () => Date.now() - standardTimeOrigin }),
     atob: (data) => loadModule("buffer").Buffer.from(String(data), "base64").toString("latin1"),
     btoa: (data) => {
       const text = String(data);
