@@ -74,7 +74,13 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   ensureBundles();
   // Made now if missing: bubblewrap binds only folders that exist, and packages may be added later.
-  if (args.extraModules) fs.mkdirSync(args.extraModules, { recursive: true });
+  if (args.extraModules) {
+    try {
+      fs.mkdirSync(args.extraModules, { recursive: true });
+    } catch (e) {
+      log(`WARNING: ${args.extraModules} cannot be made (${e.code}): packages added there are not served`);
+    }
+  }
   const extraDirs = args.extraModules ? [args.extraModules] : [];
   const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined, extraDirs });
   if (confinement.warning) {
