@@ -1,5 +1,5 @@
 // scriptd: `node src/scriptd.js --socket PATH [--workers N] [--try-workers N] [--try-nice N] [--worker-memory-mb N]
-// [--allow-unconfined] [worker options]`.
+// [--allow-unconfined] [--extra-modules DIR [--include-pending]] [worker options]`.
 // Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
 "use strict";
 // isolated-vm 7 is built for Node 24, and the V8 that holds untrusted code must still get fixes.
@@ -41,6 +41,8 @@ function parseArgs(argv) {
     else if (name === "workers") args.workers = Math.max(1, Number(argv[++i]));
     else if (name === "try-workers") args.tryWorkers = Math.max(0, Number(argv[++i])); // 0: Try runs share login workers
     else if (name === "try-nice") args.tryNice = Math.min(19, Math.max(0, Number(argv[++i])));
+    else if (name === "extra-modules") args.extraModules = path.resolve(argv[++i]); // sandbox_modules add
+    else if (name === "include-pending") args.includePending = true; // the add command's load check
     else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
     else if (name === "dns-server" && DNS_SERVER.test(argv[i + 1].replace(/,/g, ""))) args.workerArgs.push("--dns-server", argv[++i]);
@@ -55,7 +57,7 @@ function parseArgs(argv) {
 // The module bundles are build output: (re)build them when missing or older than their inputs.
 function ensureBundles() {
   const manifest = path.join(SANDBOX_DIR, "dist", "manifest.json");
-  const inputs = ["build.mjs", "package-lock.json"];
+  const inputs = ["build.mjs", "package-lock.json", "catalog.json"];
   for (const dir of ["src/isolate/modules", "src/isolate/packages"]) inputs.push(...fs.readdirSync(path.join(SANDBOX_DIR, dir)).map((f) => `${dir}/${f}`));
   const built = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : 0;
   if (inputs.every((f) => fs.statSync(path.join(SANDBOX_DIR, f)).mtimeMs <= built)) return;
@@ -83,7 +85,16 @@ function claimSocket(socketPath) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   ensureBundles();
-  const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined });
+  // Made now if missing: bubblewrap binds only folders that exist, and packages may be added later.
+  if (args.extraModules) {
+    try {
+      fs.mkdirSync(args.extraModules, { recursive: true });
+    } catch (e) {
+      log(`WARNING: ${args.extraModules} cannot be made (${e.code}): packages added there are not served`);
+    }
+  }
+  const extraDirs = args.extraModules ? [args.extraModules] : [];
+  const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined, extraDirs });
   if (confinement.warning) {
     log(`WARNING: workers run WITHOUT bubblewrap containment: ${confinement.warning}. ` +
       "Scripts stay inside V8 isolates, but a V8 escape would reach this machine as this user. " +
@@ -96,6 +107,8 @@ async function main() {
     "--no-node-snapshot",
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
     ...args.workerArgs,
+    ...(args.extraModules ? ["--extra-modules", args.extraModules] : []),
+    ...(args.includePending ? ["--include-pending"] : []),
     ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
     ...(ceiling.kind === "guard" ? ["--memory-ceiling-guard"] : []),
   ];

@@ -30,6 +30,18 @@ class AbortSignal {
     controller.abort(reason);
     return controller.signal;
   }
+  // Aborted when any of the signals is (tedious and mssql combine their timeouts and the caller's this way).
+  static any(signals) {
+    const controller = new AbortController();
+    for (const signal of signals) {
+      if (signal.aborted) {
+        controller.abort(signal.reason);
+        break;
+      }
+      signal.addEventListener("abort", () => controller.abort(signal.reason));
+    }
+    return controller.signal;
+  }
   static timeout(ms) {
     const controller = new AbortController();
     setTimeout(() => controller.abort(abortError("The operation was aborted due to timeout", "TimeoutError")), ms);
