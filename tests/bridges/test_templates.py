@@ -1,5 +1,6 @@
-"""The editor's PostgreSQL, MySQL and REST API templates, every script's happy and error paths,
-against the real PostgreSQL and MariaDB and the local HTTP API."""
+"""The editor's PostgreSQL, MySQL, REST API and MongoDB templates, every script's happy and error
+paths, against the real PostgreSQL and MariaDB, the local HTTP API and the MongoDB wire peer
+(tests/fixtures/mongo_peer.py). tests/peers/ runs the same lives in plain Node."""
 
 import secrets
 
@@ -12,7 +13,7 @@ from .conftest import ALICE, PASSWORD
 
 pytestmark = pytest.mark.scriptd
 
-TEMPLATES = ["postgres", "mysql", "rest_api"]
+TEMPLATES = ["postgres", "mysql", "rest_api", "mongodb"]
 CONNECTION = "legacy-db"
 
 
@@ -33,7 +34,11 @@ def error_of(result, name="Error"):
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_a_user_s_whole_life_through_the_template(run, template):
-    bodies = template_bodies(template, connection_name=CONNECTION)
+    whole_life(run, template_bodies(template, connection_name=CONNECTION))
+
+
+def whole_life(run, bodies):
+    """create, login, get_user, verify, change_password, change_email and delete of one new user."""
     email = f"new-{secrets.token_hex(3)}@example.com"
     newer = f"moved-{secrets.token_hex(3)}@example.com"
 
@@ -67,7 +72,11 @@ def test_a_user_s_whole_life_through_the_template(run, template):
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_unknown_users(run, template):
-    bodies = template_bodies(template, connection_name=CONNECTION)
+    unknown_users(run, template_bodies(template, connection_name=CONNECTION))
+
+
+def unknown_users(run, bodies):
+    """Every script asked about a user the store does not have; then alice (seeded) still logs in."""
     nobody = "nobody@example.com"
     error_of(outcome(run, bodies, "login", nobody, PASSWORD), "WrongUsernameOrPasswordError")
     assert value_of(outcome(run, bodies, "get_user", nobody)) is None
