@@ -16,7 +16,12 @@ PASSWORD_FLOWS = [
     ("v3", "ADMIN_USER_PASSWORD_AUTH"),
     ("cognito-js", "USER_PASSWORD_AUTH"),
 ]
-DIRS = ["aws-sdk", "@aws-sdk/client-cognito-identity-provider", "@aws-sdk/client-dynamodb", "amazon-cognito-identity-js"]
+DIRS = [
+    "aws-sdk",
+    "@aws-sdk/client-cognito-identity-provider",
+    "@aws-sdk/client-dynamodb",
+    "amazon-cognito-identity-js",
+]
 
 
 @pytest.fixture(scope="module")
