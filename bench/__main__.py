@@ -1,6 +1,7 @@
 """`python -m bench [section ...]`: run the benchmark sections (all by default) and print their figures."""
 
 import importlib
+import logging
 import os
 import sys
 
@@ -21,6 +22,8 @@ def main(argv: list[str]) -> None:
     import django
 
     django.setup()
+    # The figures are the output: one INFO line per fresh run (the client's run log) would bury them.
+    logging.getLogger("scriptd_client").setLevel(logging.WARNING)
     chosen = [s for s in SECTIONS if not argv or s.rsplit(".", 1)[-1] in argv]
     for name in chosen:
         print(f"== {name}")

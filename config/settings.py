@@ -254,6 +254,9 @@ TRICKLE_LOG_STREAM_MAX_FAILURES = env.int("TRICKLE_LOG_STREAM_MAX_FAILURES", def
 
 # scriptd, the Node sandbox service (sandbox/): where it listens and the limits runs get by default.
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
+# npm packages an operator added to the sandbox's catalog (`manage.py sandbox_modules add`): under var/ so
+# they survive upgrades of the checkout; scriptd serves them next to sandbox/catalog.json.
+SANDBOX_MODULES_DIR = Path(env.str("TRICKLE_SANDBOX_MODULES_DIR", default=str(VAR_DIR / "sandbox-modules")))
 # The limit new connections start with (each connection may change its own), within scriptd_client/limits.py's range.
 SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)
 if not TIMEOUT_MIN_S <= SCRIPT_TIMEOUT_S <= TIMEOUT_MAX_S:
@@ -329,6 +332,7 @@ RETENTION_DAYS = {
     "login_events": env.int("TRICKLE_RETENTION_LOGIN_EVENTS_DAYS", default=90),
     "script_runs": env.int("TRICKLE_RETENTION_SCRIPT_RUNS_DAYS", default=30),
     "audit_events": env.int("TRICKLE_RETENTION_AUDIT_DAYS", default=365),
+    "logs": env.int("TRICKLE_RETENTION_LOGS_DAYS", default=90),  # the tenant log (GET /api/v2/logs)
     "sessions": env.int("TRICKLE_RETENTION_SESSIONS_DAYS", default=0),  # days after expiry; 0: once expired
 }
 RETENTION_BATCH_SIZE = env.int("TRICKLE_RETENTION_BATCH_SIZE", default=1000)

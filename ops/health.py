@@ -29,12 +29,20 @@ def check_database() -> str | None:
     return None
 
 
+_migrations_applied = False  # once true, true for this process: its code cannot gain migrations
+
+
 def check_migrations() -> str | None:
+    # Loading the migration graph reads every migration file: done until it passes, not on every probe.
+    global _migrations_applied
+    if _migrations_applied:
+        return None
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:
         names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in pending[:5])
         return f"{len(pending)} migration(s) not applied ({names}): run `python manage.py migrate`"
+    _migrations_applied = True
     return None
 
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from connections_admin.models import AuditEvent
-from identity.models import FlowEvent
+from identity.models import FlowEvent, LogEvent
 from scripts_editor.as_code.upload import import_uploads_expired_delete
 from scripts_editor.models import ScriptRun
 
@@ -32,6 +32,7 @@ TARGETS = (
         lambda cutoff: ScriptRun.objects.filter(created_at__lt=cutoff, status__in=ScriptRun.DONE),
     ),
     RetentionTarget("audit_events", "audit rows", lambda cutoff: AuditEvent.objects.filter(created_at__lt=cutoff)),
+    RetentionTarget("logs", "log events", lambda cutoff: LogEvent.objects.filter(date__lt=cutoff)),
     # Sessions by their expiry: a session is "old" once it expired (plus the configured days).
     RetentionTarget("sessions", "sessions", lambda cutoff: Session.objects.filter(expire_date__lt=cutoff)),
 )

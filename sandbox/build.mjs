@@ -1,25 +1,25 @@
-// Bundles the pure-JS modules that scripts may `require` into single CommonJS files evaluated inside
-// the isolates (dist/modules/<name>.js), and writes dist/manifest.json with their versions.
+// Bundles the modules evaluated inside the isolates into single CommonJS files: Node's built-ins
+// (dist/modules/<name>.js, listed in dist/manifest.json) and every version of every catalog package
+// (catalog.json: dist/modules/<name>@<version>[/<subpath>].js), from the npm aliases `npm ci` installed.
+// `node build.mjs --extra DIR` builds only the operator's additions in DIR (var/sandbox-modules), from
+// DIR/catalog.json and DIR/node_modules into DIR/dist (`python manage.py sandbox_modules add`).
 // Node built-ins the bundles need at run time (crypto, buffer, util, stream) stay external: the
 // isolate's own require serves them, so every module shares the one crypto bridge and Buffer.
 import { build } from "esbuild";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+
+const { Catalog } = createRequire(import.meta.url)("./src/catalog.js");
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "dist");
 
-// name served inside the isolate -> [entry point, npm package whose version is reported, esbuild options].
+// Node built-in served inside the isolate -> [entry point, npm package whose version is reported, esbuild options].
 // Node's pure-JS built-ins (events, stream, string_decoder, zlib, path) come from their maintained
 // browser ports; `stream` is bundled for the browser so readable-stream does not require itself.
 const entries = {
-  bcryptjs: ["bcryptjs", "bcryptjs"],
-  jsonwebtoken: ["jsonwebtoken", "jsonwebtoken"],
-  "jwt-decode": ["jwt-decode", "jwt-decode"],
-  lodash: ["lodash", "lodash"],
-  uuid: ["uuid", "uuid"],
-  qs: ["qs", "qs"],
   util: ["util/", "util"],
   url: ["./src/isolate/modules/url.js", "whatwg-url"],
   buffer: ["buffer/", "buffer"],
@@ -30,14 +30,6 @@ const entries = {
   zlib: ["./src/isolate/modules/zlib.js", "browserify-zlib"],
   path: ["path-browserify", "path-browserify"],
   punycode: ["punycode/", "punycode"], // Node's deprecated built-in, still required by node-fetch and request
-  // Real drivers, run inside the isolate over the net/tls bridges (src/isolate/node).
-  pg: ["./src/isolate/packages/pg.js", "pg"],
-  mysql: ["mysql", "mysql"],
-  mysql2: ["mysql2", "mysql2"],
-  "mysql2/promise": ["mysql2/promise", "mysql2"],
-  axios: ["axios", "axios"],
-  request: ["request", "request"],
-  "node-fetch": ["node-fetch", "node-fetch"],
 };
 // Node built-ins: served by the isolate's own require (src/isolate/node, the bundles above, the crypto
 // bridge), so every package shares one Buffer, one stream and one socket layer.
@@ -45,37 +37,81 @@ const external = [
   "assert", "buffer", "crypto", "dns", "dns/promises", "events", "fs", "http", "https", "net", "os", "path",
   "process", "querystring", "stream", "string_decoder", "timers", "timers/promises", "tls", "url", "util",
   "util/types", "zlib", "http2", "punycode", "pg-native", "pg-cloudflare", "encoding", "debug",
+  // Optional native or cloud add-ons the drivers try to require and do without (mongodb's compression,
+  // Kerberos, client-side encryption, AWS auth): they fail with MODULE_NOT_FOUND in the isolate, as
+  // when they are not installed next to the driver in Node.
+  "kerberos", "snappy", "bson-ext", "mongodb-client-encryption", "@mongodb-js/zstd", "@mongodb-js/kerberos",
+  "aws4", "gcp-metadata", "@aws-sdk/credential-providers", "mongodb-extjson", "supports-color",
 ];
 
-async function version(pkg) {
+async function installedVersion(pkg, root = here) {
   if (!pkg) return null;
-  const meta = JSON.parse(await readFile(join(here, "node_modules", pkg, "package.json"), "utf8"));
-  return meta.version;
+  try {
+    return JSON.parse(await readFile(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+  } catch {
+    return null; // not installed
+  }
+}
+
+const options = (name) => ({
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "es2022",
+  minify: true,
+  // Packages dispatch on function names (mysql: sequence[Packet.name]): minify must keep them.
+  keepNames: true,
+  legalComments: "none",
+  // A bundle must not pull itself in as "buffer"/"util" external when it *is* that module.
+  external: external.filter((e) => e !== name),
+  logLevel: "warning",
+});
+
+// Entered through require() so packages resolve to their CommonJS builds, the shape Node's require()
+// gives scripts (plain, patchable export objects).
+const stdin = (entry, resolveDir) => ({ contents: `module.exports = require(${JSON.stringify(entry)});`, resolveDir, loader: "js" });
+
+// Helper packages that need Node's `module`, replaced by isolate versions in every catalog bundle.
+const shims = { "optional-require": join(here, "src", "isolate", "packages", "optional-require.js") };
+
+// One catalog bundle: the version installed under its npm alias must be the catalog's, or the build fails.
+async function buildCatalogBundle({ name, version, subpath, key, npm, root, entry }) {
+  const installed = await installedVersion(npm, root);
+  if (installed !== version) {
+    throw new Error(`catalog: ${name} ${version} is installed as "${npm}" but ${join(root, "node_modules", npm)} is ${installed}; run npm ci (or fix package.json)`);
+  }
+  const target = entry || `${npm}${subpath ? `/${subpath}` : ""}`;
+  await build({
+    absWorkingDir: root,
+    stdin: stdin(target, root),
+    outfile: join(root, "dist", "modules", `${key}.js`),
+    ...options(name),
+    alias: {
+      ...shims,
+      // A wrapper (src/isolate/packages) requires the package by its own name: point that at this version.
+      ...(entry && npm !== name ? { [name]: npm } : {}),
+    },
+  });
+}
+
+const extraFlag = process.argv.indexOf("--extra");
+const extraDir = extraFlag > 0 ? resolve(process.argv[extraFlag + 1]) : null;
+const catalog = new Catalog({ extraDir });
+if (extraDir) {
+  const bundles = catalog.bundles({ only: extraDir });
+  await Promise.all(bundles.map(buildCatalogBundle));
+  console.log(`scriptd: bundled ${bundles.length} added modules into ${join(extraDir, "dist")}`);
+  process.exit(0);
 }
 
 await mkdir(join(out, "modules"), { recursive: true });
 const manifest = {};
-for (const [name, [entry, pkg, options]] of Object.entries(entries)) {
-  await build({
-    absWorkingDir: here,
-    // Entered through require() so packages resolve to their CommonJS builds, the shape Node's
-    // require() gives scripts (plain, patchable export objects).
-    stdin: { contents: `module.exports = require(${JSON.stringify(entry)});`, resolveDir: here, loader: "js" },
-    outfile: join(out, "modules", `${name}.js`),
-    bundle: true,
-    format: "cjs",
-    platform: "node",
-    target: "es2022",
-    minify: true,
-    // Packages dispatch on function names (mysql: sequence[Packet.name]): minify must keep them.
-    keepNames: true,
-    legalComments: "none",
-    // A bundle must not pull itself in as "buffer"/"util" external when it *is* that module.
-    external: external.filter((e) => e !== name),
-    logLevel: "warning",
-    ...options,
-  });
-  manifest[name] = { version: await version(pkg) };
+for (const [name, [entry, pkg, extra]] of Object.entries(entries)) {
+  await build({ absWorkingDir: here, stdin: stdin(entry, here), outfile: join(out, "modules", `${name}.js`), ...options(name), ...extra });
+  manifest[name] = { version: await installedVersion(pkg) };
 }
+const bundles = catalog.bundles({ only: here });
+// esbuild runs builds on its own threads: a few at a time keeps the machine usable.
+for (let i = 0; i < bundles.length; i += 4) await Promise.all(bundles.slice(i, i + 4).map(buildCatalogBundle));
 await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-console.log(`scriptd: bundled ${Object.keys(manifest).length} modules into ${out}`);
+console.log(`scriptd: bundled ${Object.keys(manifest).length} built-in modules and ${bundles.length} catalog bundles into ${out}`);

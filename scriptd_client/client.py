@@ -324,9 +324,14 @@ def scriptd_command(
     workers: int | None = None,
     worker_options: dict[str, int] | None = None,
     allow_unconfined: bool = True,
+    extra_modules_dir: str | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    """The argv and the (empty) environment that start scriptd; no Django secret is passed on."""
+    """The argv and the (empty) environment that start scriptd; no Django secret is passed on.
+    `extra_modules_dir`: the operator's added packages (default settings.SANDBOX_MODULES_DIR)."""
+    from django.conf import settings
+
     argv = [scriptd_node(), str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
+    argv += ["--extra-modules", str(extra_modules_dir or settings.SANDBOX_MODULES_DIR)]
     # Spare isolates for Try runs are prepared with the heap size runs will ask for.
     worker_options = {"spare-memory-mb": limits.memory_mb(), **(worker_options or {})}
     if workers:

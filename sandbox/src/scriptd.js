@@ -1,4 +1,4 @@
-// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [worker options]`.
+// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [--extra-modules DIR] [worker options]`.
 // Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
 "use strict";
 // isolated-vm 7 is built for Node 24, and the V8 that holds untrusted code must still get fixes.
@@ -32,6 +32,7 @@ function parseArgs(argv) {
     if (name === "allow-unconfined") args.allowUnconfined = true;
     else if (name === "socket") args.socket = path.resolve(argv[++i]);
     else if (name === "workers") args.workers = Math.max(1, Number(argv[++i]));
+    else if (name === "extra-modules") args.extraModules = path.resolve(argv[++i]); // sandbox_modules add
     else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
     else throw new Error(`unknown option ${argv[i]}`);
@@ -43,7 +44,7 @@ function parseArgs(argv) {
 // The module bundles are build output: (re)build them when missing or older than their inputs.
 function ensureBundles() {
   const manifest = path.join(SANDBOX_DIR, "dist", "manifest.json");
-  const inputs = ["build.mjs", "package-lock.json"];
+  const inputs = ["build.mjs", "package-lock.json", "catalog.json"];
   for (const dir of ["src/isolate/modules", "src/isolate/packages"]) inputs.push(...fs.readdirSync(path.join(SANDBOX_DIR, dir)).map((f) => `${dir}/${f}`));
   const built = fs.existsSync(manifest) ? fs.statSync(manifest).mtimeMs : 0;
   if (inputs.every((f) => fs.statSync(path.join(SANDBOX_DIR, f)).mtimeMs <= built)) return;
@@ -71,7 +72,8 @@ function claimSocket(socketPath) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   ensureBundles();
-  const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined });
+  const extraDirs = args.extraModules ? [args.extraModules] : [];
+  const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined, extraDirs });
   if (confinement.warning) {
     log(`WARNING: workers run WITHOUT bubblewrap containment: ${confinement.warning}. ` +
       "Scripts stay inside V8 isolates, but a V8 escape would reach this machine as this user. " +
@@ -83,6 +85,7 @@ async function main() {
     "--no-node-snapshot",
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
     ...args.workerArgs,
+    ...(args.extraModules ? ["--extra-modules", args.extraModules] : []),
     ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
     ...(ceiling.kind === "guard" ? ["--memory-ceiling-guard"] : []),
   ];

@@ -90,3 +90,20 @@ def test_json_log_lines_carry_the_request_id():
         RequestIdFilter().filter(record)
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "ran login" and line["request_id"] == "req-abcdef123" and line["script"] == "login"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_names_a_pending_migration_and_stops_reading_the_graph_once_all_are_applied(monkeypatch):
+    from django.core.management import call_command
+
+    from ops import health
+
+    monkeypatch.setattr(health, "_migrations_applied", False)
+    call_command("migrate", "api", "zero", verbosity=0)
+    try:
+        problem = health.check_migrations()
+        assert problem and "api.0001_initial" in problem and "manage.py migrate" in problem
+        assert not health._migrations_applied
+    finally:
+        call_command("migrate", "api", verbosity=0)
+    assert health.check_migrations() is None and health._migrations_applied

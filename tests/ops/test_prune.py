@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connections_admin.models import AuditEvent
 from connections_admin.services import audit_event_record
-from identity.models import FlowEvent
+from identity.models import FlowEvent, LogEvent
 from ops.services import retention_prune
 from scripts_editor.models import ScriptRun, ScriptRunLine
 
@@ -21,7 +21,7 @@ DAY = timedelta(days=1)
 
 @pytest.fixture(autouse=True)
 def retention(settings):
-    settings.RETENTION_DAYS = {"login_events": 10, "script_runs": 5, "audit_events": 30, "sessions": 2}
+    settings.RETENTION_DAYS = {"login_events": 10, "script_runs": 5, "audit_events": 30, "logs": 7, "sessions": 2}
 
 
 def _aged(model, obj, field: str, age: timedelta):
@@ -45,6 +45,11 @@ def _audit(connection, age):
     return _aged(AuditEvent, AuditEvent.objects.order_by("-id").first(), "created_at", age)
 
 
+def _log(connection, age):
+    event = LogEvent.objects.create(type="s", connection=connection, connection_name=connection.name)
+    return _aged(LogEvent, event, "date", age)
+
+
 def _session(expired_for: timedelta):
     store = SessionStore()
     store["x"] = 1
@@ -60,11 +65,15 @@ def test_prune_removes_only_what_is_older_than_each_setting(connection):
     stuck_run = _run(connection, 6 * DAY, status=ScriptRun.Status.RUNNING)  # the sweep's, never retention's
     old_audit, young_audit = _audit(connection, 31 * DAY), _audit(connection, 29 * DAY)
     long_expired, just_expired, live = _session(3 * DAY), _session(DAY), _session(-DAY)
+    old_log, young_log = _log(connection, 8 * DAY), _log(connection, 6 * DAY)
 
     counts = retention_prune(batch_size=2)
 
     assert counts["login_events"] == 3 and counts["script_runs"] == 1 and counts["audit_events"] == 1
-    assert counts["sessions"] == 1
+    assert counts["sessions"] == 1 and counts["logs"] == 1
+    assert set(LogEvent.objects.filter(pk__in=[old_log.pk, young_log.pk]).values_list("pk", flat=True)) == {
+        young_log.pk
+    }
     assert not FlowEvent.objects.filter(pk__in=[e.pk for e in old_events]).exists()
     assert FlowEvent.objects.filter(pk=young_event.pk).exists()
     assert set(ScriptRun.objects.values_list("pk", flat=True)) == {young_run.pk, stuck_run.pk}

@@ -231,4 +231,5 @@ def test_packages_load_on_first_require_and_are_compiled_once_per_worker(run, sc
     for _ in range(4):  # fresh isolates, on both workers
         assert value_of(run, body) == "function"
     workers = scriptd.stats(socket_path=scriptd_socket)["workers"]
-    assert any("mysql2/promise" in w["cached_modules"] for w in workers)
+    # Keyed by the catalog version served (sandbox/catalog.json).
+    assert any("mysql2@3.24.6/promise" in w["cached_modules"] for w in workers)

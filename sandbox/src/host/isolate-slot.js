@@ -8,7 +8,8 @@ const { IdleBudget } = require("./idle-budget");
 const MAX_TIMERS = 10_000;
 
 class IsolateSlot {
-  // shared: { runtime: ivm-compatible source, cachedData, settingsJson, sources: Map name -> source }
+  // shared: { runtime: ivm-compatible source, cachedData, settingsJson, source(name) -> module source,
+  //   resolve(spec) -> catalog answer (src/host/modules.js) }
   // onNotice({ connection, text }): something the connection's run history should show (an isolate
   // disposed between runs).
   constructor({ shared, memoryMb, onCatastrophic, onNotice = () => {} }) {
@@ -53,6 +54,8 @@ class IsolateSlot {
         new ivm.Callback((tag, status, json) => this.onDone(tag, status, json)),
         new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms)),
         new ivm.Callback((name) => this.moduleFactory(String(name))),
+        // require() of a catalog package: the host resolves the version (catalog.js) and answers JSON.
+        new ivm.Callback((spec) => JSON.stringify(this.shared.resolve(String(spec)))),
         new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes)),
         // The only Reference the isolate holds: a host function it may call with applySyncPromise,
         // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
@@ -69,7 +72,7 @@ class IsolateSlot {
   // code cache for it (made by the first isolate that loads it), so each module is parsed once per worker,
   // and hands the function in. Returns false for a name no module has.
   moduleFactory(name) {
-    const source = this.shared.sources.get(name);
+    const source = this.shared.source(name);
     if (typeof source !== "string") return false;
     const cache = this.shared.moduleCache || (this.shared.moduleCache = new Map());
     const wrapped = `(function (module, exports, require, process, bridge) {${source}\n})`;

@@ -1,16 +1,19 @@
-// Sources of the modules evaluated inside isolates, read once per worker: the bundles built by
-// build.mjs (dist/modules), the isolate sides of bridges (src/isolate/<name>.js) and the Node
-// built-ins written for the isolate (src/isolate/node/<name>.js, "+" in a file name for "/":
+// Sources of the modules evaluated inside isolates. Read once per worker: the Node built-ins bundled by
+// build.mjs (dist/modules, dist/manifest.json), the isolate sides of bridges (src/isolate/<name>.js) and
+// the built-ins written for the isolate (src/isolate/node/<name>.js, "+" in a file name for "/":
 // dns+promises.js is `dns/promises`). Bridge sides and built-ins get `bridge` as a wrapper argument.
+// Catalog packages (catalog.json and the operator's additions) are read from disk on their first
+// require in an isolate, never kept: a worker holds only the V8 code cache of those it served.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
+const { Catalog } = require("../catalog");
 
 const root = path.join(__dirname, "..", "..");
 const allowlist = JSON.parse(fs.readFileSync(path.join(root, "allowlist.json"), "utf8"));
 const manifestPath = path.join(root, "dist", "manifest.json");
 
-function loadSources() {
+function loadSources({ extraDir = null } = {}) {
   if (!fs.existsSync(manifestPath)) {
     throw new Error(`${manifestPath} is missing: run 'npm run build' in sandbox/ (make does it)`);
   }
@@ -35,7 +38,35 @@ function loadSources() {
     const meta = path.join(root, "node_modules", name, "package.json");
     if (!versions[name] && fs.existsSync(meta)) versions[name] = JSON.parse(fs.readFileSync(meta, "utf8")).version;
   }
-  return { sources, versions, bridged };
+  const catalog = new Catalog({ extraDir });
+  const resolved = new Map(); // module key -> { file } or { source }, filled by resolve()
+  // require(spec) of a catalog package, answered for the isolate: { key, version, note }, { error }, or
+  // { unknown, packages } for a name the catalog does not have (the isolate then says what it serves).
+  function resolve(spec) {
+    let found;
+    try {
+      found = catalog.resolve(spec);
+    } catch (e) {
+      return { error: e.message };
+    }
+    if (!found) return { unknown: true, packages: Object.keys(catalog.packages()).sort() };
+    if (found.subpath === "package.json") {
+      resolved.set(found.key, { source: `module.exports = ${JSON.stringify({ name: found.name, version: found.version })};` });
+      return { key: found.key, version: found.version, note: found.note };
+    }
+    if (!fs.existsSync(found.file)) {
+      return { error: `Cannot find module '${spec}': ${found.name} ${found.version} is in the catalog but its bundle ${found.file} is missing (run 'npm ci && npm run build' in sandbox/)` };
+    }
+    resolved.set(found.key, { file: found.file });
+    return { key: found.key, version: found.version, note: found.note };
+  }
+  function source(name) {
+    if (sources.has(name)) return sources.get(name);
+    const found = resolved.get(name);
+    if (!found) return undefined;
+    return found.source ?? fs.readFileSync(found.file, "utf8");
+  }
+  return { sources, source, resolve, catalog, versions, bridged };
 }
 
 module.exports = { allowlist, loadSources };

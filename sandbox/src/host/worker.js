@@ -86,11 +86,15 @@ function main() {
       process.kill(process.pid, "SIGKILL"); // not exit(): that waits for isolates still running on their threads
     },
   });
-  const { sources, versions, bridged } = loadSources();
+  // The operator's additions (var/sandbox-modules, `python manage.py sandbox_modules add`), if any.
+  const extraAt = process.argv.indexOf("--extra-modules");
+  const { sources, source, resolve, versions, bridged } = loadSources({ extraDir: extraAt === -1 ? null : process.argv[extraAt + 1] });
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
     runtime,
     sources,
+    source,
+    resolve,
     settingsJson: JSON.stringify({ allowlist, versions, bridged, refused: allowlist.refused, resultMaxBytes: RESULT_MAX_BYTES }),
     cachedData: undefined,
   };

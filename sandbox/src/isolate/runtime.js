@@ -2,7 +2,7 @@
 // The host passes its entry points as arguments; they live only in this closure, so scripts never
 // see them. Everything here is strict mode: V8 then hides these frames' functions and receivers from
 // `Error.prepareStackTrace` call sites and from `fn.caller`.
-(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostBridgeAsync, hostBridgeSync, settingsJson) {
+(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, hostBridgeSync, settingsJson) {
   "use strict";
   const g = globalThis;
   const { apply } = Reflect;
@@ -199,19 +199,22 @@
   const factories = new Map(); // name -> module function compiled by the host, until loadModule takes it
   // Node's `process` (src/isolate/node/process.js): modules get it as a wrapper argument, scripts as a global.
   const getProcess = () => loadModule("process");
-  function notFound(spec) {
-    if (hasOwn(refused, spec.replace(/^node:/, ""))) {
-      const error = new Error(`Cannot find module '${spec}': ${refused[spec.replace(/^node:/, "")]} (sandbox/allowlist.json).`);
-      error.code = "MODULE_NOT_FOUND";
-      return error;
-    }
-    const error = new Error(
-      `Cannot find module '${spec}'. Trickle's sandbox serves only these modules: ` +
-        `${Object.keys(allowlist.modules).concat(Object.keys(allowlist.aliases)).sort().join(", ")} ` +
-        "(sandbox/allowlist.json).",
-    );
+  function moduleError(message) {
+    const error = new Error(message);
     error.code = "MODULE_NOT_FOUND";
     return error;
+  }
+  // packages: the catalog's package names, when the host says the name is none of them.
+  function notFound(spec, packages = null) {
+    if (hasOwn(refused, spec.replace(/^node:/, ""))) {
+      return moduleError(`Cannot find module '${spec}': ${refused[spec.replace(/^node:/, "")]} (sandbox/allowlist.json).`);
+    }
+    const builtins = Object.keys(allowlist.modules).concat(Object.keys(allowlist.aliases)).sort().join(", ");
+    return moduleError(
+      `Cannot find module '${spec}'. Trickle's sandbox serves Node's built-ins ${builtins}` +
+        (packages ? ` and these npm packages (their versions: the "Can I require?" page): ${packages.join(", ")}` : "") +
+        ". An operator can add a package: python manage.py sandbox_modules add NAME@VERSION.",
+    );
   }
   // Serves allow-listed modules to scripts and, to the bundles themselves, the internal helpers
   // they were built against (e.g. `stream`).
@@ -237,18 +240,31 @@
     }
     return module.exports;
   }
+  // require(spec) -> the host's answer for a catalog package: { key, version, note } or { error } or
+  // { unknown, packages }. Kept per isolate: the catalog does not change under a running isolate's feet.
+  const resolutions = new Map();
   function require(spec) {
     if (typeof spec !== "string") throw new TypeError('The "id" argument must be of type string');
-    let name = spec.startsWith("node:") ? spec.slice(5) : spec;
+    const name = spec.startsWith("node:") ? spec.slice(5) : spec;
+    // Node's built-ins and the bridges (allowlist.json) have no versions: a pin on them is only noted.
     const pinned = /^(@?[^@]+)@(.+)$/.exec(name);
-    if (pinned) name = pinned[1];
-    const target = hasOwn(allowlist.aliases, name) ? allowlist.aliases[name] : name;
-    if (!hasOwn(allowlist.modules, target)) throw notFound(spec);
-    if (pinned) {
-      const served = versions[target] ? `${target} ${versions[target]}` : target;
-      note(`require('${spec}'): version pin noted; serving ${served}`);
+    const bare = pinned ? pinned[1] : name;
+    const builtin = hasOwn(allowlist.aliases, bare) ? allowlist.aliases[bare] : bare;
+    if (hasOwn(allowlist.modules, builtin)) {
+      if (pinned) {
+        const served = versions[builtin] ? `${builtin} ${versions[builtin]}` : builtin;
+        note(`require('${spec}'): version pin noted; serving ${served}`);
+      }
+      return loadModule(builtin);
     }
-    return loadModule(target);
+    if (spec.startsWith("node:") || hasOwn(refused, name)) throw notFound(spec);
+    // Every npm package comes from the catalog (sandbox/catalog.json): the host picks the version.
+    if (!resolutions.has(name)) resolutions.set(name, parse(hostResolve(name)));
+    const answer = resolutions.get(name);
+    if (answer === null || answer.unknown) throw notFound(spec, answer && answer.packages);
+    if (answer.error) throw moduleError(answer.error);
+    if (answer.note) note(answer.note);
+    return loadModule(answer.key);
   }
 
   // ---- standard globals --------------------------------------------------------------------------
@@ -329,7 +345,7 @@
   lazyGlobal("URLSearchParams", () => loadModule("url").URLSearchParams);
   // The fetch API, served by the real node-fetch 2 over the sandbox's http layer.
   for (const name of ["fetch", "Headers", "Request", "Response"]) {
-    lazyGlobal(name, () => (name === "fetch" ? loadModule("node-fetch") : loadModule("node-fetch")[name]));
+    lazyGlobal(name, () => (name === "fetch" ? require("node-fetch") : require("node-fetch")[name]));
   }
   for (const name of ["AbortController", "AbortSignal"]) lazyGlobal(name, () => loadModule("abort")[name]);
 
@@ -405,7 +421,7 @@
       if (p.options.legacy_globals) {
         for (const name of allowlist.legacy_globals) {
           const [target, member] = (allowlist.legacy_global_modules[name] || allowlist.aliases[name] || name).split("#");
-          lazyGlobal(name, () => (member ? callableModule(loadModule(target), member) : loadModule(target)));
+          lazyGlobal(name, () => (member ? callableModule(require(target), member) : require(target)));
         }
       }
     }

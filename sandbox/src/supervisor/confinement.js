@@ -46,7 +46,7 @@ function systemDirs() {
   return args;
 }
 
-function bwrapArgs(sandboxDir) {
+function bwrapArgs(sandboxDir, extraDirs = []) {
   const args = [
     // --share-net: the bridges connect from this process; an escaped worker has the host's network
     // (loopback and abstract Unix sockets included), see the top of this file.
@@ -58,6 +58,8 @@ function bwrapArgs(sandboxDir) {
     "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
     "--ro-bind", sandboxDir, sandboxDir,
     "--chdir", sandboxDir,
+    // The operator's added modules (var/sandbox-modules), read-only like the sandbox itself.
+    ...extraDirs.flatMap((dir) => ["--ro-bind-try", dir, dir]),
     // Name resolution for the I/O bridges (egress is checked after resolving): these files only.
     ...["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf"].flatMap((f) => ["--ro-bind-try", f, f]),
   ];
@@ -68,10 +70,10 @@ function bwrapArgs(sandboxDir) {
 
 // Returns { command, prefix, env, confined, warning }: spawn `command` with `prefix` then the worker's
 // argv, in the environment `env`.
-function chooseConfinement(sandboxDir, { allowUnconfined }) {
+function chooseConfinement(sandboxDir, { allowUnconfined, extraDirs = [] }) {
   const bwrap = BWRAP_CANDIDATES.find((p) => fs.existsSync(p));
   if (bwrap) {
-    const prefix = [...bwrapArgs(sandboxDir), "--", process.execPath];
+    const prefix = [...bwrapArgs(sandboxDir, extraDirs), "--", process.execPath];
     const probe = spawnSync(bwrap, [...prefix, "-e", "0"], { env: {}, timeout: 10_000, encoding: "utf8" });
     if (probe.status === 0) return { command: bwrap, prefix, env: WORKER_ENV, confined: true };
     const why = (probe.stderr || String(probe.error || probe.status)).trim();
