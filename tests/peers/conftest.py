@@ -41,5 +41,5 @@ def node_script():
 
 @pytest.fixture(scope="session")
 def packages():
-    """package(alias) -> the folder of that real npm package (installed once)."""
-    return lambda alias: str(package_dir(alias))
+    """packages(name, major=None) -> the folder of that real npm package (node_packages.py)."""
+    return lambda name, major=None: str(package_dir(name, major))

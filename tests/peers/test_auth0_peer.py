@@ -34,7 +34,7 @@ def login(node_script, packages, peer, major, password, env):
         "username": "ann@example.com",
         "password": password,
     }
-    return node_script("auth0_login.js", packages(f"auth0-{major}"), json.dumps(request), env=env)
+    return node_script("auth0_login.js", packages("auth0", major), json.dumps(request), env=env)
 
 
 @pytest.mark.parametrize("major", [2, 3, 4])

@@ -56,7 +56,7 @@ def test_the_template_s_lives_on_each_major(store, packages, major):
     run = plain_node_run(
         configuration={"MONGO_URI": store.uri("legacy", options="authSource=legacy"), "MONGO_DATABASE": "legacy"},
         modules={
-            f"mongodb@{major}": packages(f"mongodb{major}"),
+            f"mongodb@{major}": packages("mongodb", major),
             "bcrypt": str(SANDBOX_DIR / "node_modules" / "bcrypt"),
         },
     )
