@@ -105,3 +105,14 @@ def test_an_unreachable_store_is_a_clear_error(run, template, key):
     bodies = template_bodies(template, connection_name=CONNECTION)
     error = error_of(run(bodies[key], kind=key, args=ARGS[key], egress_allowlist=[]))
     assert "is not allowed" in error["message"], error
+
+
+@pytest.mark.parametrize("major", ["3", "4", "5", "6"])
+def test_the_mongodb_template_on_each_major_of_the_catalog(run, major):
+    """The template pins mongodb@6; with the pin moved, each major the catalog serves runs its lives."""
+    bodies = {
+        key: body.replace("require('mongodb@6')", f"require('mongodb@{major}')")
+        for key, body in template_bodies("mongodb", connection_name=CONNECTION).items()
+    }
+    whole_life(run, bodies)
+    unknown_users(run, bodies)
