@@ -41,7 +41,8 @@ const external = [
   // Kerberos, client-side encryption, AWS auth): they fail with MODULE_NOT_FOUND in the isolate, as
   // when they are not installed next to the driver in Node.
   "kerberos", "snappy", "bson-ext", "mongodb-client-encryption", "@mongodb-js/zstd", "@mongodb-js/kerberos",
-  "aws4", "gcp-metadata", "@aws-sdk/credential-providers", "mongodb-extjson", "supports-color",
+  "gcp-metadata", "@aws-sdk/credential-providers", "mongodb-extjson", "supports-color",
+  "superagent-proxy", // auth0 2.x (rest-facade), only with a proxy setting
 ];
 
 async function installedVersion(pkg, root = here) {
@@ -112,6 +113,15 @@ for (const [name, [entry, pkg, extra]] of Object.entries(entries)) {
 }
 const bundles = catalog.bundles({ only: here });
 // esbuild runs builds on its own threads: a few at a time keeps the machine usable.
-for (let i = 0; i < bundles.length; i += 4) await Promise.all(bundles.slice(i, i + 4).map(buildCatalogBundle));
+// Every failure is reported before the build fails, not only the first.
+const failed = [];
+for (let i = 0; i < bundles.length; i += 4) {
+  const results = await Promise.allSettled(bundles.slice(i, i + 4).map(buildCatalogBundle));
+  results.forEach((r, j) => r.status === "rejected" && failed.push(`${bundles[i + j].key}: ${r.reason.message.split("\n").slice(0, 3).join(" ")}`));
+}
+if (failed.length) {
+  console.error(`scriptd: ${failed.length} catalog bundles failed:\n  ${failed.join("\n  ")}`);
+  process.exit(1);
+}
 await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 console.log(`scriptd: bundled ${Object.keys(manifest).length} built-in modules and ${bundles.length} catalog bundles into ${out}`);
