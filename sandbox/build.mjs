@@ -23,7 +23,7 @@ const entries = {
   util: ["util/", "util"],
   url: ["./src/isolate/modules/url.js", "whatwg-url"],
   buffer: ["buffer/", "buffer"],
-  querystring: ["querystring-es3", "querystring-es3"],
+  querystring: ["./src/isolate/modules/querystring.js", "querystring-es3"],
   events: ["events/", "events"],
   stream: ["./src/isolate/modules/stream.js", "readable-stream", { platform: "browser" }],
   string_decoder: ["string_decoder/", "string_decoder"],

@@ -25,8 +25,8 @@ PINS = {
     "@aws-sdk/client-dynamodb": ["3.1178.0"],
     "amazon-cognito-identity-js": ["6.3.21"],
     "auth0": ["2.44.1", "3.7.2", "4.37.1"],
-    "tedious": ["18.6.1"],
-    "oracledb": ["6.10.0"],
+    "tedious": ["20.4.0"],
+    "oracledb": ["26.0.0"],
     "neo4j-driver": ["5.28.3"],
 }
 

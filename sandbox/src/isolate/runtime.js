@@ -304,6 +304,7 @@
       return view.toString("utf8").replace(/^\uFEFF/, "");
     }
   }
+  const contextStarted = Date.now();
   const standard = {
     global: g,
     console,
@@ -328,6 +329,9 @@
     },
     TextEncoder,
     TextDecoder,
+    // Node's global `performance` (mongodb 6.x times operations with performance.now()): the isolate
+    // has no monotonic clock of its own, so milliseconds since this context was set up.
+    performance: Object.freeze({ timeOrigin: contextStarted, now: () => Date.now() - contextStarted }),
     atob: (data) => loadModule("buffer").Buffer.from(String(data), "base64").toString("latin1"),
     btoa: (data) => {
       const text = String(data);
