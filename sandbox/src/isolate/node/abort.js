@@ -30,6 +30,19 @@ class AbortSignal {
     controller.abort(reason);
     return controller.signal;
   }
+  // Aborted when the first of `signals` aborts, with its reason (tedious 20 and auth0 4 combine their
+  // own timeout with the caller's signal this way).
+  static any(signals) {
+    const controller = new AbortController();
+    for (const signal of signals) {
+      if (signal.aborted) {
+        controller.abort(signal.reason);
+        break;
+      }
+      signal.addEventListener("abort", () => controller.abort(signal.reason));
+    }
+    return controller.signal;
+  }
   static timeout(ms) {
     const controller = new AbortController();
     setTimeout(() => controller.abort(abortError("The operation was aborted due to timeout", "TimeoutError")), ms);
