@@ -3,7 +3,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import identity_views, job_views, log_views, run_views, script_test_views, token_views, user_views, views
+from . import (
+    identity_views,
+    job_views,
+    log_views,
+    run_views,
+    sandbox_views,
+    script_test_views,
+    token_views,
+    user_views,
+    views,
+)
 from .authentication import BearerTokenAuthentication
 from .errors import not_found_view
 
@@ -71,6 +81,7 @@ urlpatterns = [
         name="api-script-test",
     ),
     path("api/v2/script-runs/<uuid:run_id>", run_views.ScriptRunDetailView.as_view(), name="api-script-run"),
+    path("api/v2/sandbox/modules", sandbox_views.SandboxModulesView.as_view(), name="api-sandbox-modules"),
     path("api/v2/logs", log_views.LogListView.as_view(), name="api-logs"),
     path("api/v2/logs/<str:log_id>", log_views.LogDetailView.as_view(), name="api-log"),
     path("api/v2/users/<path:user_id>/logs", user_views.UserLogsView.as_view(), name="api-user-logs"),

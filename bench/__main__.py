@@ -8,6 +8,7 @@ import sys
 # Add a section by adding its module here; each exposes `run()` and stops by itself.
 SECTIONS = [
     "bench.scriptd",
+    "bench.catalog",
     "bench.neighbour",
     "bench.bridges",
     "bench.try_round_trip",

@@ -97,7 +97,7 @@ async function buildCatalogBundle({ name, version, subpath, key, npm, root, entr
 
 const extraFlag = process.argv.indexOf("--extra");
 const extraDir = extraFlag > 0 ? resolve(process.argv[extraFlag + 1]) : null;
-const catalog = new Catalog({ extraDir });
+const catalog = new Catalog({ extraDir, includePending: true });
 if (extraDir) {
   const bundles = catalog.bundles({ only: extraDir });
   await Promise.all(bundles.map(buildCatalogBundle));

@@ -19,7 +19,7 @@ CATALOG_FILE = SANDBOX_DIR / "catalog.json"
 ALLOWLIST_FILE = SANDBOX_DIR / "allowlist.json"
 
 
-def _version_key(version: str) -> tuple:
+def version_key(version: str) -> tuple:
     """Sort key for the catalog's exact versions (x.y.z, maybe with a prerelease after '-')."""
     core, _, pre = version.partition("-")
     return (*(int(p) if p.isdigit() else 0 for p in core.split(".")), pre == "", pre)
@@ -64,7 +64,7 @@ def packages() -> dict[str, dict]:
                 entry["versions"].append(version)
                 entry["added"].append(version)
     for entry in merged.values():
-        entry["versions"].sort(key=_version_key)
+        entry["versions"].sort(key=version_key)
     return dict(sorted(merged.items()))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from scriptd_client import limits
+from scriptd_client import catalog, limits
 
 from .exceptions import LintUnavailable, ScriptProblem
 from .scripts import metadata_for_editor
@@ -55,11 +55,17 @@ class LintReport:
 
 
 def sandbox_allowlist() -> dict:
-    """The modules scripts may require (sandbox/allowlist.json, owned by scriptd); empty when missing."""
+    """The modules scripts may require: Node's built-ins (sandbox/allowlist.json, owned by scriptd) and,
+    as "catalog", the module catalog's packages and versions (scriptd_client.catalog); empty when missing."""
     try:
-        return json.loads(ALLOWLIST_FILE.read_text())
+        allowlist = json.loads(ALLOWLIST_FILE.read_text())
     except FileNotFoundError:
-        return {"modules": {}, "aliases": {}, "legacy_globals": []}
+        allowlist = {"modules": {}, "aliases": {}, "legacy_globals": []}
+    allowlist["catalog"] = {
+        name: {"default": pkg["default"], "versions": pkg["versions"], "subpaths": pkg["subpaths"]}
+        for name, pkg in catalog.packages().items()
+    }
+    return allowlist
 
 
 def scripts_lint(

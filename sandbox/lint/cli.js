@@ -4,16 +4,20 @@
 //   stdin:  {"scripts": {"login": "..."}, "specs": [...], "allowlist": {...}?, "sizeFindingBytes": N?}
 //   stdout: {"syntaxErrors": [...], "findings": [...]}      (see index.js for the fields)
 //
-// Without "allowlist" it reads ../allowlist.json, the file scriptd enforces; exit 2 means bad input.
+// Without "allowlist" it reads ../allowlist.json and ../catalog.json, the files scriptd serves by;
+// Django passes both (with the operator's additions) as "allowlist". Exit 2 means bad input.
 "use strict";
 
 const fs = require("node:fs");
 const path = require("node:path");
 const { lintScripts } = require("./index");
+const { Catalog } = require("../src/catalog");
 
+// allowlist.json plus the module catalog (catalog.json; the operator's additions only when Django passes them).
 function readAllowlist() {
   const file = path.join(__dirname, "..", "allowlist.json");
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : { modules: {}, aliases: {} };
+  const allowlist = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : { modules: {}, aliases: {} };
+  return { ...allowlist, catalog: new Catalog().describe() };
 }
 
 let input = "";

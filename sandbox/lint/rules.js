@@ -5,6 +5,8 @@
 
 const { walk, isFunction, propertyName, memberName, calleeName, stringValue } = require("./ast");
 const { findDoubleCalls } = require("./callback-flow");
+const { parseSpec, pickVersion } = require("../src/catalog-resolve");
+const semver = require("semver");
 
 const RULES = {
   "size": ["warning", "Scripts above 100 kB slow every run down (Auth0's guidance); move bulk behind an API."],
@@ -19,9 +21,11 @@ const RULES = {
   "hardcoded-secret": ["warning", "Secrets in code end up in revisions, diffs and exports; read them from configuration."],
   "delete-in-login": ["warning", "Never delete the legacy user inside login: the user is created after login returns; use a separate job."],
   "logs-password": ["error", "Logs are stored and shown to admins: never log a password, not even while debugging."],
-  "require-not-allowed": ["error", "The sandbox only provides allow-listed modules, so this require fails when the script runs."],
+  "require-not-allowed": ["error", "The sandbox serves Node's built-ins and the packages of its module catalog (the \"Can I require?\" page); anything else fails when the script runs."],
+  "require-version-unavailable": ["error", "The catalog has no version of this package that satisfies the pin, so this require fails when the script runs."],
+  "require-version-substituted": ["info", "This exact version is not in the catalog: the newest release of the same line is served, and each run's log says so."],
   "missing-configuration": ["warning", "A key the connection lacks reads as undefined when the script runs; add it on the Configuration page (values stay encrypted)."],
-  "dynamic-require": ["info", "A require with a computed name cannot be checked against the sandbox allow-list."],
+  "dynamic-require": ["info", "A require with a computed name cannot be checked against the sandbox's module catalog."],
 };
 
 const RANDOM_CALLS = /^(uuid|uuidv[1-7]|v[1-7]|randomUUID|randomBytes|nanoid|random)$/;
@@ -162,9 +166,38 @@ function normaliseModuleName(name) {
   return at > 0 ? bare.slice(0, at) : bare;
 }
 
+// Names a typo away: "jwt_decode" -> "jwt-decode" (edit distance at most 2, or one contains the other).
+function nearestNames(name, names) {
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const lower = name.toLowerCase();
+  return names.filter((n) => distance(lower, n.toLowerCase()) <= 2 || (lower.length > 3 && (n.includes(lower) || lower.includes(n)))).slice(0, 3);
+}
+
+// The listed version closest to what a pin asked for: same major first, then the nearest major.
+function nearestVersion(range, versions) {
+  const wanted = semver.coerce(range);
+  if (!wanted || !versions.length) return null;
+  const score = (v) => Math.abs(semver.major(v) - wanted.major) * 1000 + Math.abs(semver.minor(v) - wanted.minor);
+  return [...versions].sort((a, b) => score(a) - score(b) || semver.rcompare(a, b))[0];
+}
+
+// require('x'), require('x@range'), require('x/sub'): Node's built-ins (allowlist.modules), the module
+// catalog (allowlist.catalog: name -> { default, versions, subpaths }, from sandbox/catalog.json and the
+// operator's additions), by the same rule scriptd resolves with (src/catalog-resolve.js).
 function requireRule({ root, allowlist, add }) {
   const modules = (allowlist && allowlist.modules) || {};
   const aliases = (allowlist && allowlist.aliases) || {};
+  const refused = (allowlist && allowlist.refused) || {};
+  const catalog = (allowlist && allowlist.catalog) || {};
+  const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
   walk(root, (node) => {
     if (node.type !== "CallExpression" || node.callee.type !== "Identifier" || node.callee.name !== "require") return;
     const arg = node.arguments[0];
@@ -174,9 +207,24 @@ function requireRule({ root, allowlist, add }) {
       return;
     }
     const module = normaliseModuleName(name);
-    const target = aliases[module] || module;
-    if (!Object.prototype.hasOwnProperty.call(modules, target)) {
-      add("require-not-allowed", arg, `'${module}' is not on the sandbox allow-list.`);
+    if (has(modules, aliases[module] || module)) return;
+    const spec = name.startsWith("node:") ? name.slice(5) : name;
+    const parsed = parseSpec(spec);
+    if (name.startsWith("node:") || !parsed || !has(catalog, parsed.name)) {
+      const bare = parsed ? parsed.name : module;
+      const near = nearestNames(bare, Object.keys(catalog).concat(Object.keys(modules)));
+      const why = has(refused, module) ? `: ${refused[module]}.` : near.length ? `; did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : ".";
+      add("require-not-allowed", arg, `'${bare}' is not in the sandbox's module catalog${why}`);
+      return;
+    }
+    const pkg = catalog[parsed.name];
+    try {
+      const { note } = pickVersion(spec, parsed, { default: pkg.default, versions: pkg.versions, subpathsOf: () => pkg.subpaths || [] });
+      if (note) add("require-version-substituted", arg, note.replace(/^require\('[^']*'\): /, "") + ".");
+    } catch (e) {
+      const near = parsed.range ? nearestVersion(parsed.range, pkg.versions) : null;
+      const message = e.message.replace(/^Cannot find module '[^']*': /, "");
+      add("require-version-unavailable", arg, `${message}${near ? `; nearest: require('${parsed.name}@${near}${parsed.subpath ? `/${parsed.subpath}` : ""}')` : ""}.`);
     }
   });
 }

@@ -1,4 +1,4 @@
-// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [--extra-modules DIR] [worker options]`.
+// scriptd: `node src/scriptd.js --socket PATH [--workers N] [--allow-unconfined] [--extra-modules DIR [--include-pending]] [worker options]`.
 // Started by `python manage.py scriptd`, which passes the socket path from the settings and an empty environment.
 "use strict";
 // isolated-vm 7 is built for Node 24, and the V8 that holds untrusted code must still get fixes.
@@ -33,6 +33,7 @@ function parseArgs(argv) {
     else if (name === "socket") args.socket = path.resolve(argv[++i]);
     else if (name === "workers") args.workers = Math.max(1, Number(argv[++i]));
     else if (name === "extra-modules") args.extraModules = path.resolve(argv[++i]); // sandbox_modules add
+    else if (name === "include-pending") args.includePending = true; // the add command's load check
     else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
     else throw new Error(`unknown option ${argv[i]}`);
@@ -72,6 +73,8 @@ function claimSocket(socketPath) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   ensureBundles();
+  // Made now if missing: bubblewrap binds only folders that exist, and packages may be added later.
+  if (args.extraModules) fs.mkdirSync(args.extraModules, { recursive: true });
   const extraDirs = args.extraModules ? [args.extraModules] : [];
   const confinement = chooseConfinement(SANDBOX_DIR, { allowUnconfined: args.allowUnconfined, extraDirs });
   if (confinement.warning) {
@@ -86,6 +89,7 @@ async function main() {
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
     ...args.workerArgs,
     ...(args.extraModules ? ["--extra-modules", args.extraModules] : []),
+    ...(args.includePending ? ["--include-pending"] : []),
     ...(ceiling.ceilingMb ? ["--memory-ceiling-mb", String(ceiling.ceilingMb)] : []),
     ...(ceiling.kind === "guard" ? ["--memory-ceiling-guard"] : []),
   ];

@@ -211,7 +211,56 @@ def test_the_cli_reads_the_sandbox_allowlist_file_when_none_is_given():
         ["node", str(LINT_CLI)], input=json.dumps(request), capture_output=True, text=True, check=True
     )
     rules = [(f["rule"], f["message"]) for f in json.loads(done.stdout)["findings"]]
-    assert rules == [("require-not-allowed", "'left-pad' is not on the sandbox allow-list.")]
+    assert rules == [("require-not-allowed", "'left-pad' is not in the sandbox's module catalog.")]
+
+
+@pytest.mark.parametrize(
+    "require, rule, message",
+    [
+        ("mongodb", None, None),
+        ("mongodb@4", None, None),
+        ("mysql2@2/promise", None, None),
+        ("@aws-sdk/client-dynamodb@3", None, None),
+        (
+            "mongodb@2",
+            "require-version-unavailable",
+            "no version of mongodb satisfies 2; the sandbox serves mongodb 3.7.4, 4.17.2, 5.9.2, 6.22.0;"
+            " nearest: require('mongodb@3.7.4').",
+        ),
+        (
+            "axios@0.19.2",
+            "require-version-unavailable",
+            "axios 0.19.2 is not in the catalog, nor any 0.19.x release; the sandbox serves axios 0.21.4, 0.22.0,"
+            " 1.21.1 (pin one of them); nearest: require('axios@0.21.4').",
+        ),
+        (
+            "jwt-decode@3.1.1",
+            "require-version-substituted",
+            "jwt-decode 3.1.1 is not in the catalog; serving jwt-decode 3.1.2, its newest 3.x release.",
+        ),
+        (
+            "jwt_decode",
+            "require-not-allowed",
+            "'jwt_decode' is not in the sandbox's module catalog; did you mean 'jwt-decode'?",
+        ),
+        (
+            "mysql2/nope",
+            "require-version-unavailable",
+            "the sandbox serves mysql2 3.24.6 as 'mysql2' and 'mysql2/promise' only.",
+        ),
+        (
+            "fs",
+            "require-not-allowed",
+            "'fs' is not in the sandbox's module catalog: scripts in Trickle's sandbox have no file system.",
+        ),
+    ],
+)
+def test_requires_are_checked_against_the_module_catalog(require, rule, message):
+    # scripts_lint without an allowlist uses the real one: sandbox/allowlist.json and sandbox/catalog.json.
+    body = f"function verify(email, callback) {{ require({require!r}); callback(null, true); }}"
+    report = scripts_lint(scripts={"verify": body})
+    found = [(f.rule, f.message) for f in report.findings]
+    assert found == ([(rule, message)] if rule else [])
 
 
 def test_the_cli_refuses_input_without_scripts():

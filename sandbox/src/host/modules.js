@@ -13,7 +13,7 @@ const root = path.join(__dirname, "..", "..");
 const allowlist = JSON.parse(fs.readFileSync(path.join(root, "allowlist.json"), "utf8"));
 const manifestPath = path.join(root, "dist", "manifest.json");
 
-function loadSources({ extraDir = null } = {}) {
+function loadSources({ extraDir = null, includePending = false } = {}) {
   if (!fs.existsSync(manifestPath)) {
     throw new Error(`${manifestPath} is missing: run 'npm run build' in sandbox/ (make does it)`);
   }
@@ -38,7 +38,7 @@ function loadSources({ extraDir = null } = {}) {
     const meta = path.join(root, "node_modules", name, "package.json");
     if (!versions[name] && fs.existsSync(meta)) versions[name] = JSON.parse(fs.readFileSync(meta, "utf8")).version;
   }
-  const catalog = new Catalog({ extraDir });
+  const catalog = new Catalog({ extraDir, includePending });
   const resolved = new Map(); // module key -> { file } or { source }, filled by resolve()
   // require(spec) of a catalog package, answered for the isolate: { key, version, note }, { error }, or
   // { unknown, packages } for a name the catalog does not have (the isolate then says what it serves).

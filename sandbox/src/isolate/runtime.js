@@ -241,7 +241,7 @@
     return module.exports;
   }
   // require(spec) -> the host's answer for a catalog package: { key, version, note } or { error } or
-  // { unknown, packages }. Kept per isolate: the catalog does not change under a running isolate's feet.
+  // { unknown, packages }. Answers that serve a module are kept per isolate: the same pin, the same version.
   const resolutions = new Map();
   function require(spec) {
     if (typeof spec !== "string") throw new TypeError('The "id" argument must be of type string');
@@ -259,8 +259,8 @@
     }
     if (spec.startsWith("node:") || hasOwn(refused, name)) throw notFound(spec);
     // Every npm package comes from the catalog (sandbox/catalog.json): the host picks the version.
-    if (!resolutions.has(name)) resolutions.set(name, parse(hostResolve(name)));
-    const answer = resolutions.get(name);
+    const answer = resolutions.get(name) || parse(hostResolve(name));
+    if (answer && answer.key) resolutions.set(name, answer); // a refusal is asked again: a package may be added
     if (answer === null || answer.unknown) throw notFound(spec, answer && answer.packages);
     if (answer.error) throw moduleError(answer.error);
     if (answer.note) note(answer.note);
@@ -316,7 +316,7 @@
       return view.toString("utf8").replace(/^\uFEFF/, "");
     }
   }
-  const contextStarted = Date.now();
+  const standardTimeOrigin = Date.now();
   const standard = {
     global: g,
     console,
@@ -341,9 +341,8 @@
     },
     TextEncoder,
     TextDecoder,
-    // Node's global `performance` (mongodb 6.x times operations with performance.now()): the isolate
-    // has no monotonic clock of its own, so milliseconds since this context was set up.
-    performance: Object.freeze({ timeOrigin: contextStarted, now: () => Date.now() - contextStarted }),
+    // Node's global performance clock (mongodb 6.x times its operations with it), in milliseconds.
+    performance: freeze({ timeOrigin: standardTimeOrigin, now: () => Date.now() - standardTimeOrigin }),
     atob: (data) => loadModule("buffer").Buffer.from(String(data), "base64").toString("latin1"),
     btoa: (data) => {
       const text = String(data);

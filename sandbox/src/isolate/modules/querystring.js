@@ -1,14 +1,13 @@
-// Node's `querystring`: querystring-es3's parse/stringify plus escape/unescape, which it lacks
-// (mongodb 3.x's connection-string parser calls unescape).
+// Node's `querystring`: querystring-es3 (parse, stringify) plus escape/unescape, which it lacks and
+// mongodb 3.x calls on connection strings. Node's unescape falls back to the raw text on bad escapes.
 const qs = require("querystring-es3");
 
 function unescape(text) {
   try {
     return decodeURIComponent(text);
   } catch {
-    // Like Node, a malformed sequence does not throw: decode each well-formed %XX and keep the rest.
-    return String(text).replace(/%[0-9a-fA-F]{2}/g, (m) => String.fromCharCode(parseInt(m.slice(1), 16)));
+    return text;
   }
 }
 
-module.exports = { ...qs, escape: encodeURIComponent, unescape };
+module.exports = { ...qs, decode: qs.parse, encode: qs.stringify, escape: (text) => encodeURIComponent(text), unescape };

@@ -30,8 +30,7 @@ class AbortSignal {
     controller.abort(reason);
     return controller.signal;
   }
-  // Aborted when the first of `signals` aborts, with its reason (tedious 20 and auth0 4 combine their
-  // own timeout with the caller's signal this way).
+  // Aborted when any of the signals is (tedious and mssql combine their timeouts and the caller's this way).
   static any(signals) {
     const controller = new AbortController();
     for (const signal of signals) {

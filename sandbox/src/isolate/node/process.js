@@ -36,6 +36,7 @@ Object.assign(proc, {
   release: { name: "node", lts: "Krypton" },
   env: {},
   argv: ["node", "script"],
+  argv0: "node", // oracledb reports it as its program name
   execArgv: [],
   pid: 1,
   ppid: 0,
