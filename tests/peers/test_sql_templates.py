@@ -16,8 +16,6 @@ from scripts_editor.script_templates import template_bodies
 from scripts_editor.scripts import BY_KEY, SCRIPT_KEYS
 from tests.fixtures.tls import free_port
 
-from .test_through_scriptd import SANDBOX_GAP
-
 pytestmark = pytest.mark.scriptd
 
 ARGS = {
@@ -59,7 +57,7 @@ def closed_port_configuration(template, port):
     return {key: values[key] for key in TEMPLATES_BY_KEY[template].configuration_keys}
 
 
-@pytest.mark.parametrize("template", ["sqlserver", pytest.param("oracle", marks=SANDBOX_GAP), "aspnet_membership"])
+@pytest.mark.parametrize("template", ["sqlserver", "oracle", "aspnet_membership"])
 @pytest.mark.parametrize("key", SCRIPT_KEYS)
 def test_each_script_reports_a_refused_connection(scriptd_socket, template, key):
     port = free_port()
