@@ -161,6 +161,10 @@ def add(spec: str, *, tarball: Path | None = None, make_default: bool = False) -
     name, _, wanted = spec.rpartition("@") if spec.count("@") > (1 if spec.startswith("@") else 0) else (spec, "", "")
     if not NAME.match(name) or not wanted:
         raise ModuleAdminError(f"'{spec}' is not NAME@VERSION (for example left-pad@1.3.0)")
+    if name in catalog.builtins()["modules"]:
+        raise ModuleAdminError(
+            f"require('{name}') is already served by the sandbox itself (Node built-in or host bridge)"
+        )
     if wanted in catalog.packages().get(name, {}).get("versions", []):
         raise ModuleAdminError(f"{name}@{wanted} is already in the catalog")
     if tarball is not None and not Path(tarball).is_file():

@@ -61,6 +61,7 @@ def pages(connection, superuser):
         "import": reverse("as_code:import"),
         "api tokens": reverse("api-tokens"),
         "api docs": reverse("api-docs"),
+        "can i require": reverse("sandbox-modules"),
     }
 
 

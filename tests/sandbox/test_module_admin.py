@@ -117,6 +117,10 @@ def test_a_native_addon_is_refused_with_the_reason(tmp_path, additions):
     [
         (["add", "Not A Name@1"], "'Not A Name@1' is not NAME@VERSION"),
         (["add", "mongodb@3.7.4"], "mongodb@3.7.4 is already in the catalog"),
+        (
+            ["add", "bcrypt@5.1.1"],
+            "require('bcrypt') is already served by the sandbox itself (Node built-in or host bridge)",
+        ),
         (["remove", "mongodb@3.7.4"], "mongodb@3.7.4 comes with Trickle (sandbox/catalog.json), not from an operator"),
         (["remove", "left-pad@1.3.0"], "left-pad@1.3.0 was not added"),
     ],

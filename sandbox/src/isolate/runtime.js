@@ -213,7 +213,7 @@
     return moduleError(
       `Cannot find module '${spec}'. Trickle's sandbox serves Node's built-ins ${builtins}` +
         (packages ? ` and these npm packages (their versions: the "Can I require?" page): ${packages.join(", ")}` : "") +
-        ". An operator can add a package: python manage.py sandbox_modules add NAME@VERSION.",
+        " (sandbox/allowlist.json, sandbox/catalog.json). An operator can add a package: python manage.py sandbox_modules add NAME@VERSION.",
     );
   }
   // Serves allow-listed modules to scripts and, to the bundles themselves, the internal helpers
