@@ -15,6 +15,7 @@ SECTIONS = [
     "bench.identity",
     "bench.imports",
     "bench.circuit",
+    "bench.mongo_peer",
 ]
 
 

@@ -46,6 +46,38 @@ TEMPLATES: tuple[ScriptTemplate, ...] = (
         "Your own API in front of the database, reached with a bearer token (recommended).",
         ("API_URL", "API_TOKEN"),
     ),
+    ScriptTemplate(
+        "mongodb",
+        "MongoDB (mongodb)",
+        "A users collection in MongoDB (mongodb:// or mongodb+srv://), bcrypt hashes.",
+        ("MONGO_URI", "MONGO_DATABASE"),
+    ),
+    ScriptTemplate(
+        "sqlserver",
+        "SQL Server (tedious)",
+        "A dbo.Users table in SQL Server or Azure SQL, bcrypt hashes.",
+        ("MSSQL_SERVER", "MSSQL_PORT", "MSSQL_DATABASE", "MSSQL_USER", "MSSQL_PASSWORD", "MSSQL_ENCRYPT"),
+    ),
+    ScriptTemplate(
+        "oracle",
+        "Oracle (oracledb)",
+        "A USERS table in Oracle Database, reached with oracledb's thin mode, bcrypt hashes.",
+        ("ORACLE_CONNECT_STRING", "ORACLE_USER", "ORACLE_PASSWORD"),
+    ),
+    ScriptTemplate(
+        "aspnet_membership",
+        "ASP.NET Membership (SQL Server)",
+        "The ASP.NET Universal Providers' Users and Memberships tables, their HMACSHA256 (and old SHA1) hashes.",
+        (
+            "MSSQL_SERVER",
+            "MSSQL_PORT",
+            "MSSQL_DATABASE",
+            "MSSQL_USER",
+            "MSSQL_PASSWORD",
+            "MSSQL_ENCRYPT",
+            "ASPNET_APPLICATION_ID",
+        ),
+    ),
 )
 BY_KEY = {t.key: t for t in TEMPLATES}
 

@@ -1,6 +1,7 @@
 """Fixtures for the I/O bridge tests: a legacy user database of our own in the real PostgreSQL and
-MariaDB on this machine (a fresh database per session, dropped at the end), a local HTTP API, and a
-`run` bound to the session's scriptd with those three allow-listed."""
+MariaDB on this machine (a fresh database per session, dropped at the end), a local HTTP API, the
+MongoDB wire peer (tests/fixtures/mongo_peer.py, SCRAM user), and a `run` bound to the session's
+scriptd with those four allow-listed."""
 
 import json
 import secrets
@@ -15,6 +16,7 @@ import pytest
 
 from scriptd_client import client as scriptd
 from scripts_editor.scripts import BY_KEY
+from tests.fixtures.mongo_peer import mongo_peer
 
 pytestmark = pytest.mark.scriptd
 
@@ -167,13 +169,30 @@ def http_api():
     server.shutdown()
 
 
-@pytest.fixture
-def allowlist(http_api):
-    return ["127.0.0.1:5432", "127.0.0.1:3306", http_api.removeprefix("http://")]
+MONGO_USER, MONGO_PASSWORD = "trickle", "m0ngo-pa55"
+
+
+@pytest.fixture(scope="session")
+def mongo_store():
+    """The MongoDB wire peer with database `legacy`, collection `users` (unique email) holding alice."""
+    with mongo_peer(user=MONGO_USER, password=MONGO_PASSWORD) as peer:
+        seed_mongo_users(peer)
+        yield peer
+
+
+def seed_mongo_users(peer):
+    users = peer.client.legacy.users
+    users.create_index("email", unique=True)
+    users.insert_one({"email": ALICE, "password": bcrypt_hash(PASSWORD), "nickname": "alice", "email_verified": False})
 
 
 @pytest.fixture
-def config(legacy_db, http_api):
+def allowlist(http_api, mongo_store):
+    return ["127.0.0.1:5432", "127.0.0.1:3306", http_api.removeprefix("http://"), f"127.0.0.1:{mongo_store.port}"]
+
+
+@pytest.fixture
+def config(legacy_db, http_api, mongo_store):
     """The configuration the corpus and templates read."""
     return {
         "PG_HOST": "127.0.0.1",
@@ -190,6 +209,8 @@ def config(legacy_db, http_api):
         "MYSQL_PASSWORD": "",
         "API_URL": http_api,
         "API_TOKEN": ApiHandler.token,
+        "MONGO_URI": mongo_store.uri("legacy", options="authSource=legacy"),
+        "MONGO_DATABASE": "legacy",
     }
 
 

@@ -1,5 +1,6 @@
-"""The editor's PostgreSQL, MySQL and REST API templates, every script's happy and error paths,
-against the real PostgreSQL and MariaDB and the local HTTP API."""
+"""The editor's PostgreSQL, MySQL, REST API and MongoDB templates, every script's happy and error
+paths, against the real PostgreSQL and MariaDB, the local HTTP API and the MongoDB wire peer
+(tests/fixtures/mongo_peer.py). tests/peers/ runs the same lives in plain Node."""
 
 import secrets
 
@@ -12,7 +13,7 @@ from .conftest import ALICE, PASSWORD
 
 pytestmark = pytest.mark.scriptd
 
-TEMPLATES = ["postgres", "mysql", "rest_api"]
+TEMPLATES = ["postgres", "mysql", "rest_api", "mongodb"]
 CONNECTION = "legacy-db"
 
 
@@ -33,7 +34,11 @@ def error_of(result, name="Error"):
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_a_user_s_whole_life_through_the_template(run, template):
-    bodies = template_bodies(template, connection_name=CONNECTION)
+    whole_life(run, template_bodies(template, connection_name=CONNECTION))
+
+
+def whole_life(run, bodies):
+    """create, login, get_user, verify, change_password, change_email and delete of one new user."""
     email = f"new-{secrets.token_hex(3)}@example.com"
     newer = f"moved-{secrets.token_hex(3)}@example.com"
 
@@ -67,7 +72,11 @@ def test_a_user_s_whole_life_through_the_template(run, template):
 
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_unknown_users(run, template):
-    bodies = template_bodies(template, connection_name=CONNECTION)
+    unknown_users(run, template_bodies(template, connection_name=CONNECTION))
+
+
+def unknown_users(run, bodies):
+    """Every script asked about a user the store does not have; then alice (seeded) still logs in."""
     nobody = "nobody@example.com"
     error_of(outcome(run, bodies, "login", nobody, PASSWORD), "WrongUsernameOrPasswordError")
     assert value_of(outcome(run, bodies, "get_user", nobody)) is None
@@ -84,7 +93,7 @@ ARGS = {
     "create": [{"email": "c@example.com", "password": "x"}],
     "verify": [ALICE],
     "change_password": [ALICE, "x"],
-    "delete": ["legacy-db|1"],
+    "delete": ["legacy-db|64b7f0c2a1b2c3d4e5f60718"],  # a MongoDB ObjectId too: every store is asked
     "change_email": [ALICE, "d@example.com", True],
 }
 
@@ -92,7 +101,19 @@ ARGS = {
 @pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize("key", SCRIPT_KEYS)
 def test_an_unreachable_store_is_a_clear_error(run, template, key):
-    """With the store not on the allow-list every script answers an Error naming the refusal (no hang)."""
+    """With the store not on the allow-list every script answers an Error naming the refusal (no hang).
+    The MongoDB driver retries server selection for its 5 s before it gives up: more time for the run."""
     bodies = template_bodies(template, connection_name=CONNECTION)
-    error = error_of(run(bodies[key], kind=key, args=ARGS[key], egress_allowlist=[]))
+    error = error_of(run(bodies[key], kind=key, args=ARGS[key], egress_allowlist=[], timeout_ms=15000))
     assert "is not allowed" in error["message"], error
+
+
+@pytest.mark.parametrize("major", ["3", "4", "5", "6"])
+def test_the_mongodb_template_on_each_major_of_the_catalog(run, major):
+    """The template pins mongodb@6; with the pin moved, each major the catalog serves runs its lives."""
+    bodies = {
+        key: body.replace("require('mongodb@6')", f"require('mongodb@{major}')")
+        for key, body in template_bodies("mongodb", connection_name=CONNECTION).items()
+    }
+    whole_life(run, bodies)
+    unknown_users(run, bodies)

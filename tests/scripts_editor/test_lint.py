@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from scripts_editor.lint import LINT_CLI, scripts_lint
-from scripts_editor.script_templates import TEMPLATES, template_bodies
+from scripts_editor.script_templates import BY_KEY, TEMPLATES, template_bodies
 
 ALLOWLIST = {
     "modules": {
@@ -195,8 +195,10 @@ def test_syntax_errors_report_script_line_column_and_message():
 @pytest.mark.parametrize("template", [t.key for t in TEMPLATES])
 @pytest.mark.parametrize("context", [False, True])
 def test_templates_pass_their_own_lint(template, context):
+    """Against the sandbox's own allow-list (the catalog's modules), with the template's configuration keys."""
     bodies = template_bodies(template, connection_name="legacy-db", context=context)
-    report = scripts_lint(scripts=bodies, context=context, allowlist=ALLOWLIST)
+    keys = list(BY_KEY[template].configuration_keys)
+    report = scripts_lint(scripts=bodies, context=context, configuration_keys=keys)
     assert report.syntax_errors == []
     assert report.findings == []
 

@@ -48,7 +48,18 @@ def test_the_editor_shows_all_seven_scripts_with_save_to_editors(editor_client, 
     )
     assert [s["key"] for s in config["scripts"]] == list(SCRIPT_KEYS)
     assert config["canChange"] is True and config["revision"]["number"] == 0
-    assert {t["key"] for t in config["templates"]} == {"blank", "postgres", "mysql", "rest_api"}
+    assert {t["key"] for t in config["templates"]} == {
+        "blank",
+        "postgres",
+        "mysql",
+        "rest_api",
+        "mongodb",
+        "sqlserver",
+        "oracle",
+        "aspnet_membership",
+    }
+    mongo = next(t for t in config["templates"] if t["key"] == "mongodb")
+    assert mongo["configurationKeys"] == ["MONGO_URI", "MONGO_DATABASE"]  # shown when it is chosen
     assert b'id="save-button"' in response.content and b"editor-config" in response.content
 
 

@@ -289,6 +289,18 @@
       const bytes = loadModule("buffer").Buffer.from(String(input), "utf8");
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     }
+    // The @aws-sdk v3 clients write UTF-8 straight into their buffers with it.
+    encodeInto(input, destination) {
+      const bytes = this.encode(input);
+      let written = bytes.length;
+      if (written > destination.length) {
+        written = destination.length;
+        while (written > 0 && (bytes[written] & 0xc0) === 0x80) written--; // never split a character
+      }
+      destination.set(bytes.subarray(0, written));
+      const read = new TextDecoder().decode(bytes.subarray(0, written)).length;
+      return { read, written };
+    }
   }
   class TextDecoder {
     constructor(encoding = "utf-8") {

@@ -1,0 +1,64 @@
+/*
+ * ASP.NET Membership template (Universal Providers, SQL Server through tedious): dbo.Users(UserId
+ * UNIQUEIDENTIFIER, ApplicationId, UserName, LastActivityDate) joined to dbo.Memberships(UserId,
+ * ApplicationId, Email, Password, PasswordFormat, PasswordSalt, IsApproved, CreateDate, ...).
+ * Password = base64 of HMACSHA256 keyed with the salt repeated to 64 bytes over the UTF-16LE
+ * password; older SqlMembershipProvider rows (a 20-byte hash) are SHA1 of salt + UTF-16LE password.
+ * PasswordSalt = base64 of 16 random bytes. New and changed passwords are written as HMACSHA256.
+ * Configuration: MSSQL_SERVER, MSSQL_PORT (1433), MSSQL_DATABASE, MSSQL_USER, MSSQL_PASSWORD,
+ * MSSQL_ENCRYPT ("false" turns TLS off), ASPNET_APPLICATION_ID (the ApplicationId new users get).
+ */
+async function deleteUser(id, callback) {
+  const { Connection, Request, TYPES } = require('tedious');
+
+  // One short-lived connection per run: nothing is shared between runs, and every path closes it.
+  // params: [[name, TYPES.X, value], ...]; resolves { rows: [{Column: value}], rowCount }.
+  function query(sql, params) {
+    return new Promise((resolve, reject) => {
+      const connection = new Connection({
+        server: configuration.MSSQL_SERVER,
+        authentication: {
+          type: 'default',
+          options: { userName: configuration.MSSQL_USER, password: configuration.MSSQL_PASSWORD },
+        },
+        options: {
+          port: Number(configuration.MSSQL_PORT || 1433),
+          database: configuration.MSSQL_DATABASE,
+          encrypt: configuration.MSSQL_ENCRYPT !== 'false',
+          connectTimeout: 5000,
+          requestTimeout: 5000,
+        },
+      });
+      const finish = (err, value) => {
+        connection.close();
+        return err ? reject(err) : resolve(value);
+      };
+      connection.connect((err) => {
+        if (err) return finish(err);
+        const rows = [];
+        const request = new Request(sql, (err2, rowCount) => finish(err2, { rows: rows, rowCount: rowCount }));
+        for (const [name, type, value] of params) request.addParameter(name, type, value);
+        request.on('row', (columns) => {
+          const row = {};
+          for (const column of columns) row[column.metadata.colName] = column.value;
+          rows.push(row);
+        });
+        connection.execSql(request);
+      });
+    });
+  }
+
+  // login and get_user return '__CONNECTION__|<UserId>'; the tables hold the bare GUID.
+  const prefix = '__CONNECTION__|';
+  const userId = String(id).startsWith(prefix) ? String(id).slice(prefix.length) : String(id);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(userId)) return callback(null);
+  try {
+    await query(
+      'BEGIN TRANSACTION; DELETE FROM dbo.Memberships WHERE UserId = @UserId;'
+        + ' DELETE FROM dbo.Users WHERE UserId = @UserId; COMMIT;',
+      [['UserId', TYPES.UniqueIdentifier, userId]]);
+  } catch (err) {
+    return callback(new Error('Could not delete the user: ' + err.message));
+  }
+  return callback(null);
+}

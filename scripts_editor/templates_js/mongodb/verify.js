@@ -1,0 +1,34 @@
+/*
+ * MongoDB template: a collection `users` of documents {email, password, nickname, email_verified}
+ * where `password` holds a bcrypt hash and `email` has a unique index. Configuration: MONGO_URI (a
+ * mongodb:// or mongodb+srv:// connection string with its credentials, e.g.
+ * mongodb+srv://app:secret@cluster0.example.net/) and MONGO_DATABASE. The driver is pinned to
+ * mongodb 6 and used with promises; 3.x-5.x take the same calls.
+ */
+async function verify(email, callback) {
+  const { MongoClient } = require('mongodb@6');
+
+  // One short-lived client per run: nothing is shared between runs, and every path closes it.
+  async function withUsers(work) {
+    const client = new MongoClient(configuration.MONGO_URI, {
+      serverSelectionTimeoutMS: 5000,
+      connectTimeoutMS: 5000,
+      maxPoolSize: 1,
+    });
+    await client.connect();
+    try {
+      return await work(client.db(configuration.MONGO_DATABASE).collection('users'));
+    } finally {
+      await client.close();
+    }
+  }
+
+  let result;
+  try {
+    result = await withUsers((users) => users.updateOne({ email: email }, { $set: { email_verified: true } }));
+  } catch (err) {
+    return callback(new Error('Could not verify the email address: ' + err.message));
+  }
+  if (result.matchedCount === 0) return callback(new Error('There is no user with this email address.'));
+  return callback(null, true);
+}

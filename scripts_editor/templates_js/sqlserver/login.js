@@ -1,0 +1,74 @@
+/*
+ * SQL Server template (tedious): a table dbo.Users(Id INT IDENTITY PRIMARY KEY, Email NVARCHAR(255)
+ * UNIQUE, Password NVARCHAR(255), Nickname NVARCHAR(255), EmailVerified BIT) where `Password` holds a
+ * bcrypt hash. Configuration: MSSQL_SERVER, MSSQL_PORT (1433), MSSQL_DATABASE, MSSQL_USER,
+ * MSSQL_PASSWORD, MSSQL_ENCRYPT ("false" turns TLS off; Azure SQL needs it on).
+ */
+async function login(email, password, callback) {
+  const bcrypt = require('bcrypt');
+  const { Connection, Request, TYPES } = require('tedious');
+
+  // One short-lived connection per run: nothing is shared between runs, and every path closes it.
+  // params: [[name, TYPES.X, value], ...]; resolves { rows: [{Column: value}], rowCount }.
+  function query(sql, params) {
+    return new Promise((resolve, reject) => {
+      const connection = new Connection({
+        server: configuration.MSSQL_SERVER,
+        authentication: {
+          type: 'default',
+          options: { userName: configuration.MSSQL_USER, password: configuration.MSSQL_PASSWORD },
+        },
+        options: {
+          port: Number(configuration.MSSQL_PORT || 1433),
+          database: configuration.MSSQL_DATABASE,
+          encrypt: configuration.MSSQL_ENCRYPT !== 'false',
+          connectTimeout: 5000,
+          requestTimeout: 5000,
+        },
+      });
+      const finish = (err, value) => {
+        connection.close();
+        return err ? reject(err) : resolve(value);
+      };
+      connection.connect((err) => {
+        if (err) return finish(err);
+        const rows = [];
+        const request = new Request(sql, (err2, rowCount) => finish(err2, { rows: rows, rowCount: rowCount }));
+        for (const [name, type, value] of params) request.addParameter(name, type, value);
+        request.on('row', (columns) => {
+          const row = {};
+          for (const column of columns) row[column.metadata.colName] = column.value;
+          rows.push(row);
+        });
+        connection.execSql(request);
+      });
+    });
+  }
+
+  let row;
+  try {
+    const result = await query(
+      'SELECT Id, Email, Password, Nickname, EmailVerified FROM dbo.Users WHERE Email = @Email',
+      [['Email', TYPES.NVarChar, email]]);
+    row = result.rows[0];
+  } catch (err) {
+    return callback(new Error('Could not read the user database: ' + err.message));
+  }
+  if (!row) return callback(new WrongUsernameOrPasswordError(email));
+
+  let matches = false;
+  try {
+    matches = await bcrypt.compare(password, row.Password || '');
+  } catch (err) {
+    return callback(new Error('Could not check the password hash: ' + err.message));
+  }
+  if (!matches) return callback(new WrongUsernameOrPasswordError(email));
+
+  // Keep this profile identical to get_user's, so a user looks the same however they migrate.
+  return callback(null, {
+    user_id: '__CONNECTION__|' + row.Id,
+    email: row.Email,
+    nickname: row.Nickname,
+    email_verified: row.EmailVerified === true,
+  });
+}
