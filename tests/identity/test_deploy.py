@@ -7,8 +7,9 @@ from identity import services
 from identity.exceptions import FlowFailed
 from identity.models import FlowEvent
 from scripts_editor import deploy, selectors
-from scripts_editor.exceptions import DeployConflict
+from scripts_editor.exceptions import DeployConflict, TestsFailed
 from scripts_editor.models import ScriptCanary
+from scripts_editor.saved_tests import script_test_case_create
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
 
@@ -176,3 +177,38 @@ def test_a_healthy_canary_is_promoted(shop, editor):
     assert ScriptCanary.objects.get().state == ScriptCanary.State.PROMOTED
     promoted = AuditEvent.objects.get(action=AuditEvent.Action.CANARY_PROMOTED)
     assert promoted.actor == editor and promoted.detail["revision"] == 2
+
+
+def test_required_test_cases_gate_deploys_and_live_saves(celery_worker_on_redis, shop, editor):  # noqa: F811
+    script_test_case_create(
+        connection=shop,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+    deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
+    scripts_save(connection=shop, scripts=_scripts(REJECTS), base_number=1, by=editor, draft=True)
+
+    with pytest.raises(TestsFailed) as caught:
+        deploy.revision_deploy(connection=shop, number=2, by=editor)
+
+    assert [f.case.name for f in caught.value.failures] == ["a user logs in"]
+    assert "expected a profile" in caught.value.failures[0].reason
+    assert selectors.script_revision_live_number(connection=shop) == 1
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SCRIPTS_DEPLOYED).exists()
+
+    # A live save of failing scripts is kept as a draft, not lost, and does not go live.
+    with pytest.raises(TestsFailed):
+        scripts_save(connection=shop, scripts=_scripts(REJECTS + "// 3"), base_number=2, by=editor)
+    assert selectors.script_revision_current(connection=shop).is_draft
+    assert selectors.script_revision_live_number(connection=shop) == 1
+
+    # A passing revision deploys, and a live save that passes goes live.
+    scripts_save(connection=shop, scripts=_scripts(ACCEPTS + "// 4"), base_number=3, by=editor, draft=True)
+    deploy.revision_deploy(connection=shop, number=4, by=editor)
+    assert selectors.script_revision_live_number(connection=shop) == 4
+    saved = scripts_save(connection=shop, scripts=_scripts(ACCEPTS + "// 5"), base_number=4, by=editor)
+    assert not saved.revision.is_draft and selectors.script_revision_live_number(connection=shop) == 5
