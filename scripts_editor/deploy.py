@@ -391,3 +391,52 @@ def deployment_configure(
             detail={"deployment": changes},
         )
     return script_deployment(connection=connection)
+
+
+# ---- what the pages and the API show ----------------------------------------------------------------
+def canary_summary(canary: ScriptCanary) -> dict:
+    """One canary as History, the banner and the API show it (counts and rates, no end-user data)."""
+    canary_rate, live_rate = canary_rates(canary)
+    return {
+        "revision": canary.revision.number,
+        "live_revision": canary.live_number,
+        "state": canary.state,
+        "percent": canary.percent,
+        "margin": canary.margin,
+        "min_calls": canary.min_calls,
+        "canary_calls": canary.canary_calls,
+        "canary_failures": canary.canary_failures,
+        "canary_error_rate": round(canary_rate, 1),
+        "live_calls": canary.live_calls,
+        "live_failures": canary.live_failures,
+        "live_error_rate": round(live_rate, 1),
+        "started_at": canary.started_at,
+        "started_by": canary.started_by_label,
+        "ended_at": canary.ended_at,
+        "ended_by": canary.ended_by_label,
+        "reason": canary.reason,
+    }
+
+
+def release_state(*, connection: Connection) -> dict:
+    """The connection's release: live revision, version (ETag), settings, running canary, and the last
+    automatic rollback nobody has dismissed yet (the banner)."""
+    deployment = script_deployment(connection=connection)
+    chosen = canary_settings(deployment=deployment)
+    running = script_canary_running(connection=connection)
+    rolled_back = (
+        connection.script_canaries.filter(state=Canary.ROLLED_BACK, acknowledged=False).select_related("revision")
+    ).first()
+    return {
+        "live_revision": deployment.live_number,
+        "version": deployment.version,
+        "require_tests": deployment.require_tests,
+        "canary_settings": {"percent": chosen.percent, "margin": chosen.margin, "min_calls": chosen.min_calls},
+        "canary_overrides": {
+            "percent": deployment.canary_percent,
+            "margin": deployment.canary_margin,
+            "min_calls": deployment.canary_min_calls,
+        },
+        "canary": canary_summary(running) if running else None,
+        "rolled_back": canary_summary(rolled_back) if rolled_back else None,
+    }
