@@ -3,7 +3,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import identity_views, job_views, log_views, run_views, script_test_views, token_views, user_views, views
+from . import (
+    identity_views,
+    job_views,
+    log_views,
+    release_views,
+    run_views,
+    script_test_views,
+    token_views,
+    user_views,
+    views,
+)
 from .authentication import BearerTokenAuthentication
 from .errors import not_found_view
 
@@ -28,6 +38,27 @@ urlpatterns = [
         "api/v2/connections/<str:public_id>/revisions/<int:number>/restore",
         views.RevisionRestoreView.as_view(),
         name="api-revision-restore",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/deploy",
+        release_views.RevisionDeployView.as_view(),
+        name="api-revision-deploy",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/canary",
+        release_views.RevisionCanaryView.as_view(),
+        name="api-revision-canary",
+    ),
+    path("api/v2/connections/<str:public_id>/release", release_views.ReleaseView.as_view(), name="api-release"),
+    path(
+        "api/v2/connections/<str:public_id>/canary/promote",
+        release_views.CanaryPromoteView.as_view(),
+        name="api-canary-promote",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/canary/stop",
+        release_views.CanaryStopView.as_view(),
+        name="api-canary-stop",
     ),
     path(
         "api/v2/connections/<str:public_id>/authenticate",

@@ -3,6 +3,7 @@ was rolled back automatically until an admin dismisses it (scripts_editor.deploy
 
 from django import template
 
+from connections_admin.permissions import can_change
 from scripts_editor import deploy
 from scripts_editor.models import ScriptCanary
 
@@ -15,11 +16,11 @@ def script_release(context, connection):
         state=ScriptCanary.State.ROLLED_BACK, acknowledged=False
     )
     canaries = [deploy.canary_summary(c) for c in shown.select_related("revision")[:2]]
-    perms = context.get("perms")
+    request = context.get("request")
     return {
         "connection": connection,
         "running": next((c for c in canaries if c["state"] == ScriptCanary.State.RUNNING), None),
         "rolled_back": next((c for c in canaries if c["state"] == ScriptCanary.State.ROLLED_BACK), None),
-        "can_change": bool(perms and perms.connections_admin.change_connection),
+        "can_change": request is not None and can_change(request.user),
         "csrf_token": context.get("csrf_token"),
     }

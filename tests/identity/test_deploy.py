@@ -212,3 +212,71 @@ def test_required_test_cases_gate_deploys_and_live_saves(celery_worker_on_redis,
     assert selectors.script_revision_live_number(connection=shop) == 4
     saved = scripts_save(connection=shop, scripts=_scripts(ACCEPTS + "// 5"), base_number=4, by=editor)
     assert not saved.revision.is_draft and selectors.script_revision_live_number(connection=shop) == 5
+
+
+def test_through_the_api_a_deployed_draft_serves_logins_and_a_rollback_undoes_it(shop, editor, api_for):
+    api = api_for(editor, "read:connections", "update:connections", "authenticate:users")
+    base = f"/api/v2/connections/{shop.public_id}"
+    scripts_save(connection=shop, scripts=_scripts(REJECTS), base_number=1, by=editor, draft=True)
+
+    def authenticate():
+        return api.post(f"{base}/authenticate", {"username": "a@x.test", "password": "pw"}, format="json")
+
+    assert authenticate().status_code == 200  # the draft serves nothing
+    etag = api.get(f"{base}/release")["ETag"]
+    assert api.post(f"{base}/revisions/2/deploy", HTTP_IF_MATCH=etag).status_code == 200
+    refused = authenticate()
+    assert refused.status_code == 401 and refused.json()["errorCode"] == "wrong_username_or_password"
+    assert api.post(f"{base}/revisions/1/deploy").json()["live_revision"] == 1
+    assert authenticate().status_code == 200
+
+
+def test_through_the_api_a_crashing_canary_shows_as_rolled_back(shop, editor, api_for):
+    api = api_for(editor, "read:connections", "update:connections", "authenticate:users")
+    base = f"/api/v2/connections/{shop.public_id}"
+    api.patch(f"{base}/release", {"canary": {"min_calls": 2, "margin": 5}}, format="json")
+    scripts_save(connection=shop, scripts=_scripts(CRASHES), base_number=1, by=editor, draft=True)
+    assert api.post(f"{base}/revisions/2/canary", {"percent": 50}, format="json").status_code == 201
+    inside, outside = _split(shop, 50)
+
+    answers = [
+        api.post(f"{base}/authenticate", {"username": email, "password": "pw"}, format="json").status_code
+        for email in (inside[0], outside[0], inside[1], outside[1])
+    ]
+
+    assert answers == [502, 200, 502, 200]
+    release = api.get(f"{base}/release").json()
+    assert release["canary"] is None and release["live_revision"] == 1
+    assert release["rolled_back"]["revision"] == 2 and release["rolled_back"]["canary_failures"] == 2
+    assert "Rolled back automatically" in release["rolled_back"]["reason"]
+    ok = api.post(f"{base}/authenticate", {"username": inside[0], "password": "pw"}, format="json")
+    assert ok.status_code == 200
+
+
+def test_a_patch_of_failing_scripts_is_refused_when_tests_are_required(
+    celery_worker_on_redis,  # noqa: F811
+    shop,
+    editor,
+    api_for,
+):
+    script_test_case_create(
+        connection=shop,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+    api = api_for(editor, "read:connections", "update:connections")
+    base = f"/api/v2/connections/{shop.public_id}"
+    api.patch(f"{base}/release", {"require_tests": True}, format="json")
+
+    refused = api.patch(base, {"options": {"customScripts": _scripts(REJECTS)}}, format="json")
+
+    assert refused.status_code == 422 and refused.json()["errorCode"] == "tests_failed"
+    assert refused.json()["trickle_failures"][0]["name"] == "a user logs in"
+    assert shop.script_revisions.count() == 1  # nothing saved
+    passing = _scripts(ACCEPTS + "// v2")
+    assert api.patch(base, {"options": {"customScripts": passing}}, format="json").status_code == 200
+    assert selectors.script_revision_live_number(connection=shop) == 2
