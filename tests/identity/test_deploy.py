@@ -5,7 +5,7 @@ import pytest
 from connections_admin.models import AuditEvent
 from identity import services
 from identity.exceptions import FlowFailed
-from identity.models import FlowEvent
+from identity.models import FlowEvent, LegacyCircuit
 from scripts_editor import deploy, selectors
 from scripts_editor.exceptions import DeployConflict, TestsFailed
 from scripts_editor.models import ScriptCanary
@@ -280,3 +280,21 @@ def test_a_patch_of_failing_scripts_is_refused_when_tests_are_required(
     passing = _scripts(ACCEPTS + "// v2")
     assert api.patch(base, {"options": {"customScripts": passing}}, format="json").status_code == 200
     assert selectors.script_revision_live_number(connection=shop) == 2
+
+
+def test_a_crashing_canary_does_not_open_the_legacy_circuit_for_everyone(shop, settings):
+    settings.CIRCUIT_FAILURES = 2
+    deploy.deployment_configure(connection=shop, by=None, canary={"min_calls": 100})
+    scripts_save(connection=shop, scripts=_scripts(CRASHES), base_number=1, by=None, draft=True)
+    deploy.canary_start(connection=shop, number=2, by=None, percent=50)
+    inside, outside = _split(shop, 50)
+
+    for email in inside[:3]:
+        shop.refresh_from_db()
+        with pytest.raises(FlowFailed) as caught:
+            _login(shop, email)
+        assert caught.value.reason == "script_crash"
+
+    assert not LegacyCircuit.objects.filter(connection=shop).exclude(state="closed").exists()
+    assert _login(shop, outside[0]).user is not None
+    assert ScriptCanary.objects.get().canary_failures == 3
