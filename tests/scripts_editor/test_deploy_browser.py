@@ -31,6 +31,7 @@ def test_an_admin_saves_a_draft_by_keyboard_and_deploys_it_from_history(page_for
     page.goto(f"/connections/{connection.public_id}/scripts/history/")
     expect(page.locator('tr[data-revision="1"] [data-live]')).to_be_visible()
     expect(page.locator('tr[data-revision="3"] [data-draft]')).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Deploy revision 3? It serves every login at once."
     page.focus('[data-deploy="3"]')
     page.keyboard.press("Enter")
     expect(page.locator(".alert-success, .alert")).to_contain_text(["Revision 3 is live"])
