@@ -298,3 +298,30 @@ def test_a_crashing_canary_does_not_open_the_legacy_circuit_for_everyone(shop, s
     assert not LegacyCircuit.objects.filter(connection=shop).exclude(state="closed").exists()
     assert _login(shop, outside[0]).user is not None
     assert ScriptCanary.objects.get().canary_failures == 3
+
+
+def test_the_editors_live_save_of_failing_scripts_is_kept_as_a_draft(
+    celery_worker_on_redis,  # noqa: F811
+    shop,
+    editor,
+    editor_client,
+):
+    script_test_case_create(
+        connection=shop,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+    deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
+    form = {"base_number": 1, "message": "breaks login"} | {f"script_{k}": v for k, v in _scripts(REJECTS).items()}
+
+    response = editor_client.post(f"/connections/{shop.public_id}/scripts/save/", form)
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["revision"]["number"] == 2 and answer["revision"]["isDraft"] and answer["liveNumber"] == 1
+    assert [f["name"] for f in answer["testsFailed"]] == ["a user logs in"]
+    assert selectors.script_revision_live_number(connection=shop) == 1
