@@ -16,6 +16,7 @@ SECTIONS = [
     "bench.imports",
     "bench.circuit",
     "bench.mongo_peer",
+    "bench.canary",
 ]
 
 

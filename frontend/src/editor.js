@@ -23,6 +23,8 @@ function start(config) {
     check: byId("save-check"),
     revision: byId("revision-summary"),
     save: byId("save-button"),
+    saveDraft: byId("save-draft-button"),
+    live: byId("live-summary"),
     message: byId("save-message"),
   };
   const say = sayer(byId("status"));
@@ -35,7 +37,6 @@ function start(config) {
     extensionsFor: findings.extensions,
     commands: [
       { key: "Mod-Enter", run: () => { tryPanel.run(); return true; } },
-      { key: "Mod-s", run: () => { if (saver) saver.save(); return true; } },
     ],
     onChange: () => { markTabs(); findings.schedule(); },
     onActivate: (key) => tryPanel.follow(key),
@@ -58,12 +59,19 @@ function start(config) {
     saver = createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict: conflict.show, blocker: conflict.blocker });
     startTemplates({ config, docs, select: byId("template-select"), load: byId("template-load"), say });
     el.save.addEventListener("click", () => saver.save());
-    document.addEventListener("keydown", (event) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s" && !event.defaultPrevented) {
-        event.preventDefault();
-        saver.save();
-      }
-    });
+    el.saveDraft.addEventListener("click", () => saver.save({ draft: true }));
+    // Capture phase, so inside the code too it runs before CodeMirror: Ctrl+S saves, Ctrl+Shift+S saves a draft.
+    document.addEventListener(
+      "keydown",
+      (event) => {
+        if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+          event.preventDefault();
+          event.stopPropagation();
+          saver.save({ draft: event.shiftKey });
+        }
+      },
+      { capture: true },
+    );
   }
   window.addEventListener("beforeunload", (event) => {
     if (!docs.isDirty()) return;
