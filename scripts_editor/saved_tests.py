@@ -2,15 +2,13 @@
 
 A case keeps its arguments as a Try run stores them (passwords masked) and the passwords Fernet-encrypted
 apart (connections_admin.crypto), so no read, page or export shows them back. Running a suite requests one
-Try run per case (ScriptRun, Celery, scriptd: the same isolation and limits as Try), waits for them and
-compares each outcome with what the case expects.
+Try run per case (ScriptRun, Celery, scriptd: the same isolation and limits as Try) and compares each
+outcome with what the case expects: test_suites.py runs them in the background.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,13 +18,10 @@ from connections_admin import crypto
 from connections_admin.models import AuditEvent, Connection
 from connections_admin.services import audit_event_record
 
-from .exceptions import TryRunsBusy
 from .models import ScriptRun, ScriptTestCase
-from .runs.arguments import run_arguments_clean, run_arguments_join, run_arguments_split
-from .runs.services import QUEUE_MAX_WAIT, script_run_request
+from .runs.arguments import run_arguments_clean, run_arguments_split
 
 Expect = ScriptTestCase.Expect
-POLL_S = 0.2
 
 
 def _expected_clean(*, expect: str, expected: Any) -> dict:
@@ -85,30 +80,6 @@ def script_test_case_delete(*, case: ScriptTestCase, by) -> None:
     )
 
 
-@dataclass
-class CaseResult:
-    case: ScriptTestCase
-    run: ScriptRun
-    passed: bool
-    reason: str  # why it failed, or what it saw when it passed
-
-    @property
-    def run_id(self) -> str | None:
-        """The Try run's id; None when the case could not be run (its page does not exist)."""
-        return None if self.run._state.adding else str(self.run.pk)
-
-    def as_dict(self) -> dict:
-        return {
-            "name": self.case.name,
-            "script": self.case.script,
-            "passed": self.passed,
-            "reason": self.reason,
-            "run": self.run_id,
-            "status": self.run.status,
-            "duration_ms": self.run.duration_ms,
-        }
-
-
 def script_test_case_judge(*, case: ScriptTestCase, run: ScriptRun) -> tuple[bool, str]:
     """Whether a finished run is what the case expects, and a sentence saying what it saw."""
     error = run.error or {}
@@ -140,58 +111,3 @@ def script_test_case_judge(*, case: ScriptTestCase, run: ScriptRun) -> tuple[boo
     passed = run.status == ScriptRun.Status.FAILED and name == wanted[0] and (wanted[1] is None or code == wanted[1])
     label = wanted[0] + (f" with code {wanted[1]!r}" if wanted[1] else "")
     return passed, seen if passed else f"expected {label}; the script {seen}"
-
-
-def script_test_cases_run(
-    *, connection: Connection, by, cases: list[ScriptTestCase] | None = None, wait_s: float | None = None
-) -> list[CaseResult]:
-    """Run every case (or `cases`) as Try runs of the saved scripts, as many at once as the Try caps allow,
-    and judge them. A run still unfinished after `wait_s` (default: the queue's limit plus the script's)
-    fails its case saying so."""
-    cases = list(cases if cases is not None else connection.script_test_cases.all())
-    deadline = time.monotonic() + (wait_s or QUEUE_MAX_WAIT.total_seconds() + connection.script_timeout_s)
-    waiting = list(cases)
-    runs: dict[int, ScriptRun] = {}
-    while waiting or any(not r.done for r in runs.values()):
-        while waiting:
-            case = waiting[0]
-            secrets = json.loads(crypto.decrypt(case.secrets)) if case.secrets else {}
-            try:
-                runs[case.pk] = script_run_request(
-                    connection=connection,
-                    script=case.script,
-                    args=run_arguments_join(redacted=case.arguments, secrets=secrets),
-                    by=by,
-                )
-            except TryRunsBusy:
-                break  # the caps are full: wait for some of ours to finish
-            except ValidationError as e:  # e.g. the script is now empty: the case fails, the others run
-                runs[case.pk] = ScriptRun(
-                    connection=connection,
-                    script=case.script,
-                    status=ScriptRun.Status.FAILED,
-                    error={"name": "NotRun", "message": "; ".join(m for ms in e.message_dict.values() for m in ms)},
-                )
-            waiting.pop(0)
-        if time.monotonic() > deadline:
-            break
-        time.sleep(POLL_S)
-        for run in runs.values():
-            if run.pk and not run.done:
-                run.refresh_from_db()
-    results = []
-    for case in cases:
-        run = runs.get(case.pk)
-        if run is None or not run.done:
-            results.append(
-                CaseResult(
-                    case=case,
-                    run=run or ScriptRun(connection=connection, script=case.script),
-                    passed=False,
-                    reason="did not finish in time: is the Celery worker running?",
-                )
-            )
-        else:
-            passed, reason = script_test_case_judge(case=case, run=run)
-            results.append(CaseResult(case=case, run=run, passed=passed, reason=reason))
-    return results

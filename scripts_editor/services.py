@@ -1,6 +1,7 @@
 """Every write to script revisions: save all seven scripts together, restore an older revision."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from .lint import Finding, scripts_lint
 from .models import ScriptRevision
 from .scripts import SCRIPT_KEYS
 from .selectors import changed_scripts, script_revision_current, script_revision_get
+from .test_suites import script_test_suite_start_after_save
 
 MESSAGE_MAX_LENGTH = ScriptRevision._meta.get_field("message").max_length
 
@@ -101,6 +103,10 @@ def _store_revision(
                 **({"restored_from": restored_from} if restored_from is not None else {}),
                 **({"message": revision.message} if revision.message else {}),
             },
+        )
+        # Every save path (editor, API, restore, import) tests the new revision once it is committed.
+        transaction.on_commit(
+            partial(script_test_suite_start_after_save, connection=connection, revision_number=revision.number, by=by)
         )
     return revision
 

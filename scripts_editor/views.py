@@ -19,6 +19,7 @@ from .runs.views import try_config
 from .script_templates import TEMPLATES, template_bodies
 from .scripts import metadata_for_editor
 from .services import scripts_restore, scripts_save
+from .test_suites import script_test_suites_by_revision
 
 
 def _revision_json(revision: ScriptRevision) -> dict:
@@ -120,12 +121,15 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
 @connection_view(VIEW)
 def history(request: HttpRequest, connection: Connection) -> HttpResponse:
     entries = selectors.script_revision_history(connection=connection)
+    # The newest test suite run of each revision, shown beside it (a badge linking to the run).
+    suites = script_test_suites_by_revision(connection=connection, numbers=[e.revision.number for e in entries])
     return render(
         request,
         "scripts_editor/history.html",
         {
             "connection": connection,
             "entries": entries,
+            "rows": [(e, suites.get(e.revision.number)) for e in entries],
             "can_change": can_change(request.user),
             "current_number": entries[0].revision.number if entries else 0,
         },
