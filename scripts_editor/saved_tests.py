@@ -9,6 +9,7 @@ outcome with what the case expects: test_suites.py runs them in the background.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from connections_admin.services import audit_event_record
 
 from .models import ScriptRun, ScriptTestCase
 from .runs.arguments import run_arguments_clean, run_arguments_split
+from .scripts import SCRIPT_KEYS
 
 Expect = ScriptTestCase.Expect
 
@@ -38,36 +40,95 @@ def _expected_clean(*, expect: str, expected: Any) -> dict:
     return expected
 
 
+@dataclass(frozen=True)
+class CaseFields:
+    """A case as checked, ready to store: arguments with passwords masked, the passwords apart."""
+
+    name: str
+    script: str
+    arguments: dict
+    secrets: dict[str, str]  # {argument path: password}
+    expect: str
+    expected: dict
+
+
+def script_test_case_clean(*, name: Any, script: Any, args: Any, expect: Any, expected: Any = None) -> CaseFields:
+    """ValidationError, on the field at fault, for a bad name, an unknown script, arguments that do not fit
+    the script, or a bad expectation."""
+    name = (name if isinstance(name, str) else "").strip()
+    if not name or len(name) > 128:
+        raise ValidationError({"name": "A name of 1 to 128 characters."})
+    if script not in SCRIPT_KEYS:
+        raise ValidationError({"script": f"One of {', '.join(SCRIPT_KEYS)}."})
+    expected = _expected_clean(expect=expect, expected=expected)
+    redacted, secrets = run_arguments_split(script=script, args=run_arguments_clean(script=script, args=args))
+    return CaseFields(name=name, script=script, arguments=redacted, secrets=secrets, expect=expect, expected=expected)
+
+
+def script_test_case_secrets(*, case: ScriptTestCase) -> dict[str, str]:
+    """The case's passwords by argument path (to run it, or to compare an import with it; never to show)."""
+    return json.loads(crypto.decrypt(case.secrets)) if case.secrets else {}
+
+
+def _stored(fields: CaseFields) -> dict:
+    return {
+        "script": fields.script,
+        "arguments": fields.arguments,
+        "secrets": crypto.encrypt(json.dumps(fields.secrets)) if fields.secrets else "",
+        "expect": fields.expect,
+        "expected": fields.expected,
+    }
+
+
 def script_test_case_create(
     *, connection: Connection, name: str, script: str, args: Any, expect: str, expected: Any = None, by
 ) -> ScriptTestCase:
-    """Save a named case. ValidationError for a bad name, arguments that do not fit the script, or a bad
-    expectation; a taken name is a ValidationError on `name`."""
-    name = (name or "").strip()
-    if not name or len(name) > 128:
-        raise ValidationError({"name": "A name of 1 to 128 characters."})
-    expected = _expected_clean(expect=expect, expected=expected)
-    redacted, secrets = run_arguments_split(script=script, args=run_arguments_clean(script=script, args=args))
+    """Save a named case. ValidationError as script_test_case_clean says; a taken name is a ValidationError
+    on `name`."""
+    fields = script_test_case_clean(name=name, script=script, args=args, expect=expect, expected=expected)
     try:
         with transaction.atomic():
-            case = ScriptTestCase.objects.create(
-                connection=connection,
-                name=name,
-                script=script,
-                arguments=redacted,
-                secrets=crypto.encrypt(json.dumps(secrets)) if secrets else "",
-                expect=expect,
-                expected=expected,
-            )
+            case = ScriptTestCase.objects.create(connection=connection, name=fields.name, **_stored(fields))
     except IntegrityError:
-        raise ValidationError({"name": f"{connection.name} already has a test case named {name!r}."}) from None
+        raise ValidationError({"name": f"{connection.name} already has a test case named {fields.name!r}."}) from None
     audit_event_record(
         connection=connection,
         action=AuditEvent.Action.CONNECTION_UPDATED,
         by=by,
-        detail={"test_case": name, "created": True},
+        detail={"test_case": fields.name, "created": True},
     )
     return case
+
+
+def script_test_case_differs(*, case: ScriptTestCase, fields: CaseFields) -> bool:
+    """Whether storing `fields` would change the case (passwords compared decrypted, never shown)."""
+    mine = (case.script, case.arguments, case.expect, case.expected, script_test_case_secrets(case=case))
+    return mine != (fields.script, fields.arguments, fields.expect, fields.expected, fields.secrets)
+
+
+@transaction.atomic
+def script_test_cases_sync(*, connection: Connection, cases: list[CaseFields], by) -> None:
+    """Make the connection's cases exactly `cases`, matched by name (connections as code): create the new
+    ones, rewrite the changed ones in place, delete the ones not listed. Each change is audited."""
+    stored = {c.name: c for c in connection.script_test_cases.all()}
+    wanted = {f.name: f for f in cases}
+    for name, case in stored.items():
+        if name not in wanted:
+            script_test_case_delete(case=case, by=by)
+    for name, fields in wanted.items():
+        case = stored.get(name)
+        if case is None:
+            ScriptTestCase.objects.create(connection=connection, name=name, **_stored(fields))
+        elif script_test_case_differs(case=case, fields=fields):
+            ScriptTestCase.objects.filter(pk=case.pk).update(**_stored(fields))
+        else:
+            continue
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.CONNECTION_UPDATED,
+            by=by,
+            detail={"test_case": name, "created" if case is None else "changed": True},
+        )
 
 
 def script_test_case_delete(*, case: ScriptTestCase, by) -> None:

@@ -12,7 +12,6 @@ A worker that dies mid-suite breaks the chain of steps: the beat sweep ends a su
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime, timedelta
@@ -22,14 +21,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from connections_admin import crypto
 from connections_admin.models import Connection
 
 from .exceptions import TryRunsBusy
 from .models import ScriptRevision, ScriptTestCase, ScriptTestCaseResult, ScriptTestSuiteRun
 from .runs.arguments import run_arguments_join
 from .runs.services import PUBLISH_RETRY_POLICY, QUEUE_MAX_WAIT, script_run_request
-from .saved_tests import script_test_case_judge
+from .saved_tests import script_test_case_judge, script_test_case_secrets
 from .selectors import script_revision_current
 
 logger = logging.getLogger(__name__)
@@ -135,7 +133,7 @@ def _request(result: ScriptTestCaseResult, suite: ScriptTestSuiteRun, revision: 
         result.passed, result.reason = False, "the case was deleted before it ran"
         result.save(update_fields=["passed", "reason"])
         return True
-    secrets = json.loads(crypto.decrypt(case.secrets)) if case.secrets else {}
+    secrets = script_test_case_secrets(case=case)
     try:
         result.run = script_run_request(
             connection=suite.connection,
