@@ -1,7 +1,9 @@
 """Saved test cases in connections as code: tests.json beside the scripts, each password a ##KEY##
 reference (never its value), and an import that creates, changes and deletes cases as its plan shows."""
 
+import io
 import json
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -173,3 +175,26 @@ def test_bad_cases_in_tests_json_are_refused_naming_the_file(legacy_connection, 
     with pytest.raises(AsCodeRejected) as caught:
         import_prepare(root=tmp_path, keywords={"DB_PASS": SECRET}, allow_delete=False)
     assert any(p.file == f"{TESTS} [0]" and message in p.message for p in caught.value.problems), caught.value.problems
+
+
+def test_the_dashboard_preview_lists_the_case_changes_and_confirm_applies_them(with_cases, editor_client):
+    from .test_dashboard import CONFIRM, upload, zip_of
+
+    exported = editor_client.get("/connections-as-code/export/?layout=directory")
+    archive = zipfile.ZipFile(io.BytesIO(exported.content))
+    files = {n: archive.read(n).decode() for n in archive.namelist()}
+    assert f"##{KEYWORD}##" in files[TESTS] and "pa55" not in json.dumps(files)
+    listed = [c for c in json.loads(files[TESTS]) if c["name"] != "nobody"]
+    files[TESTS] = json.dumps(
+        listed + [{"name": "new one", "script": "get_user", "args": {"email": "n@x.io"}, "expect": "not_found"}]
+    )
+
+    preview = upload(editor_client, zip_of(files), keywords={"DB_PASS": SECRET})
+    page = preview.content.decode()
+    assert preview.status_code == 200 and "Test cases added: new one" in page and "Test cases deleted: nobody" in page
+    assert "pa55" not in page and "test passwords kept" in page.lower()
+    form = preview.context["form"]
+    done = editor_client.post(CONFIRM, {"upload": form.initial["upload"], "fingerprint": form.initial["fingerprint"]})
+    assert done.status_code == 302
+    assert sorted(cases()) == ["a taken email", "ada logs in", "new one"]
+    assert cases()["ada logs in"][5] == {"password": PASSWORD}
