@@ -182,6 +182,10 @@ class ScriptTestSuiteRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Past this an unfinished suite is stale (its task chain died with a worker): the sweep ends it `error`.
     deadline_at = models.DateTimeField()
+    # The last step of the task chain advancing it, and that chain's token: the sweep starts a new chain (a new
+    # token, which stops any old one at its next step) when steps stop coming, so exactly one chain runs.
+    stepped_at = models.DateTimeField(null=True, blank=True)
+    chain = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,19 +6,21 @@ waiting (as many as the Try caps allow) and, until every case is judged, enqueue
 later. Waiting inside a task would hold the worker the Try runs themselves need (one solo worker in
 tests, a few processes in production). The command drives the same steps in its own process.
 
-A worker that dies mid-suite breaks the chain of steps: the beat sweep ends a suite past its deadline
-`error`, keeping the verdicts it had.
+A worker that dies mid-suite breaks the chain of steps: the beat sweep starts a new chain for a suite whose
+steps stopped coming, and ends one past its deadline `error`, keeping the verdicts it had.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connections_admin.models import Connection
@@ -37,6 +39,8 @@ Trigger = ScriptTestSuiteRun.Trigger
 STEP_S = 0.3
 # A suite may wait for the queue as a Try run does, then for every case in turn at worst.
 DEADLINE_MARGIN_S = 30
+# A suite with no step for this long has lost its task chain: the sweep starts a new one.
+STALLED_AFTER = timedelta(seconds=60)
 
 
 def _deadline(connection: Connection, cases: int) -> datetime:
@@ -71,13 +75,14 @@ def script_test_suite_start(
         requested_by=actor,
         requested_by_label=actor.get_username() if actor else "system",
         deadline_at=_deadline(connection, len(cases)),
+        chain=uuid.uuid4() if enqueue else None,
     )
     ScriptTestCaseResult.objects.bulk_create(
         ScriptTestCaseResult(suite=suite, case=c, name=c.name, script=c.script, expect=c.expect, expected=c.expected)
         for c in cases
     )
     if enqueue:
-        transaction.on_commit(partial(_enqueue, suite_id=str(suite.pk)))
+        transaction.on_commit(partial(_enqueue, suite_id=str(suite.pk), chain=str(suite.chain)))
     return suite
 
 
@@ -94,12 +99,12 @@ def script_test_suite_start_after_save(*, connection: Connection, revision_numbe
         logger.exception("tests of %s revision %s not started", connection.pk, revision_number)
 
 
-def _enqueue(*, suite_id: str, countdown: float = 0) -> None:
+def _enqueue(*, suite_id: str, chain: str, countdown: float = 0) -> None:
     from .runs.tasks import script_test_suite_advance_task  # tasks import this module
 
     try:
         script_test_suite_advance_task.apply_async(
-            args=[suite_id], countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            args=[suite_id, chain], countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
         )
     except Exception as exc:  # any failure to publish: say so on the suite rather than leave it queued
         logger.warning("test suite %s not enqueued: %s", suite_id, exc)
@@ -150,9 +155,10 @@ def _request(result: ScriptTestCaseResult, suite: ScriptTestSuiteRun, revision: 
     return True
 
 
-def script_test_suite_advance(*, suite_id, now: datetime | None = None) -> bool:
-    """One step: claim a queued suite, judge finished runs, request runs for waiting cases. Returns whether
-    the suite is done. Never waits; a suite past its deadline ends `error` with what it had judged."""
+def script_test_suite_advance(*, suite_id, chain: str | None = None, now: datetime | None = None) -> bool:
+    """One step: claim a queued suite, judge finished runs, request runs for waiting cases. Returns whether to
+    stop stepping: the suite is done, or `chain` is no longer the suite's (the sweep started another). Never
+    waits; a suite past its deadline ends `error` with what it had judged."""
     now = now or timezone.now()
     with transaction.atomic():
         suite = (
@@ -161,11 +167,12 @@ def script_test_suite_advance(*, suite_id, now: datetime | None = None) -> bool:
             .filter(pk=suite_id)
             .first()
         )
-        if suite is None or suite.done:
+        if suite is None or suite.done or (chain is not None and str(suite.chain) != chain):
             return True
         if suite.status == Status.QUEUED:
             suite.status, suite.started_at = Status.RUNNING, now
-            suite.save(update_fields=["status", "started_at"])
+        suite.stepped_at = now
+        suite.save(update_fields=["status", "started_at", "stepped_at"])
         revision = ScriptRevision.objects.filter(connection=suite.connection, number=suite.revision_number).first()
         if revision is None:
             suite.results.filter(passed__isnull=True).update(passed=False, reason="the revision no longer exists")
@@ -174,41 +181,48 @@ def script_test_suite_advance(*, suite_id, now: datetime | None = None) -> bool:
         late = now > suite.deadline_at
         caps_full = False
         for result in suite.results.select_related("run", "case").filter(passed__isnull=True):
-            if result.run_id is None and not late:
-                caps_full = caps_full or not _request(result, suite, revision)
-            elif result.run is not None and result.run.done:
+            if result.run is not None and result.run.done:
                 case = ScriptTestCase(expect=result.expect, expected=result.expected)  # as it was when started
                 result.passed, result.reason = script_test_case_judge(case=case, run=result.run)
                 result.save(update_fields=["passed", "reason"])
-            elif late:
-                result.passed = False
-                result.reason = "did not finish in time: is the Celery worker running?"
-                result.save(update_fields=["passed", "reason"])
-        if late:
-            _finish(suite, error="the suite did not finish before its deadline (a worker or scriptd stopped)")
-            return True
-        if not suite.results.filter(passed__isnull=True).exists():
+            elif result.run_id is None and not late and not caps_full:
+                caps_full = not _request(result, suite, revision)
+        pending = suite.results.filter(passed__isnull=True)
+        if not pending.exists():
             _finish(suite)
+            return True
+        if late:
+            pending.update(passed=False, reason="did not finish in time: is the Celery worker running?")
+            _finish(suite, error="the suite did not finish before its deadline (a worker or scriptd stopped)")
             return True
     return False
 
 
-def script_test_suite_step_again(*, suite_id: str) -> None:
+def script_test_suite_step_again(*, suite_id: str, chain: str) -> None:
     """Enqueue the next step of an unfinished suite a moment from now (the task's own continuation)."""
-    _enqueue(suite_id=suite_id, countdown=STEP_S)
+    _enqueue(suite_id=suite_id, chain=chain, countdown=STEP_S)
 
 
 def script_test_suites_sweep(*, now: datetime | None = None) -> int:
-    """End unfinished suites past their deadline (their task chain died with a worker); returns how many."""
+    """Look after unfinished suites whose steps stopped coming (a worker died, the broker lost the message, the
+    command was killed): end those past their deadline `error`, with the verdicts they had, and give the others
+    a new task chain. Returns how many suites it touched."""
     now = now or timezone.now()
-    stale = list(
-        ScriptTestSuiteRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING), deadline_at__lt=now).values_list(
-            "pk", flat=True
-        )
-    )
-    for suite_id in stale:
+    unfinished = ScriptTestSuiteRun.objects.filter(status__in=(Status.QUEUED, Status.RUNNING))
+    late = list(unfinished.filter(deadline_at__lt=now).values_list("pk", flat=True))
+    for suite_id in late:
         script_test_suite_advance(suite_id=suite_id, now=now)
-    return len(stale)
+    stalled = list(
+        unfinished.filter(deadline_at__gte=now)
+        .filter(Q(stepped_at__lt=now - STALLED_AFTER) | Q(stepped_at__isnull=True, created_at__lt=now - STALLED_AFTER))
+        .values_list("pk", flat=True)
+    )
+    for suite_id in stalled:
+        chain = str(uuid.uuid4())
+        # The new token stops any old chain still alive at its next step; stepped_at waits for the new one.
+        ScriptTestSuiteRun.objects.filter(pk=suite_id).update(chain=chain, stepped_at=now)
+        _enqueue(suite_id=str(suite_id), chain=chain)
+    return len(late) + len(stalled)
 
 
 def script_test_suite_wait(*, suite: ScriptTestSuiteRun, step_s: float = STEP_S) -> ScriptTestSuiteRun:

@@ -42,7 +42,7 @@ def script_runs_sweep_task() -> None:
 
 
 @shared_task(name="scripts_editor.tasks.script_test_suite_advance_task", ignore_result=True, acks_late=True)
-def script_test_suite_advance_task(suite_id: str) -> None:
+def script_test_suite_advance_task(suite_id: str, chain: str) -> None:
     # One short step; the next is a new message, so the worker stays free for the suite's own Try runs.
-    if not script_test_suite_advance(suite_id=suite_id):
-        script_test_suite_step_again(suite_id=suite_id)
+    if not script_test_suite_advance(suite_id=suite_id, chain=chain):
+        script_test_suite_step_again(suite_id=suite_id, chain=chain)

@@ -304,3 +304,15 @@ def test_a_suite_whose_worker_died_is_ended_by_the_sweep(db, connection, editor)
         (False, "did not finish in time: is the Celery worker running?")
     ]
     assert script_test_suites_sweep(now=timezone.now() + timedelta(days=1)) == 0  # ended suites stay as they are
+
+
+def test_a_suite_whose_steps_stopped_is_given_a_new_chain_by_the_sweep(suite, editor):
+    stalled = script_test_suite_start(connection=suite, trigger="manual", by=editor, enqueue=False)
+    old_chain = "00000000-0000-0000-0000-000000000001"
+    ScriptTestSuiteRun.objects.filter(pk=stalled.pk).update(
+        status="running", chain=old_chain, stepped_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert script_test_suites_sweep() == 1
+    done = finished(stalled)
+    assert done.status == "passed" and done.passed == len(CASES) and str(done.chain) != old_chain
+    assert script_test_suites_sweep() == 0
