@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin.models import Connection
+from connections_admin.permissions import can_change
 from scripts_editor.models import ScriptTestCase, ScriptTestSuiteRun
 from scripts_editor.saved_tests import script_test_case_create, script_test_case_delete
 from scripts_editor.scripts import SCRIPT_KEYS
@@ -56,6 +57,7 @@ class ScriptTestSuiteRunSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     pending = serializers.IntegerField()
     error = serializers.CharField()
+    output_hidden = serializers.CharField(allow_null=True, help_text="Why reasons are empty, for read-only users.")
     requested_by = serializers.CharField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -140,7 +142,8 @@ class ScriptTestRunView(APIView):
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
         suites = connection.script_test_suite_runs.all()[:RECENT_SUITES]
-        return Response([script_test_suite_snapshot(suite=s) for s in suites])
+        full = can_change(request.user)
+        return Response([script_test_suite_snapshot(suite=s, full=full) for s in suites])
 
     @extend_schema(
         operation_id="script_tests_run",
@@ -159,7 +162,7 @@ class ScriptTestRunView(APIView):
             revision_number=serializer.validated_data.get("revision"),
         )
         return Response(
-            script_test_suite_snapshot(suite=suite),
+            script_test_suite_snapshot(suite=suite, full=True),
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": _location(suite)},
         )
@@ -175,7 +178,7 @@ class ScriptTestSuiteRunDetailView(APIView):
     )
     def get(self, request, public_id, suite_id):
         suite = get_object_or_404(ScriptTestSuiteRun, connection__public_id=public_id, pk=suite_id)
-        return Response(script_test_suite_snapshot(suite=suite))
+        return Response(script_test_suite_snapshot(suite=suite, full=can_change(request.user)))
 
 
 @extend_schema_view(

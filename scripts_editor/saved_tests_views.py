@@ -115,11 +115,16 @@ def test_suite(request: HttpRequest, connection: Connection, suite_id) -> HttpRe
     return render(
         request,
         "scripts_editor/test_suite.html",
-        {"connection": connection, "suite": suite, "snapshot": script_test_suite_snapshot(suite=suite)},
+        {
+            "connection": connection,
+            "suite": suite,
+            "snapshot": script_test_suite_snapshot(suite=suite, full=can_change(request.user)),
+        },
     )
 
 
 @require_GET
 @connection_view(VIEW)
 def test_suite_poll(request: HttpRequest, connection: Connection, suite_id) -> JsonResponse:
-    return JsonResponse(script_test_suite_snapshot(suite=_suite(connection, suite_id)))
+    suite = _suite(connection, suite_id)
+    return JsonResponse(script_test_suite_snapshot(suite=suite, full=can_change(request.user)))

@@ -28,6 +28,7 @@ from connections_admin.models import Connection
 from .exceptions import TryRunsBusy
 from .models import ScriptRevision, ScriptTestCase, ScriptTestCaseResult, ScriptTestSuiteRun
 from .runs.arguments import run_arguments_join
+from .runs.selectors import OUTPUT_HIDDEN
 from .runs.services import PUBLISH_RETRY_POLICY, QUEUE_MAX_WAIT, script_run_request
 from .saved_tests import script_test_case_judge, script_test_case_secrets
 from .selectors import script_revision_current
@@ -233,8 +234,10 @@ def script_test_suite_wait(*, suite: ScriptTestSuiteRun, step_s: float = STEP_S)
     return suite
 
 
-def script_test_suite_snapshot(*, suite: ScriptTestSuiteRun) -> dict:
-    """The suite's state as the page and the API show it (no argument, no secret: names and verdicts)."""
+def script_test_suite_snapshot(*, suite: ScriptTestSuiteRun, full: bool) -> dict:
+    """The suite's state as the page and the API show it: names and verdicts, never an argument. Reasons quote
+    what the script answered, so only `full` readers (who may change the connection) get them, as with a run's
+    output (runs.selectors.OUTPUT_HIDDEN)."""
     results = list(suite.results.select_related("run"))
     judged = [r for r in results if r.passed is not None]
     return {
@@ -248,6 +251,7 @@ def script_test_suite_snapshot(*, suite: ScriptTestSuiteRun) -> dict:
         "failed": sum(r.passed is False for r in judged),
         "pending": len(results) - len(judged),
         "error": suite.error,
+        "output_hidden": None if full else OUTPUT_HIDDEN,
         "requested_by": suite.requested_by_label,
         "created_at": suite.created_at.isoformat(),
         "finished_at": suite.finished_at.isoformat() if suite.finished_at else None,
@@ -256,7 +260,7 @@ def script_test_suite_snapshot(*, suite: ScriptTestSuiteRun) -> dict:
                 "name": r.name,
                 "script": r.script,
                 "passed": r.passed,
-                "reason": r.reason,
+                "reason": r.reason if full else "",
                 "run": str(r.run_id) if r.run_id else None,
                 "status": r.run.status if r.run else None,
                 "duration_ms": r.run.duration_ms if r.run else None,

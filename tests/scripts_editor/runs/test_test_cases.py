@@ -268,6 +268,12 @@ def test_each_save_runs_the_tests_against_the_new_revision_and_history_shows_the
     assert 'data-suite-status="passed"' in row[3] and "data-suite-status" not in row[1]  # saved before any case
     page = viewer_client.get(f"/connections/{suite.public_id}/scripts/tests/suites/{failing.pk}/").content.decode()
     assert 'data-test="ada logs in" data-passed="false"' in page and "Run and logs" in page
+    # Reasons quote the script's answers: like a run's output, only for those who may change the connection.
+    assert "the profile differs" not in page and 'id="output-hidden"' in page
+    poll = viewer_client.get(f"/connections/{suite.public_id}/scripts/tests/suites/{failing.pk}/poll/").json()
+    assert poll["output_hidden"] and {r["reason"] for r in poll["results"]} == {""}
+    page = editor_client.get(f"/connections/{suite.public_id}/scripts/tests/suites/{failing.pk}/").content.decode()
+    assert "the profile differs" in page and 'id="output-hidden"' not in page
 
 
 def test_the_api_patch_of_custom_scripts_runs_the_tests(suite, editor, api_for):
