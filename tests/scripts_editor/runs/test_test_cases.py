@@ -322,3 +322,27 @@ def test_a_suite_whose_steps_stopped_is_given_a_new_chain_by_the_sweep(suite, ed
     done = finished(stalled)
     assert done.status == "passed" and done.passed == len(CASES) and str(done.chain) != old_chain
     assert script_test_suites_sweep() == 0
+
+
+def test_history_reads_the_test_results_in_one_query_however_many_revisions(db, connection, editor, editor_client):
+    from django.db import connection as db_connection
+    from django.test.utils import CaptureQueriesContext
+
+    def revisions_with_suites(count: int) -> int:
+        base = connection.script_revisions.count()
+        for n in range(base, base + count):
+            scripts = {k: SCRIPTS.get(k, "") for k in SCRIPT_KEYS} | {"get_user": SCRIPTS["get_user"] + f"// {n}\n"}
+            saved = scripts_save(connection=connection, base_number=n, by=editor, scripts=scripts)
+            ScriptTestSuiteRun.objects.create(
+                connection=connection,
+                revision_number=saved.revision.number,
+                trigger="save",
+                status="passed",
+                deadline_at=timezone.now(),
+            )
+        with CaptureQueriesContext(db_connection) as queries:
+            page = editor_client.get(f"/connections/{connection.public_id}/scripts/history/")
+        assert page.content.decode().count('data-suite-status="passed"') == connection.script_revisions.count()
+        return len(queries)
+
+    assert revisions_with_suites(2) == revisions_with_suites(4)
