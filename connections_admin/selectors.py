@@ -29,3 +29,12 @@ def configuration_for_run(*, connection: Connection) -> dict[str, str]:
 def configuration_plain_keys(*, connection: Connection) -> frozenset[str]:
     """The keys whose values are not secret: runs never mask them (scriptd_client.masking)."""
     return frozenset(connection.variables.filter(plain=True).values_list("key", flat=True))
+
+
+def configuration_for_run_with_plain_keys(*, connection: Connection) -> tuple[dict[str, str], frozenset[str]]:
+    """Both of the above from one read, so a run masks exactly the values it was given."""
+    variables = list(connection.variables.all())
+    return (
+        {v.key: crypto.decrypt(v.value_encrypted) for v in variables},
+        frozenset(v.key for v in variables if v.plain),
+    )

@@ -55,8 +55,7 @@ def _snapshot(connection: Connection) -> tuple[Any, dict[str, str], frozenset[st
     if found is None:
         found = (
             script_selectors.script_revision_current(connection=connection),
-            connection_selectors.configuration_for_run(connection=connection),
-            connection_selectors.configuration_plain_keys(connection=connection),
+            *connection_selectors.configuration_for_run_with_plain_keys(connection=connection),
         )
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
             _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from connections_admin import crypto
 from connections_admin.models import AuditEvent, Connection
-from connections_admin.selectors import configuration_for_run, configuration_plain_keys
+from connections_admin.selectors import configuration_for_run_with_plain_keys
 from connections_admin.services import audit_event_record
 from scriptd_client import client as scriptd
 from scriptd_client import limits
@@ -182,6 +182,7 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
     mask = Masker(())
     try:
         typed = _secrets(secret)
+        configuration, plain_keys = configuration_for_run_with_plain_keys(connection=run.connection)
         args = run_arguments_positional(
             script=run.script, args=run_arguments_join(redacted=run.arguments, secrets=typed)
         )
@@ -193,14 +194,14 @@ def script_run_execute(*, run_id: str, secret: str | None = None) -> None:
             mode="fresh",
             purpose="try",  # behind logins in scriptd
             revision=run.revision.number if run.revision else None,
-            configuration=configuration_for_run(connection=run.connection),
+            configuration=configuration,
             timeout_s=run.timeout_s,
             run_id=str(run.id),
         )
         # Lines, result and error are stored masked (scriptd_client.masking: the one rule).
         mask = Masker.for_run(
-            configuration=request["configuration"],
-            plain_keys=configuration_plain_keys(connection=run.connection),
+            configuration=configuration,
+            plain_keys=plain_keys,
             passwords=BY_KEY[run.script].passwords(args),
         )
         for event in scriptd.run_script(**request):
