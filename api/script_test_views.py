@@ -50,7 +50,7 @@ class ScriptTestSuiteRunSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     revision = serializers.IntegerField(help_text="The script revision the cases ran against.")
     trigger = serializers.ChoiceField(choices=ScriptTestSuiteRun.Trigger.values)
-    status = serializers.ChoiceField(choices=ScriptTestSuiteRun.Status.values)
+    status = serializers.ChoiceField(choices=ScriptTestSuiteRun.Status.choices)
     done = serializers.BooleanField()
     total = serializers.IntegerField()
     passed = serializers.IntegerField()
