@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -42,6 +43,12 @@ STEP_S = 0.3
 DEADLINE_MARGIN_S = 30
 # A suite with no step for this long has lost its task chain: the sweep starts a new one.
 STALLED_AFTER = timedelta(seconds=60)
+
+
+def _parallel() -> int:
+    """How many Try runs one suite keeps going at once: two fewer than the Try caps allow, so the person whose
+    save started the tests can still Try a script meanwhile."""
+    return max(1, min(settings.TRY_RUNS_PER_USER, settings.TRY_RUNS_PER_CONNECTION) - 2)
 
 
 def _deadline(connection: Connection, cases: int) -> datetime:
@@ -181,13 +188,16 @@ def script_test_suite_advance(*, suite_id, chain: str | None = None, now: dateti
             return True
         late = now > suite.deadline_at
         caps_full = False
-        for result in suite.results.select_related("run", "case").filter(passed__isnull=True):
+        waiting = list(suite.results.select_related("run", "case").filter(passed__isnull=True))
+        in_flight = sum(r.run is not None and not r.run.done for r in waiting)
+        for result in waiting:
             if result.run is not None and result.run.done:
                 case = ScriptTestCase(expect=result.expect, expected=result.expected)  # as it was when started
                 result.passed, result.reason = script_test_case_judge(case=case, run=result.run)
                 result.save(update_fields=["passed", "reason"])
-            elif result.run_id is None and not late and not caps_full:
+            elif result.run_id is None and not late and not caps_full and in_flight < _parallel():
                 caps_full = not _request(result, suite, revision)
+                in_flight += result.run_id is not None
         pending = suite.results.filter(passed__isnull=True)
         if not pending.exists():
             _finish(suite)

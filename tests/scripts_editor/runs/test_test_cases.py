@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from connections_admin import crypto
 from scripts_editor.models import ScriptRun, ScriptTestCase, ScriptTestSuiteRun
+from scripts_editor.runs.services import script_run_request
 from scripts_editor.saved_tests import script_test_case_create
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_restore, scripts_save
-from scripts_editor.test_suites import script_test_suite_start, script_test_suites_sweep
+from scripts_editor.test_suites import script_test_suite_advance, script_test_suite_start, script_test_suites_sweep
 
 PASSWORD = "ada-Secret-pa55"
 SCRIPTS = {
@@ -346,3 +347,25 @@ def test_history_reads_the_test_results_in_one_query_however_many_revisions(db, 
         return len(queries)
 
     assert revisions_with_suites(2) == revisions_with_suites(4)
+
+
+def test_a_suite_leaves_room_under_the_try_caps_for_the_person_who_saved(db, connection, editor, settings):
+    settings.TRY_RUNS_PER_USER, settings.TRY_RUNS_PER_CONNECTION = 5, 10
+    scripts_save(connection=connection, base_number=0, by=editor, scripts={k: SCRIPTS.get(k, "") for k in SCRIPT_KEYS})
+    for n in range(6):
+        script_test_case_create(
+            connection=connection,
+            name=f"case {n}",
+            script="get_user",
+            args={"email": "a@b.c"},
+            expect="not_found",
+            by=editor,
+        )
+    started = script_test_suite_start(connection=connection, trigger="save", by=editor, enqueue=False)
+    # No worker here (and the test's transaction never commits, so nothing is published): runs stay queued.
+    assert script_test_suite_advance(suite_id=started.pk) is False
+    assert ScriptRun.objects.filter(requested_by=editor).count() == 3  # the Try caps minus two
+    assert script_test_suite_advance(suite_id=started.pk) is False
+    assert ScriptRun.objects.count() == 3  # none finished: no more started
+    for _ in range(2):  # the editor can still Try twice meanwhile
+        script_run_request(connection=connection, script="get_user", args={"email": "x@y.z"}, by=editor)
