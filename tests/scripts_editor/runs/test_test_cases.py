@@ -369,3 +369,14 @@ def test_a_suite_leaves_room_under_the_try_caps_for_the_person_who_saved(db, con
     assert ScriptRun.objects.count() == 3  # none finished: no more started
     for _ in range(2):  # the editor can still Try twice meanwhile
         script_run_request(connection=connection, script="get_user", args={"email": "x@y.z"}, by=editor)
+
+
+def test_an_import_that_changes_the_scripts_runs_the_tests_against_the_new_revision(suite, editor, tmp_path):
+    call_command("export_connections", str(tmp_path), "--format", "directory")
+    login = tmp_path / "database-connections" / suite.name / "login.js"
+    login.write_text(login.read_text().replace("nickname: 'Ada'", "nickname: 'Imported'"))
+    call_command("import_connections", str(tmp_path))  # the cases' password keywords unsupplied: kept as stored
+
+    ran = finished(ScriptTestSuiteRun.objects.get(revision_number=2))
+    assert (ran.trigger, ran.status, ran.failed, ran.requested_by_label) == ("save", "failed", 1, "system")
+    assert ran.results.get(name="ada logs in").passed is False
