@@ -2,8 +2,8 @@
 
 A suite run is a row (ScriptTestSuiteRun) with one result row per case. A Celery task advances it in short
 steps that never wait: each step judges the Try runs that have finished, requests runs for the cases still
-waiting (as many as the Try caps allow) and, until every case is judged, enqueues the next step a moment
-later. Waiting inside a task would hold the worker the Try runs themselves need (one solo worker in
+waiting (a few at a time, under the Try caps) and, until every case is judged, enqueues the next step a
+moment later. Waiting inside a task would hold the worker the Try runs themselves need (one solo worker in
 tests, a few processes in production). The command drives the same steps in its own process.
 
 A worker that dies mid-suite breaks the chain of steps: the beat sweep starts a new chain for a suite whose
