@@ -32,7 +32,7 @@ from .runs.arguments import run_arguments_join
 from .runs.selectors import OUTPUT_HIDDEN
 from .runs.services import PUBLISH_RETRY_POLICY, QUEUE_MAX_WAIT, script_run_request
 from .saved_tests import script_test_case_judge, script_test_case_secrets
-from .selectors import script_revision_current
+from .selectors import script_revision_blank, script_revision_current
 
 logger = logging.getLogger(__name__)
 Status = ScriptTestSuiteRun.Status
@@ -182,6 +182,8 @@ def script_test_suite_advance(*, suite_id, chain: str | None = None, now: dateti
         suite.stepped_at = now
         suite.save(update_fields=["status", "started_at", "stepped_at"])
         revision = ScriptRevision.objects.filter(connection=suite.connection, number=suite.revision_number).first()
+        if suite.revision_number == 0:  # nothing saved yet: the blank stubs, as Try runs them
+            revision = script_revision_blank(connection=suite.connection)
         if revision is None:
             suite.results.filter(passed__isnull=True).update(passed=False, reason="the revision no longer exists")
             _finish(suite, error=f"revision {suite.revision_number} no longer exists")

@@ -380,3 +380,12 @@ def test_an_import_that_changes_the_scripts_runs_the_tests_against_the_new_revis
     ran = finished(ScriptTestSuiteRun.objects.get(revision_number=2))
     assert (ran.trigger, ran.status, ran.failed, ran.requested_by_label) == ("save", "failed", 1, "system")
     assert ran.results.get(name="ada logs in").passed is False
+
+
+def test_a_connection_never_saved_tests_its_blank_stubs(celery_worker_on_redis, scriptd_for_runs, connection, editor):
+    script_test_case_create(
+        connection=connection, name="stub", script="get_user", args={"email": "a@b.c"}, expect="not_found", by=editor
+    )
+    ran = finished(script_test_suite_start(connection=connection, trigger="manual", by=editor))
+    assert ran.revision_number == 0 and ran.status in ("passed", "failed") and not ran.error
+    assert ran.results.get().run is not None  # it really ran the stub
