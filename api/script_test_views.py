@@ -184,8 +184,7 @@ class ScriptTestSuiteRunDetailView(APIView):
 @extend_schema_view(
     post=extend_schema(
         operation_id="script_tests_run_legacy",
-        summary="Run every saved test case (same as POST script-tests/runs)",
-        deprecated=True,
+        summary="Run every saved test case (the first path of POST script-tests/runs; same answer)",
     )
 )
 class ScriptTestRunLegacyView(ScriptTestRunView):
