@@ -170,7 +170,7 @@ def script_test_suite_advance(*, suite_id, chain: str | None = None, now: dateti
     now = now or timezone.now()
     with transaction.atomic():
         suite = (
-            ScriptTestSuiteRun.objects.select_for_update()
+            ScriptTestSuiteRun.objects.select_for_update(of=("self",))
             .select_related("connection", "requested_by")
             .filter(pk=suite_id)
             .first()
