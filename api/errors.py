@@ -75,7 +75,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, DeployConflict):  # without If-Match: someone else moved the live revision meanwhile
         exc = ApiError(f"Conflict: {exc}; nothing changed.", status_code=409)
     elif isinstance(exc, TestsFailed):  # the connection requires passing test cases: nothing went live
-        failures = [{"name": f.case.name, "script": f.case.script, "reason": f.reason} for f in exc.failures]
+        failures = [{"name": f.name, "script": f.script, "reason": f.reason} for f in exc.failures]
         exc = ApiError(
             f"Not live: {exc}.", status_code=422, error_code="tests_failed", extra={"trickle_failures": failures}
         )

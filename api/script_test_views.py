@@ -1,23 +1,25 @@
 """Saved script test cases over the API (scripts_editor.saved_tests): list, create, delete, and run them all.
 
-Passwords are accepted on create and never returned: arguments come back with "********" in their place."""
+Passwords are accepted on create and never returned: arguments come back with "********" in their place.
+A run of the suite is queued (202 + Location) and read back with GET until `done`, as a script run is."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin.models import Connection
-from scripts_editor.models import ScriptTestCase
-from scripts_editor.saved_tests import script_test_case_create, script_test_case_delete, script_test_cases_run
+from connections_admin.permissions import can_change
+from scripts_editor.models import ScriptTestCase, ScriptTestSuiteRun
+from scripts_editor.saved_tests import script_test_case_create, script_test_case_delete
 from scripts_editor.scripts import SCRIPT_KEYS
+from scripts_editor.test_suites import script_test_suite_snapshot, script_test_suite_start
 
 from .serializers import StrictCharField
 from .views import _errors
 
-# A run of the suite answers within this long beyond the connection's script timeout; later cases fail saying so.
-RUN_WAIT_S = 60
+RECENT_SUITES = 20
 
 
 class ScriptTestCaseSerializer(serializers.Serializer):
@@ -37,17 +39,37 @@ class ScriptTestCaseSerializer(serializers.Serializer):
 class ScriptTestResultSerializer(serializers.Serializer):
     name = serializers.CharField()
     script = serializers.CharField()
-    passed = serializers.BooleanField()
+    passed = serializers.BooleanField(allow_null=True, help_text="null while the case is still running.")
     reason = serializers.CharField()
     run = serializers.CharField(allow_null=True, help_text="The Try run: /api/v2/script-runs/{run}.")
-    status = serializers.CharField()
+    status = serializers.CharField(allow_null=True)
     duration_ms = serializers.FloatField(allow_null=True)
 
 
-class ScriptTestRunSerializer(serializers.Serializer):
+class ScriptTestSuiteRunSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    revision = serializers.IntegerField(help_text="The script revision the cases ran against.")
+    trigger = serializers.ChoiceField(choices=ScriptTestSuiteRun.Trigger.values)
+    status = serializers.ChoiceField(choices=ScriptTestSuiteRun.Status.choices)
+    done = serializers.BooleanField()
+    total = serializers.IntegerField()
     passed = serializers.IntegerField()
     failed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    error = serializers.CharField()
+    output_hidden = serializers.CharField(allow_null=True, help_text="Why reasons are empty, for read-only users.")
+    requested_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
     results = ScriptTestResultSerializer(many=True)
+
+
+class ScriptTestSuiteRunCreateSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(required=False, min_value=1, help_text="Default: the newest revision.")
+
+
+def _location(suite: ScriptTestSuiteRun) -> str:
+    return f"/api/v2/connections/{suite.connection.public_id}/script-tests/runs/{suite.pk}"
 
 
 def _body(case: ScriptTestCase) -> dict:
@@ -110,18 +132,62 @@ class ScriptTestDetailView(APIView):
 
 
 class ScriptTestRunView(APIView):
-    required_scopes = {"POST": "run:scripts"}
+    required_scopes = {"GET": "read:connections", "POST": "run:scripts"}
+
+    @extend_schema(
+        operation_id="script_tests_runs_list",
+        summary="List the connection's recent test suite runs, newest first",
+        responses={200: ScriptTestSuiteRunSerializer(many=True), **_errors(404)},
+    )
+    def get(self, request, public_id):
+        connection = get_object_or_404(Connection, public_id=public_id)
+        suites = connection.script_test_suite_runs.all()[:RECENT_SUITES]
+        full = can_change(request.user)
+        return Response([script_test_suite_snapshot(suite=s, full=full) for s in suites])
 
     @extend_schema(
         operation_id="script_tests_run",
-        summary="Run every saved test case through Try and answer with the pass/fail list",
-        request=None,
-        responses={200: ScriptTestRunSerializer, **_errors(404)},
+        summary="Run every saved test case in the background (202; GET the Location until done)",
+        request=ScriptTestSuiteRunCreateSerializer,
+        responses={202: ScriptTestSuiteRunSerializer, **_errors(404)},
     )
     def post(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
-        results = script_test_cases_run(
-            connection=connection, by=request.user, wait_s=RUN_WAIT_S + connection.script_timeout_s
+        serializer = ScriptTestSuiteRunCreateSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        suite = script_test_suite_start(
+            connection=connection,
+            trigger=ScriptTestSuiteRun.Trigger.API,
+            by=request.user,
+            revision_number=serializer.validated_data.get("revision"),
         )
-        passed = sum(r.passed for r in results)
-        return Response({"passed": passed, "failed": len(results) - passed, "results": [r.as_dict() for r in results]})
+        return Response(
+            script_test_suite_snapshot(suite=suite, full=True),
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": _location(suite)},
+        )
+
+
+class ScriptTestSuiteRunDetailView(APIView):
+    required_scopes = {"GET": "read:connections"}
+
+    @extend_schema(
+        operation_id="script_tests_runs_get",
+        summary="Get a test suite run: its status and each case's verdict",
+        responses={200: ScriptTestSuiteRunSerializer, **_errors(404)},
+    )
+    def get(self, request, public_id, suite_id):
+        suite = get_object_or_404(ScriptTestSuiteRun, connection__public_id=public_id, pk=suite_id)
+        return Response(script_test_suite_snapshot(suite=suite, full=can_change(request.user)))
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="script_tests_run_legacy",
+        summary="Run every saved test case (the first path of POST script-tests/runs; same answer)",
+    )
+)
+class ScriptTestRunLegacyView(ScriptTestRunView):
+    """The first path of "run them all", kept so clients written against it still work."""
+
+    http_method_names = ["post", "options"]

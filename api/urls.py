@@ -94,8 +94,18 @@ urlpatterns = [
     ),
     path(
         "api/v2/connections/<str:public_id>/script-tests/run",
-        script_test_views.ScriptTestRunView.as_view(),
+        script_test_views.ScriptTestRunLegacyView.as_view(),
         name="api-script-tests-run",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/script-tests/runs",
+        script_test_views.ScriptTestRunView.as_view(),
+        name="api-script-tests-runs",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/script-tests/runs/<uuid:suite_id>",
+        script_test_views.ScriptTestSuiteRunDetailView.as_view(),
+        name="api-script-tests-run-detail",
     ),
     path(
         "api/v2/connections/<str:public_id>/script-tests/<int:pk>",

@@ -299,6 +299,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two `status` enums: a script run's keeps the name it had alone, a test suite run's gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": ["queued", "running", "succeeded", "failed", "timed_out", "crashed"],
+        "TestSuiteRunStatusEnum": "scripts_editor.models.ScriptTestSuiteRun.Status",
+    },
 }
 
 # Request ids: taken from the proxy's header when well formed, else made here; they follow a request into its
@@ -337,6 +342,8 @@ METRICS_ALLOWED_NETWORKS = env.list(
 RETENTION_DAYS = {
     "login_events": env.int("TRICKLE_RETENTION_LOGIN_EVENTS_DAYS", default=90),
     "script_runs": env.int("TRICKLE_RETENTION_SCRIPT_RUNS_DAYS", default=30),
+    # Saved tests' suite runs: History's pass/fail badge of each revision, so kept as long as the audit trail.
+    "test_suite_runs": env.int("TRICKLE_RETENTION_TEST_SUITE_RUNS_DAYS", default=365),
     "audit_events": env.int("TRICKLE_RETENTION_AUDIT_DAYS", default=365),
     "logs": env.int("TRICKLE_RETENTION_LOGS_DAYS", default=90),  # the tenant log (GET /api/v2/logs)
     "sessions": env.int("TRICKLE_RETENTION_SESSIONS_DAYS", default=0),  # days after expiry; 0: once expired

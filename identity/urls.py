@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.urls import path
 
-from . import demo_legacy, import_views, log_views, population_views, views
+from . import circuit_views, demo_legacy, import_views, log_views, population_views, views
 
 app_name = "identity"
 urlpatterns = [
     path("connections/<str:public_id>/try/", views.try_connection, name="try-connection"),
+    path("connections/<str:public_id>/circuit/", circuit_views.circuit_page, name="circuit"),
     path("connections/<str:public_id>/users/", views.user_list, name="user-list"),
     path("connections/<str:public_id>/users/import/", import_views.user_import, name="user-import"),
     path(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from connections_admin.models import AuditEvent
 from identity.models import FlowEvent, LogEvent
 from scripts_editor.as_code.upload import import_uploads_expired_delete
-from scripts_editor.models import ScriptRun
+from scripts_editor.models import ScriptRun, ScriptTestSuiteRun
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,11 @@ TARGETS = (
         "script_runs",
         "script runs",
         lambda cutoff: ScriptRun.objects.filter(created_at__lt=cutoff, status__in=ScriptRun.DONE),
+    ),
+    RetentionTarget(
+        "test_suite_runs",
+        "test suite runs",
+        lambda cutoff: ScriptTestSuiteRun.objects.filter(created_at__lt=cutoff, status__in=ScriptTestSuiteRun.DONE),
     ),
     RetentionTarget("audit_events", "audit rows", lambda cutoff: AuditEvent.objects.filter(created_at__lt=cutoff)),
     RetentionTarget("logs", "log events", lambda cutoff: LogEvent.objects.filter(date__lt=cutoff)),

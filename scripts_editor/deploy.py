@@ -27,7 +27,7 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.services import audit_event_record, connection_touch
 
 from .exceptions import DeployConflict, TestsFailed
-from .models import ScriptCanary, ScriptDeployment, ScriptRevision
+from .models import ScriptCanary, ScriptDeployment, ScriptRevision, ScriptTestSuiteRun
 from .selectors import script_canary_running, script_deployment, script_revision_get
 
 Canary = ScriptCanary.State
@@ -74,7 +74,7 @@ def _canary_end(*, connection: Connection, state: str, by: AbstractBaseUser | No
 @dataclass(frozen=True)
 class SuiteResult:
     passed: bool
-    results: list  # saved_tests.CaseResult of every case run
+    results: list  # the ScriptTestCaseResult of every case
 
     @property
     def failures(self) -> list:
@@ -82,12 +82,23 @@ class SuiteResult:
 
 
 def suite_passes(*, connection: Connection, revision: ScriptRevision, by: AbstractBaseUser | None) -> SuiteResult:
-    """Run the connection's saved test cases against `revision` (not the current one) and wait for them.
+    """Run the connection's saved test cases against `revision` (not the current one) and wait for them,
+    stepping the suite in this process; the suite run is recorded as any other (History shows it).
     No case at all passes: the requirement is "no case fails"."""
-    from .saved_tests import script_test_cases_run  # saved_tests -> runs -> selectors; imported when needed
+    from .test_suites import script_test_suite_start, script_test_suite_wait  # test_suites imports services
 
-    results = script_test_cases_run(connection=connection, by=by, revision=revision)
-    return SuiteResult(passed=all(r.passed for r in results), results=results)
+    if not connection.script_test_cases.exists():
+        return SuiteResult(passed=True, results=[])
+    suite = script_test_suite_start(
+        connection=connection,
+        trigger=ScriptTestSuiteRun.Trigger.GATE,
+        by=by,
+        revision_number=revision.number,
+        enqueue=False,
+    )
+    suite = script_test_suite_wait(suite=suite)
+    results = list(suite.results.select_related("run").order_by("name"))
+    return SuiteResult(passed=suite.status == ScriptTestSuiteRun.Status.PASSED, results=results)
 
 
 def suite_check(*, connection: Connection, revision: ScriptRevision, by: AbstractBaseUser | None) -> None:

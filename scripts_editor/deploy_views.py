@@ -39,7 +39,7 @@ def _back(connection: Connection) -> HttpResponse:
 
 
 def tests_failed_message(e: TestsFailed) -> str:
-    cases = "; ".join(f"{f.case.name}: {f.reason}" for f in e.failures)
+    cases = "; ".join(f"{f.name}: {f.reason}" for f in e.failures)
     return f"Revision {e.revision_number} did not go live: the required test cases failed ({cases})."
 
 

@@ -58,12 +58,12 @@ class DeployConflict(Exception):
 
 class TestsFailed(Exception):
     """The connection requires its saved test cases to pass before a revision goes live, and some did not.
-    `failures` are saved_tests.CaseResult of the failing cases; nothing went live."""
+    `failures` are the ScriptTestCaseResult of the failing cases; nothing went live."""
 
     __test__ = False  # not a pytest class
 
     def __init__(self, *, revision_number: int, failures: list):
         self.revision_number = revision_number
         self.failures = failures
-        names = ", ".join(f.case.name for f in failures)
+        names = ", ".join(f.name for f in failures)
         super().__init__(f"revision {revision_number} failed its required test cases: {names}")

@@ -222,3 +222,80 @@ class ScriptTestCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.name}"
+
+
+class ScriptTestSuiteRun(models.Model):
+    """One run of a connection's saved test cases against one revision (scripts_editor.test_suites): started
+    by "Run tests", a save, the API or the command, advanced by a Celery task until every case is judged."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        PASSED = "passed"
+        FAILED = "failed"
+        ERROR = "error"  # some case could not run or finish (worker, broker or scriptd trouble)
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Run tests"
+        SAVE = "save", "Save"
+        API = "api", "API"
+        COMMAND = "command", "test_connection_scripts"
+        GATE = "gate", "Required before going live"
+
+    DONE = (Status.PASSED, Status.FAILED, Status.ERROR)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="script_test_suite_runs")
+    revision_number = models.PositiveIntegerField()
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)  # why the suite ended `error`, in a sentence
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    requested_by_label = models.CharField(max_length=150, blank=True)  # survives the user's deletion
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Past this an unfinished suite is stale (its task chain died with a worker): the sweep ends it `error`.
+    deadline_at = models.DateTimeField()
+    # The last step of the task chain advancing it, and that chain's token: the sweep starts a new chain (a new
+    # token, which stops any old one at its next step) when steps stop coming, so exactly one chain runs.
+    stepped_at = models.DateTimeField(null=True, blank=True)
+    chain = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["connection", "revision_number"], name="script_suite_by_revision"),
+            models.Index(fields=["status", "deadline_at"], name="script_suite_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} tests of revision {self.revision_number} ({self.status})"
+
+    @property
+    def done(self) -> bool:
+        return self.status in self.DONE
+
+
+class ScriptTestCaseResult(models.Model):
+    """One case of a suite run: what it expected (copied, so later edits do not rewrite history), its Try run
+    and the verdict (null while pending)."""
+
+    suite = models.ForeignKey(ScriptTestSuiteRun, on_delete=models.CASCADE, related_name="results")
+    case = models.ForeignKey(ScriptTestCase, null=True, blank=True, on_delete=models.SET_NULL, related_name="results")
+    name = models.CharField(max_length=128)
+    script = models.CharField(max_length=20, choices=[(s.key, s.title) for s in SCRIPTS])
+    expect = models.CharField(max_length=20, choices=ScriptTestCase.Expect.choices)
+    expected = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(ScriptRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="test_results")
+    passed = models.BooleanField(null=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["suite", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {'pending' if self.passed is None else 'pass' if self.passed else 'fail'}"

@@ -2,14 +2,13 @@
 
 A case keeps its arguments as a Try run stores them (passwords masked) and the passwords Fernet-encrypted
 apart (connections_admin.crypto), so no read, page or export shows them back. Running a suite requests one
-Try run per case (ScriptRun, Celery, scriptd: the same isolation and limits as Try), waits for them and
-compares each outcome with what the case expects.
+Try run per case (ScriptRun, Celery, scriptd: the same isolation and limits as Try) and compares each
+outcome with what the case expects: test_suites.py runs them in the background.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +19,11 @@ from connections_admin import crypto
 from connections_admin.models import AuditEvent, Connection
 from connections_admin.services import audit_event_record
 
-from .exceptions import TryRunsBusy
-from .models import ScriptRevision, ScriptRun, ScriptTestCase
-from .runs.arguments import run_arguments_clean, run_arguments_join, run_arguments_split
-from .runs.services import QUEUE_MAX_WAIT, script_run_request
+from .models import ScriptRun, ScriptTestCase
+from .runs.arguments import run_arguments_clean, run_arguments_split
+from .scripts import SCRIPT_KEYS
 
 Expect = ScriptTestCase.Expect
-POLL_S = 0.2
 
 
 def _expected_clean(*, expect: str, expected: Any) -> dict:
@@ -43,36 +40,95 @@ def _expected_clean(*, expect: str, expected: Any) -> dict:
     return expected
 
 
+@dataclass(frozen=True)
+class CaseFields:
+    """A case as checked, ready to store: arguments with passwords masked, the passwords apart."""
+
+    name: str
+    script: str
+    arguments: dict
+    secrets: dict[str, str]  # {argument path: password}
+    expect: str
+    expected: dict
+
+
+def script_test_case_clean(*, name: Any, script: Any, args: Any, expect: Any, expected: Any = None) -> CaseFields:
+    """ValidationError, on the field at fault, for a bad name, an unknown script, arguments that do not fit
+    the script, or a bad expectation."""
+    name = (name if isinstance(name, str) else "").strip()
+    if not name or len(name) > 128:
+        raise ValidationError({"name": "A name of 1 to 128 characters."})
+    if script not in SCRIPT_KEYS:
+        raise ValidationError({"script": f"One of {', '.join(SCRIPT_KEYS)}."})
+    expected = _expected_clean(expect=expect, expected=expected)
+    redacted, secrets = run_arguments_split(script=script, args=run_arguments_clean(script=script, args=args))
+    return CaseFields(name=name, script=script, arguments=redacted, secrets=secrets, expect=expect, expected=expected)
+
+
+def script_test_case_secrets(*, case: ScriptTestCase) -> dict[str, str]:
+    """The case's passwords by argument path (to run it, or to compare an import with it; never to show)."""
+    return json.loads(crypto.decrypt(case.secrets)) if case.secrets else {}
+
+
+def _stored(fields: CaseFields) -> dict:
+    return {
+        "script": fields.script,
+        "arguments": fields.arguments,
+        "secrets": crypto.encrypt(json.dumps(fields.secrets)) if fields.secrets else "",
+        "expect": fields.expect,
+        "expected": fields.expected,
+    }
+
+
 def script_test_case_create(
     *, connection: Connection, name: str, script: str, args: Any, expect: str, expected: Any = None, by
 ) -> ScriptTestCase:
-    """Save a named case. ValidationError for a bad name, arguments that do not fit the script, or a bad
-    expectation; a taken name is a ValidationError on `name`."""
-    name = (name or "").strip()
-    if not name or len(name) > 128:
-        raise ValidationError({"name": "A name of 1 to 128 characters."})
-    expected = _expected_clean(expect=expect, expected=expected)
-    redacted, secrets = run_arguments_split(script=script, args=run_arguments_clean(script=script, args=args))
+    """Save a named case. ValidationError as script_test_case_clean says; a taken name is a ValidationError
+    on `name`."""
+    fields = script_test_case_clean(name=name, script=script, args=args, expect=expect, expected=expected)
     try:
         with transaction.atomic():
-            case = ScriptTestCase.objects.create(
-                connection=connection,
-                name=name,
-                script=script,
-                arguments=redacted,
-                secrets=crypto.encrypt(json.dumps(secrets)) if secrets else "",
-                expect=expect,
-                expected=expected,
-            )
+            case = ScriptTestCase.objects.create(connection=connection, name=fields.name, **_stored(fields))
     except IntegrityError:
-        raise ValidationError({"name": f"{connection.name} already has a test case named {name!r}."}) from None
+        raise ValidationError({"name": f"{connection.name} already has a test case named {fields.name!r}."}) from None
     audit_event_record(
         connection=connection,
         action=AuditEvent.Action.CONNECTION_UPDATED,
         by=by,
-        detail={"test_case": name, "created": True},
+        detail={"test_case": fields.name, "created": True},
     )
     return case
+
+
+def script_test_case_differs(*, case: ScriptTestCase, fields: CaseFields) -> bool:
+    """Whether storing `fields` would change the case (passwords compared decrypted, never shown)."""
+    mine = (case.script, case.arguments, case.expect, case.expected, script_test_case_secrets(case=case))
+    return mine != (fields.script, fields.arguments, fields.expect, fields.expected, fields.secrets)
+
+
+@transaction.atomic
+def script_test_cases_sync(*, connection: Connection, cases: list[CaseFields], by) -> None:
+    """Make the connection's cases exactly `cases`, matched by name (connections as code): create the new
+    ones, rewrite the changed ones in place, delete the ones not listed. Each change is audited."""
+    stored = {c.name: c for c in connection.script_test_cases.all()}
+    wanted = {f.name: f for f in cases}
+    for name, case in stored.items():
+        if name not in wanted:
+            script_test_case_delete(case=case, by=by)
+    for name, fields in wanted.items():
+        case = stored.get(name)
+        if case is None:
+            ScriptTestCase.objects.create(connection=connection, name=name, **_stored(fields))
+        elif script_test_case_differs(case=case, fields=fields):
+            ScriptTestCase.objects.filter(pk=case.pk).update(**_stored(fields))
+        else:
+            continue
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.CONNECTION_UPDATED,
+            by=by,
+            detail={"test_case": name, "created" if case is None else "changed": True},
+        )
 
 
 def script_test_case_delete(*, case: ScriptTestCase, by) -> None:
@@ -83,30 +139,6 @@ def script_test_case_delete(*, case: ScriptTestCase, by) -> None:
         by=by,
         detail={"test_case": case.name, "deleted": True},
     )
-
-
-@dataclass
-class CaseResult:
-    case: ScriptTestCase
-    run: ScriptRun
-    passed: bool
-    reason: str  # why it failed, or what it saw when it passed
-
-    @property
-    def run_id(self) -> str | None:
-        """The Try run's id; None when the case could not be run (its page does not exist)."""
-        return None if self.run._state.adding else str(self.run.pk)
-
-    def as_dict(self) -> dict:
-        return {
-            "name": self.case.name,
-            "script": self.case.script,
-            "passed": self.passed,
-            "reason": self.reason,
-            "run": self.run_id,
-            "status": self.run.status,
-            "duration_ms": self.run.duration_ms,
-        }
 
 
 def script_test_case_judge(*, case: ScriptTestCase, run: ScriptRun) -> tuple[bool, str]:
@@ -140,64 +172,3 @@ def script_test_case_judge(*, case: ScriptTestCase, run: ScriptRun) -> tuple[boo
     passed = run.status == ScriptRun.Status.FAILED and name == wanted[0] and (wanted[1] is None or code == wanted[1])
     label = wanted[0] + (f" with code {wanted[1]!r}" if wanted[1] else "")
     return passed, seen if passed else f"expected {label}; the script {seen}"
-
-
-def script_test_cases_run(
-    *,
-    connection: Connection,
-    by,
-    cases: list[ScriptTestCase] | None = None,
-    wait_s: float | None = None,
-    revision: ScriptRevision | None = None,
-) -> list[CaseResult]:
-    """Run every case (or `cases`) as Try runs of the current scripts (or of `revision`'s, e.g. a revision
-    about to be deployed), as many at once as the Try caps allow, and judge them. A run still unfinished
-    after `wait_s` (default: the queue's limit plus the script's) fails its case saying so."""
-    cases = list(cases if cases is not None else connection.script_test_cases.all())
-    deadline = time.monotonic() + (wait_s or QUEUE_MAX_WAIT.total_seconds() + connection.script_timeout_s)
-    waiting = list(cases)
-    runs: dict[int, ScriptRun] = {}
-    while waiting or any(not r.done for r in runs.values()):
-        while waiting:
-            case = waiting[0]
-            secrets = json.loads(crypto.decrypt(case.secrets)) if case.secrets else {}
-            try:
-                runs[case.pk] = script_run_request(
-                    connection=connection,
-                    script=case.script,
-                    args=run_arguments_join(redacted=case.arguments, secrets=secrets),
-                    source=revision.scripts[case.script] if revision is not None else None,
-                    by=by,
-                )
-            except TryRunsBusy:
-                break  # the caps are full: wait for some of ours to finish
-            except ValidationError as e:  # e.g. the script is now empty: the case fails, the others run
-                runs[case.pk] = ScriptRun(
-                    connection=connection,
-                    script=case.script,
-                    status=ScriptRun.Status.FAILED,
-                    error={"name": "NotRun", "message": "; ".join(m for ms in e.message_dict.values() for m in ms)},
-                )
-            waiting.pop(0)
-        if time.monotonic() > deadline:
-            break
-        time.sleep(POLL_S)
-        for run in runs.values():
-            if run.pk and not run.done:
-                run.refresh_from_db()
-    results = []
-    for case in cases:
-        run = runs.get(case.pk)
-        if run is None or not run.done:
-            results.append(
-                CaseResult(
-                    case=case,
-                    run=run or ScriptRun(connection=connection, script=case.script),
-                    passed=False,
-                    reason="did not finish in time: is the Celery worker running?",
-                )
-            )
-        else:
-            passed, reason = script_test_case_judge(case=case, run=run)
-            results.append(CaseResult(case=case, run=run, passed=passed, reason=reason))
-    return results

@@ -1,10 +1,12 @@
 """The Tests page of a connection's scripts: its saved test cases, adding and deleting them, and "Run tests"
-(every case through Try, then the pass/fail list with a link to each run's page and logs)."""
+(a suite run in the background; its page follows it live: the pass/fail list with a link to each run's logs).
+
+JSON: GET tests/suites/<id>/poll/ -> test_suites.script_test_suite_snapshot (poll until `done`)."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -12,11 +14,12 @@ from connections_admin.forms import add_service_errors
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
 
-from .models import ScriptTestCase
-from .saved_tests import script_test_case_create, script_test_case_delete, script_test_cases_run
+from .models import ScriptTestCase, ScriptTestSuiteRun
+from .saved_tests import script_test_case_create, script_test_case_delete
 from .scripts import SCRIPT_KEYS
+from .test_suites import script_test_suite_snapshot, script_test_suite_start
 
-RUN_WAIT_S = 60  # beyond the connection's script timeout; later cases fail saying they did not finish
+RECENT_SUITES = 10
 
 
 class ScriptTestCaseForm(forms.Form):
@@ -40,7 +43,7 @@ class ScriptTestCaseForm(forms.Form):
             field.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
 
 
-def _page(request, connection, *, form=None, results=None, status=200) -> HttpResponse:
+def _page(request, connection, *, form=None, status=200) -> HttpResponse:
     return render(
         request,
         "scripts_editor/tests.html",
@@ -49,9 +52,7 @@ def _page(request, connection, *, form=None, results=None, status=200) -> HttpRe
             "cases": connection.script_test_cases.all(),
             "form": form or ScriptTestCaseForm(),
             "can_change": can_change(request.user),
-            "results": results,
-            "passed": sum(r.passed for r in results or []),
-            "failed": sum(not r.passed for r in results or []),
+            "suites": connection.script_test_suite_runs.all()[:RECENT_SUITES],
         },
         status=status,
     )
@@ -92,7 +93,38 @@ def test_delete(request: HttpRequest, connection: Connection, pk: int) -> HttpRe
 @require_POST
 @connection_view(CHANGE)
 def tests_run(request: HttpRequest, connection: Connection) -> HttpResponse:
-    results = script_test_cases_run(
-        connection=connection, by=request.user, wait_s=RUN_WAIT_S + connection.script_timeout_s
+    """Start a suite run of the newest revision and go to its page, which follows it."""
+    try:
+        suite = script_test_suite_start(
+            connection=connection, trigger=ScriptTestSuiteRun.Trigger.MANUAL, by=request.user
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return redirect("scripts_editor:tests", connection.public_id)
+    return redirect("scripts_editor:test-suite", connection.public_id, suite.pk)
+
+
+def _suite(connection: Connection, suite_id) -> ScriptTestSuiteRun:
+    return get_object_or_404(ScriptTestSuiteRun, pk=suite_id, connection=connection)
+
+
+@require_GET
+@connection_view(VIEW)
+def test_suite(request: HttpRequest, connection: Connection, suite_id) -> HttpResponse:
+    suite = _suite(connection, suite_id)
+    return render(
+        request,
+        "scripts_editor/test_suite.html",
+        {
+            "connection": connection,
+            "suite": suite,
+            "snapshot": script_test_suite_snapshot(suite=suite, full=can_change(request.user)),
+        },
     )
-    return _page(request, connection, results=results)
+
+
+@require_GET
+@connection_view(VIEW)
+def test_suite_poll(request: HttpRequest, connection: Connection, suite_id) -> JsonResponse:
+    suite = _suite(connection, suite_id)
+    return JsonResponse(script_test_suite_snapshot(suite=suite, full=can_change(request.user)))

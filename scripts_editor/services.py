@@ -1,6 +1,7 @@
 """Every write to script revisions: save all seven scripts together, restore an older revision."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from .lint import Finding, scripts_lint
 from .models import ScriptRevision
 from .scripts import SCRIPT_KEYS
 from .selectors import changed_scripts, script_deployment, script_revision_current, script_revision_get
+from .test_suites import script_test_suite_start_after_save
 
 MESSAGE_MAX_LENGTH = ScriptRevision._meta.get_field("message").max_length
 
@@ -66,6 +68,7 @@ def _store_revision(
     action: str,
     restored_from: int | None = None,
     draft: bool = False,
+    test_after_commit: bool = True,
 ) -> ScriptRevision:
     """Insert revision base + 1 with its audit row; unless it is a draft it serves logins from now on.
 
@@ -108,6 +111,14 @@ def _store_revision(
                 **({"message": revision.message} if revision.message else {}),
             },
         )
+        # Every save path (editor, API, restore, import) tests the new revision once it is committed, unless
+        # the caller is about to test it before it goes live (deploy.suite_check), which records its own suite.
+        if test_after_commit:
+            transaction.on_commit(
+                partial(
+                    script_test_suite_start_after_save, connection=connection, revision_number=revision.number, by=by
+                )
+            )
     return revision
 
 
@@ -179,6 +190,7 @@ def scripts_save(
         message=message.strip(),
         action=AuditEvent.Action.SCRIPTS_SAVED,
         draft=draft or gated,
+        test_after_commit=not deploy_now,
     )
     if deploy_now:  # TestsFailed leaves the new revision a draft
         revision_deploy(connection=connection, number=revision.number, by=by)
@@ -209,6 +221,7 @@ def scripts_restore(
         action=AuditEvent.Action.SCRIPTS_RESTORED,
         restored_from=number,
         draft=gated,
+        test_after_commit=not gated,
     )
     if gated:  # like a live save: TestsFailed leaves the restored copy a draft
         revision_deploy(connection=connection, number=revision.number, by=by)

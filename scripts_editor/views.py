@@ -20,6 +20,7 @@ from .runs.views import try_config
 from .script_templates import TEMPLATES, template_bodies
 from .scripts import metadata_for_editor
 from .services import scripts_restore, scripts_save
+from .test_suites import script_test_suites_by_revision
 
 
 def _revision_json(revision: ScriptRevision) -> dict:
@@ -97,7 +98,7 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
             {
                 "revision": _revision_json(draft),
                 "liveNumber": selectors.script_revision_live_number(connection=connection),
-                "testsFailed": [{"name": f.case.name, "reason": f.reason, "run": f.run_id} for f in e.failures],
+                "testsFailed": [{"name": f.name, "reason": f.reason, "run": f.run_id} for f in e.failures],
                 "message": tests_failed_message(e),
             },
             status=422,
@@ -136,12 +137,15 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
 @connection_view(VIEW)
 def history(request: HttpRequest, connection: Connection) -> HttpResponse:
     entries = selectors.script_revision_history(connection=connection)
+    # The newest test suite run of each revision, shown beside it (a badge linking to the run).
+    suites = script_test_suites_by_revision(connection=connection, numbers=[e.revision.number for e in entries])
     return render(
         request,
         "scripts_editor/history.html",
         {
             "connection": connection,
             "entries": entries,
+            "rows": [(e, suites.get(e.revision.number)) for e in entries],
             "can_change": can_change(request.user),
             "current_number": entries[0].revision.number if entries else 0,
             "release": deploy.release_state(connection=connection),

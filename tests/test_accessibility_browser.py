@@ -3,10 +3,11 @@ any dashboard page, the login page, the API reference or the 403 page."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from connections_admin.services import configuration_variable_set
 from scripts_editor.deploy import canary_start
-from scripts_editor.models import ScriptRun
+from scripts_editor.models import ScriptRun, ScriptTestCaseResult, ScriptTestSuiteRun
 from scripts_editor.selectors import script_revision_current
 from scripts_editor.services import scripts_save
 from tests.fixtures.browser import axe_violations
@@ -50,6 +51,12 @@ def pages(connection, superuser):
         requested_by=superuser,
         requested_by_label="axe-root",
     )
+    suite = ScriptTestSuiteRun.objects.create(
+        connection=connection, revision_number=1, trigger="manual", status="failed", deadline_at=timezone.now()
+    )
+    ScriptTestCaseResult.objects.create(
+        suite=suite, name="ada", script="login", expect="not_found", run=run, passed=False, reason="expected null"
+    )
     c = connection.public_id
     return {
         "connections": reverse("connections_admin:connection-list"),
@@ -63,6 +70,9 @@ def pages(connection, superuser):
         "diff": reverse("scripts_editor:diff", args=[c]),
         "saved tests": reverse("scripts_editor:tests", args=[c]),
         "runs": reverse("scripts_editor:run-list", args=[c]),
+        "tests": reverse("scripts_editor:tests", args=[c]),
+        "test suite run": reverse("scripts_editor:test-suite", args=[c, suite.pk]),
+        "circuit breaker": reverse("identity:circuit", args=[c]),
         "run": reverse("scripts_editor:run-detail", args=[c, run.id]),
         "try connection": reverse("identity:try-connection", args=[c]),
         "users": reverse("identity:user-list", args=[c]),

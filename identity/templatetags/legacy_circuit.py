@@ -12,4 +12,4 @@ register = template.Library()
 def legacy_circuit(connection, active=""):
     """The banner while open; on the Settings tab also a line with the thresholds while closed."""
     state = circuit.circuit_state(connection=connection) if connection.use_own_database else None
-    return {"circuit": state, "detailed": active == "settings"}
+    return {"circuit": state, "detailed": active == "settings", "connection": connection}

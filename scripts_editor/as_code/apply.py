@@ -10,6 +10,7 @@ from connections_admin import services as connections
 from connections_admin.models import AuditEvent, Connection
 
 from ..exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
+from ..saved_tests import script_test_cases_sync
 from ..services import scripts_save
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .plan import CREATE, DELETE, UPDATE, ConnectionPlan, ImportPlan
@@ -46,6 +47,8 @@ def _apply_one(item: ConnectionPlan, by: AbstractBaseUser | None) -> None:
         connections.configuration_variable_make_secret(connection=connection, key=key, by=by)
     for key in item.configuration_removed:
         connections.configuration_variable_remove(connection=connection, key=key, by=by)
+    if item.tests is not None:
+        script_test_cases_sync(connection=connection, cases=item.tests, by=by)
     connections.audit_event_record(
         connection=connection,
         action=AuditEvent.Action.CONNECTIONS_IMPORTED,
@@ -59,6 +62,9 @@ def _apply_one(item: ConnectionPlan, by: AbstractBaseUser | None) -> None:
             "configuration_plain": item.configuration_plain,
             "configuration_made_secret": item.configuration_made_secret,
             "configuration_removed": item.configuration_removed,
+            "tests_created": item.tests_created,
+            "tests_changed": item.tests_changed,
+            "tests_deleted": item.tests_deleted,
         },
     )
 

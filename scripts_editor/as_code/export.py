@@ -2,11 +2,13 @@
 
 Secret configuration values are never read here: each is written as a keyword reference that the import
 fills in from a keywords file or the environment. Plain values (not secrets, see
-options.trickle_plain_configuration) are written as themselves.
+options.trickle_plain_configuration) are written as themselves. Saved test cases go to tests.json beside the
+scripts, each password a `##TEST__<connection>__<case>__<argument>##` reference, never its value.
 """
 
 import io
 import json
+import re
 import shutil
 import zipfile
 from collections import defaultdict
@@ -20,6 +22,8 @@ from connections_admin import crypto
 from connections_admin.auth0_shape import OPTION_FIELDS, PLAIN_CONFIGURATION_OPTION
 from connections_admin.models import ConfigurationVariable, Connection
 
+from ..models import ScriptTestCase
+from ..runs.arguments import run_arguments_join
 from ..selectors import script_revision_current_for
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .keywords import keyword_reference
@@ -50,6 +54,38 @@ def keyword_for(*, connection_name: str, key: str, shared: bool) -> str:
     return f"{connection_name.replace('-', '_')}__{key}" if shared else key
 
 
+def _word(text: str) -> str:
+    return re.sub(r"\W+", "_", text).strip("_") or "x"
+
+
+def _tests(connection: Connection, cases: list[ScriptTestCase], keywords: dict[str, list[str]]) -> list[dict] | None:
+    """The cases as tests.json holds them; each stored password becomes a keyword reference (the secrets are
+    only decrypted to learn where they sit). None when there is none, so no file is written."""
+    if not cases:
+        return None
+    out, used = [], set()
+    for case in cases:
+        paths = [p for p in json.loads(crypto.decrypt(case.secrets)) if p] if case.secrets else []
+        references = {}
+        for path in paths:
+            keyword = f"TEST__{_word(connection.name)}__{_word(case.name)}__{_word(path)}"
+            while keyword in used:  # two names that differ only in punctuation
+                keyword += "_"
+            used.add(keyword)
+            keywords[keyword].append(connection.name)
+            references[path] = keyword_reference(keyword)
+        out.append(
+            {
+                "name": case.name,
+                "script": case.script,
+                "args": run_arguments_join(redacted=case.arguments, secrets=references),
+                "expect": case.expect,
+                "expected": case.expected,
+            }
+        )
+    return out
+
+
 def connections_export(*, layout: str, names: list[str] | None = None) -> Export:
     """The files for the named connections (all when `names` is empty); AsCodeRejected for an unknown name."""
     connections = list(Connection.objects.order_by("name"))
@@ -71,6 +107,9 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
         for key in keys:
             key_counts[key] += 1
     revisions = script_revision_current_for(connections=connections)
+    cases: dict[int, list[ScriptTestCase]] = defaultdict(list)
+    for case in ScriptTestCase.objects.filter(connection__in=connections).order_by("name"):
+        cases[case.connection_id].append(case)
 
     documents, keywords = [], defaultdict(list)
     for connection in connections:
@@ -90,7 +129,8 @@ def connections_export(*, layout: str, names: list[str] | None = None) -> Export
             "options": options,
         }
         scripts = {k: body for k, body in revisions[connection.pk].scripts.items() if body}
-        documents.append(ConnectionDocument(name=connection.name, database=database, scripts=scripts))
+        tests = _tests(connection, cases[connection.pk], keywords)
+        documents.append(ConnectionDocument(name=connection.name, database=database, scripts=scripts, tests=tests))
 
     files = layout_files(layout=layout, documents=documents)
     files[KEYWORDS_EXAMPLE_FILE] = json.dumps({k: "" for k in sorted(keywords)}, indent=2) + "\n"

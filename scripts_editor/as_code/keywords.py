@@ -142,3 +142,26 @@ def _embedded(text: str, placeholders: dict[str, MissingKeyword], missing: list[
     for placeholder, marker in placeholders.items():
         if placeholder in text and marker.keyword not in missing:
             missing.append(marker.keyword)
+
+
+def keywords_replace_value(value: object, *, keywords: Mapping[str, object]) -> object:
+    """Markers replaced inside an already parsed value (tests.json): a string that is exactly one marker
+    becomes the keyword's value, or a MissingKeyword when it has none; markers inside longer strings are
+    replaced as text, and a missing one there stays a MissingKeyword for the whole string."""
+    if isinstance(value, dict):
+        return {k: keywords_replace_value(v, keywords=keywords) for k, v in value.items()}
+    if isinstance(value, list):
+        return [keywords_replace_value(v, keywords=keywords) for v in value]
+    if not isinstance(value, str) or not MARKER_RE.search(value):
+        return value
+    whole = MARKER_RE.fullmatch(value)
+    if whole:
+        key = whole.group(1) or whole.group(2)
+        return keywords[key] if key in keywords else MissingKeyword(keyword=key, marker=value)
+    try:
+        return keywords_replace(value, keywords=keywords, file="")
+    except AsCodeRejected:
+        missing = next(
+            m.group(1) or m.group(2) for m in MARKER_RE.finditer(value) if (m.group(1) or m.group(2)) not in keywords
+        )
+        return MissingKeyword(keyword=missing, marker=value)

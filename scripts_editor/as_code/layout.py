@@ -9,7 +9,7 @@ missing or unreferenced script file and an unknown script key are problems, all 
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
@@ -23,6 +23,7 @@ from .keywords import (
     keywords_placeholders_resolve,
     keywords_replace,
     keywords_replace_document,
+    keywords_replace_value,
     missing_message,
 )
 
@@ -33,6 +34,7 @@ CONNECTIONS_FOLDER = "database-connections"
 DATABASE_FILE = "database.json"
 YAML_FILE = "tenant.yaml"
 YAML_SCRIPTS_FOLDER = "databases"
+TESTS_FILE = "tests.json"  # the connection's saved test cases, beside its scripts (issue 17)
 # A script above the save limit is refused later anyway; this only keeps huge files out of memory.
 READ_LIMIT_BYTES = 2 * limits.SOURCE_MAX_BYTES
 DOCUMENT_LIMIT_BYTES = 8 * 1024 * 1024
@@ -46,6 +48,10 @@ class ConnectionSource:
     database: dict  # the database.json object or YAML entry, without options.customScripts
     scripts: dict[str, str] | None  # None: the files say nothing about scripts, so they stay as they are
     script_files: dict[str, str]  # script key -> the file its body came from
+    # tests.json parsed, keywords replaced (an unsupplied whole-value marker is a MissingKeyword); None: no file,
+    # so the saved test cases stay as they are.
+    tests: object = None
+    tests_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class ConnectionDocument:
     name: str
     database: dict
     scripts: dict[str, str]
+    tests: list[dict] | None = None  # written as tests.json when not None
 
 
 def layout_detect(root: Path) -> str:
@@ -248,6 +255,27 @@ class _Reader:
                     )
                 )
 
+    def _with_tests(self, source: ConnectionSource, path: Path) -> ConnectionSource:
+        """The source with its tests.json, if there is one. Markers are replaced after parsing, value by
+        value (keywords_replace_value), so a password with a quote or a backslash cannot break the JSON."""
+        if not path.exists():
+            return source
+        name = self._relative(path)
+        if not self._readable(path, limit=DOCUMENT_LIMIT_BYTES):
+            return source
+        try:
+            parsed = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            self.problems.append(AsCodeProblem(name, "not UTF-8 text"))
+            return source
+        except json.JSONDecodeError as e:
+            self.problems.append(AsCodeProblem(name, f"not valid JSON: {e}"))
+            return source
+        if not isinstance(parsed, list):
+            self.problems.append(AsCodeProblem(name, "must hold a JSON list of test cases"))
+            return source
+        return replace(source, tests=keywords_replace_value(parsed, keywords=self.keywords), tests_file=name)
+
     def directory(self) -> list[ConnectionSource]:
         folder = self.root / CONNECTIONS_FOLDER
         if not folder.resolve().is_relative_to(self.root) or not folder.is_dir():
@@ -261,6 +289,7 @@ class _Reader:
                 continue
             source = self._connection(database, where=where, base=connection_folder, inline=False)
             if source:
+                source = self._with_tests(source, connection_folder / TESTS_FILE)
                 sources.append(source)
                 referenced = {(self.root / f).resolve() for f in source.script_files.values()}
                 self._unreferenced(connection_folder, referenced)
@@ -279,6 +308,9 @@ class _Reader:
         for index, database in enumerate(document["databases"]):
             source = self._connection(database, where=f"{YAML_FILE} databases[{index}]", base=self.root, inline=True)
             if source:
+                name = source.database.get("name")
+                if isinstance(name, str) and name and "/" not in name and not name.startswith("."):
+                    source = self._with_tests(source, self.root / YAML_SCRIPTS_FOLDER / name / TESTS_FILE)
                 sources.append(source)
         scripts_folder = self.root / YAML_SCRIPTS_FOLDER
         if scripts_folder.is_dir():
@@ -293,6 +325,12 @@ def _with_script_paths(database: dict, paths: dict[str, str]) -> dict:
     return {**database, "options": {**database.get("options", {}), "customScripts": paths}}
 
 
+def _tests_file(folder: str, doc: ConnectionDocument) -> dict[str, str]:
+    if doc.tests is None:
+        return {}
+    return {f"{folder}/{TESTS_FILE}": json.dumps(doc.tests, indent=2, ensure_ascii=False) + "\n"}
+
+
 def layout_files(*, layout: str, documents: list[ConnectionDocument]) -> dict[str, str]:
     """{relative path: text} of the connections in `layout`; script keys are written sorted, as the CLI does."""
     files: dict[str, str] = {}
@@ -304,6 +342,7 @@ def layout_files(*, layout: str, documents: list[ConnectionDocument]) -> dict[st
                 json.dumps(_with_script_paths(doc.database, paths), indent=2, ensure_ascii=False) + "\n"
             )
             files |= {f"{folder}/{key}.js": doc.scripts[key] for key in sorted(doc.scripts)}
+            files |= _tests_file(folder, doc)
         return files
     entries = []
     for doc in documents:
@@ -311,6 +350,7 @@ def layout_files(*, layout: str, documents: list[ConnectionDocument]) -> dict[st
         paths = {key: f"./{folder}/{key}.js" for key in sorted(doc.scripts)}
         entries.append(_with_script_paths(doc.database, paths))
         files |= {f"{folder}/{key}.js": doc.scripts[key] for key in sorted(doc.scripts)}
+        files |= _tests_file(folder, doc)
     files[YAML_FILE] = yaml.safe_dump(
         {"databases": entries}, sort_keys=False, allow_unicode=True, default_flow_style=False
     )

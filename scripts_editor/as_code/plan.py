@@ -8,7 +8,7 @@ its text or its fingerprint.
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -20,10 +20,12 @@ from connections_admin.models import Connection
 
 from ..exceptions import LintUnavailable
 from ..lint import scripts_lint
+from ..runs.arguments import REDACTED
+from ..saved_tests import CaseFields, script_test_case_clean, script_test_case_differs, script_test_case_secrets
 from ..scripts import SCRIPT_KEYS
 from ..selectors import script_revision_current
 from .exceptions import AsCodeProblem, AsCodeRejected
-from .keywords import SUPPLY_HINT, MissingKeyword
+from .keywords import SUPPLY_HINT, MissingKeyword, missing_message
 from .layout import ConnectionSource, layout_read
 
 CREATE, UPDATE, UNCHANGED, DELETE, KEPT = "create", "update", "unchanged", "delete", "kept"
@@ -50,6 +52,13 @@ class ConnectionPlan:
     configuration_kept: list[str] = field(default_factory=list)  # stored keys the files do not list
     # Stored keys the files list as a bare ##KEY## / @@KEY@@ with no value supplied: the stored value stays.
     configuration_unsupplied: list[str] = field(default_factory=list)
+    # tests.json: every case to keep (passwords included: never shown), or None to leave the cases alone.
+    tests: list[CaseFields] | None = field(default=None, repr=False)
+    tests_created: list[str] = field(default_factory=list)
+    tests_changed: list[str] = field(default_factory=list)
+    tests_deleted: list[str] = field(default_factory=list)
+    # "case: argument" whose password keyword had no value: the stored password stays.
+    tests_unsupplied: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -63,6 +72,10 @@ class ConnectionPlan:
             or self.configuration_removed
             or self.configuration_kept
             or self.configuration_unsupplied
+            or self.tests_created
+            or self.tests_changed
+            or self.tests_deleted
+            or self.tests_unsupplied
             or self.warnings
         )
 
@@ -81,6 +94,10 @@ class ConnectionPlan:
             "configuration_removed": self.configuration_removed,
             "configuration_kept": self.configuration_kept,
             "configuration_unsupplied": self.configuration_unsupplied,
+            "tests_created": self.tests_created,
+            "tests_changed": self.tests_changed,
+            "tests_deleted": self.tests_deleted,
+            "tests_unsupplied": self.tests_unsupplied,
             "warnings": self.warnings,
         }
 
@@ -324,6 +341,75 @@ class _Planner:
                 f"{error.message} (line {error.line}, column {error.column})",
             )
 
+    def _tests(self, source: ConnectionSource, plan: ConnectionPlan) -> None:
+        """The cases tests.json lists, checked by the same rules as a case saved on the page; what changes by
+        name. A password whose keyword has no value keeps the case's stored one (an unedited export)."""
+        if source.tests is None:
+            return
+        stored = {c.name: c for c in plan.connection.script_test_cases.all()} if plan.connection else {}
+        wanted: dict[str, CaseFields] = {}
+        for index, entry in enumerate(source.tests):
+            where = f"{source.tests_file} [{index}]"
+            if not isinstance(entry, dict):
+                self.problem(where, "a test case must be an object {name, script, args, expect, expected}")
+                continue
+            if unknown := sorted(set(entry) - TEST_FIELDS):
+                self.problem(
+                    where, f"unknown field(s) {', '.join(unknown)}; a case has {', '.join(sorted(TEST_FIELDS))}"
+                )
+                continue
+            missing: dict[str, MissingKeyword] = {}
+            args = _unsupplied_marked(entry.get("args"), missing)
+            if any(isinstance(entry.get(f), MissingKeyword) for f in TEST_FIELDS - {"args"}):
+                self.problem(where, "keywords may only stand for argument values")
+                continue
+            try:
+                fields = script_test_case_clean(
+                    name=entry.get("name"),
+                    script=entry.get("script"),
+                    args=args,
+                    expect=entry.get("expect"),
+                    expected=entry.get("expected"),
+                )
+            except ValidationError as e:
+                for name, messages in e.message_dict.items():
+                    self.problem(where, f"{name}: {' '.join(messages)}")
+                continue
+            if fields.name in wanted:
+                self.problem(where, f"a second test case named {fields.name!r}")
+                continue
+            if not self._secrets_resolved(fields, stored.get(fields.name), missing, where, plan):
+                continue
+            wanted[fields.name] = replace(fields, secrets=_unmarked(fields.secrets, stored.get(fields.name)))
+        plan.tests = list(wanted.values())
+        plan.tests_created = [n for n in wanted if n not in stored]
+        plan.tests_changed = [
+            n for n, f in wanted.items() if n in stored and script_test_case_differs(case=stored[n], fields=f)
+        ]
+        plan.tests_deleted = sorted(set(stored) - set(wanted))
+
+    def _secrets_resolved(
+        self, fields: CaseFields, case, missing: dict[str, MissingKeyword], where: str, plan: ConnectionPlan
+    ) -> bool:
+        """Whether each unsupplied marker stands for a password the stored case has (recorded as kept)."""
+        ok = True
+        # A marker outside a password stands for a value stored in clear, so it must be supplied.
+        for token in sorted({v for v in _leaves(fields.arguments) if isinstance(v, str) and v.startswith(UNSUPPLIED)}):
+            self.problem(where, missing_message(missing[token].keyword))
+            ok = False
+        kept = script_test_case_secrets(case=case) if case else {}
+        for path, value in fields.secrets.items():
+            if value in missing:
+                if path in kept:
+                    plan.tests_unsupplied.append(f"{fields.name}: {path}")
+                else:
+                    whose = "a new case" if case is None else "a case with no stored password there"
+                    self.problem(
+                        where, f"{path}: {missing_message(missing[value].keyword)} ({fields.name!r} is {whose})"
+                    )
+                    ok = False
+        return ok
+
     def connection(self, source: ConnectionSource) -> ConnectionPlan | None:
         name = self._name(source)
         warnings = self._warnings(source)
@@ -351,8 +437,12 @@ class _Planner:
             self.service_problems(source.file, e, {"display_name": "display_name", **OPTION_NAMES})
         self._scripts(source, plan, settings)
         self._configuration(source, plan)
+        self._tests(source, plan)
         if connection and not (
-            plan.settings
+            plan.tests_created
+            or plan.tests_changed
+            or plan.tests_deleted
+            or plan.settings
             or plan.scripts is not None
             or plan.configuration_set
             or plan.configuration_removed
@@ -360,6 +450,40 @@ class _Planner:
         ):
             plan.action = UNCHANGED
         return plan
+
+
+TEST_FIELDS = {"name", "script", "args", "expect", "expected"}
+# Stands in a case's arguments for a marker with no value, so the arguments can be checked; never stored.
+UNSUPPLIED = "\x00unsupplied:"
+
+
+def _unsupplied_marked(value: object, missing: dict[str, MissingKeyword]) -> object:
+    if isinstance(value, MissingKeyword):
+        token = f"{UNSUPPLIED}{len(missing)}"
+        missing[token] = value
+        return token
+    if isinstance(value, dict):
+        return {k: _unsupplied_marked(v, missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsupplied_marked(v, missing) for v in value]
+    return value
+
+
+def _leaves(value: object):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    elif value != REDACTED:
+        yield value
+
+
+def _unmarked(secrets: dict[str, str], case) -> dict[str, str]:
+    """The passwords with each unsupplied one replaced by the stored case's (checked present before)."""
+    kept = script_test_case_secrets(case=case) if case else {}
+    return {path: kept[path] if value.startswith(UNSUPPLIED) else value for path, value in secrets.items()}
 
 
 def plan_text(plan: ImportPlan) -> str:
@@ -395,6 +519,14 @@ def plan_text(plan: ImportPlan) -> str:
                 f"    configuration kept (not in the files; allow deletions to remove): "
                 f"{', '.join(item.configuration_kept)}"
             )
+        for label, names in (
+            ("test cases added", item.tests_created),
+            ("test cases changed", item.tests_changed),
+            ("test cases deleted", item.tests_deleted),
+            ("test passwords kept: no value supplied (the stored password stays)", item.tests_unsupplied),
+        ):
+            if names:
+                out.append(f"    {label}: {', '.join(names)}")
         out += [f"    warning: {w}" for w in item.warnings]
     out.append(
         f"{plan.count(CREATE)} to create, {plan.count(UPDATE)} to change, {plan.count(DELETE)} to delete, "

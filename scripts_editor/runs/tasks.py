@@ -7,6 +7,7 @@ from celery.signals import task_failure
 from scriptd_client import limits
 from scriptd_client.client import DEADLINE_GRACE_S
 
+from ..test_suites import script_test_suite_advance, script_test_suite_step_again, script_test_suites_sweep
 from .services import script_run_execute, script_run_worker_lost, script_runs_sweep
 
 # Just above the longest a script may run plus scriptd's own margin, so scriptd answers `timeout` first.
@@ -37,3 +38,11 @@ def script_run_worker_lost_handler(sender=None, exception=None, args=None, **_):
 @shared_task(name="scripts_editor.tasks.script_runs_sweep_task", ignore_result=True)
 def script_runs_sweep_task() -> None:
     script_runs_sweep()
+    script_test_suites_sweep()  # after the runs, so a suite ends with the verdicts of runs just swept
+
+
+@shared_task(name="scripts_editor.tasks.script_test_suite_advance_task", ignore_result=True, acks_late=True)
+def script_test_suite_advance_task(suite_id: str, chain: str) -> None:
+    # One short step; the next is a new message, so the worker stays free for the suite's own Try runs.
+    if not script_test_suite_advance(suite_id=suite_id, chain=chain):
+        script_test_suite_step_again(suite_id=suite_id, chain=chain)

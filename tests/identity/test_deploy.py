@@ -195,7 +195,7 @@ def test_required_test_cases_gate_deploys_and_live_saves(celery_worker_on_redis,
     with pytest.raises(TestsFailed) as caught:
         deploy.revision_deploy(connection=shop, number=2, by=editor)
 
-    assert [f.case.name for f in caught.value.failures] == ["a user logs in"]
+    assert [f.name for f in caught.value.failures] == ["a user logs in"]
     assert "expected a profile" in caught.value.failures[0].reason
     assert selectors.script_revision_live_number(connection=shop) == 1
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.SCRIPTS_DEPLOYED).exists()

@@ -21,7 +21,14 @@ DAY = timedelta(days=1)
 
 @pytest.fixture(autouse=True)
 def retention(settings):
-    settings.RETENTION_DAYS = {"login_events": 10, "script_runs": 5, "audit_events": 30, "logs": 7, "sessions": 2}
+    settings.RETENTION_DAYS = {
+        "login_events": 10,
+        "script_runs": 5,
+        "test_suite_runs": 20,
+        "audit_events": 30,
+        "logs": 7,
+        "sessions": 2,
+    }
 
 
 def _aged(model, obj, field: str, age: timedelta):
@@ -103,3 +110,20 @@ def test_the_command_reports_progress_per_batch_and_a_dry_run_deletes_nothing(co
     text = out.getvalue()
     assert "login events: 2 so far" in text and "login events: 4 so far" in text and "login events: deleted 5" in text
     assert FlowEvent.objects.count() == 0
+
+
+def test_prune_removes_finished_test_suite_runs_past_their_age(connection):
+    from scripts_editor.models import ScriptTestSuiteRun
+
+    def suite(age, status):
+        made = ScriptTestSuiteRun.objects.create(
+            connection=connection, revision_number=1, trigger="save", status=status, deadline_at=timezone.now()
+        )
+        return _aged(ScriptTestSuiteRun, made, "created_at", age)
+
+    old, young = suite(21 * DAY, "passed"), suite(19 * DAY, "failed")
+    unfinished = suite(21 * DAY, "running")  # the sweep's, never retention's
+
+    assert retention_prune()["test_suite_runs"] == 1
+    assert set(ScriptTestSuiteRun.objects.values_list("pk", flat=True)) == {young.pk, unfinished.pk}
+    assert old.pk not in set(ScriptTestSuiteRun.objects.values_list("pk", flat=True))

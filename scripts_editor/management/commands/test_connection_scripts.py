@@ -1,5 +1,8 @@
 """python manage.py test_connection_scripts [--connection NAME ...] [--junit FILE]: run the saved test cases
-(exit status 1 when one fails, so CI can gate on it). Needs the Celery worker and scriptd, as Try does."""
+(exit status 1 when one fails, so CI can gate on it). Needs the Celery worker and scriptd, as Try does.
+
+Each connection's cases run as a suite run (scripts_editor.test_suites) like "Run tests", stepped here in the
+command's own process, so it waits for the result and the run is in the dashboard's list afterwards."""
 
 from pathlib import Path
 from xml.etree import ElementTree
@@ -7,7 +10,8 @@ from xml.etree import ElementTree
 from django.core.management.base import BaseCommand, CommandError
 
 from connections_admin.models import Connection
-from scripts_editor.saved_tests import CaseResult, script_test_cases_run
+from scripts_editor.models import ScriptTestCaseResult, ScriptTestSuiteRun
+from scripts_editor.test_suites import script_test_suite_start, script_test_suite_wait
 
 
 class Command(BaseCommand):
@@ -26,12 +30,18 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No connection named {', '.join(unknown)}.")
             connections = connections.filter(name__in=connection)
-        results: dict[str, list[CaseResult]] = {}
+        results: dict[str, list[ScriptTestCaseResult]] = {}
         for c in connections:
-            results[c.name] = script_test_cases_run(connection=c, by=None)
+            suite = script_test_suite_start(
+                connection=c, trigger=ScriptTestSuiteRun.Trigger.COMMAND, by=None, enqueue=False
+            )
+            suite = script_test_suite_wait(suite=suite)
+            results[c.name] = list(suite.results.select_related("run"))
             for r in results[c.name]:
                 mark = self.style.SUCCESS("PASS") if r.passed else self.style.ERROR("FAIL")
-                self.stdout.write(f"{mark} {c.name} / {r.case.name} ({r.case.script}): {r.reason}")
+                self.stdout.write(f"{mark} {c.name} / {r.name} ({r.script}): {r.reason}")
+            if suite.error:
+                self.stdout.write(self.style.WARNING(f"{c.name}: {suite.error}"))
         total = sum(len(rs) for rs in results.values())
         failed = sum(not r.passed for rs in results.values() for r in rs)
         if junit:
@@ -41,7 +51,7 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
 
-def _junit(results: dict[str, list[CaseResult]]) -> ElementTree.ElementTree:
+def _junit(results: dict[str, list[ScriptTestCaseResult]]) -> ElementTree.ElementTree:
     suites = ElementTree.Element("testsuites")
     for name, rs in results.items():
         suite = ElementTree.SubElement(
@@ -51,9 +61,9 @@ def _junit(results: dict[str, list[CaseResult]]) -> ElementTree.ElementTree:
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
-                classname=f"{name}.{r.case.script}",
-                name=r.case.name,
-                time=f"{(r.run.duration_ms or 0) / 1000:.3f}",
+                classname=f"{name}.{r.script}",
+                name=r.name,
+                time=f"{((r.run.duration_ms if r.run else 0) or 0) / 1000:.3f}",
             )
             if not r.passed:
                 ElementTree.SubElement(case, "failure", message=r.reason)
