@@ -269,6 +269,12 @@ TRY_RUNS_PER_CONNECTION = env.int("TRICKLE_TRY_RUNS_PER_CONNECTION", default=10)
 CIRCUIT_FAILURES = env.int("TRICKLE_CIRCUIT_FAILURES", default=5)
 CIRCUIT_WINDOW_S = env.int("TRICKLE_CIRCUIT_WINDOW_S", default=60)
 CIRCUIT_COOLDOWN_S = env.int("TRICKLE_CIRCUIT_COOLDOWN_S", default=30)
+# Canary releases (scripts_editor.deploy): the share of end users a canary serves, and when it is rolled
+# back: its infrastructure-error rate above the live revision's by more than MARGIN percentage points once it
+# has MIN_CALLS calls. Each connection may override them.
+CANARY_PERCENT = env.int("TRICKLE_CANARY_PERCENT", default=10)
+CANARY_MARGIN = env.int("TRICKLE_CANARY_MARGIN", default=5)
+CANARY_MIN_CALLS = env.int("TRICKLE_CANARY_MIN_CALLS", default=20)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ScopedAutoSchema",

@@ -133,6 +133,11 @@ class AuditEvent(models.Model):
         CONNECTIONS_IMPORTED = "connections.imported", "Imported from files"
         CIRCUIT_OPENED = "circuit.opened", "Legacy store circuit opened"
         CIRCUIT_CLOSED = "circuit.closed", "Legacy store circuit closed"
+        SCRIPTS_DEPLOYED = "scripts.deployed", "Revision deployed"
+        CANARY_STARTED = "canary.started", "Canary started"
+        CANARY_PROMOTED = "canary.promoted", "Canary promoted"
+        CANARY_STOPPED = "canary.stopped", "Canary stopped"
+        CANARY_ROLLED_BACK = "canary.rolled_back", "Canary rolled back automatically"
 
     # Kept when the connection is deleted, so the trail survives; connection_name says which it was.
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")

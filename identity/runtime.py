@@ -1,7 +1,7 @@
 """One flow through a connection: runs its scripts in scriptd and records what happened.
 
 Real logins call scriptd directly (never through Celery: a login must not wait in a queue), in the
-connection's warm isolate for the current revision, so `global` persists as Auth0 documents. No database
+connection's warm isolate for the live revision (never a draft), so `global` persists as Auth0 documents. No database
 transaction is open while a script runs; the flow's writes happen after, in one short transaction.
 """
 
@@ -41,7 +41,7 @@ ERROR_REASONS = {
 CREDENTIAL_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 
 
-# (connection pk, updated_at) -> (current revision, decrypted configuration, its plain keys). Every change to
+# (connection pk, updated_at) -> (live revision, decrypted configuration, its plain keys). Every change to
 # a connection's scripts or configuration moves its updated_at (connection_touch), and flows start from a
 # freshly read connection, so an entry is never stale; the bound keeps memory flat with many tenants.
 _SNAPSHOTS: dict[tuple[int, Any], tuple[Any, dict[str, str], frozenset[str]]] = {}
@@ -49,12 +49,12 @@ _SNAPSHOTS_MAX = 512
 
 
 def _snapshot(connection: Connection) -> tuple[Any, dict[str, str], frozenset[str]]:
-    """The connection's current scripts and configuration, read and decrypted once per change, not per login."""
+    """The connection's live scripts and configuration, read and decrypted once per change, not per login."""
     key = (connection.pk, connection.updated_at)
     found = _SNAPSHOTS.get(key)
     if found is None:
         found = (
-            script_selectors.script_revision_current(connection=connection),
+            script_selectors.script_revision_live(connection=connection),
             *connection_selectors.configuration_for_run_with_plain_keys(connection=connection),
         )
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:

@@ -44,3 +44,26 @@ class TryRunsBusy(Exception):
 
 class LintUnavailable(Exception):
     """The Node linter could not run, so the scripts' syntax cannot be checked and the save is refused."""
+
+
+class DeployConflict(Exception):
+    """The live revision (or the deployment's version) moved since the caller read it: someone else deployed,
+    saved live, or a canary started or ended. Nothing changed (HTTP 409 / 412)."""
+
+    def __init__(self, *, live_number: int, version: int):
+        self.live_number = live_number
+        self.version = version
+        super().__init__(f"the live revision is now {live_number} (deployment version {version})")
+
+
+class TestsFailed(Exception):
+    """The connection requires its saved test cases to pass before a revision goes live, and some did not.
+    `failures` are saved_tests.CaseResult of the failing cases; nothing went live."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, *, revision_number: int, failures: list):
+        self.revision_number = revision_number
+        self.failures = failures
+        names = ", ".join(f.case.name for f in failures)
+        super().__init__(f"revision {revision_number} failed its required test cases: {names}")

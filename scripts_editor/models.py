@@ -9,7 +9,12 @@ from .scripts import SCRIPT_KEYS, SCRIPTS
 
 
 class ScriptRevision(models.Model):
-    """All seven scripts of a connection as saved together. The newest revision is the current one."""
+    """All seven scripts of a connection as saved together.
+
+    The newest revision is the *current* one: what the editor edits (selectors.script_revision_current). The
+    *live* one, which serves logins, is ScriptDeployment.live_number (selectors.script_revision_live): a live
+    save moves it to the new revision, a draft save does not, a deploy moves it to any stored revision.
+    """
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="script_revisions")
     # base + 1 of the revision the editor started from; the unique constraint turns a race into a conflict.
@@ -20,6 +25,9 @@ class ScriptRevision(models.Model):
     author_label = models.CharField(max_length=150, blank=True)  # survives the author's deletion
     message = models.CharField(max_length=200, blank=True)
     restored_from = models.PositiveIntegerField(null=True, blank=True)
+    # Saved as a draft and never live since: it serves no login. Deploying it (or promoting its canary) clears
+    # it for good; a revision that was live once and was rolled back from is not a draft again.
+    is_draft = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,6 +43,75 @@ class ScriptRevision(models.Model):
     def scripts(self) -> dict[str, str]:
         """The bodies in the canonical order, every key present."""
         return {key: self.bodies.get(key, "") for key in SCRIPT_KEYS}
+
+
+class ScriptDeployment(models.Model):
+    """Which revision of a connection serves logins, and how revisions may go live (issue 17, sections 2, 4).
+
+    One row per connection, created by its first live save or deploy. Without a row (connections saved before
+    drafts existed, or revisions stored directly) the newest revision that is not a draft is live.
+    Every change of `live_number` is a conditional UPDATE on (live_number, version), so two admins deploying
+    at once cannot silently overwrite each other: the second gets a conflict.
+    """
+
+    connection = models.OneToOneField(
+        Connection, primary_key=True, on_delete=models.CASCADE, related_name="script_deployment"
+    )
+    live_number = models.PositiveIntegerField(default=0)  # 0: the blank stubs (revision 0, never stored)
+    # Moves on every deploy, canary start or end: the deploy API's ETag / If-Match.
+    version = models.PositiveIntegerField(default=1)
+    # The connection's saved test cases must pass on a revision before it goes live (deploy or live save).
+    require_tests = models.BooleanField(default=False)
+    # Canary settings; None: the deployment's defaults (settings.CANARY_*).
+    canary_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    canary_margin = models.PositiveSmallIntegerField(null=True, blank=True)  # percentage points
+    canary_min_calls = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} live revision {self.live_number}"
+
+
+class ScriptCanary(models.Model):
+    """A revision live for `percent` % of end users (sticky per user) beside the live revision, with both
+    sides' call outcomes while it runs. At most one runs per connection; ended ones stay as its history."""
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        PROMOTED = "promoted"  # went live for everyone
+        ROLLED_BACK = "rolled_back"  # automatically: its infrastructure-error rate was too high
+        STOPPED = "stopped"  # by an admin, or replaced by a deploy
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="script_canaries")
+    revision = models.ForeignKey(ScriptRevision, on_delete=models.CASCADE, related_name="canaries")
+    live_number = models.PositiveIntegerField()  # the live revision it ran beside
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)
+    percent = models.PositiveSmallIntegerField()
+    margin = models.PositiveSmallIntegerField()  # percentage points of infrastructure-error rate
+    min_calls = models.PositiveIntegerField()
+    # Script calls and infrastructure failures (identity.circuit.is_infrastructure_failure) on each side.
+    canary_calls = models.PositiveIntegerField(default=0)
+    canary_failures = models.PositiveIntegerField(default=0)
+    live_calls = models.PositiveIntegerField(default=0)
+    live_failures = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    started_by_label = models.CharField(max_length=150, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by_label = models.CharField(max_length=150, blank=True)  # "system" for an automatic rollback
+    reason = models.CharField(max_length=300, blank=True)  # why it ended, as the banner says it
+    # The connection page shows a rolled-back canary until an admin dismisses the banner.
+    acknowledged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"], condition=models.Q(state="running"), name="one_running_canary"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} canary of revision {self.revision_id} ({self.state})"
 
 
 class ScriptRun(models.Model):

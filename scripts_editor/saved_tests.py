@@ -21,7 +21,7 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.services import audit_event_record
 
 from .exceptions import TryRunsBusy
-from .models import ScriptRun, ScriptTestCase
+from .models import ScriptRevision, ScriptRun, ScriptTestCase
 from .runs.arguments import run_arguments_clean, run_arguments_join, run_arguments_split
 from .runs.services import QUEUE_MAX_WAIT, script_run_request
 
@@ -143,11 +143,16 @@ def script_test_case_judge(*, case: ScriptTestCase, run: ScriptRun) -> tuple[boo
 
 
 def script_test_cases_run(
-    *, connection: Connection, by, cases: list[ScriptTestCase] | None = None, wait_s: float | None = None
+    *,
+    connection: Connection,
+    by,
+    cases: list[ScriptTestCase] | None = None,
+    wait_s: float | None = None,
+    revision: ScriptRevision | None = None,
 ) -> list[CaseResult]:
-    """Run every case (or `cases`) as Try runs of the saved scripts, as many at once as the Try caps allow,
-    and judge them. A run still unfinished after `wait_s` (default: the queue's limit plus the script's)
-    fails its case saying so."""
+    """Run every case (or `cases`) as Try runs of the current scripts (or of `revision`'s, e.g. a revision
+    about to be deployed), as many at once as the Try caps allow, and judge them. A run still unfinished
+    after `wait_s` (default: the queue's limit plus the script's) fails its case saying so."""
     cases = list(cases if cases is not None else connection.script_test_cases.all())
     deadline = time.monotonic() + (wait_s or QUEUE_MAX_WAIT.total_seconds() + connection.script_timeout_s)
     waiting = list(cases)
@@ -161,6 +166,7 @@ def script_test_cases_run(
                     connection=connection,
                     script=case.script,
                     args=run_arguments_join(redacted=case.arguments, secrets=secrets),
+                    source=revision.scripts[case.script] if revision is not None else None,
                     by=by,
                 )
             except TryRunsBusy:

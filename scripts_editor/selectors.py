@@ -1,4 +1,12 @@
-"""Reads of script revisions: the current scripts of a connection, their history and diffs."""
+"""Reads of script revisions: the current and live scripts of a connection, their history and diffs.
+
+Two revisions matter (issue 17, draft and deploy):
+- current (script_revision_current): the newest stored revision, draft or not: what the editor edits, Try
+  runs and exports;
+- live (script_revision_live): the one that serves logins: ScriptDeployment.live_number, or, for a connection
+  without that row, the newest revision that is not a draft.
+A canary (script_canary_running) serves a sticky share of end users beside the live revision.
+"""
 
 import difflib
 from collections.abc import Iterable
@@ -8,7 +16,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from connections_admin.models import Connection
 
-from .models import ScriptRevision
+from .models import ScriptCanary, ScriptDeployment, ScriptRevision
 from .script_templates import template_bodies
 from .scripts import BY_KEY, SCRIPT_KEYS
 
@@ -23,6 +31,32 @@ def script_revision_current(*, connection: Connection) -> ScriptRevision:
     """The newest revision, or the unsaved revision 0 (blank stubs) when nothing was saved yet."""
     newest = connection.script_revisions.select_related("author").order_by("-number").first()
     return newest or script_revision_blank(connection=connection)
+
+
+def script_deployment(*, connection: Connection) -> ScriptDeployment:
+    """The connection's deployment row; before its first live save or deploy an unsaved one (version 1) whose
+    live revision is the newest that is not a draft (0, the blank stubs, when there is none)."""
+    found = ScriptDeployment.objects.filter(connection_id=connection.pk).first()
+    if found is not None:
+        return found
+    newest = connection.script_revisions.filter(is_draft=False).order_by("-number").values_list("number", flat=True)
+    return ScriptDeployment(connection=connection, live_number=newest.first() or 0)
+
+
+def script_revision_live_number(*, connection: Connection) -> int:
+    """The number of the revision that serves logins (0: the blank stubs, nothing live saved yet)."""
+    return script_deployment(connection=connection).live_number
+
+
+def script_revision_live(*, connection: Connection) -> ScriptRevision:
+    """The revision that serves logins (identity.runtime): never a draft, unless an admin deployed it (which
+    clears is_draft). Revision 0 (blank stubs, unsaved) when nothing went live yet."""
+    return script_revision_get(connection=connection, number=script_revision_live_number(connection=connection))
+
+
+def script_canary_running(*, connection: Connection) -> ScriptCanary | None:
+    """The canary serving a share of end users now, with its revision; None when there is none."""
+    return connection.script_canaries.filter(state=ScriptCanary.State.RUNNING).select_related("revision").first()
 
 
 def script_revision_current_for(*, connections: Iterable[Connection]) -> dict[int, ScriptRevision]:

@@ -9,11 +9,12 @@ from connections_admin.models import AuditEvent, Connection
 from connections_admin.services import audit_event_record, connection_touch
 from scriptd_client import limits
 
+from .deploy import live_after_save, revision_deploy
 from .exceptions import ScriptConflict, ScriptProblem, ScriptsRejected
 from .lint import Finding, scripts_lint
 from .models import ScriptRevision
 from .scripts import SCRIPT_KEYS
-from .selectors import changed_scripts, script_revision_current, script_revision_get
+from .selectors import changed_scripts, script_deployment, script_revision_current, script_revision_get
 
 MESSAGE_MAX_LENGTH = ScriptRevision._meta.get_field("message").max_length
 
@@ -64,8 +65,9 @@ def _store_revision(
     message: str,
     action: str,
     restored_from: int | None = None,
+    draft: bool = False,
 ) -> ScriptRevision:
-    """Insert revision base + 1 with its audit row.
+    """Insert revision base + 1 with its audit row; unless it is a draft it serves logins from now on.
 
     A stale base is never checked by reading first: the insert of a number that already exists fails on
     the unique (connection, number) constraint, so simultaneous saves cannot both pass a check.
@@ -85,11 +87,14 @@ def _store_revision(
                     author_label=author.get_username() if author else "system",
                     message=message[:MESSAGE_MAX_LENGTH],
                     restored_from=restored_from,
+                    is_draft=draft,
                 )
         except IntegrityError:
             raise ScriptConflict(
                 current=script_revision_current(connection=connection), base_number=base_number
             ) from None
+        if not draft:
+            live_after_save(connection=connection, revision=revision, by=by)
         connection_touch(connection=connection)
         audit_event_record(
             connection=connection,
@@ -97,6 +102,7 @@ def _store_revision(
             by=by,
             detail={
                 "revision": revision.number,
+                **({"draft": True} if draft else {}),
                 "changed": changed_scripts(previous.scripts, bodies),
                 **({"restored_from": restored_from} if restored_from is not None else {}),
                 **({"message": revision.message} if revision.message else {}),
@@ -139,18 +145,27 @@ def scripts_save(
     base_number: int,
     by: AbstractBaseUser | None,
     message: str = "",
+    draft: bool = False,
 ) -> SavedScripts:
-    """Save all seven scripts as revision base_number + 1.
+    """Save all seven scripts as revision base_number + 1: live (it serves logins at once) or, with
+    draft=True, a draft that serves none until deployed (deploy.revision_deploy).
 
     Raises ScriptsRejected (nothing stored) for a syntax error, a script above 512 kB or a missing or
     unknown key; ScriptConflict when someone else saved since base_number; LintUnavailable when Node
-    cannot check the syntax. Saving exactly the current scripts again stores nothing (created=False).
+    cannot check the syntax. Saving exactly the current scripts again stores nothing (created=False),
+    unless a live save finds them a draft: then that draft is deployed.
+    When the connection requires passing test cases, a live save stores the revision as a draft, runs them
+    and deploys it only if they pass: TestsFailed (with the failing cases) leaves it a draft, nothing lost.
     `scripts` may come already checked by scripts_check.
     """
     checked = scripts if isinstance(scripts, CheckedScripts) else scripts_check(connection=connection, scripts=scripts)
     current = script_revision_current(connection=connection)
     if current.pk and current.number == base_number and current.scripts == checked.bodies:
+        if not draft and current.is_draft:
+            revision_deploy(connection=connection, number=current.number, by=by)
+            current.is_draft = False
         return SavedScripts(revision=current, findings=checked.findings, created=False)
+    gated = not draft and script_deployment(connection=connection).require_tests
     revision = _store_revision(
         connection=connection,
         bodies=checked.bodies,
@@ -158,7 +173,11 @@ def scripts_save(
         by=by,
         message=message.strip(),
         action=AuditEvent.Action.SCRIPTS_SAVED,
+        draft=draft or gated,
     )
+    if gated:  # TestsFailed leaves the new revision a draft
+        revision_deploy(connection=connection, number=revision.number, by=by)
+        revision.is_draft = False
     return SavedScripts(revision=revision, findings=checked.findings, created=True)
 
 
