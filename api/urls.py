@@ -3,7 +3,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAdminUser
 
-from . import identity_views, job_views, log_views, run_views, script_test_views, token_views, user_views, views
+from . import (
+    identity_views,
+    job_views,
+    log_views,
+    run_views,
+    script_test_views,
+    shadow_views,
+    token_views,
+    user_views,
+    views,
+)
 from .authentication import BearerTokenAuthentication
 from .errors import not_found_view
 
@@ -28,6 +38,11 @@ urlpatterns = [
         "api/v2/connections/<str:public_id>/revisions/<int:number>/restore",
         views.RevisionRestoreView.as_view(),
         name="api-revision-restore",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/shadow",
+        shadow_views.ShadowView.as_view(),
+        name="api-revision-shadow",
     ),
     path(
         "api/v2/connections/<str:public_id>/authenticate",

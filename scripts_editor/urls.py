@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import saved_tests_views, views
+from . import saved_tests_views, shadow_views, views
 from .runs import views as run_views
 
 app_name = "scripts_editor"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("diff/", views.diff, name="diff"),
     path("revisions/<int:number>/restore/", views.restore, name="restore"),
+    path("revisions/<int:number>/shadow/", shadow_views.shadow_page, name="shadow"),
     path("tests/", saved_tests_views.tests, name="tests"),
     path("tests/add/", saved_tests_views.test_add, name="test-add"),
     path("tests/run/", saved_tests_views.tests_run, name="tests-run"),
