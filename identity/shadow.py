@@ -135,7 +135,9 @@ def shadow_session_start(
     ShadowConflict when a session already runs on this connection."""
     revision = connection.script_revisions.get(number=number)
     if number == script_selectors.script_revision_live_number(connection=connection):
-        raise ValidationError({"revision": f"Revision {number} is live: only a revision that serves no login can shadow."})
+        raise ValidationError(
+            {"revision": f"Revision {number} is live: only a revision that serves no login can shadow."}
+        )
     chosen = shadow_scripts_validate(scripts=list(scripts or SHADOW_SAFE_SCRIPTS), allow_writes=allow_writes or [])
     max_calls = settings.SHADOW_DEFAULT_CALLS if max_calls is None else max_calls
     duration = timedelta(hours=settings.SHADOW_DEFAULT_HOURS) if duration is None else duration
@@ -167,9 +169,7 @@ def shadow_session_start(
     return session
 
 
-def shadow_session_stop(
-    *, session: ShadowSession, by: AbstractBaseUser | None, status: str = Status.STOPPED
-) -> bool:
+def shadow_session_stop(*, session: ShadowSession, by: AbstractBaseUser | None, status: str = Status.STOPPED) -> bool:
     """End a running session (by an admin, or "system" at its limits). Audited once: False when it had
     already ended (a conditional update, so two enders never both record it)."""
     actor = by if by is not None and by.is_authenticated else None
@@ -235,7 +235,12 @@ def outcome_of(*, key: str, status: str, value: Any, error: dict[str, Any], conn
     name = str(error.get("name") or "Error")
     if name == "WrongUsernameOrPasswordError":
         return {"kind": "wrong_password"}
-    return {"kind": "error", "name": name, "code": str(error.get("code") or ""), "message": str(error.get("message", ""))}
+    return {
+        "kind": "error",
+        "name": name,
+        "code": str(error.get("code") or ""),
+        "message": str(error.get("message", "")),
+    }
 
 
 def outcomes_agree(live: dict, draft: dict) -> bool:
@@ -293,8 +298,7 @@ def shadow_comparison_record(
         live_kept, draft_kept = (_without_credentials(mask.value(o)) for o in (live, draft))
         arguments = _without_credentials(mask.value(job.args))
         kept_logs = [
-            {"level": line.get("level"), "text": mask.text(str(line.get("text", "")))}
-            for line in logs[:LOG_LINES_KEPT]
+            {"level": line.get("level"), "text": mask.text(str(line.get("text", "")))} for line in logs[:LOG_LINES_KEPT]
         ]
     with transaction.atomic():
         comparison = ShadowComparison.objects.create(
@@ -315,4 +319,3 @@ def shadow_comparison_record(
         # Comparisons still running for earlier slots are recorded all the same; no new slot is given.
         shadow_session_stop(session=session, by=None, status=Status.COMPLETED)
     return comparison
-

@@ -114,16 +114,18 @@ def shadow_drain(timeout_s: float = 60.0) -> bool:
         return _idle.wait_for(lambda: _held == 0, timeout=timeout_s)
 
 
-def _request_started(**kwargs) -> None:
+def shadow_request_started(**kwargs) -> None:
+    """A request begins in this thread: its flows' shadow runs wait for its response."""
     _deferred.set([])
 
 
-def _request_finished(**kwargs) -> None:
+def shadow_request_finished(**kwargs) -> None:
+    """The response has been sent: hand the request's shadow runs to the pool."""
     jobs = _deferred.get()
     _deferred.set(None)
     for job in jobs or ():
         _submit(job)
 
 
-request_started.connect(_request_started, dispatch_uid="identity.shadow_runs.started")
-request_finished.connect(_request_finished, dispatch_uid="identity.shadow_runs.finished")
+request_started.connect(shadow_request_started, dispatch_uid="identity.shadow_runs.started")
+request_finished.connect(shadow_request_finished, dispatch_uid="identity.shadow_runs.finished")

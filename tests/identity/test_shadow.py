@@ -45,7 +45,9 @@ def _legacy_connection(table: LegacyTable, **fields):
     )
     for key, value in (STORES["postgres"] | {"PG_DATABASE": table.database}).items():
         connections.configuration_variable_set(connection=connection, key=key, value=value, by=None)
-    scripts_save(connection=connection, base_number=0, by=None, scripts=template_bodies("postgres", connection_name="x"))
+    scripts_save(
+        connection=connection, base_number=0, by=None, scripts=template_bodies("postgres", connection_name="x")
+    )
     return connection
 
 
