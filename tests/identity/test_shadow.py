@@ -33,7 +33,7 @@ DRAFT_CREATE_MARK = (
 
 
 @pytest.fixture
-def table(legacy_database, runtime):
+def table(legacy_database, runtime):  # noqa: F811
     t = LegacyTable("postgres", legacy_database)
     t.reset()
     return t
