@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.scriptd, pytest.mark.django_db(transaction=True)]
 
 # A draft login that answers bob with another nickname (a difference to find) and logs the password it got.
 DRAFT_LOGIN_CHANGE = ("nickname: row.nickname,", "nickname: row.email.startsWith('bob') ? 'robert' : row.nickname,")
-DRAFT_LOG_PASSWORD = ("let row;", "console.log('draft got ' + password); let row;")
+DRAFT_LOG_PASSWORD = ("let row;", "console.log('draft got ' + password + ' key ' + configuration.API_KEY); let row;")
+API_KEY = "s3cret-config-value"  # a secret configuration value the draft logs
 # A draft whose writing scripts leave a mark in the legacy table if they ever run.
 DRAFT_CREATE_MARK = (
     "if (found.rowCount > 0) return callback(exists());",
@@ -75,6 +76,7 @@ def _login(connection, email, password=PASSWORD):
 
 def test_a_shadow_run_compares_safe_calls_and_never_changes_the_answer_or_the_legacy_data(table, editor):
     connection = _legacy_connection(table)
+    connections.configuration_variable_set(connection=connection, key="API_KEY", value=API_KEY, by=None)
     number = _draft(connection, DRAFT_LOGIN_CHANGE, DRAFT_LOG_PASSWORD, DRAFT_CREATE_MARK)
     session = shadow.shadow_session_start(connection=connection, number=number, by=editor)
     before = _rows(table)
@@ -97,14 +99,32 @@ def test_a_shadow_run_compares_safe_calls_and_never_changes_the_answer_or_the_le
     assert differing.live["profile"]["attributes"]["nickname"] == "bob"
     assert differing.draft["profile"]["attributes"]["nickname"] == "robert"
     assert differing.arguments == ["bob@legacy.test", "********"]
-    assert any("draft got ********" in line["text"] for line in differing.draft_logs)
+    assert any("draft got ******** key ********" in line["text"] for line in differing.draft_logs)
     stored = json.dumps(list(ShadowComparison.objects.values("live", "draft", "arguments", "draft_logs")))
-    assert PASSWORD not in stored and "not-the-pa55word" not in stored
+    assert PASSWORD not in stored and "not-the-pa55word" not in stored and API_KEY not in stored
     agreeing = ShadowComparison.objects.filter(agree=True).order_by("id")
     assert [(c.live, c.draft) for c in agreeing] == [({"kind": "profile"}, {"kind": "profile"})] + [
         ({"kind": "wrong_password"}, {"kind": "wrong_password"})
     ]
     assert AuditEvent.objects.filter(action="shadow.started", actor=editor, detail__revision=number).exists()
+
+
+def test_a_login_through_the_api_is_shadowed_once_its_response_is_out(table, editor, api_for):
+    connection = _legacy_connection(table)
+    number = _draft(connection, DRAFT_LOGIN_CHANGE)
+    shadow.shadow_session_start(connection=connection, number=number, by=editor)
+    users = api_for(editor, "authenticate:users")
+
+    answer = users.post(
+        f"/api/v2/connections/{connection.public_id}/authenticate",
+        {"username": "bob@legacy.test", "password": PASSWORD},
+        format="json",
+    )
+    assert shadow_runs.shadow_drain()
+
+    assert answer.status_code == 200 and answer.json()["nickname"] == "bob"  # the live revision's answer
+    comparison = ShadowComparison.objects.get()
+    assert not comparison.agree and comparison.draft["profile"]["attributes"]["nickname"] == "robert"
 
 
 def test_writing_scripts_are_not_shadowed_unless_allowed(table, editor):
