@@ -12,8 +12,10 @@ from connections_admin.crypto import MASK
 from connections_admin.exceptions import StaleConnection
 from connections_admin.models import Connection
 from identity import circuit
+from scripts_editor import deploy
 from scripts_editor import selectors as script_selectors
 from scripts_editor import services as scripts
+from scripts_editor.models import ScriptRevision
 from scripts_editor.scripts import SCRIPT_KEYS
 
 from .errors import ApiError
@@ -71,11 +73,31 @@ def _checked_scripts(connection: Connection, options: dict) -> scripts.CheckedSc
     return scripts.scripts_check(connection=connection, scripts=wanted)
 
 
-def _save_scripts(connection: Connection, checked: scripts.CheckedScripts | None, base: int, by) -> None:
+def _save_scripts(
+    connection: Connection, checked: scripts.CheckedScripts | None, base: int, by, tests_checked: bool = False
+) -> None:
     if checked is not None:
         scripts.scripts_save(
-            connection=connection, scripts=checked, base_number=base, by=by, message="Saved through the API"
+            connection=connection,
+            scripts=checked,
+            base_number=base,
+            by=by,
+            message="Saved through the API",
+            tests_checked=tests_checked,
         )
+
+
+def _required_tests_check(connection: Connection, checked: scripts.CheckedScripts | None, by) -> bool:
+    """A PATCH of customScripts goes live (as in Auth0); when the connection requires its test cases to pass,
+    they run on the new bodies first, outside the transaction (their Try runs are queued on commit).
+    Raises TestsFailed (422, nothing saved). Returns whether they ran."""
+    if checked is None or not script_selectors.script_deployment(connection=connection).require_tests:
+        return False
+    proposed = ScriptRevision(
+        connection=connection, number=current_revision_number(connection) + 1, bodies=checked.bodies
+    )
+    deploy.suite_check(connection=connection, revision=proposed, by=by)
+    return True
 
 
 def connection_create_from_api(*, data: dict, by) -> tuple[Connection, list[str]]:
@@ -115,6 +137,7 @@ def connection_patch_from_api(
     fields = {"display_name": data["display_name"]} if "display_name" in data else {}
     if "options" in data:
         fields |= {field: data["options"][key] for key, field in OPTION_FIELDS.items() if key in data["options"]}
+    tests_checked = _required_tests_check(connection, checked, by)
     with transaction.atomic():
         # Lock the row so the If-Match check and the writes see one state.
         connection = Connection.objects.select_for_update().get(pk=connection.pk)
@@ -137,5 +160,5 @@ def connection_patch_from_api(
             circuit.circuit_configure(
                 connection=connection, overrides=options.get("trickle_circuit_breaker") or {}, by=by
             )
-            _save_scripts(connection, checked, base, by)
+            _save_scripts(connection, checked, base, by, tests_checked=tests_checked)
     return connection, warnings

@@ -11,7 +11,14 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from identity.exceptions import FlowFailed
-from scripts_editor.exceptions import LintUnavailable, ScriptConflict, ScriptsRejected, TryRunsBusy
+from scripts_editor.exceptions import (
+    DeployConflict,
+    LintUnavailable,
+    ScriptConflict,
+    ScriptsRejected,
+    TestsFailed,
+    TryRunsBusy,
+)
 
 ERROR_CODES = {
     400: "invalid_body",
@@ -30,10 +37,11 @@ ERROR_CODES = {
 class ApiError(exceptions.APIException):
     """A domain error with an explicit status and errorCode (409 conflict, 412 stale If-Match ...)."""
 
-    def __init__(self, message: str, *, status_code: int, error_code: str | None = None):
+    def __init__(self, message: str, *, status_code: int, error_code: str | None = None, extra: dict | None = None):
         super().__init__(message)
         self.status_code = status_code
         self.error_code = error_code or ERROR_CODES.get(status_code, "error")
+        self.extra = extra or {}  # Trickle fields beside the envelope's (e.g. the failing test cases)
 
 
 def _flatten(detail, prefix: str = "") -> list[str]:
@@ -64,6 +72,13 @@ def exception_handler(exc, context):
         exc = ApiError(f"Scripts rejected, nothing saved: {exc}", status_code=400, error_code="invalid_script")
     elif isinstance(exc, ScriptConflict):
         exc = ApiError(f"Conflict: {exc}", status_code=409)
+    elif isinstance(exc, DeployConflict):  # without If-Match: someone else moved the live revision meanwhile
+        exc = ApiError(f"Conflict: {exc}; nothing changed.", status_code=409)
+    elif isinstance(exc, TestsFailed):  # the connection requires passing test cases: nothing went live
+        failures = [{"name": f.case.name, "script": f.case.script, "reason": f.reason} for f in exc.failures]
+        exc = ApiError(
+            f"Not live: {exc}.", status_code=422, error_code="tests_failed", extra={"trickle_failures": failures}
+        )
     elif isinstance(exc, RequestDataTooBig):  # Django's own answer would be an HTML page
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
         exc = ApiError(f"The body is larger than {limit} MB, the most the API reads.", status_code=413)
@@ -85,7 +100,7 @@ def exception_handler(exc, context):
         response["WWW-Authenticate"] = "Bearer"
     message = "; ".join(_flatten(exc.detail)) if isinstance(exc, exceptions.ValidationError) else str(exc.detail)
     code = getattr(exc, "error_code", None)
-    response.data = envelope(response.status_code, message, code)
+    response.data = envelope(response.status_code, message, code) | getattr(exc, "extra", {})
     return response
 
 

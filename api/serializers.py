@@ -261,4 +261,63 @@ class RevisionSerializer(serializers.Serializer):
     message = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     restored_from = serializers.IntegerField(allow_null=True)
+    is_draft = serializers.BooleanField(help_text="Saved as a draft and never live since: serves no login.")
+    live = serializers.BooleanField(help_text="Serves logins now.")
     customScripts = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+
+
+class CanarySerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+    live_revision = serializers.IntegerField(help_text="The live revision it runs (or ran) beside.")
+    state = serializers.ChoiceField(choices=["running", "promoted", "rolled_back", "stopped"])
+    percent = serializers.IntegerField(help_text="Share of end users it serves (sticky per user).")
+    margin = serializers.IntegerField(help_text="Percentage points of infrastructure-error rate above live's.")
+    min_calls = serializers.IntegerField()
+    canary_calls = serializers.IntegerField()
+    canary_failures = serializers.IntegerField(help_text="Timeouts, crashes, connection errors, scriptd down.")
+    canary_error_rate = serializers.FloatField()
+    live_calls = serializers.IntegerField()
+    live_failures = serializers.IntegerField()
+    live_error_rate = serializers.FloatField()
+    started_at = serializers.DateTimeField()
+    started_by = serializers.CharField(allow_blank=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    ended_by = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CanarySettingsSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=1, max_value=99)
+    margin = serializers.IntegerField(min_value=0, max_value=100)
+    min_calls = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class CanaryOverridesSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=1, max_value=99, allow_null=True, required=False)
+    margin = serializers.IntegerField(min_value=0, max_value=100, allow_null=True, required=False)
+    min_calls = serializers.IntegerField(min_value=1, max_value=1_000_000, allow_null=True, required=False)
+
+
+class ReleaseSerializer(serializers.Serializer):
+    """Trickle extension: which revision serves logins, the running canary and the release settings."""
+
+    live_revision = serializers.IntegerField(help_text="Serves every login (0: the blank stubs).")
+    version = serializers.IntegerField(help_text='Moves on every deploy and canary change; ETag "release.N".')
+    require_tests = serializers.BooleanField(help_text="Saved test cases must pass before a revision goes live.")
+    canary_settings = CanarySettingsSerializer(help_text="In effect: the connection's own or the defaults.")
+    canary_overrides = CanaryOverridesSerializer(help_text="The connection's own; null: the default.")
+    canary = CanarySerializer(allow_null=True, help_text="The running canary, if any.")
+    rolled_back = CanarySerializer(
+        allow_null=True, help_text="The last canary rolled back automatically, until dismissed on the dashboard."
+    )
+
+
+class ReleasePatchSerializer(serializers.Serializer):
+    require_tests = serializers.BooleanField(required=False)
+    canary = CanaryOverridesSerializer(required=False, help_text="Absent keys stay; null: the default.")
+
+
+class CanaryStartSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(
+        min_value=1, max_value=99, required=False, allow_null=True, help_text="Default: the connection's setting."
+    )

@@ -7,6 +7,7 @@ from . import (
     identity_views,
     job_views,
     log_views,
+    release_views,
     run_views,
     script_test_views,
     shadow_views,
@@ -43,6 +44,27 @@ urlpatterns = [
         "api/v2/connections/<str:public_id>/revisions/<int:number>/shadow",
         shadow_views.ShadowView.as_view(),
         name="api-revision-shadow",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/deploy",
+        release_views.RevisionDeployView.as_view(),
+        name="api-revision-deploy",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/canary",
+        release_views.RevisionCanaryView.as_view(),
+        name="api-revision-canary",
+    ),
+    path("api/v2/connections/<str:public_id>/release", release_views.ReleaseView.as_view(), name="api-release"),
+    path(
+        "api/v2/connections/<str:public_id>/canary/promote",
+        release_views.CanaryPromoteView.as_view(),
+        name="api-canary-promote",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/canary/stop",
+        release_views.CanaryStopView.as_view(),
+        name="api-canary-stop",
     ),
     path(
         "api/v2/connections/<str:public_id>/authenticate",

@@ -230,13 +230,15 @@ class ConnectionDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _revision_body(revision, *, with_scripts: bool) -> dict:
+def _revision_body(revision, *, with_scripts: bool, live_number: int) -> dict:
     body = {
         "number": revision.number,
         "author": revision.author_label,
         "message": revision.message,
         "created_at": revision.created_at,
         "restored_from": revision.restored_from,
+        "is_draft": revision.is_draft,
+        "live": revision.number == live_number,
     }
     if with_scripts:
         body["customScripts"] = revision.scripts
@@ -253,9 +255,10 @@ class RevisionListView(APIView):
     )
     def get(self, request, public_id):
         connection = get_object_or_404(Connection, public_id=public_id)
+        live = script_selectors.script_revision_live_number(connection=connection)
         return Response(
             [
-                _revision_body(r, with_scripts=False)
+                _revision_body(r, with_scripts=False, live_number=live)
                 for r in script_selectors.script_revision_list(connection=connection)
             ]
         )
@@ -272,7 +275,8 @@ class RevisionDetailView(APIView):
     def get(self, request, public_id, number):
         connection = get_object_or_404(Connection, public_id=public_id)
         revision = get_object_or_404(script_selectors.script_revision_list(connection=connection), number=number)
-        return Response(_revision_body(revision, with_scripts=True))
+        live = script_selectors.script_revision_live_number(connection=connection)
+        return Response(_revision_body(revision, with_scripts=True, live_number=live))
 
 
 class RevisionRestoreView(APIView):
@@ -294,7 +298,11 @@ class RevisionRestoreView(APIView):
         except ScriptConflict as e:
             raise ApiError(str(e), status_code=409) from e
         return Response(
-            _revision_body(restored, with_scripts=True),
+            _revision_body(
+                restored,
+                with_scripts=True,
+                live_number=script_selectors.script_revision_live_number(connection=connection),
+            ),
             status=status.HTTP_201_CREATED,
             headers={"ETag": _etag(connection, restored.number)},
         )

@@ -19,6 +19,7 @@ from connections_admin import services as audit
 from connections_admin.models import AuditEvent, Connection
 from scriptd_client import client as scriptd
 from scriptd_client.masking import MASK, Masker
+from scripts_editor import deploy
 from scripts_editor import selectors as script_selectors
 from scripts_editor.scriptd_request import scriptd_request_build
 from scripts_editor.scripts import BY_KEY
@@ -41,21 +42,22 @@ ERROR_REASONS = {
 CREDENTIAL_FIELDS = {"access_token", "refresh_token", "password", "password_hash"}
 
 
-# (connection pk, updated_at) -> (live revision, decrypted configuration, its plain keys). Every change to
-# a connection's scripts or configuration moves its updated_at (connection_touch), and flows start from a
-# freshly read connection, so an entry is never stale; the bound keeps memory flat with many tenants.
-_SNAPSHOTS: dict[tuple[int, Any], tuple[Any, dict[str, str], frozenset[str]]] = {}
+# (connection pk, updated_at) -> (live revision, decrypted configuration, its plain keys, running canary).
+# Every change to a connection's scripts, deployment or configuration moves its updated_at (connection_touch),
+# and flows start from a freshly read connection, so an entry is never stale; the bound keeps memory flat.
+_SNAPSHOTS: dict[tuple[int, Any], tuple[Any, dict[str, str], frozenset[str], Any]] = {}
 _SNAPSHOTS_MAX = 512
 
 
-def _snapshot(connection: Connection) -> tuple[Any, dict[str, str], frozenset[str]]:
-    """The connection's live scripts and configuration, read and decrypted once per change, not per login."""
+def _snapshot(connection: Connection) -> tuple[Any, dict[str, str], frozenset[str], Any]:
+    """The connection's live scripts, canary and configuration, read and decrypted once per change."""
     key = (connection.pk, connection.updated_at)
     found = _SNAPSHOTS.get(key)
     if found is None:
         found = (
             script_selectors.script_revision_live(connection=connection),
             *connection_selectors.configuration_for_run_with_plain_keys(connection=connection),
+            script_selectors.script_canary_running(connection=connection),
         )
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
             _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
@@ -104,6 +106,8 @@ class Flow:
     _revision: Any = None
     _configuration: dict[str, str] | None = None
     _plain_keys: frozenset[str] = frozenset()
+    _canary: Any = None  # the running canary this flow's calls count towards, if any
+    _on_canary: bool = False  # this end user is in the canary's share: the canary's revision serves the flow
     _passwords: list[str] = field(default_factory=list)  # every password this flow's runs were given
     _shadow: shadow.ActiveShadow | None = None  # a draft running in shadow on this connection
     _shadow_jobs: list[shadow.ShadowJob] = field(default_factory=list)  # real calls it repeats after the answer
@@ -129,7 +133,11 @@ class Flow:
     def run(self, key: str, args: list[Any]) -> Any:
         """Run one script and return its value; a failure of any kind raises FlowFailed with its reason."""
         if self._revision is None:
-            self._revision, self._configuration, self._plain_keys = _snapshot(self.connection)
+            self._revision, self._configuration, self._plain_keys, self._canary = _snapshot(self.connection)
+            if self._canary is not None and deploy.canary_serves(
+                canary=self._canary, connection_pk=self.connection.pk, identifier=self.identifier
+            ):
+                self._revision, self._on_canary = self._canary.revision, True
             self._shadow = shadow.shadow_active(connection=self.connection)
         source = self._revision.scripts.get(key, "")
         if not source.strip():
@@ -149,9 +157,22 @@ class Flow:
             value = self._call(key, source, args)
         except FlowFailed as e:
             circuit.circuit_record(connection=self.connection, admission=admission, failure=e)
+            self._canary_record(failure=e)
             raise
         circuit.circuit_record(connection=self.connection, admission=admission, failure=None)
+        self._canary_record(failure=None)
         return value
+
+    def _canary_record(self, *, failure: FlowFailed | None) -> None:
+        """While a canary runs, count this call on its side (canary or live) for the automatic rollback."""
+        if self._canary is None:
+            return
+        deploy.canary_record(
+            connection=self.connection,
+            canary_id=self._canary.pk,
+            on_canary=self._on_canary,
+            infrastructure=failure is not None and circuit.is_infrastructure_failure(failure),
+        )
 
     def _call(self, key: str, source: str, args: list[Any]) -> Any:
         """One run in scriptd; a failure of any kind raises FlowFailed with its reason."""
@@ -202,6 +223,7 @@ class Flow:
         self.runs.append(
             {
                 "script": key,
+                "revision": self._revision.number,  # which revision served it: live or a canary's
                 "status": outcome.status,
                 "ms": outcome.result.get("ms", 0),
                 "value": _without_credentials(mask.value(outcome.value)),

@@ -212,6 +212,11 @@ def shadow_session_list(*, connection: Connection, number: int | None = None) ->
     return sessions if number is None else sessions.filter(revision__number=number)
 
 
+def shadow_running_number(*, connection: Connection) -> int | None:
+    """The number of the revision running in shadow on the connection, if one does."""
+    return connection.shadow_sessions.filter(status=Status.RUNNING).values_list("revision__number", flat=True).first()
+
+
 def shadow_differences(*, session: ShadowSession) -> QuerySet[ShadowComparison]:
     return session.comparisons.filter(agree=False)[:DIFFERING_SHOWN]
 

@@ -211,3 +211,232 @@ def canary_serves(*, canary: ScriptCanary, connection_pk: int, identifier: str) 
     the same user always gets the same revision while the canary runs (and the same users as it grows)."""
     digest = hashlib.sha256(f"{connection_pk}:{identifier.strip().lower()}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % 10_000 < canary.percent * 100
+
+
+def canary_start(
+    *,
+    connection: Connection,
+    number: int,
+    by: AbstractBaseUser | None,
+    percent: int | None = None,
+    expected_version: int | None = None,
+) -> ScriptCanary:
+    """Serve stored revision `number` to `percent` % of end users (default: the connection's setting).
+
+    Raises ScriptRevision.DoesNotExist, ValidationError (it is live already, or a bad percent),
+    DeployConflict (a canary runs already, or the live revision moved since the caller read it), TestsFailed.
+    """
+    if number < 1:
+        raise ScriptRevision.DoesNotExist("revision 0 (the blank stubs) is never stored")
+    revision = script_revision_get(connection=connection, number=number)
+    seen = script_deployment(connection=connection)
+    if expected_version is not None and expected_version != seen.version:
+        raise DeployConflict(live_number=seen.live_number, version=seen.version)
+    if seen.live_number == number:
+        raise ValidationError({"revision": f"Revision {number} is live already: a canary needs another revision."})
+    if percent is not None:
+        canary_settings_validate({"percent": percent})
+    if script_canary_running(connection=connection) is not None:
+        raise DeployConflict(live_number=seen.live_number, version=seen.version)
+    chosen = canary_settings(deployment=seen)
+    suite_check(connection=connection, revision=revision, by=by)
+    with transaction.atomic():
+        if seen._state.adding:
+            seen = _row(connection)
+        _move(connection=connection, seen=seen)
+        try:
+            with transaction.atomic():
+                canary = ScriptCanary.objects.create(
+                    connection=connection,
+                    revision=revision,
+                    live_number=seen.live_number,
+                    percent=percent or chosen.percent,
+                    margin=chosen.margin,
+                    min_calls=chosen.min_calls,
+                    started_by_label=_label(by),
+                )
+        except IntegrityError:  # one_running_canary: another admin started one at the same moment
+            raise DeployConflict(live_number=seen.live_number, version=seen.version + 1) from None
+        connection_touch(connection=connection)
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.CANARY_STARTED,
+            by=by,
+            detail={
+                "revision": number,
+                "live": seen.live_number,
+                "percent": canary.percent,
+                "margin": canary.margin,
+                "min_calls": canary.min_calls,
+            },
+        )
+    return canary
+
+
+def canary_promote(*, connection: Connection, by: AbstractBaseUser | None, expected_version: int | None = None):
+    """Make the running canary's revision live for everyone (a deploy: audited, gated, conditional).
+    ValidationError when no canary runs."""
+    canary = script_canary_running(connection=connection)
+    if canary is None:
+        raise ValidationError({"canary": "No canary is running (it may have been rolled back meanwhile)."})
+    return revision_deploy(
+        connection=connection, number=canary.revision.number, by=by, expected_version=expected_version
+    )
+
+
+def canary_stop(*, connection: Connection, by: AbstractBaseUser | None) -> ScriptCanary:
+    """Stop serving the running canary; everyone gets the live revision again. ValidationError if none runs."""
+    with transaction.atomic():
+        canary = _canary_end(connection=connection, state=Canary.STOPPED, by=by, reason="Stopped by an admin.")
+        if canary is None:
+            raise ValidationError({"canary": "No canary is running (it may have ended meanwhile)."})
+        ScriptDeployment.objects.filter(connection_id=connection.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        connection_touch(connection=connection)
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.CANARY_STOPPED,
+            by=by,
+            detail={"revision": canary.revision.number, **_counts(canary)},
+        )
+    return canary
+
+
+def _counts(canary: ScriptCanary) -> dict:
+    return {
+        "canary_calls": canary.canary_calls,
+        "canary_failures": canary.canary_failures,
+        "live_calls": canary.live_calls,
+        "live_failures": canary.live_failures,
+    }
+
+
+def canary_rates(canary: ScriptCanary) -> tuple[float, float]:
+    """(canary, live) infrastructure-error rates in percent (0 without calls)."""
+    return (
+        100 * canary.canary_failures / canary.canary_calls if canary.canary_calls else 0.0,
+        100 * canary.live_failures / canary.live_calls if canary.live_calls else 0.0,
+    )
+
+
+def canary_record(*, connection: Connection, canary_id: int, on_canary: bool, infrastructure: bool) -> bool:
+    """Count one script call of a login flow made while canary `canary_id` ran, on its side or the live
+    one; `infrastructure`: it failed for a reason identity.circuit counts as the infrastructure's. Rolls the
+    canary back, once, when its error rate exceeds the live one's by more than its margin over at least
+    min_calls canary calls. Returns whether this call rolled it back."""
+    side = "canary" if on_canary else "live"
+    counts = {f"{side}_calls": F(f"{side}_calls") + 1}
+    if infrastructure:
+        counts[f"{side}_failures"] = F(f"{side}_failures") + 1
+    running = ScriptCanary.objects.filter(pk=canary_id, state=Canary.RUNNING)
+    if not running.update(**counts) or not (on_canary and infrastructure):
+        return False
+    canary = running.select_related("revision").first()
+    if canary is None or canary.canary_calls < canary.min_calls:
+        return False
+    canary_rate, live_rate = canary_rates(canary)
+    if canary_rate - live_rate <= canary.margin:
+        return False
+    reason = (
+        f"Rolled back automatically: {canary_rate:.0f}% of its {canary.canary_calls} calls failed on "
+        f"infrastructure (timeouts, crashes, connection errors) against {live_rate:.0f}% of "
+        f"{canary.live_calls} on live revision {canary.live_number}, above the {canary.margin}-point margin."
+    )
+    with transaction.atomic():
+        if not running.update(
+            state=Canary.ROLLED_BACK, ended_at=timezone.now(), ended_by_label="system", reason=reason[:300]
+        ):
+            return False  # another process rolled it back (or an admin ended it) first
+        ScriptDeployment.objects.filter(connection_id=connection.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
+        connection_touch(connection=connection)
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.CANARY_ROLLED_BACK,
+            by=None,
+            detail={"revision": canary.revision.number, "live": canary.live_number, **_counts(canary)},
+        )
+    return True
+
+
+def canary_acknowledge(*, connection: Connection) -> None:
+    """Hide the banner of the connection's rolled-back canaries (they stay in its history)."""
+    connection.script_canaries.filter(state=Canary.ROLLED_BACK, acknowledged=False).update(acknowledged=True)
+
+
+def deployment_configure(
+    *,
+    connection: Connection,
+    by: AbstractBaseUser | None,
+    require_tests: bool | None = None,
+    canary: dict | None = None,
+) -> ScriptDeployment:
+    """Change whether test cases are required and the canary settings ({percent, margin, min_calls}; None
+    values mean the deployment's default; absent keys stay). Audited when something changes."""
+    canary = dict(canary or {})
+    canary_settings_validate(canary)
+    row = _row(connection)
+    fields = {f"canary_{name}": value for name, value in canary.items()}
+    if require_tests is not None:
+        fields["require_tests"] = bool(require_tests)
+    changes = {k: v for k, v in fields.items() if getattr(row, k) != v}
+    if changes:
+        ScriptDeployment.objects.filter(pk=row.pk).update(**changes, updated_at=timezone.now())
+        audit_event_record(
+            connection=connection,
+            action=AuditEvent.Action.CONNECTION_UPDATED,
+            by=by,
+            detail={"deployment": changes},
+        )
+    return script_deployment(connection=connection)
+
+
+# ---- what the pages and the API show ----------------------------------------------------------------
+def canary_summary(canary: ScriptCanary) -> dict:
+    """One canary as History, the banner and the API show it (counts and rates, no end-user data)."""
+    canary_rate, live_rate = canary_rates(canary)
+    return {
+        "revision": canary.revision.number,
+        "live_revision": canary.live_number,
+        "state": canary.state,
+        "percent": canary.percent,
+        "margin": canary.margin,
+        "min_calls": canary.min_calls,
+        "canary_calls": canary.canary_calls,
+        "canary_failures": canary.canary_failures,
+        "canary_error_rate": round(canary_rate, 1),
+        "live_calls": canary.live_calls,
+        "live_failures": canary.live_failures,
+        "live_error_rate": round(live_rate, 1),
+        "started_at": canary.started_at,
+        "started_by": canary.started_by_label,
+        "ended_at": canary.ended_at,
+        "ended_by": canary.ended_by_label,
+        "reason": canary.reason,
+    }
+
+
+def release_state(*, connection: Connection) -> dict:
+    """The connection's release: live revision, version (ETag), settings, running canary, and the last
+    automatic rollback nobody has dismissed yet (the banner)."""
+    deployment = script_deployment(connection=connection)
+    chosen = canary_settings(deployment=deployment)
+    running = script_canary_running(connection=connection)
+    rolled_back = (
+        connection.script_canaries.filter(state=Canary.ROLLED_BACK, acknowledged=False).select_related("revision")
+    ).first()
+    return {
+        "live_revision": deployment.live_number,
+        "version": deployment.version,
+        "require_tests": deployment.require_tests,
+        "canary_settings": {"percent": chosen.percent, "margin": chosen.margin, "min_calls": chosen.min_calls},
+        "canary_overrides": {
+            "percent": deployment.canary_percent,
+            "margin": deployment.canary_margin,
+            "min_calls": deployment.canary_min_calls,
+        },
+        "canary": canary_summary(running) if running else None,
+        "rolled_back": canary_summary(rolled_back) if rolled_back else None,
+    }

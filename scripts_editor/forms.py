@@ -12,6 +12,7 @@ class ScriptsSaveForm(forms.Form):
 
     base_number = forms.IntegerField(min_value=0)
     message = forms.CharField(required=False, max_length=ScriptRevision._meta.get_field("message").max_length)
+    draft = forms.BooleanField(required=False)  # "Save as draft": stored, but serves no login until deployed
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -146,6 +146,7 @@ def scripts_save(
     by: AbstractBaseUser | None,
     message: str = "",
     draft: bool = False,
+    tests_checked: bool = False,
 ) -> SavedScripts:
     """Save all seven scripts as revision base_number + 1: live (it serves logins at once) or, with
     draft=True, a draft that serves none until deployed (deploy.revision_deploy).
@@ -156,6 +157,9 @@ def scripts_save(
     unless a live save finds them a draft: then that draft is deployed.
     When the connection requires passing test cases, a live save stores the revision as a draft, runs them
     and deploys it only if they pass: TestsFailed (with the failing cases) leaves it a draft, nothing lost.
+    Inside a caller's transaction (an import) the cases cannot run (their Try runs are queued on commit), so
+    the revision stays a draft to deploy from History; tests_checked=True: the caller ran them on these
+    bodies already, before its transaction (deploy.suite_check), and the save goes live.
     `scripts` may come already checked by scripts_check.
     """
     checked = scripts if isinstance(scripts, CheckedScripts) else scripts_check(connection=connection, scripts=scripts)
@@ -165,7 +169,8 @@ def scripts_save(
             revision_deploy(connection=connection, number=current.number, by=by)
             current.is_draft = False
         return SavedScripts(revision=current, findings=checked.findings, created=False)
-    gated = not draft and script_deployment(connection=connection).require_tests
+    gated = not draft and not tests_checked and script_deployment(connection=connection).require_tests
+    deploy_now = gated and not transaction.get_connection().in_atomic_block
     revision = _store_revision(
         connection=connection,
         bodies=checked.bodies,
@@ -175,7 +180,7 @@ def scripts_save(
         action=AuditEvent.Action.SCRIPTS_SAVED,
         draft=draft or gated,
     )
-    if gated:  # TestsFailed leaves the new revision a draft
+    if deploy_now:  # TestsFailed leaves the new revision a draft
         revision_deploy(connection=connection, number=revision.number, by=by)
         revision.is_draft = False
     return SavedScripts(revision=revision, findings=checked.findings, created=True)
@@ -191,10 +196,11 @@ def scripts_restore(
     """Make revision `number` current again by storing its scripts as a new revision.
 
     Raises ScriptRevision.DoesNotExist for an unknown number and ScriptConflict when someone saved
-    since base_number (the page the admin restored from was out of date).
+    since base_number (the page the admin restored from was out of date); TestsFailed as scripts_save.
     """
     source = script_revision_get(connection=connection, number=number)
-    return _store_revision(
+    gated = script_deployment(connection=connection).require_tests
+    revision = _store_revision(
         connection=connection,
         bodies=source.scripts,
         base_number=base_number,
@@ -202,4 +208,9 @@ def scripts_restore(
         message=f"Restored revision {number}",
         action=AuditEvent.Action.SCRIPTS_RESTORED,
         restored_from=number,
+        draft=gated,
     )
+    if gated:  # like a live save: TestsFailed leaves the restored copy a draft
+        revision_deploy(connection=connection, number=revision.number, by=by)
+        revision.is_draft = False
+    return revision

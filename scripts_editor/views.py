@@ -8,10 +8,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
+from identity.shadow import shadow_running_number
 from scriptd_client import limits
 
-from . import selectors
-from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected
+from . import deploy, selectors
+from .deploy_views import tests_failed_message
+from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected, TestsFailed
 from .forms import DiffForm, RestoreForm, ScriptsSaveForm
 from .lint import sandbox_allowlist
 from .models import ScriptRevision
@@ -27,6 +29,7 @@ def _revision_json(revision: ScriptRevision) -> dict:
         "author": revision.author_label or ("" if revision.number == 0 else "system"),
         "createdAt": revision.created_at.isoformat() if revision.created_at else None,
         "message": revision.message,
+        "isDraft": revision.is_draft,
     }
 
 
@@ -55,6 +58,7 @@ def editor(request: HttpRequest, connection: Connection) -> HttpResponse:
         "canChange": can_change(request.user),
         "saveUrl": reverse("scripts_editor:save", args=[connection.public_id]),
         "historyUrl": reverse("scripts_editor:history", args=[connection.public_id]),
+        "liveNumber": selectors.script_revision_live_number(connection=connection),
         "sizeFindingBytes": limits.SOURCE_WARN_BYTES,
         "sizeLimitBytes": limits.SOURCE_MAX_BYTES,
         "try": try_config(connection, request.user),
@@ -86,6 +90,18 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
             base_number=form.cleaned_data["base_number"],
             by=request.user,
             message=form.cleaned_data["message"],
+            draft=form.cleaned_data["draft"],
+        )
+    except TestsFailed as e:  # stored as a draft, not live: say so and list the failing cases
+        draft = selectors.script_revision_get(connection=connection, number=e.revision_number)
+        return JsonResponse(
+            {
+                "revision": _revision_json(draft),
+                "liveNumber": selectors.script_revision_live_number(connection=connection),
+                "testsFailed": [{"name": f.case.name, "reason": f.reason, "run": f.run_id} for f in e.failures],
+                "message": tests_failed_message(e),
+            },
+            status=422,
         )
     except ScriptsRejected as e:
         return JsonResponse({"problems": [vars(p) for p in e.problems]}, status=400)
@@ -110,6 +126,7 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
     return JsonResponse(
         {
             "revision": _revision_json(saved.revision),
+            "liveNumber": selectors.script_revision_live_number(connection=connection),
             "created": saved.created,
             "findings": [f.as_json() for f in saved.findings],
         }
@@ -128,6 +145,9 @@ def history(request: HttpRequest, connection: Connection) -> HttpResponse:
             "entries": entries,
             "can_change": can_change(request.user),
             "current_number": entries[0].revision.number if entries else 0,
+            "release": deploy.release_state(connection=connection),
+            "canaries": connection.script_canaries.select_related("revision")[:10],
+            "shadowing": shadow_running_number(connection=connection),
         },
     )
 

@@ -23,6 +23,8 @@ function start(config) {
     check: byId("save-check"),
     revision: byId("revision-summary"),
     save: byId("save-button"),
+    saveDraft: byId("save-draft-button"),
+    live: byId("live-summary"),
     message: byId("save-message"),
   };
   const say = sayer(byId("status"));
@@ -35,6 +37,7 @@ function start(config) {
     extensionsFor: findings.extensions,
     commands: [
       { key: "Mod-Enter", run: () => { tryPanel.run(); return true; } },
+      { key: "Shift-Mod-s", run: () => { if (saver) saver.save({ draft: true }); return true; } },
       { key: "Mod-s", run: () => { if (saver) saver.save(); return true; } },
     ],
     onChange: () => { markTabs(); findings.schedule(); },
@@ -58,10 +61,11 @@ function start(config) {
     saver = createSaver({ config, csrf, docs, findings, el, say, markTabs, onConflict: conflict.show, blocker: conflict.blocker });
     startTemplates({ config, docs, select: byId("template-select"), load: byId("template-load"), say });
     el.save.addEventListener("click", () => saver.save());
+    el.saveDraft.addEventListener("click", () => saver.save({ draft: true }));
     document.addEventListener("keydown", (event) => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s" && !event.defaultPrevented) {
         event.preventDefault();
-        saver.save();
+        saver.save({ draft: event.shiftKey });
       }
     });
   }

@@ -6,6 +6,7 @@ from connections_admin.models import AuditEvent
 from identity import services
 from identity.exceptions import FlowFailed
 from identity.models import FlowEvent, ManagedUser
+from scripts_editor.models import ScriptDeployment
 from scripts_editor.scripts import SCRIPT_KEYS
 
 from .conftest import connection_in_mode
@@ -168,9 +169,12 @@ def test_a_connection_without_its_own_database_only_knows_its_managed_users(db):
 
 # ---- consistency ------------------------------------------------------------------------------------
 def _with_scripts(connection, **bodies):
-    """A new current revision with some bodies replaced (stored directly: these tests are not about saving)."""
+    """A new live revision with some bodies replaced (stored directly: these tests are not about saving)."""
     current = connection.script_revisions.order_by("-number").first()
-    connection.script_revisions.create(number=current.number + 1, bodies=current.bodies | bodies, author_label="t")
+    revision = connection.script_revisions.create(
+        number=current.number + 1, bodies=current.bodies | bodies, author_label="t"
+    )
+    ScriptDeployment.objects.filter(connection=connection).update(live_number=revision.number)
 
 
 def test_two_users_with_one_email_are_refused_not_duplicated(runtime, either_mode):

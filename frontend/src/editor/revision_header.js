@@ -13,3 +13,16 @@ export function showRevision(container, revision, { justSaved = false } = {}) {
   when.textContent = revision.createdAt ? new Date(revision.createdAt).toLocaleString() : "";
   container.replaceChildren("Revision ", number, ` by ${who}, `, when);
 }
+
+// Beside it: whether that revision serves logins (a draft, or not live after a rollback) and which one does.
+export function showLive(container, revision, liveNumber) {
+  if (!container) return;
+  if (!revision.number || revision.number === liveNumber) {
+    container.replaceChildren();
+    return;
+  }
+  const badge = document.createElement("span");
+  badge.className = "badge text-bg-warning";
+  badge.textContent = revision.isDraft ? "draft" : "not live";
+  container.replaceChildren("· ", badge, ` logins use revision ${liveNumber}`);
+}
