@@ -42,6 +42,9 @@ class ShadowComparisonSerializer(serializers.Serializer):
     script = serializers.CharField()
     live = serializers.DictField()
     draft = serializers.DictField()
+    differing_fields = serializers.ListField(
+        child=serializers.CharField(), help_text='"kind", or the fields that differ.'
+    )
     arguments = serializers.ListField()
     draft_logs = serializers.ListField()
     created_at = serializers.DateTimeField()
@@ -84,6 +87,7 @@ def _body(session: ShadowSession) -> dict:
                 "script": c.script,
                 "live": c.live,
                 "draft": c.draft,
+                "differing_fields": c.differing_fields,
                 "arguments": c.arguments,
                 "draft_logs": c.draft_logs,
                 "created_at": c.created_at,

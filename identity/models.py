@@ -424,3 +424,25 @@ class ShadowComparison(models.Model):
 
     def __str__(self) -> str:
         return f"{self.script} {'agrees' if self.agree else 'differs'}"
+
+    @property
+    def differing_fields(self) -> list[str]:
+        """Where the two outcomes differ: "kind", or the fields (profile.attributes.nickname, name, code)."""
+        if self.agree:
+            return []
+        if self.live.get("kind") != self.draft.get("kind"):
+            return ["kind"]
+        return _differences(self.live, self.draft, "")
+
+
+def _differences(live: dict, draft: dict, prefix: str) -> list[str]:
+    found = []
+    for key in sorted(set(live) | set(draft), key=str):
+        a, b = live.get(key), draft.get(key)
+        if key == "message" or a == b:
+            continue  # messages are not compared (identity.shadow.outcomes_agree)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found += _differences(a, b, f"{prefix}{key}.")
+        else:
+            found.append(f"{prefix}{key}")
+    return found

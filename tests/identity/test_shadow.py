@@ -99,6 +99,7 @@ def test_a_shadow_run_compares_safe_calls_and_never_changes_the_answer_or_the_le
     assert differing.live["profile"]["attributes"]["nickname"] == "bob"
     assert differing.draft["profile"]["attributes"]["nickname"] == "robert"
     assert differing.arguments == ["bob@legacy.test", "********"]
+    assert differing.differing_fields == ["profile.attributes.nickname"]
     assert any("draft got ******** key ********" in line["text"] for line in differing.draft_logs)
     stored = json.dumps(list(ShadowComparison.objects.values("live", "draft", "arguments", "draft_logs")))
     assert PASSWORD not in stored and "not-the-pa55word" not in stored and API_KEY not in stored
@@ -166,6 +167,7 @@ def test_a_draft_that_fails_or_hangs_leaves_the_real_login_as_it_was(table, edit
     assert not comparison.agree
     assert comparison.live["kind"] == "profile"
     assert comparison.draft["kind"] == "error" and comparison.draft["name"] == kind
+    assert comparison.differing_fields == ["kind"]
 
 
 def test_shadowing_stops_after_the_set_number_of_calls(table, editor):
@@ -233,6 +235,7 @@ def test_the_api_starts_reads_and_stops_a_shadow_run(table, editor, viewer, api_
     body = read.json()[0]
     assert (body["calls"], body["agreed"], body["agreement_rate"]) == (1, 0, 0.0)
     assert body["differing"][0]["arguments"] == ["bob@legacy.test", "********"]
+    assert body["differing"][0]["differing_fields"] == ["profile.attributes.nickname"]
     assert PASSWORD not in read.content.decode()
 
     assert reader.delete(_url(connection, number)).status_code == 403
@@ -266,3 +269,36 @@ def test_the_history_page_starts_shows_and_stops_a_shadow_run(table, editor_clie
 
     assert editor_client.post(page, {"action": "stop"}).status_code == 302
     assert ShadowSession.objects.get().status == "stopped"
+
+
+@pytest.mark.browser
+def test_an_editor_starts_a_shadow_run_from_history_and_reads_its_differences(table, page_for, editor):
+    from tests.fixtures.browser import axe_violations
+
+    connection = _legacy_connection(table)
+    number = _draft(connection, DRAFT_LOGIN_CHANGE)
+    page = page_for(editor)
+    page.goto(reverse("scripts_editor:history", args=[connection.public_id]))
+
+    page.click(f"[data-shadow='{number}']")
+    assert page.is_checked("#shadow-script-login") and not page.is_checked("#shadow-script-create")
+    page.fill("#id_max_calls", "5")
+    page.press("#id_hours", "Enter")  # the form submits from the keyboard
+    page.wait_for_selector("#shadow-running")
+    _login(connection, "bob@legacy.test")
+    assert shadow_runs.shadow_drain()
+    page.reload()
+
+    assert "0.0 %" in page.inner_text("[data-shadow-session]") and "robert" in page.content()
+    assert page.is_visible("[data-differs='profile.attributes.nickname']")
+    page.screenshot(path=str(table_screenshot()), full_page=True)
+    assert axe_violations(page) == []
+    page.click("#shadow-stop")
+    page.wait_for_selector("#shadow-start")
+    assert ShadowSession.objects.get().status == "stopped"
+
+
+def table_screenshot():
+    from django.conf import settings
+
+    return settings.VAR_DIR / "shadow-page.png"
