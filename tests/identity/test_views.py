@@ -74,7 +74,8 @@ def test_the_users_tab_searches_and_pins_its_query_count(runtime, shop, viewer_c
     for email in ("ada@legacy.test", "bob@legacy.test"):
         services.user_login(connection=shop, username=email, password=PASSWORD)
 
-    with django_assert_num_queries(8):  # session, user, two permission reads, connection, circuit, count, page
+    # session, user, two permission reads, connection, circuit, canary banner, count, page
+    with django_assert_num_queries(9):
         page = viewer_client.get(_urls(shop)["users"], {"q": "bob"}).content.decode()
 
     assert 'data-user="bob@legacy.test"' in page and 'data-user="ada@legacy.test"' not in page
@@ -104,8 +105,8 @@ def test_the_migration_tab_counts_migrations_local_and_legacy_logins_and_failure
     assert failed.value.reason == "wrong_username_or_password"
 
     with django_assert_num_queries(
-        10
-    ):  # session, user, 2 permissions, connection, circuit, 3 grouped reads, population
+        11
+    ):  # session, user, 2 permissions, connection, circuit, canary banner, 3 grouped reads, population
         response = viewer_client.get(_urls(shop)["migration"])
 
     chart = response.context["chart"]
