@@ -61,9 +61,9 @@ class ActiveShadow:
         return key in self.scripts and live_number != self.revision_number and timezone.now() < self.ends_at
 
 
-# connection pk -> (read at, ActiveShadow or None). A start or stop in this process drops the entry at once;
+# connection public_id (random, never reused, unlike a pk after a rollback) -> (read at, ActiveShadow or None). A start or stop in this process drops the entry at once;
 # other processes see it within ACTIVE_TTL_S (the worker's claim enforces the limits exactly, whatever this says).
-_ACTIVE: dict[int, tuple[float, ActiveShadow | None]] = {}
+_ACTIVE: dict[str, tuple[float, ActiveShadow | None]] = {}
 ACTIVE_TTL_S = 2.0
 _ACTIVE_MAX = 512
 
@@ -71,7 +71,7 @@ _ACTIVE_MAX = 512
 def shadow_active(*, connection: Connection) -> ActiveShadow | None:
     """The connection's running shadow session, read at most once per ACTIVE_TTL_S per process."""
     now = time.monotonic()
-    found = _ACTIVE.get(connection.pk)
+    found = _ACTIVE.get(connection.public_id)
     if found is not None and now - found[0] < ACTIVE_TTL_S:
         return found[1]
     session = (
@@ -90,12 +90,12 @@ def shadow_active(*, connection: Connection) -> ActiveShadow | None:
         )
     if len(_ACTIVE) >= _ACTIVE_MAX:
         _ACTIVE.pop(next(iter(_ACTIVE)))
-    _ACTIVE[connection.pk] = (now, active)
+    _ACTIVE[connection.public_id] = (now, active)
     return active
 
 
-def _forget(connection_id: int) -> None:
-    _ACTIVE.pop(connection_id, None)
+def _forget(public_id: str) -> None:
+    _ACTIVE.pop(public_id, None)
 
 
 # ---- start and stop ---------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def shadow_session_start(
         by=by,
         detail={"revision": number, "scripts": chosen, "max_calls": max_calls, "ends_at": session.ends_at.isoformat()},
     )
-    transaction.on_commit(lambda: _forget(connection.pk))
+    transaction.on_commit(lambda: _forget(connection.public_id))
     return session
 
 
@@ -191,7 +191,7 @@ def shadow_session_stop(*, session: ShadowSession, by: AbstractBaseUser | None, 
                 "agreed": session.agreed,
             },
         )
-        transaction.on_commit(lambda: _forget(session.connection_id))
+        transaction.on_commit(lambda: _forget(session.connection.public_id))
     return True
 
 
