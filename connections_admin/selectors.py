@@ -1,6 +1,7 @@
 """Reads of connections and their configuration."""
 
-from django.db.models import Count, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 
 from . import crypto
 from .models import AuditEvent, Connection
@@ -13,12 +14,33 @@ def connection_list(*, search: str = "") -> QuerySet[Connection]:
     return qs.order_by("name")
 
 
+CONNECTIONS_PER_PAGE = 25
+
+
+def connection_page(*, search: str = "", page: str | int | None = 1) -> Page:
+    """One page of the list; a page number past the end (or not a number) gives the nearest valid page."""
+    return Paginator(connection_list(search=search), CONNECTIONS_PER_PAGE).get_page(page)
+
+
 def connection_get(*, public_id: str) -> Connection:
     return Connection.objects.get(public_id=public_id)
 
 
-def connection_events(*, connection: Connection, limit: int = 200) -> QuerySet[AuditEvent]:
-    return connection.events.select_related("actor")[:limit]
+def _try_events(qs: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """Admins testing: the dashboard's Try connection logins (marked by identity's Flow) and script Try runs."""
+    return qs.filter(Q(detail__try_connection=True) | Q(action=AuditEvent.Action.SCRIPT_TRIED))
+
+
+def connection_events(*, connection: Connection, include_tries: bool = False, limit: int = 200) -> QuerySet[AuditEvent]:
+    """The connection's activity, newest first; tests from the dashboard only when asked for (they flood it)."""
+    qs = connection.events.all()
+    if not include_tries:
+        qs = qs.exclude(pk__in=_try_events(connection.events.all()).values("pk"))
+    return qs.select_related("actor")[:limit]
+
+
+def connection_try_event_count(*, connection: Connection) -> int:
+    return _try_events(connection.events.all()).count()
 
 
 def configuration_for_run(*, connection: Connection) -> dict[str, str]:

@@ -23,12 +23,14 @@ from .permissions import ADD, CHANGE, DELETE, VIEW, can_change, connection_view,
 @staff_permission_required(VIEW)
 def connection_list(request):
     search = request.GET.get("q", "").strip()
-    connections = selectors.connection_list(search=search)
+    page = selectors.connection_page(search=search, page=request.GET.get("page"))
     return render(
         request,
         "connections_admin/connection_list.html",
         {
-            "connections": connections,
+            "connections": page.object_list,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "search": search,
             "can_add": request.user.has_perm(ADD),
         },
@@ -158,13 +160,16 @@ def variable_make_secret(request, connection, key):
 
 @connection_view(VIEW)
 def connection_activity(request, connection):
+    include_tries = request.GET.get("tries") == "1"
     return render(
         request,
         "connections_admin/connection_activity.html",
         {
             "connection": connection,
             "active": "activity",
-            "events": selectors.connection_events(connection=connection),
+            "events": selectors.connection_events(connection=connection, include_tries=include_tries),
+            "include_tries": include_tries,
+            "try_count": selectors.connection_try_event_count(connection=connection),
         },
     )
 

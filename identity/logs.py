@@ -107,7 +107,13 @@ def log_flow(*, event: FlowEvent, user: ManagedUser | None, by: AbstractBaseUser
         user_agent=event.user_agent,
         user_id=user_id,
         user_name=(user.email or user.username) if user is not None else event.identifier,
-        details={"flow": event.flow, "path": event.path, "reason": event.reason, "duration_ms": event.duration_ms},
+        details={
+            "flow": event.flow,
+            "path": event.path,
+            "reason": event.reason,
+            "duration_ms": event.duration_ms,
+            **({"try_connection": True} if event.from_try else {}),
+        },
         actor=by,
     )
 

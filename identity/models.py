@@ -99,6 +99,9 @@ class FlowEvent(models.Model):
     # [{script, status, ms, value, error, logs: [{level, text, time}]}], masked (scriptd_client.masking).
     script_runs = models.JSONField(default=list, blank=True)
     duration_ms = models.FloatField(default=0)
+    # The dashboard's "Try connection" (an admin testing): real, but not end-user traffic, so the migration
+    # dashboard counts these apart (identity.selectors.migration_progress).
+    from_try = models.BooleanField(default=False, help_text="Run by an admin from the dashboard's Try connection.")
     # The HTTP request (or task) that ran the flow: the same id is in its log lines and scriptd's.
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)

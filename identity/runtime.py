@@ -100,6 +100,7 @@ class Flow:
     by: AbstractBaseUser | None = None
     ip: str = ""  # the end user's, for attack protection and the log
     user_agent: str = ""
+    from_try: bool = False  # the dashboard's Try connection, kept apart from end-user traffic
     path: str = FlowEvent.Path.MANAGED
     runs: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
@@ -265,6 +266,7 @@ class Flow:
                 script_runs=self.runs,
                 duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
                 request_id=request_id_get(),
+                from_try=self.from_try,
             )
             detail = {
                 "flow": self.kind,
@@ -274,6 +276,8 @@ class Flow:
             }
             if user is not None:
                 detail["user_id"] = user.user_id
+            if self.from_try:
+                detail["try_connection"] = True
             action = AuditEvent.Action.USER_EVENT
             if succeeded and self.path == FlowEvent.Path.MIGRATED:
                 action = AuditEvent.Action.USER_MIGRATED

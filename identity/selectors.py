@@ -45,16 +45,23 @@ class Progress:
 
 
 def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
-    """Three grouped queries, whatever the number of users and logins."""
+    """Three grouped queries, whatever the number of users and logins.
+
+    The dashboard's Try connection logins (FlowEvent.from_try) are an admin testing, not end-user traffic:
+    they and the users they migrated stay out of the trends and are counted apart (`totals["try_*"]`)."""
     today = timezone.localdate()
     span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
     since = timezone.make_aware(timezone.datetime.combine(span[0], timezone.datetime.min.time()))
     index = {d: i for i, d in enumerate(span)}
 
-    migrated_before = connection.managed_users.filter(migrated_at__lt=since).count()
+    migrated_by_try = connection.flow_events.filter(
+        flow=FlowEvent.Flow.LOGIN, from_try=True, succeeded=True, path=Path.MIGRATED, user__isnull=False
+    ).values("user")
+    users = connection.managed_users.exclude(pk__in=migrated_by_try)
+    migrated_before = users.filter(migrated_at__lt=since).count()
     migrated = [0] * days
     for row in (
-        connection.managed_users.filter(migrated_at__gte=since)
+        users.filter(migrated_at__gte=since)
         .annotate(day=TruncDate("migrated_at"))
         .values("day")
         .annotate(n=Count("pk"))
@@ -66,17 +73,20 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
         running += n
         migrated_total.append(running)
 
-    local, legacy, failures = [0] * days, [0] * days, {}
+    local, legacy, failures, try_logins, try_migrated = [0] * days, [0] * days, {}, 0, 0
     for row in (
         connection.flow_events.filter(flow=FlowEvent.Flow.LOGIN, at__gte=since)
         .annotate(day=TruncDate("at"))
-        .values("day", "succeeded", "path", "reason")
+        .values("day", "succeeded", "path", "reason", "from_try")
         .annotate(n=Count("pk"))
     ):
         i = index.get(row["day"])
         if i is None:
             continue
-        if not row["succeeded"]:
+        if row["from_try"]:
+            try_logins += row["n"]
+            try_migrated += row["n"] if row["succeeded"] and row["path"] == Path.MIGRATED else 0
+        elif not row["succeeded"]:
             failures.setdefault(row["reason"], [0] * days)[i] += row["n"]
         elif row["path"] == Path.MANAGED:
             local[i] += row["n"]
@@ -87,6 +97,8 @@ def migration_progress(*, connection: Connection, days: int = 14) -> Progress:
         "logins_local": sum(local),
         "logins_legacy": sum(legacy),
         "failures": sum(sum(v) for v in failures.values()),
+        "try_logins": try_logins,
+        "try_migrated": try_migrated,
     }
     return Progress(
         days=span,

@@ -119,12 +119,14 @@ def user_login(
     ip: str = "",
     user_agent: str = "",
     by: AbstractBaseUser | None = None,
+    from_try: bool = False,
 ) -> FlowResult:
     """Log a user in by email or username. Migration mode stores the user at their first good login.
 
-    Attack protection runs first: a blocked user/IP pair, IP or user is refused before any script runs."""
+    Attack protection runs first: a blocked user/IP pair, IP or user is refused before any script runs.
+    `from_try` marks the dashboard's Try connection, which the migration dashboard counts apart."""
     flow_args = {"connection": connection, "identifier": username, "ip": ip, "user_agent": user_agent, "by": by}
-    with Flow(kind=FlowEvent.Flow.LOGIN, **flow_args) as flow:
+    with Flow(kind=FlowEvent.Flow.LOGIN, from_try=from_try, **flow_args) as flow:
         streak = protection.login_guard(connection=connection, identifier=username, ip=ip)
         try:
             result = _login(flow, username=username, password=password)

@@ -36,6 +36,7 @@ def try_connection(request, connection):
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
                 by=request.user,
+                from_try=True,
                 **end_user(request),
             )
         except FlowFailed as e:

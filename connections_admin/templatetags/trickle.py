@@ -1,8 +1,11 @@
 """Template filters shared by every app's pages."""
 
 import json
+from datetime import UTC, datetime
 
 from django import template
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -11,6 +14,30 @@ register = template.Library()
 def pretty_json(value) -> str:
     """A value as indented JSON, the form admins paste into API calls (never Python's repr)."""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# The one date format of the dashboard. The page shows it in UTC; frontend/src/shared/local_time.js rewrites it
+# in the viewer's time zone (same format), and the title keeps the UTC time for hovering.
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@register.filter
+def when(value, default: str = "—") -> str:
+    """A moment as `<time datetime=ISO title="… UTC">`; `default` (escaped) when there is none.
+
+    Takes an aware datetime or an ISO string (the tenant log's `date`)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, datetime):
+        return default
+    utc = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    text = f"{utc.strftime(DATE_FORMAT)} UTC"
+    return format_html(
+        '<time datetime="{}" title="{}" data-local-time>{}</time>',
+        utc.isoformat().replace("+00:00", "Z"),
+        text,
+        text,
+    )
 
 
 def _short(value) -> str:

@@ -52,6 +52,20 @@ class ConnectionPlan:
     configuration_unsupplied: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def has_details(self) -> bool:
+        """Whether there is anything to show beyond the name and action (the preview collapses the rest)."""
+        return bool(
+            self.settings
+            or self.script_diffs
+            or self.configuration_set
+            or self.configuration_made_secret
+            or self.configuration_removed
+            or self.configuration_kept
+            or self.configuration_unsupplied
+            or self.warnings
+        )
+
     def summary(self) -> dict:
         """Everything a person reviews, and nothing secret."""
         return {

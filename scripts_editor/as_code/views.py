@@ -12,7 +12,7 @@ from .apply import connections_import
 from .exceptions import AsCodeRejected
 from .export import connections_export, export_zip
 from .forms import ExportForm, ImportConfirmForm, ImportUploadForm
-from .plan import ACTIONS, ImportPlan
+from .plan import ACTIONS, UNCHANGED, ImportPlan
 from .upload import Upload, upload_discard, upload_load, upload_prepare, upload_stash
 
 DIFF_LINE_KINDS = (("+++", "file"), ("---", "file"), ("@@", "hunk"), ("+", "add"), ("-", "del"))
@@ -27,15 +27,20 @@ def _diff_rows(diff: str) -> list[tuple[str, str]]:
 
 
 def _preview(request: HttpRequest, plan: ImportPlan, upload_id: str, allow_delete: bool) -> HttpResponse:
+    # Connections the import leaves alone, with nothing to say, fold into one line: with dozens of them the
+    # changes and the Confirm button would otherwise sit thousands of pixels down.
+    quiet = [item for item in plan.connections if item.action == UNCHANGED and not item.has_details]
     items = [
         {"plan": item, "diffs": {key: _diff_rows(d) for key, d in item.script_diffs.items()}}
         for item in plan.connections
+        if item.action != UNCHANGED or item.has_details
     ]
     return render(
         request,
         "scripts_editor/as_code/import_preview.html",
         {
             "items": items,
+            "quiet": quiet,
             "plan": plan,
             "allow_delete": allow_delete,
             "form": ImportConfirmForm(initial={"upload": upload_id, "fingerprint": plan.fingerprint}),

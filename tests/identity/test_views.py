@@ -2,9 +2,10 @@
 
 import pytest
 
+from connections_admin.models import AuditEvent
 from identity import services
 from identity.exceptions import FlowFailed
-from identity.models import FlowEvent, ManagedUser
+from identity.models import FlowEvent, LogEvent, ManagedUser
 
 from .conftest import connection_in_mode
 from .legacy_scripts import PASSWORD
@@ -110,6 +111,47 @@ def test_the_migration_tab_counts_migrations_local_and_legacy_logins_and_failure
         response = viewer_client.get(_urls(shop)["migration"])
 
     chart = response.context["chart"]
-    assert chart["totals"] == {"migrated": 1, "logins_local": 1, "logins_legacy": 1, "failures": 1}
+    assert chart["totals"] == {
+        "migrated": 1,
+        "logins_local": 1,
+        "logins_legacy": 1,
+        "failures": 1,
+        "try_logins": 0,
+        "try_migrated": 0,
+    }
     assert chart["migrated_total"][-1] == 1 and chart["failures"]["wrong_username_or_password"][-1] == 1
     assert "build/migration_chart." in response.content.decode()
+
+
+def test_try_connection_logins_are_counted_apart_from_real_traffic(
+    runtime, shop, editor_client, viewer_client, django_assert_num_queries
+):
+    services.user_login(connection=shop, username="bob@legacy.test", password=PASSWORD)  # a real end user
+    try_url = _urls(shop)["try"]
+    editor_client.post(try_url, {"username": "ada@legacy.test", "password": PASSWORD})  # migrates ada
+    editor_client.post(try_url, {"username": "ada@legacy.test", "password": PASSWORD})  # answered locally
+    editor_client.post(try_url, {"username": "ada@legacy.test", "password": "wrong"})
+
+    with django_assert_num_queries(10):  # the Try figures come from the same grouped reads
+        response = viewer_client.get(_urls(shop)["migration"])
+
+    chart = response.context["chart"]
+    assert chart["totals"] == {
+        "migrated": 1,  # bob only: ada was migrated by an admin's test
+        "logins_local": 0,
+        "logins_legacy": 1,
+        "failures": 0,
+        "try_logins": 3,
+        "try_migrated": 1,
+    }
+    assert chart["migrated_total"][-1] == 1 and chart["logins_local"][-1] == 0 and chart["failures"] == {}
+    page = response.content.decode()
+    assert '<strong data-total="try_logins">3</strong> test logins' in page
+    assert '<strong data-total="try_migrated">1</strong> user' in page
+    assert "/try/" not in page.split("data-try-logins")[1].split("</p>")[0]  # viewers may not try: no link
+    # The marker is stored on each record of the flow: the FlowEvent, its audit row and its log entry.
+    assert (
+        FlowEvent.objects.filter(from_try=True).count() == 3 and FlowEvent.objects.filter(from_try=False).count() == 1
+    )
+    assert AuditEvent.objects.filter(detail__try_connection=True).count() == 3
+    assert LogEvent.objects.filter(details__try_connection=True).count() == 3

@@ -1,3 +1,5 @@
+import { timeElement } from "../shared/local_time.js";
+
 // The header line describes the revision the editor is now based on (the page renders the first one).
 export function showRevision(container, revision, { justSaved = false } = {}) {
   const number = document.createElement("strong");
@@ -8,10 +10,7 @@ export function showRevision(container, revision, { justSaved = false } = {}) {
     container.replaceChildren("Revision ", number, `, saved just now by ${who}`);
     return;
   }
-  const when = document.createElement("time");
-  when.dateTime = revision.createdAt || "";
-  when.textContent = revision.createdAt ? new Date(revision.createdAt).toLocaleString() : "";
-  container.replaceChildren("Revision ", number, ` by ${who}, `, when);
+  container.replaceChildren("Revision ", number, ` by ${who}, `, revision.createdAt ? timeElement(revision.createdAt) : "");
 }
 
 // Beside it: whether that revision serves logins (a draft, or not live after a rollback) and which one does.
