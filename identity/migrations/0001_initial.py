@@ -5,143 +5,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("connections_admin", "0001_initial"),
+        ('connections_admin', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DemoLegacyUser",
+            name='DemoLegacyUser',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("email", models.CharField(max_length=254, unique=True)),
-                ("password_hash", models.CharField(max_length=100)),
-                ("nickname", models.CharField(blank=True, max_length=100)),
-                ("email_verified", models.BooleanField(default=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email', models.CharField(max_length=254, unique=True)),
+                ('password_hash', models.CharField(max_length=100)),
+                ('nickname', models.CharField(blank=True, max_length=100)),
+                ('email_verified', models.BooleanField(default=False)),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
-            name="ManagedUser",
+            name='ManagedUser',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "user_id",
-                    models.CharField(
-                        help_text="As the script returned it (Auth0 shows auth0|<user_id>).", max_length=255
-                    ),
-                ),
-                ("email", models.CharField(blank=True, max_length=254)),
-                ("username", models.CharField(blank=True, max_length=128)),
-                ("email_verified", models.BooleanField(default=False)),
-                ("password", models.CharField(default="!", editable=False, max_length=256)),
-                ("is_managed", models.BooleanField(default=False)),
-                ("attributes", models.JSONField(blank=True, default=dict, help_text="nickname, name, picture ...")),
-                ("user_metadata", models.JSONField(blank=True, default=dict)),
-                ("app_metadata", models.JSONField(blank=True, default=dict)),
-                ("identity", models.JSONField(blank=True, default=dict, editable=False)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("migrated_at", models.DateTimeField(blank=True, db_index=True, null=True)),
-                ("last_login", models.DateTimeField(blank=True, null=True)),
-                ("logins_count", models.PositiveIntegerField(default=0)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="managed_users",
-                        to="connections_admin.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('user_id', models.CharField(help_text='As the script returned it (Auth0 shows auth0|<user_id>).', max_length=255)),
+                ('email', models.CharField(blank=True, max_length=254)),
+                ('username', models.CharField(blank=True, max_length=128)),
+                ('email_verified', models.BooleanField(default=False)),
+                ('password', models.CharField(default='!', editable=False, max_length=256)),
+                ('is_managed', models.BooleanField(default=False)),
+                ('attributes', models.JSONField(blank=True, default=dict, help_text='nickname, name, picture ...')),
+                ('user_metadata', models.JSONField(blank=True, default=dict)),
+                ('app_metadata', models.JSONField(blank=True, default=dict)),
+                ('identity', models.JSONField(blank=True, default=dict, editable=False)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('migrated_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('last_login', models.DateTimeField(blank=True, null=True)),
+                ('logins_count', models.PositiveIntegerField(default=0)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='managed_users', to='connections_admin.connection')),
             ],
             options={
-                "ordering": ["email", "user_id"],
+                'ordering': ['email', 'user_id'],
             },
         ),
         migrations.CreateModel(
-            name="FlowEvent",
+            name='FlowEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "flow",
-                    models.CharField(
-                        choices=[
-                            ("login", "Login"),
-                            ("signup", "Signup"),
-                            ("change_password", "Change Password"),
-                            ("verify", "Verify"),
-                            ("change_email", "Change Email"),
-                            ("delete", "Delete"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "path",
-                    models.CharField(
-                        choices=[
-                            ("managed", "Managed store"),
-                            ("legacy", "Legacy store"),
-                            ("migrated", "Legacy store, migrated now"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("succeeded", models.BooleanField()),
-                (
-                    "reason",
-                    models.CharField(
-                        blank=True, help_text="Why it failed (identity.exceptions.REASONS).", max_length=40
-                    ),
-                ),
-                ("message", models.TextField(blank=True)),
-                (
-                    "identifier",
-                    models.CharField(blank=True, help_text="The email, username or user_id given.", max_length=254),
-                ),
-                ("script_runs", models.JSONField(blank=True, default=list)),
-                ("duration_ms", models.FloatField(default=0)),
-                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="flow_events",
-                        to="connections_admin.connection",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="events",
-                        to="identity.manageduser",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('flow', models.CharField(choices=[('login', 'Login'), ('signup', 'Signup'), ('change_password', 'Change Password'), ('verify', 'Verify'), ('change_email', 'Change Email'), ('delete', 'Delete')], max_length=20)),
+                ('path', models.CharField(choices=[('managed', 'Managed store'), ('legacy', 'Legacy store'), ('migrated', 'Legacy store, migrated now')], max_length=10)),
+                ('succeeded', models.BooleanField()),
+                ('reason', models.CharField(blank=True, help_text='Why it failed (identity.exceptions.REASONS).', max_length=40)),
+                ('message', models.TextField(blank=True)),
+                ('identifier', models.CharField(blank=True, help_text='The email, username or user_id given.', max_length=254)),
+                ('script_runs', models.JSONField(blank=True, default=list)),
+                ('duration_ms', models.FloatField(default=0)),
+                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flow_events', to='connections_admin.connection')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='identity.manageduser')),
             ],
             options={
-                "ordering": ["-at", "-id"],
+                'ordering': ['-at', '-id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="manageduser",
-            constraint=models.UniqueConstraint(fields=("connection", "user_id"), name="unique_managed_user_id"),
+            model_name='manageduser',
+            constraint=models.UniqueConstraint(fields=('connection', 'user_id'), name='unique_managed_user_id'),
         ),
         migrations.AddConstraint(
-            model_name="manageduser",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("email", ""), _negated=True),
-                fields=("connection", "email"),
-                name="unique_managed_user_email",
-            ),
+            model_name='manageduser',
+            constraint=models.UniqueConstraint(condition=models.Q(('email', ''), _negated=True), fields=('connection', 'email'), name='unique_managed_user_email'),
         ),
         migrations.AddIndex(
-            model_name="flowevent",
-            index=models.Index(fields=["connection", "flow", "at"], name="identity_fl_connect_8c6c6a_idx"),
+            model_name='flowevent',
+            index=models.Index(fields=['connection', 'flow', 'at'], name='identity_fl_connect_8c6c6a_idx'),
         ),
     ]

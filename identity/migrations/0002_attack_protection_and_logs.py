@@ -6,97 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("connections_admin", "0003_audit_action_labels"),
-        ("identity", "0001_initial"),
+        ('connections_admin', '0003_audit_action_labels'),
+        ('identity', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SuspiciousIp",
+            name='SuspiciousIp',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("ip", models.CharField(max_length=45, unique=True)),
-                ("failures", models.PositiveIntegerField(default=0)),
-                ("window_started_at", models.DateTimeField()),
-                ("blocked_at", models.DateTimeField(blank=True, null=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('ip', models.CharField(max_length=45, unique=True)),
+                ('failures', models.PositiveIntegerField(default=0)),
+                ('window_started_at', models.DateTimeField()),
+                ('blocked_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name="flowevent",
-            name="ip",
+            model_name='flowevent',
+            name='ip',
             field=models.CharField(blank=True, help_text="The end user's IP address, when known.", max_length=45),
         ),
         migrations.AddField(
-            model_name="flowevent",
-            name="user_agent",
+            model_name='flowevent',
+            name='user_agent',
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name="manageduser",
-            name="blocked",
+            model_name='manageduser',
+            name='blocked',
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name="LogEvent",
+            name='LogEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("date", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ("type", models.CharField(db_index=True, max_length=16)),
-                ("description", models.CharField(blank=True, max_length=255)),
-                ("connection_name", models.CharField(blank=True, db_index=True, max_length=128)),
-                ("ip", models.CharField(blank=True, max_length=45)),
-                ("user_agent", models.CharField(blank=True, max_length=255)),
-                ("user_id", models.CharField(blank=True, db_index=True, help_text="auth0|<user_id>", max_length=262)),
-                ("user_name", models.CharField(blank=True, db_index=True, max_length=254)),
-                (
-                    "actor_label",
-                    models.CharField(blank=True, help_text="The admin behind an admin change.", max_length=150),
-                ),
-                ("details", models.JSONField(blank=True, default=dict)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="logs",
-                        to="connections_admin.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('type', models.CharField(db_index=True, max_length=16)),
+                ('description', models.CharField(blank=True, max_length=255)),
+                ('connection_name', models.CharField(blank=True, db_index=True, max_length=128)),
+                ('ip', models.CharField(blank=True, max_length=45)),
+                ('user_agent', models.CharField(blank=True, max_length=255)),
+                ('user_id', models.CharField(blank=True, db_index=True, help_text='auth0|<user_id>', max_length=262)),
+                ('user_name', models.CharField(blank=True, db_index=True, max_length=254)),
+                ('actor_label', models.CharField(blank=True, help_text='The admin behind an admin change.', max_length=150)),
+                ('details', models.JSONField(blank=True, default=dict)),
+                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='logs', to='connections_admin.connection')),
             ],
             options={
-                "ordering": ["-id"],
-                "indexes": [
-                    models.Index(fields=["connection_name", "date"], name="identity_lo_connect_5c26a0_idx"),
-                    models.Index(fields=["type", "date"], name="identity_lo_type_50da6f_idx"),
-                ],
+                'ordering': ['-id'],
+                'indexes': [models.Index(fields=['connection_name', 'date'], name='identity_lo_connect_5c26a0_idx'), models.Index(fields=['type', 'date'], name='identity_lo_type_50da6f_idx')],
             },
         ),
         migrations.CreateModel(
-            name="LoginFailureStreak",
+            name='LoginFailureStreak',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("identifier", models.CharField(help_text="What was typed at login, lower-cased.", max_length=254)),
-                ("ip", models.CharField(max_length=45)),
-                ("failures", models.PositiveIntegerField(default=0)),
-                ("last_failure_at", models.DateTimeField()),
-                ("blocked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="login_failure_streaks",
-                        to="connections_admin.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('identifier', models.CharField(help_text='What was typed at login, lower-cased.', max_length=254)),
+                ('ip', models.CharField(max_length=45)),
+                ('failures', models.PositiveIntegerField(default=0)),
+                ('last_failure_at', models.DateTimeField()),
+                ('blocked_at', models.DateTimeField(blank=True, null=True)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='login_failure_streaks', to='connections_admin.connection')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("connection", "identifier", "ip"), name="unique_login_failure_streak"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('connection', 'identifier', 'ip'), name='unique_login_failure_streak')],
             },
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("identity", "0001_initial"),
+        ('identity', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="flowevent",
-            name="request_id",
+            model_name='flowevent',
+            name='request_id',
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
     ]

@@ -5,63 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("identity", "0002_attack_protection_and_logs"),
+        ('identity', '0002_attack_protection_and_logs'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LogStream",
+            name='LogStream',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, unique=True)),
-                ("endpoint", models.URLField(max_length=500)),
-                ("secret_encrypted", models.TextField(editable=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("active", "Active"),
-                            ("paused", "Paused by an admin"),
-                            ("suspended", "Suspended after repeated failures"),
-                        ],
-                        default="active",
-                        max_length=10,
-                    ),
-                ),
-                ("cursor", models.BigIntegerField(default=0, help_text="The id of the last log entry delivered.")),
-                ("failures", models.PositiveIntegerField(default=0, help_text="Failed deliveries in a row.")),
-                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
-                ("lease_until", models.DateTimeField(blank=True, editable=False, null=True)),
-                ("last_error", models.CharField(blank=True, max_length=255)),
-                ("last_delivered_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True)),
+                ('endpoint', models.URLField(max_length=500)),
+                ('secret_encrypted', models.TextField(editable=False)),
+                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused by an admin'), ('suspended', 'Suspended after repeated failures')], default='active', max_length=10)),
+                ('cursor', models.BigIntegerField(default=0, help_text='The id of the last log entry delivered.')),
+                ('failures', models.PositiveIntegerField(default=0, help_text='Failed deliveries in a row.')),
+                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
+                ('lease_until', models.DateTimeField(blank=True, editable=False, null=True)),
+                ('last_error', models.CharField(blank=True, max_length=255)),
+                ('last_delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="LogStreamDelivery",
+            name='LogStreamDelivery',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("first_log", models.BigIntegerField()),
-                ("last_log", models.BigIntegerField()),
-                ("count", models.PositiveIntegerField()),
-                ("ok", models.BooleanField()),
-                ("status_code", models.PositiveIntegerField(blank=True, null=True)),
-                ("error", models.CharField(blank=True, max_length=255)),
-                ("duration_ms", models.FloatField(default=0)),
-                (
-                    "stream",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="identity.logstream"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('first_log', models.BigIntegerField()),
+                ('last_log', models.BigIntegerField()),
+                ('count', models.PositiveIntegerField()),
+                ('ok', models.BooleanField()),
+                ('status_code', models.PositiveIntegerField(blank=True, null=True)),
+                ('error', models.CharField(blank=True, max_length=255)),
+                ('duration_ms', models.FloatField(default=0)),
+                ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='identity.logstream')),
             ],
             options={
-                "ordering": ["-at", "-id"],
+                'ordering': ['-at', '-id'],
             },
         ),
     ]

@@ -7,69 +7,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("connections_admin", "0003_audit_action_labels"),
-        ("identity", "0003_log_streams"),
+        ('connections_admin', '0003_audit_action_labels'),
+        ('identity', '0003_log_streams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="manageduser",
-            name="password",
-            field=models.CharField(default="!", editable=False, max_length=1024),
+            model_name='manageduser',
+            name='password',
+            field=models.CharField(default='!', editable=False, max_length=1024),
         ),
         migrations.CreateModel(
-            name="UserImportJob",
+            name='UserImportJob',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "public_id",
-                    models.CharField(default=identity.models._job_id, editable=False, max_length=24, unique=True),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("processing", "Processing"),
-                            ("completed", "Completed"),
-                            ("failed", "Failed"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("upsert", models.BooleanField(default=False)),
-                ("external_id", models.CharField(blank=True, max_length=100)),
-                ("payload_encrypted", models.TextField(blank=True, editable=False)),
-                ("total", models.PositiveIntegerField(default=0)),
-                ("processed", models.PositiveIntegerField(default=0)),
-                ("inserted", models.PositiveIntegerField(default=0)),
-                ("updated", models.PositiveIntegerField(default=0)),
-                ("failed", models.PositiveIntegerField(default=0)),
-                ("errors", models.JSONField(blank=True, default=list)),
-                ("message", models.CharField(blank=True, help_text="Why the whole job failed.", max_length=500)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("started_at", models.DateTimeField(blank=True, null=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="import_jobs",
-                        to="connections_admin.connection",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.CharField(default=identity.models._job_id, editable=False, max_length=24, unique=True)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('completed', 'Completed'), ('failed', 'Failed')], default='pending', max_length=10)),
+                ('upsert', models.BooleanField(default=False)),
+                ('external_id', models.CharField(blank=True, max_length=100)),
+                ('payload_encrypted', models.TextField(blank=True, editable=False)),
+                ('total', models.PositiveIntegerField(default=0)),
+                ('processed', models.PositiveIntegerField(default=0)),
+                ('inserted', models.PositiveIntegerField(default=0)),
+                ('updated', models.PositiveIntegerField(default=0)),
+                ('failed', models.PositiveIntegerField(default=0)),
+                ('errors', models.JSONField(blank=True, default=list)),
+                ('message', models.CharField(blank=True, help_text='Why the whole job failed.', max_length=500)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_jobs', to='connections_admin.connection')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
     ]

@@ -5,53 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("connections_admin", "0003_audit_action_labels"),
-        ("identity", "0004_user_import_jobs"),
+        ('connections_admin', '0003_audit_action_labels'),
+        ('identity', '0004_user_import_jobs'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LegacyUser",
+            name='LegacyUser',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("email", models.CharField(blank=True, help_text="Lower-cased.", max_length=254)),
-                ("user_id", models.CharField(blank=True, max_length=255)),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[("upload", "Uploaded list"), ("get_user", "Confirmed by get_user")],
-                        default="upload",
-                        max_length=10,
-                    ),
-                ),
-                ("added_at", models.DateTimeField(auto_now_add=True)),
-                ("checked_at", models.DateTimeField(blank=True, null=True)),
-                ("found", models.BooleanField(null=True)),
-                ("accepted_lost_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="legacy_population",
-                        to="connections_admin.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email', models.CharField(blank=True, help_text='Lower-cased.', max_length=254)),
+                ('user_id', models.CharField(blank=True, max_length=255)),
+                ('source', models.CharField(choices=[('upload', 'Uploaded list'), ('get_user', 'Confirmed by get_user')], default='upload', max_length=10)),
+                ('added_at', models.DateTimeField(auto_now_add=True)),
+                ('checked_at', models.DateTimeField(blank=True, null=True)),
+                ('found', models.BooleanField(null=True)),
+                ('accepted_lost_at', models.DateTimeField(blank=True, null=True)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legacy_population', to='connections_admin.connection')),
             ],
             options={
-                "ordering": ["email", "user_id"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("email", ""), _negated=True),
-                        fields=("connection", "email"),
-                        name="unique_legacy_user_email",
-                    ),
-                    models.UniqueConstraint(
-                        condition=models.Q(("user_id", ""), _negated=True),
-                        fields=("connection", "user_id"),
-                        name="unique_legacy_user_id",
-                    ),
-                ],
+                'ordering': ['email', 'user_id'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('email', ''), _negated=True), fields=('connection', 'email'), name='unique_legacy_user_email'), models.UniqueConstraint(condition=models.Q(('user_id', ''), _negated=True), fields=('connection', 'user_id'), name='unique_legacy_user_id')],
             },
         ),
     ]

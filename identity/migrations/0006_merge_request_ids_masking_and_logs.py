@@ -4,10 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("identity", "0002_flowevent_request_id"),
-        ("identity", "0002_mask_recorded_runs"),
-        ("identity", "0005_legacy_population"),
+        ('identity', '0002_flowevent_request_id'),
+        ('identity', '0002_mask_recorded_runs'),
+        ('identity', '0005_legacy_population'),
     ]
 
-    operations = []
+    operations = [
+    ]

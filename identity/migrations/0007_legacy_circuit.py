@@ -5,50 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("connections_admin", "0006_circuit_audit_actions"),
-        ("identity", "0006_merge_request_ids_masking_and_logs"),
+        ('connections_admin', '0006_circuit_audit_actions'),
+        ('identity', '0006_merge_request_ids_masking_and_logs'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LegacyCircuit",
+            name='LegacyCircuit',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[("closed", "Closed"), ("open", "Open"), ("half_open", "Half open (probing)")],
-                        default="closed",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "failures",
-                    models.PositiveIntegerField(
-                        default=0, help_text="Consecutive infrastructure failures in the window."
-                    ),
-                ),
-                ("window_started_at", models.DateTimeField(blank=True, null=True)),
-                ("opened_at", models.DateTimeField(blank=True, null=True)),
-                ("probe_started_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "last_failure",
-                    models.CharField(
-                        blank=True, help_text="The reason and message of the last failure.", max_length=300
-                    ),
-                ),
-                ("failure_threshold", models.PositiveIntegerField(blank=True, null=True)),
-                ("window_s", models.PositiveIntegerField(blank=True, null=True)),
-                ("cooldown_s", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "connection",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="legacy_circuit",
-                        to="connections_admin.connection",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('state', models.CharField(choices=[('closed', 'Closed'), ('open', 'Open'), ('half_open', 'Half open (probing)')], default='closed', max_length=10)),
+                ('failures', models.PositiveIntegerField(default=0, help_text='Consecutive infrastructure failures in the window.')),
+                ('window_started_at', models.DateTimeField(blank=True, null=True)),
+                ('opened_at', models.DateTimeField(blank=True, null=True)),
+                ('probe_started_at', models.DateTimeField(blank=True, null=True)),
+                ('last_failure', models.CharField(blank=True, help_text='The reason and message of the last failure.', max_length=300)),
+                ('failure_threshold', models.PositiveIntegerField(blank=True, null=True)),
+                ('window_s', models.PositiveIntegerField(blank=True, null=True)),
+                ('cooldown_s', models.PositiveIntegerField(blank=True, null=True)),
+                ('connection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='legacy_circuit', to='connections_admin.connection')),
             ],
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("identity", "0007_legacy_circuit"),
+        ('identity', '0007_legacy_circuit'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="flowevent",
-            name="from_try",
+            model_name='flowevent',
+            name='from_try',
             field=models.BooleanField(default=False, help_text="Run by an admin from the dashboard's Try connection."),
         ),
     ]

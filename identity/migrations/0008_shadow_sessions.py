@@ -6,107 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("connections_admin", "0008_shadow_audit_actions"),
-        ("identity", "0007_legacy_circuit"),
-        ("scripts_editor", "0005_drafts_and_deployments"),
+        ('connections_admin', '0008_shadow_audit_actions'),
+        ('identity', '0007_legacy_circuit'),
+        ('scripts_editor', '0005_drafts_and_deployments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ShadowSession",
+            name='ShadowSession',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "scripts",
-                    models.JSONField(help_text="The script keys whose real calls are repeated with the draft."),
-                ),
-                ("max_calls", models.PositiveIntegerField()),
-                ("ends_at", models.DateTimeField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("running", "Running"),
-                            ("completed", "Completed (call limit reached)"),
-                            ("expired", "Ended (time limit reached)"),
-                            ("stopped", "Stopped"),
-                        ],
-                        default="running",
-                        max_length=10,
-                    ),
-                ),
-                ("calls", models.PositiveIntegerField(default=0)),
-                ("agreed", models.PositiveIntegerField(default=0)),
-                ("started_by_label", models.CharField(blank=True, max_length=150)),
-                ("started_at", models.DateTimeField(auto_now_add=True)),
-                ("stopped_at", models.DateTimeField(blank=True, null=True)),
-                ("stopped_by_label", models.CharField(blank=True, max_length=150)),
-                (
-                    "connection",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shadow_sessions",
-                        to="connections_admin.connection",
-                    ),
-                ),
-                (
-                    "revision",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shadow_sessions",
-                        to="scripts_editor.scriptrevision",
-                    ),
-                ),
-                (
-                    "started_by",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scripts', models.JSONField(help_text='The script keys whose real calls are repeated with the draft.')),
+                ('max_calls', models.PositiveIntegerField()),
+                ('ends_at', models.DateTimeField()),
+                ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed (call limit reached)'), ('expired', 'Ended (time limit reached)'), ('stopped', 'Stopped')], default='running', max_length=10)),
+                ('calls', models.PositiveIntegerField(default=0)),
+                ('agreed', models.PositiveIntegerField(default=0)),
+                ('started_by_label', models.CharField(blank=True, max_length=150)),
+                ('started_at', models.DateTimeField(auto_now_add=True)),
+                ('stopped_at', models.DateTimeField(blank=True, null=True)),
+                ('stopped_by_label', models.CharField(blank=True, max_length=150)),
+                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shadow_sessions', to='connections_admin.connection')),
+                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shadow_sessions', to='scripts_editor.scriptrevision')),
+                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-started_at", "-id"],
+                'ordering': ['-started_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="ShadowComparison",
+            name='ShadowComparison',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("script", models.CharField(max_length=20)),
-                ("agree", models.BooleanField()),
-                ("live", models.JSONField()),
-                ("draft", models.JSONField()),
-                ("arguments", models.JSONField(default=list, help_text="Masked: passwords and secrets as ********.")),
-                (
-                    "draft_logs",
-                    models.JSONField(default=list, help_text="The draft run's console, masked (differing cases)."),
-                ),
-                ("live_ms", models.FloatField(blank=True, null=True)),
-                ("draft_ms", models.FloatField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "session",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="comparisons",
-                        to="identity.shadowsession",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('script', models.CharField(max_length=20)),
+                ('agree', models.BooleanField()),
+                ('live', models.JSONField()),
+                ('draft', models.JSONField()),
+                ('arguments', models.JSONField(default=list, help_text='Masked: passwords and secrets as ********.')),
+                ('draft_logs', models.JSONField(default=list, help_text="The draft run's console, masked (differing cases).")),
+                ('live_ms', models.FloatField(blank=True, null=True)),
+                ('draft_ms', models.FloatField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comparisons', to='identity.shadowsession')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="shadowsession",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "running")), fields=("connection",), name="one_running_shadow_session"
-            ),
+            model_name='shadowsession',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('connection',), name='one_running_shadow_session'),
         ),
         migrations.AddIndex(
-            model_name="shadowcomparison",
-            index=models.Index(fields=["session", "agree"], name="shadow_comparison_agree"),
+            model_name='shadowcomparison',
+            index=models.Index(fields=['session', 'agree'], name='shadow_comparison_agree'),
         ),
     ]
