@@ -12,6 +12,7 @@ with the run's secrets (scriptd_client.masking), credential fields removed, as e
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +67,7 @@ class ActiveShadow:
 _ACTIVE: dict[str, tuple[float, ActiveShadow | None]] = {}
 ACTIVE_TTL_S = 2.0
 _ACTIVE_MAX = 512
+_ACTIVE_LOCK = threading.Lock()
 
 
 def shadow_active(*, connection: Connection) -> ActiveShadow | None:
@@ -88,9 +90,10 @@ def shadow_active(*, connection: Connection) -> ActiveShadow | None:
             bodies=session.revision.scripts,
             ends_at=session.ends_at,
         )
-    if len(_ACTIVE) >= _ACTIVE_MAX:
-        _ACTIVE.pop(next(iter(_ACTIVE)))
-    _ACTIVE[connection.public_id] = (now, active)
+    with _ACTIVE_LOCK:  # web threads share the dict: evicting while another inserts must not raise
+        if len(_ACTIVE) >= _ACTIVE_MAX:
+            _ACTIVE.pop(next(iter(_ACTIVE)), None)
+        _ACTIVE[connection.public_id] = (now, active)
     return active
 
 
