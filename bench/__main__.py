@@ -14,6 +14,7 @@ SECTIONS = [
     "bench.identity",
     "bench.imports",
     "bench.circuit",
+    "bench.canary",
     "bench.shadow",
 ]
 

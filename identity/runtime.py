@@ -157,7 +157,10 @@ class Flow:
         try:
             value = self._call(key, source, args)
         except FlowFailed as e:
-            circuit.circuit_record(connection=self.connection, admission=admission, failure=e)
+            # A canary's own infrastructure failures are its revision's fault until proven otherwise (its
+            # rollback judges them against live's): they must not open the circuit for every user.
+            if not (self._on_canary and circuit.is_infrastructure_failure(e) and not admission.probe):
+                circuit.circuit_record(connection=self.connection, admission=admission, failure=e)
             self._canary_record(failure=e)
             raise
         circuit.circuit_record(connection=self.connection, admission=admission, failure=None)

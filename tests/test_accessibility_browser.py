@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from connections_admin.services import configuration_variable_set
+from scripts_editor.deploy import canary_start
 from scripts_editor.models import ScriptRun
 from scripts_editor.selectors import script_revision_current
 from scripts_editor.services import scripts_save
@@ -25,6 +26,18 @@ def pages(connection, superuser):
         base_number=0,
         by=superuser,
     )
+    # A draft beside the live revision, running as a canary: History's deploy actions and the banner are checked.
+    scripts_save(
+        connection=connection,
+        scripts={
+            **script_revision_current(connection=connection).scripts,
+            "login": "function login(e, p, cb) { cb(null, null); } // draft",
+        },
+        base_number=1,
+        by=superuser,
+        draft=True,
+    )
+    canary_start(connection=connection, number=2, by=superuser)
     run = ScriptRun.objects.create(
         connection=connection,
         script="login",

@@ -37,8 +37,6 @@ function start(config) {
     extensionsFor: findings.extensions,
     commands: [
       { key: "Mod-Enter", run: () => { tryPanel.run(); return true; } },
-      { key: "Shift-Mod-s", run: () => { if (saver) saver.save({ draft: true }); return true; } },
-      { key: "Mod-s", run: () => { if (saver) saver.save(); return true; } },
     ],
     onChange: () => { markTabs(); findings.schedule(); },
     onActivate: (key) => tryPanel.follow(key),
@@ -62,12 +60,18 @@ function start(config) {
     startTemplates({ config, docs, select: byId("template-select"), load: byId("template-load"), say });
     el.save.addEventListener("click", () => saver.save());
     el.saveDraft.addEventListener("click", () => saver.save({ draft: true }));
-    document.addEventListener("keydown", (event) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s" && !event.defaultPrevented) {
-        event.preventDefault();
-        saver.save({ draft: event.shiftKey });
-      }
-    });
+    // Capture phase, so inside the code too it runs before CodeMirror: Ctrl+S saves, Ctrl+Shift+S saves a draft.
+    document.addEventListener(
+      "keydown",
+      (event) => {
+        if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+          event.preventDefault();
+          event.stopPropagation();
+          saver.save({ draft: event.shiftKey });
+        }
+      },
+      { capture: true },
+    );
   }
   window.addEventListener("beforeunload", (event) => {
     if (!docs.isDirty()) return;

@@ -5,7 +5,7 @@ import pytest
 from connections_admin.models import AuditEvent
 from identity import services
 from identity.exceptions import FlowFailed
-from identity.models import FlowEvent
+from identity.models import FlowEvent, LegacyCircuit
 from scripts_editor import deploy, selectors
 from scripts_editor.exceptions import DeployConflict, TestsFailed
 from scripts_editor.models import ScriptCanary
@@ -280,3 +280,48 @@ def test_a_patch_of_failing_scripts_is_refused_when_tests_are_required(
     passing = _scripts(ACCEPTS + "// v2")
     assert api.patch(base, {"options": {"customScripts": passing}}, format="json").status_code == 200
     assert selectors.script_revision_live_number(connection=shop) == 2
+
+
+def test_a_crashing_canary_does_not_open_the_legacy_circuit_for_everyone(shop, settings):
+    settings.CIRCUIT_FAILURES = 2
+    deploy.deployment_configure(connection=shop, by=None, canary={"min_calls": 100})
+    scripts_save(connection=shop, scripts=_scripts(CRASHES), base_number=1, by=None, draft=True)
+    deploy.canary_start(connection=shop, number=2, by=None, percent=50)
+    inside, outside = _split(shop, 50)
+
+    for email in inside[:3]:
+        shop.refresh_from_db()
+        with pytest.raises(FlowFailed) as caught:
+            _login(shop, email)
+        assert caught.value.reason == "script_crash"
+
+    assert not LegacyCircuit.objects.filter(connection=shop).exclude(state="closed").exists()
+    assert _login(shop, outside[0]).user is not None
+    assert ScriptCanary.objects.get().canary_failures == 3
+
+
+def test_the_editors_live_save_of_failing_scripts_is_kept_as_a_draft(
+    celery_worker_on_redis,  # noqa: F811
+    shop,
+    editor,
+    editor_client,
+):
+    script_test_case_create(
+        connection=shop,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+    deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
+    form = {"base_number": 1, "message": "breaks login"} | {f"script_{k}": v for k, v in _scripts(REJECTS).items()}
+
+    response = editor_client.post(f"/connections/{shop.public_id}/scripts/save/", form)
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["revision"]["number"] == 2 and answer["revision"]["isDraft"] and answer["liveNumber"] == 1
+    assert [f["name"] for f in answer["testsFailed"]] == ["a user logs in"]
+    assert selectors.script_revision_live_number(connection=shop) == 1

@@ -132,7 +132,7 @@ def test_try_connection_logins_are_counted_apart_from_real_traffic(
     editor_client.post(try_url, {"username": "ada@legacy.test", "password": PASSWORD})  # answered locally
     editor_client.post(try_url, {"username": "ada@legacy.test", "password": "wrong"})
 
-    with django_assert_num_queries(11):  # the Try figures come from the same grouped reads; the canary banner
+    with django_assert_num_queries(11):  # the Try figures come from the same grouped reads (+ canary banner)
         response = viewer_client.get(_urls(shop)["migration"])
 
     chart = response.context["chart"]

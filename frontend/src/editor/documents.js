@@ -7,7 +7,7 @@ import { indentWithTab } from "@codemirror/commands";
 import { javascript } from "@codemirror/lang-javascript";
 import { code } from "./dom.js";
 
-// `commands` are the page's own key bindings (Mod-Enter: Try, Mod-s: Save): they take precedence over the
+// `commands` are the page's own key bindings (Mod-Enter: Try; Ctrl+S is caught before, in editor.js): first, over the
 // editor's, so Mod-Enter runs the script instead of also inserting a blank line into it.
 export function createDocuments({ config, parent, tabs, info, extensionsFor, commands, onChange, onActivate }) {
   const specs = Object.fromEntries(config.scripts.map((s) => [s.key, s]));

@@ -88,7 +88,7 @@ export function createSaver({ config, csrf, docs, findings, el, say, markTabs, o
     const number = data.revision.number;
     let text = `Nothing changed since revision ${number}; nothing was stored.`;
     if (data.created && draft) text = `Saved as draft revision ${number}: logins still use revision ${data.liveNumber}. Deploy it from History when it is ready.`;
-    else if (data.created) text = `Saved all scripts as revision ${number}; it is live.`;
+    else if (data.created) text = `Saved all scripts as revision ${number}.`;
     say(text, "success");
     findings.render(data.findings);
     markTabs();
