@@ -11,6 +11,7 @@ from . import (
     run_views,
     sandbox_views,
     script_test_views,
+    shadow_views,
     token_views,
     user_views,
     views,
@@ -39,6 +40,11 @@ urlpatterns = [
         "api/v2/connections/<str:public_id>/revisions/<int:number>/restore",
         views.RevisionRestoreView.as_view(),
         name="api-revision-restore",
+    ),
+    path(
+        "api/v2/connections/<str:public_id>/revisions/<int:number>/shadow",
+        shadow_views.ShadowView.as_view(),
+        name="api-revision-shadow",
     ),
     path(
         "api/v2/connections/<str:public_id>/revisions/<int:number>/deploy",

@@ -17,6 +17,7 @@ SECTIONS = [
     "bench.circuit",
     "bench.mongo_peer",
     "bench.canary",
+    "bench.shadow",
 ]
 
 

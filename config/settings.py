@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "script-runs-sweep": {"task": "scripts_editor.tasks.script_runs_sweep_task", "schedule": 60.0},
     "log-streams-tick": {"task": "identity.tasks.log_streams_tick_task", "schedule": 5.0},
+    "shadow-sessions-expire": {"task": "identity.tasks.shadow_sessions_expire_task", "schedule": 60.0},
     "retention-prune": {
         "task": "ops.tasks.retention_prune_task",
         "schedule": crontab(hour=env.int("TRICKLE_RETENTION_HOUR_UTC", default=3), minute=17),
@@ -275,6 +276,12 @@ CIRCUIT_COOLDOWN_S = env.int("TRICKLE_CIRCUIT_COOLDOWN_S", default=30)
 # Canary releases (scripts_editor.deploy): the share of end users a canary serves, and when it is rolled
 # back: its infrastructure-error rate above the live revision's by more than MARGIN percentage points once it
 # has MIN_CALLS calls. Each connection may override them.
+# Shadow runs (identity.shadow_runs): pool threads per web process and jobs held at most (more are dropped and
+# counted), and a new session's default call and time limits.
+SHADOW_WORKERS = env.int("TRICKLE_SHADOW_WORKERS", default=2)
+SHADOW_QUEUE_MAX = env.int("TRICKLE_SHADOW_QUEUE_MAX", default=200)
+SHADOW_DEFAULT_CALLS = env.int("TRICKLE_SHADOW_DEFAULT_CALLS", default=1000)
+SHADOW_DEFAULT_HOURS = env.int("TRICKLE_SHADOW_DEFAULT_HOURS", default=24)
 CANARY_PERCENT = env.int("TRICKLE_CANARY_PERCENT", default=10)
 CANARY_MARGIN = env.int("TRICKLE_CANARY_MARGIN", default=5)
 CANARY_MIN_CALLS = env.int("TRICKLE_CANARY_MIN_CALLS", default=20)

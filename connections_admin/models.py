@@ -138,6 +138,8 @@ class AuditEvent(models.Model):
         CANARY_PROMOTED = "canary.promoted", "Canary promoted"
         CANARY_STOPPED = "canary.stopped", "Canary stopped"
         CANARY_ROLLED_BACK = "canary.rolled_back", "Canary rolled back automatically"
+        SHADOW_STARTED = "shadow.started", "Shadow run started"
+        SHADOW_STOPPED = "shadow.stopped", "Shadow run stopped"
 
     # Kept when the connection is deleted, so the trail survives; connection_name says which it was.
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")

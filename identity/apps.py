@@ -6,4 +6,4 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the audit mirror)
+        from . import shadow_runs, signals  # noqa: F401  (connect the audit mirror, the shadow runs' request hooks)

@@ -347,3 +347,105 @@ class LegacyCircuit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.state}"
+
+
+# Scripts whose real call is repeated by a shadow run unless the admin chooses otherwise: they only read.
+SHADOW_SAFE_SCRIPTS = ("login", "get_user", "verify")
+# Scripts that write to the legacy store: repeated only when the admin explicitly allows each one.
+SHADOW_WRITING_SCRIPTS = ("create", "change_password", "delete", "change_email")
+
+
+class ShadowSession(models.Model):
+    """A draft revision running in shadow (identity.shadow): each real call of one of `scripts` is repeated
+    with the draft's script, after the real answer was given, until `max_calls` comparisons or `ends_at`."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed (call limit reached)"
+        EXPIRED = "expired", "Ended (time limit reached)"
+        STOPPED = "stopped", "Stopped"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="shadow_sessions")
+    revision = models.ForeignKey(
+        "scripts_editor.ScriptRevision", on_delete=models.CASCADE, related_name="shadow_sessions"
+    )
+    scripts = models.JSONField(help_text="The script keys whose real calls are repeated with the draft.")
+    max_calls = models.PositiveIntegerField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # Calls claimed (a slot is taken before the draft runs, so there are never more than max_calls) and agreed.
+    calls = models.PositiveIntegerField(default=0)
+    agreed = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    started_by_label = models.CharField(max_length=150, blank=True)  # survives the user's deletion
+    started_at = models.DateTimeField(auto_now_add=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by_label = models.CharField(max_length=150, blank=True)  # "system" at the call or time limit
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"], condition=Q(status="running"), name="one_running_shadow_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} shadow of revision {self.revision_id} ({self.status})"
+
+    @property
+    def agreement_rate(self) -> float | None:
+        """Agreeing comparisons / comparisons recorded, in percent; None before the first."""
+        done = self.comparisons_done
+        return None if not done else round(100 * self.agreed / done, 1)
+
+    @property
+    def comparisons_done(self) -> int:
+        # Annotated by the selectors; a claimed call whose draft is still running is not counted.
+        return getattr(self, "comparison_count", self.calls)
+
+
+class ShadowComparison(models.Model):
+    """One real call and the draft's run with the same arguments. Outcomes are kept masked (no password or
+    secret configuration value, no credential field): in full where they differ, as their kind where they agree."""
+
+    session = models.ForeignKey(ShadowSession, on_delete=models.CASCADE, related_name="comparisons")
+    script = models.CharField(max_length=20)
+    agree = models.BooleanField()
+    # {"kind": "profile"|"not_found"|"wrong_password"|"value"|"error", ...}: see identity.shadow.outcome_of.
+    live = models.JSONField()
+    draft = models.JSONField()
+    arguments = models.JSONField(default=list, help_text="Masked: passwords and secrets as ********.")
+    draft_logs = models.JSONField(default=list, help_text="The draft run's console, masked (differing cases).")
+    live_ms = models.FloatField(null=True, blank=True)
+    draft_ms = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["session", "agree"], name="shadow_comparison_agree")]
+
+    def __str__(self) -> str:
+        return f"{self.script} {'agrees' if self.agree else 'differs'}"
+
+    @property
+    def differing_fields(self) -> list[str]:
+        """Where the two outcomes differ: "kind", or the fields (profile.attributes.nickname, name, code)."""
+        if self.agree:
+            return []
+        if self.live.get("kind") != self.draft.get("kind"):
+            return ["kind"]
+        return _differences(self.live, self.draft, "")
+
+
+def _differences(live: dict, draft: dict, prefix: str) -> list[str]:
+    found = []
+    for key in sorted(set(live) | set(draft), key=str):
+        a, b = live.get(key), draft.get(key)
+        if key == "message" or a == b:
+            continue  # messages are not compared (identity.shadow.outcomes_agree)
+        if isinstance(a, dict) and isinstance(b, dict):
+            found += _differences(a, b, f"{prefix}{key}.")
+        else:
+            found.append(f"{prefix}{key}")
+    return found

@@ -26,7 +26,7 @@ from scripts_editor.scripts import BY_KEY
 from telemetry.context import request_id_get
 from telemetry.metrics import LOGINS
 
-from . import circuit, logs
+from . import circuit, logs, shadow, shadow_runs
 from .exceptions import FlowFailed
 from .models import FlowEvent, ManagedUser
 
@@ -110,6 +110,8 @@ class Flow:
     _canary: Any = None  # the running canary this flow's calls count towards, if any
     _on_canary: bool = False  # this end user is in the canary's share: the canary's revision serves the flow
     _passwords: list[str] = field(default_factory=list)  # every password this flow's runs were given
+    _shadow: shadow.ActiveShadow | None = None  # a draft running in shadow on this connection
+    _shadow_jobs: list[shadow.ShadowJob] = field(default_factory=list)  # real calls it repeats after the answer
 
     def __enter__(self) -> Flow:
         return self
@@ -137,6 +139,7 @@ class Flow:
                 canary=self._canary, connection_pk=self.connection.pk, identifier=self.identifier
             ):
                 self._revision, self._on_canary = self._canary.revision, True
+            self._shadow = shadow.shadow_active(connection=self.connection)
         source = self._revision.scripts.get(key, "")
         if not source.strip():
             raise FlowFailed(
@@ -196,6 +199,22 @@ class Flow:
                 {"script": key, "status": "unavailable", "ms": 0, "error": {"message": str(e)}, "logs": []}
             )
             raise FlowFailed("scriptd_unavailable", str(e)) from e
+        if self._shadow is not None and self._shadow.covers(key, live_number=self._revision.number):
+            # Only noted here: the draft runs after the answer was given (identity.shadow_runs).
+            self._shadow_jobs.append(
+                shadow.ShadowJob(
+                    active=self._shadow,
+                    connection=c,
+                    configuration=self._configuration,
+                    plain_keys=self._plain_keys,
+                    key=key,
+                    args=list(args),
+                    live_status=outcome.status,
+                    live_value=outcome.value,
+                    live_error=outcome.error,
+                    live_ms=outcome.result.get("ms"),
+                )
+            )
         # Everything recorded or shown is masked; the flow itself goes on with the script's own answer.
         self._passwords += BY_KEY[key].passwords(args)
         mask = self._masker()
@@ -271,4 +290,7 @@ class Flow:
             logs.log_flow(event=event, user=user if user and user.pk else None, by=self.by)
         if self.kind == FlowEvent.Flow.LOGIN:
             LOGINS.labels(self.path, "succeeded" if succeeded else reason).inc()
+        if self._shadow_jobs:
+            shadow_runs.shadow_dispatch(self._shadow_jobs)
+            self._shadow_jobs = []
         return event

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import imports, log_streams, population
+from . import imports, log_streams, population, shadow
 from .models import UserImportJob
 
 log = logging.getLogger(__name__)
@@ -42,3 +42,9 @@ def user_import_task(job_id: int) -> None:
 @shared_task(ignore_result=True, soft_time_limit=6 * 3600)
 def legacy_population_walk_task(connection_id: int) -> None:
     population.legacy_population_walk(connection_id=connection_id)
+
+
+@shared_task(ignore_result=True)
+def shadow_sessions_expire_task() -> None:
+    """Every minute (beat): end shadow sessions past their time limit, audited, even with no traffic."""
+    shadow.shadow_sessions_expire()

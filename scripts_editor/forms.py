@@ -1,6 +1,7 @@
 """Forms that validate what the editor and history pages post; saving happens in services."""
 
 from django import forms
+from django.conf import settings
 
 from .models import ScriptRevision
 from .scripts import SCRIPTS
@@ -39,3 +40,16 @@ class DiffForm(forms.Form):
     old = forms.IntegerField(min_value=0, required=False)
     new = forms.IntegerField(min_value=0, required=False)
     view = forms.ChoiceField(choices=[("split", "Side by side"), ("unified", "Unified")], required=False)
+
+
+class ShadowStartForm(forms.Form):
+    """Start a shadow run (identity.shadow); the service checks that writing scripts are explicitly allowed."""
+
+    scripts = forms.MultipleChoiceField(
+        choices=[(s.key, s.title) for s in SCRIPTS], widget=forms.CheckboxSelectMultiple, required=True
+    )
+    allow_writes = forms.MultipleChoiceField(
+        choices=[(s.key, s.title) for s in SCRIPTS], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    max_calls = forms.IntegerField(min_value=1, max_value=100_000, initial=settings.SHADOW_DEFAULT_CALLS)
+    hours = forms.IntegerField(min_value=1, max_value=7 * 24, initial=settings.SHADOW_DEFAULT_HOURS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import deploy_views, saved_tests_views, views
+from . import deploy_views, saved_tests_views, shadow_views, views
 from .runs import views as run_views
 
 app_name = "scripts_editor"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("canary/stop/", deploy_views.canary_stop, name="canary-stop"),
     path("canary/dismiss/", deploy_views.canary_dismiss, name="canary-dismiss"),
     path("release-settings/", deploy_views.deployment_settings, name="release-settings"),
+    path("revisions/<int:number>/shadow/", shadow_views.shadow_page, name="shadow"),
     path("tests/", saved_tests_views.tests, name="tests"),
     path("tests/add/", saved_tests_views.test_add, name="test-add"),
     path("tests/run/", saved_tests_views.tests_run, name="tests-run"),

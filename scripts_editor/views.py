@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections_admin.models import Connection
 from connections_admin.permissions import CHANGE, VIEW, can_change, connection_view
+from identity.shadow import shadow_running_number
 from scriptd_client import limits
 
 from . import deploy, selectors
@@ -150,6 +151,7 @@ def history(request: HttpRequest, connection: Connection) -> HttpResponse:
             "current_number": entries[0].revision.number if entries else 0,
             "release": deploy.release_state(connection=connection),
             "canaries": connection.script_canaries.select_related("revision")[:10],
+            "shadowing": shadow_running_number(connection=connection),
         },
     )
 

@@ -51,3 +51,9 @@ LEGACY_CIRCUIT_TRANSITIONS = Counter(
     "legacy_unavailable.",
     ["transition"],
 )
+SHADOW_RUNS = Counter(
+    "trickle_shadow_runs",
+    "Draft scripts repeated after a real call (identity.shadow_runs): agreed or differed with the real outcome, "
+    "dropped (the shadow pool was full) or failed (an error of Trickle's own, logged).",
+    ["outcome"],
+)
