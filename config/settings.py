@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": ["queued", "running", "succeeded", "failed", "timed_out", "crashed"],
         "TestSuiteRunStatusEnum": "scripts_editor.models.ScriptTestSuiteRun.Status",
+        "ScriptEnum": "scripts_editor.scripts.SCRIPT_KEYS",  # a test case's script and a shadow's scripts
     },
 }
 
