@@ -224,6 +224,29 @@ def shadow_differences(*, session: ShadowSession) -> QuerySet[ShadowComparison]:
     return session.comparisons.filter(agree=False)[:DIFFERING_SHOWN]
 
 
+# What an outcome keeps for readers who may not change the connection: what was answered is script output.
+OUTCOME_KEPT_HIDDEN = ("kind", "name", "code")
+
+
+def shadow_difference_show(*, comparison: ShadowComparison, full: bool) -> dict:
+    """One differing case as the page and the API show it. The outcomes (profiles, values, messages) and the
+    draft's console quote what the scripts answered and printed, so, as with a Try run's output
+    (scripts_editor.runs.selectors.OUTPUT_HIDDEN), only `full` readers (who may change the connection) get
+    them; others see the outcome kinds, error names and codes, and which fields differ."""
+    outcomes = [comparison.live, comparison.draft]
+    if not full:
+        outcomes = [{k: o[k] for k in OUTCOME_KEPT_HIDDEN if k in o} for o in outcomes]
+    return {
+        "script": comparison.script,
+        "live": outcomes[0],
+        "draft": outcomes[1],
+        "differing_fields": comparison.differing_fields,
+        "arguments": comparison.arguments,
+        "draft_logs": comparison.draft_logs if full else [],
+        "created_at": comparison.created_at,
+    }
+
+
 # ---- comparing ----------------------------------------------------------------------------------------------
 def outcome_of(*, key: str, status: str, value: Any, error: dict[str, Any], connection: Connection) -> dict:
     """One run's outcome as compared: its kind and what must match within the kind (not messages or logs)."""

@@ -237,6 +237,11 @@ def test_the_api_starts_reads_and_stops_a_shadow_run(table, editor, viewer, api_
     assert body["differing"][0]["arguments"] == ["bob@legacy.test", "********"]
     assert body["differing"][0]["differing_fields"] == ["profile.attributes.nickname"]
     assert PASSWORD not in read.content.decode()
+    # What the scripts answered and printed is output: a viewer gets kinds and fields, an editor all of it.
+    assert body["differing"][0]["draft"] == {"kind": "profile"} and body["differing"][0]["draft_logs"] == []
+    assert "robert" not in read.content.decode()
+    full = writer.get(_url(connection, number)).json()[0]["differing"][0]
+    assert full["draft"]["profile"]["attributes"]["nickname"] == "robert"
 
     assert reader.delete(_url(connection, number)).status_code == 403
     stopped = writer.delete(_url(connection, number))
@@ -265,7 +270,10 @@ def test_the_history_page_starts_shows_and_stops_a_shadow_run(table, editor_clie
     _login(connection, "bob@legacy.test")
     assert shadow_runs.shadow_drain()
     shown = viewer_client.get(page).content.decode()
-    assert "robert" in shown and "0.0 %" in shown and PASSWORD not in shown
+    assert "0.0 %" in shown and "profile.attributes.nickname" in shown and PASSWORD not in shown
+    assert "robert" not in shown and "data-output-hidden" in shown  # the draft's answer is output: editors only
+    shown = editor_client.get(page).content.decode()
+    assert "robert" in shown and "data-output-hidden" not in shown
 
     assert editor_client.post(page, {"action": "stop"}).status_code == 302
     assert ShadowSession.objects.get().status == "stopped"
