@@ -218,7 +218,10 @@ def add(spec: str, *, tarball: Path | None = None, make_default: bool = False) -
             check=False,
         )
         if build.returncode != 0:
-            raise ModuleAdminError(f"{name}@{version} could not be bundled: {build.stderr.strip()[-600:]}")
+            # build.mjs ends with a summary ("scriptd: ... failed") after esbuild's own drawing of each error.
+            told = build.stderr.strip()
+            told = told[told.rfind("scriptd: ") :] if "scriptd: " in told else told
+            raise ModuleAdminError(f"{name}@{version} could not be bundled: {told[-600:]}")
         _load_check(name, version)
     except BaseException:
         _forget(name, wanted, alias)

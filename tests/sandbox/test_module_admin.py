@@ -128,3 +128,20 @@ def test_a_native_addon_is_refused_with_the_reason(tmp_path, additions):
 def test_refusals_say_why(additions, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("sandbox_modules", *args)
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_a_package_cannot_bundle_a_host_file_outside_its_folder(tmp_path, additions, how):
+    # A package from the registry requiring a file of the host (a key, a settings file) would have it copied
+    # into its bundle at build time, where every script could read it.
+    secret = tmp_path / "host-secret.json"
+    secret.write_text(json.dumps({"key": "host-file-content-0xBEEF"}))
+    target = str(secret) if how == "absolute" else "../../../host-secret.json"
+    tarball = packed(
+        tmp_path, "trickle-reacher", "1.0.0", {"index.js": f"module.exports = require({json.dumps(target)});"}
+    )
+    with pytest.raises(CommandError, match="(?s)trickle-reacher@1.0.0 could not be bundled.*outside the package's folder"):
+        call_command("sandbox_modules", "add", "trickle-reacher@1.0.0", "--tarball", str(tarball))
+    assert "trickle-reacher" not in catalog.packages()
+    bundles = additions / "dist" / "modules"
+    assert not any("0xBEEF" in p.read_text() for p in bundles.rglob("*.js")) if bundles.exists() else True
