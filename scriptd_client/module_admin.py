@@ -29,6 +29,8 @@ from scriptd_client.node import SANDBOX_DIR, scriptd_node
 
 # npm's rules for a package name (lower case, URL-safe, optional @scope/).
 NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$")
+# An exact version (semver, no build metadata): it names folders and bundle files, so nothing else may pass.
+VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")
 NPM_TIMEOUT_S = 300
 LOAD_TIMEOUT_MS = 20_000
 
@@ -159,7 +161,7 @@ def _load_check(name: str, version: str) -> None:
 def add(spec: str, *, tarball: Path | None = None, make_default: bool = False) -> Added:
     """Install, bundle and check one package version; on any refusal nothing of it stays."""
     name, _, wanted = spec.rpartition("@") if spec.count("@") > (1 if spec.startswith("@") else 0) else (spec, "", "")
-    if not NAME.match(name) or not wanted:
+    if not NAME.match(name) or not VERSION.match(wanted):
         raise ModuleAdminError(f"'{spec}' is not NAME@VERSION (for example left-pad@1.3.0)")
     if name in catalog.builtins()["modules"]:
         raise ModuleAdminError(
@@ -244,11 +246,10 @@ def _forget(name: str, version: str, alias: str) -> None:
         _write_additions(data)
     with contextlib.suppress(ModuleAdminError):
         _npm(["uninstall", "--no-audit", "--no-fund", "--loglevel=error", alias])
-    for bundle in (modules_dir() / "dist" / "modules").glob(f"{name}@{version}*"):
-        if bundle.is_dir():
-            shutil.rmtree(bundle)
-        else:
-            bundle.unlink()
+    # This version's bundle and its subpaths' folder, exactly: a glob would also take 1.3.0-beta with 1.3.0.
+    bundles = modules_dir() / "dist" / "modules"
+    shutil.rmtree(bundles / f"{name}@{version}", ignore_errors=True)
+    (bundles / f"{name}@{version}.js").unlink(missing_ok=True)
 
 
 def remove(spec: str) -> None:

@@ -116,6 +116,9 @@ def test_a_native_addon_is_refused_with_the_reason(tmp_path, additions):
     "args, message",
     [
         (["add", "Not A Name@1"], "'Not A Name@1' is not NAME@VERSION"),
+        # The version names folders and files: only an exact version passes (no range, no path).
+        (["add", "left-pad@^1"], "'left-pad@\\^1' is not NAME@VERSION"),
+        (["add", "left-pad@1.3.0/../../../x"], "'left-pad@1.3.0/../../../x' is not NAME@VERSION"),
         (["add", "mongodb@3.7.4"], "mongodb@3.7.4 is already in the catalog"),
         (
             ["add", "bcrypt@5.1.1"],
@@ -140,8 +143,23 @@ def test_a_package_cannot_bundle_a_host_file_outside_its_folder(tmp_path, additi
     tarball = packed(
         tmp_path, "trickle-reacher", "1.0.0", {"index.js": f"module.exports = require({json.dumps(target)});"}
     )
-    with pytest.raises(CommandError, match="(?s)trickle-reacher@1.0.0 could not be bundled.*outside the package's folder"):
+    with pytest.raises(
+        CommandError, match="(?s)trickle-reacher@1.0.0 could not be bundled.*outside the package's folder"
+    ):
         call_command("sandbox_modules", "add", "trickle-reacher@1.0.0", "--tarball", str(tarball))
     assert "trickle-reacher" not in catalog.packages()
     bundles = additions / "dist" / "modules"
     assert not any("0xBEEF" in p.read_text() for p in bundles.rglob("*.js")) if bundles.exists() else True
+
+
+def test_removing_a_version_keeps_its_prereleases(tmp_path, additions):
+    beta = packed(tmp_path, "trickle-greeter", "1.0.0-beta.1", {"index.js": GREETER})
+    final = packed(tmp_path, "trickle-greeter", "1.0.0", {"index.js": GREETER})
+    call_command("sandbox_modules", "add", "trickle-greeter@1.0.0-beta.1", "--tarball", str(beta))
+    call_command("sandbox_modules", "add", "trickle-greeter@1.0.0", "--tarball", str(final))
+
+    call_command("sandbox_modules", "remove", "trickle-greeter@1.0.0")
+    assert catalog.packages()["trickle-greeter"]["versions"] == ["1.0.0-beta.1"]
+    bundles = additions / "dist" / "modules"
+    assert (bundles / "trickle-greeter@1.0.0-beta.1.js").exists()
+    assert not (bundles / "trickle-greeter@1.0.0.js").exists()
