@@ -210,6 +210,24 @@ def test_a_session_past_its_time_ends_and_is_audited(table, editor):
     assert not ShadowComparison.objects.exists()
 
 
+def test_a_session_past_its_time_neither_shows_as_running_nor_blocks_a_new_one_without_the_beat(
+    table, editor, editor_client
+):
+    connection = _legacy_connection(table)
+    number = _draft(connection, DRAFT_LOGIN_CHANGE)
+    first = shadow.shadow_session_start(connection=connection, number=number, by=editor)
+    ShadowSession.objects.filter(pk=first.pk).update(ends_at=first.started_at)  # its end passed; no beat ran
+
+    page = editor_client.get(reverse("scripts_editor:shadow", args=[connection.public_id, number]))
+    assert page.status_code == 200 and page.context["running"] is None
+    first.refresh_from_db()
+    assert first.status == "expired"
+    ShadowSession.objects.filter(pk=first.pk).update(status="running")  # as if never read since
+    second = shadow.shadow_session_start(connection=connection, number=number, by=editor)
+    assert second.status == "running"
+    assert ShadowSession.objects.get(pk=first.pk).status == "expired"
+
+
 # ---- the API and the History page -----------------------------------------------------------------------
 def _url(connection, number):
     return f"/api/v2/connections/{connection.public_id}/revisions/{number}/shadow"
