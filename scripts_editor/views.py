@@ -12,8 +12,8 @@ from identity.shadow import shadow_running_number
 from scriptd_client import limits
 
 from . import deploy, selectors
-from .deploy_views import tests_failed_message
-from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected, TestsFailed
+from .deploy_views import deploy_conflict_message, tests_failed_message
+from .exceptions import DeployConflict, LintUnavailable, ScriptConflict, ScriptsRejected, TestsFailed
 from .forms import DiffForm, RestoreForm, ScriptsSaveForm
 from .lint import sandbox_allowlist
 from .models import ScriptRevision
@@ -205,6 +205,12 @@ def restore(request: HttpRequest, connection: Connection, number: int) -> HttpRe
             f"Revision {e.current.number} was saved by {e.current.author_label or 'someone'} "
             f"after you opened the history; nothing was restored. Review it and try again.",
         )
+        return redirect("scripts_editor:history", connection.public_id)
+    except TestsFailed as e:  # the copy is kept as a draft (History can deploy it once the cases pass)
+        messages.error(request, f"Revision {number} was restored as a draft. {tests_failed_message(e)}")
+        return redirect("scripts_editor:history", connection.public_id)
+    except DeployConflict as e:
+        messages.error(request, f"Revision {number} was restored as a draft. {deploy_conflict_message(e)}")
         return redirect("scripts_editor:history", connection.public_id)
     messages.success(request, f"Revision {number} restored as revision {revision.number}.")
     return redirect("scripts_editor:editor", connection.public_id)
