@@ -394,7 +394,11 @@ def deployment_configure(
         fields["require_tests"] = bool(require_tests)
     changes = {k: v for k, v in fields.items() if getattr(row, k) != v}
     if changes:
-        ScriptDeployment.objects.filter(pk=row.pk).update(**changes, updated_at=timezone.now())
+        # A new version: a deploy or canary decided under the old settings (tests not required, another share)
+        # conflicts at its conditional move instead of going live past a gate just turned on.
+        ScriptDeployment.objects.filter(pk=row.pk).update(
+            **changes, version=F("version") + 1, updated_at=timezone.now()
+        )
         audit_event_record(
             connection=connection,
             action=AuditEvent.Action.CONNECTION_UPDATED,

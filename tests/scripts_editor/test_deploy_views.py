@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from connections_admin.models import AuditEvent
 from scripts_editor import deploy, selectors
+from scripts_editor.exceptions import DeployConflict
 from scripts_editor.models import ScriptCanary
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
@@ -102,3 +103,12 @@ def test_a_rolled_back_canary_shows_a_banner_until_dismissed(editor_client, live
     editor_client.post(url("canary-dismiss", live_and_draft))
     page = editor_client.get(reverse("connections_admin:connection-detail", args=[live_and_draft.public_id]))
     assert "rolled back automatically" not in page.content.decode()
+
+
+def test_a_deploy_decided_before_tests_became_required_conflicts(editor, live_and_draft):
+    seen = selectors.script_deployment(connection=live_and_draft).version
+    deploy.deployment_configure(connection=live_and_draft, by=editor, require_tests=True)
+
+    with pytest.raises(DeployConflict):
+        deploy.revision_deploy(connection=live_and_draft, number=2, by=editor, expected_version=seen)
+    assert selectors.script_revision_live_number(connection=live_and_draft) == 1
