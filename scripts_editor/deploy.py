@@ -89,14 +89,17 @@ def suite_passes(*, connection: Connection, revision: ScriptRevision, by: Abstra
 
     if not connection.script_test_cases.exists():
         return SuiteResult(passed=True, results=[])
+    # An unsaved revision (an API PATCH tests its bodies before saving them): the suite runs those bodies.
+    bodies = revision.scripts if revision.pk is None else None
     suite = script_test_suite_start(
         connection=connection,
         trigger=ScriptTestSuiteRun.Trigger.GATE,
         by=by,
         revision_number=revision.number,
         enqueue=False,
+        proposed=bodies is not None,
     )
-    suite = script_test_suite_wait(suite=suite)
+    suite = script_test_suite_wait(suite=suite, bodies=bodies)
     results = list(suite.results.select_related("run").order_by("name"))
     return SuiteResult(passed=suite.status == ScriptTestSuiteRun.Status.PASSED, results=results)
 
