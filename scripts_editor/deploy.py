@@ -290,6 +290,10 @@ def canary_start(
 def canary_promote(*, connection: Connection, by: AbstractBaseUser | None, expected_version: int | None = None):
     """Make the running canary's revision live for everyone (a deploy: audited, gated, conditional).
     ValidationError when no canary runs."""
+    if expected_version is None:
+        # The version before the canary is read: were it rolled back (or replaced) between this read and the
+        # deploy, the deploy conflicts rather than put a revision just rolled back for its errors live.
+        expected_version = script_deployment(connection=connection).version
     canary = script_canary_running(connection=connection)
     if canary is None:
         raise ValidationError({"canary": "No canary is running (it may have been rolled back meanwhile)."})

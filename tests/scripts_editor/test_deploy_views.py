@@ -112,3 +112,21 @@ def test_a_deploy_decided_before_tests_became_required_conflicts(editor, live_an
     with pytest.raises(DeployConflict):
         deploy.revision_deploy(connection=live_and_draft, number=2, by=editor, expected_version=seen)
     assert selectors.script_revision_live_number(connection=live_and_draft) == 1
+
+
+def test_a_canary_rolled_back_while_its_promotion_starts_is_not_put_live(editor, live_and_draft, monkeypatch):
+    canary = deploy.canary_start(connection=live_and_draft, number=2, by=editor, percent=10)
+    ScriptCanary.objects.filter(pk=canary.pk).update(min_calls=1, margin=0)
+    original = deploy.script_canary_running
+
+    def rolled_back_right_after(**kwargs):  # the promotion read the canary; its error rate rolls it back now
+        found = original(**kwargs)
+        if found is not None and found.state == ScriptCanary.State.RUNNING:
+            deploy.canary_record(connection=live_and_draft, canary_id=found.pk, on_canary=True, infrastructure=True)
+        return found
+
+    monkeypatch.setattr(deploy, "script_canary_running", rolled_back_right_after)
+    with pytest.raises(DeployConflict):
+        deploy.canary_promote(connection=live_and_draft, by=editor)
+    assert selectors.script_revision_live_number(connection=live_and_draft) == 1
+    assert ScriptCanary.objects.get(pk=canary.pk).state == ScriptCanary.State.ROLLED_BACK
