@@ -163,3 +163,28 @@ def test_removing_a_version_keeps_its_prereleases(tmp_path, additions):
     bundles = additions / "dist" / "modules"
     assert (bundles / "trickle-greeter@1.0.0-beta.1.js").exists()
     assert not (bundles / "trickle-greeter@1.0.0.js").exists()
+
+
+def test_a_tarball_with_a_link_out_of_its_folder_serves_nothing_of_the_host(tmp_path, additions):
+    import io
+    import tarfile
+
+    secret = tmp_path / "host-secret.json"
+    secret.write_text(json.dumps({"key": "host-file-content-0xBEEF"}))
+    tarball = tmp_path / "trickle-linker-1.0.0.tgz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        for name, text in {
+            "package/package.json": json.dumps({"name": "trickle-linker", "version": "1.0.0", "main": "index.js"}),
+            "package/index.js": "module.exports = require('./leak.json');",
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tar.addfile(info, io.BytesIO(text.encode()))
+        link = tarfile.TarInfo("package/leak.json")
+        link.type, link.linkname = tarfile.SYMTYPE, str(secret)
+        tar.addfile(link)
+
+    with pytest.raises(CommandError, match="trickle-linker@1.0.0"):
+        call_command("sandbox_modules", "add", "trickle-linker@1.0.0", "--tarball", str(tarball))
+    assert "trickle-linker" not in catalog.packages()
+    assert not any("0xBEEF" in p.read_text() for p in additions.rglob("*.js") if p.is_file())
