@@ -11,6 +11,7 @@ and a package with a native addon is refused: isolates load JavaScript only.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -158,8 +159,29 @@ def _load_check(name: str, version: str) -> None:
         raise ModuleAdminError(f"{name}@{version} loaded as version {outcome.value.get('version')}")
 
 
+@contextlib.contextmanager
+def _one_at_a_time():
+    """One add or remove at a time: both rewrite catalog.json and run npm in the same folder, so a second one
+    at the same moment would lose the first one's entry or break its install. It is refused, not queued."""
+    folder = modules_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ModuleAdminError(
+                "another `sandbox_modules add` or `remove` is running; try again when it has finished"
+            ) from None
+        yield
+
+
 def add(spec: str, *, tarball: Path | None = None, make_default: bool = False) -> Added:
     """Install, bundle and check one package version; on any refusal nothing of it stays."""
+    with _one_at_a_time():
+        return _add(spec, tarball=tarball, make_default=make_default)
+
+
+def _add(spec: str, *, tarball: Path | None, make_default: bool) -> Added:
     name, _, wanted = spec.rpartition("@") if spec.count("@") > (1 if spec.startswith("@") else 0) else (spec, "", "")
     if not NAME.match(name) or not VERSION.match(wanted):
         raise ModuleAdminError(f"'{spec}' is not NAME@VERSION (for example left-pad@1.3.0)")
@@ -253,6 +275,11 @@ def _forget(name: str, version: str, alias: str) -> None:
 
 
 def remove(spec: str) -> None:
+    with _one_at_a_time():
+        _remove(spec)
+
+
+def _remove(spec: str) -> None:
     name, _, version = spec.rpartition("@") if spec.count("@") > (1 if spec.startswith("@") else 0) else (spec, "", "")
     added = _read_additions()["packages"].get(name, {}).get("versions", {})
     if version not in added:

@@ -188,3 +188,19 @@ def test_a_tarball_with_a_link_out_of_its_folder_serves_nothing_of_the_host(tmp_
         call_command("sandbox_modules", "add", "trickle-linker@1.0.0", "--tarball", str(tarball))
     assert "trickle-linker" not in catalog.packages()
     assert not any("0xBEEF" in p.read_text() for p in additions.rglob("*.js") if p.is_file())
+
+
+def test_a_second_add_while_one_runs_is_refused_and_changes_nothing(tmp_path, additions):
+    import fcntl
+
+    tarball = packed(tmp_path, "trickle-greeter", "1.0.0", {"index.js": GREETER})
+    additions.mkdir(parents=True)
+    with open(additions / ".lock", "w") as held:  # as an add still running in another process holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(CommandError, match="another `sandbox_modules add` or `remove` is running"):
+            call_command("sandbox_modules", "add", "trickle-greeter@1.0.0", "--tarball", str(tarball))
+        with pytest.raises(CommandError, match="another `sandbox_modules add` or `remove` is running"):
+            call_command("sandbox_modules", "remove", "trickle-greeter@1.0.0")
+    assert "trickle-greeter" not in catalog.packages()
+    call_command("sandbox_modules", "add", "trickle-greeter@1.0.0", "--tarball", str(tarball))
+    assert catalog.packages()["trickle-greeter"]["versions"] == ["1.0.0"]
