@@ -104,6 +104,19 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
             },
             status=422,
         )
+    except DeployConflict as e:  # the gated save is kept as a draft: its deploy lost to another change
+        if e.kept_draft is None:
+            raise
+        draft = selectors.script_revision_get(connection=connection, number=e.kept_draft)
+        return JsonResponse(
+            {
+                "revision": _revision_json(draft),
+                "liveNumber": selectors.script_revision_live_number(connection=connection),
+                "testsFailed": [],
+                "message": f"Saved as draft revision {draft.number}, not live. {deploy_conflict_message(e)}",
+            },
+            status=422,
+        )
     except ScriptsRejected as e:
         return JsonResponse({"problems": [vars(p) for p in e.problems]}, status=400)
     except LintUnavailable as e:

@@ -130,3 +130,27 @@ def test_a_canary_rolled_back_while_its_promotion_starts_is_not_put_live(editor,
         deploy.canary_promote(connection=live_and_draft, by=editor)
     assert selectors.script_revision_live_number(connection=live_and_draft) == 1
     assert ScriptCanary.objects.get(pk=canary.pk).state == ScriptCanary.State.ROLLED_BACK
+
+
+@pytest.mark.django_db(transaction=True)  # a gated save deploys only outside a transaction
+def test_a_gated_live_save_whose_deploy_loses_a_race_is_kept_as_a_draft_and_says_so(
+    editor, editor_client, connection, monkeypatch
+):
+    scripts_save(connection=connection, scripts=_scripts("live"), base_number=0, by=editor)
+    deploy.deployment_configure(connection=connection, by=editor, require_tests=True)
+    original = deploy.suite_check
+
+    def another_admin_changes_the_release_meanwhile(**kwargs):
+        original(**kwargs)
+        deploy.deployment_configure(connection=connection, by=None, canary={"percent": 30})
+
+    monkeypatch.setattr(deploy, "suite_check", another_admin_changes_the_release_meanwhile)
+    form = {"base_number": 1, "message": "v2"} | {f"script_{k}": v for k, v in _scripts("v2").items()}
+
+    response = editor_client.post(url("save", connection), form)
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["revision"]["number"] == 2 and answer["revision"]["isDraft"] and answer["testsFailed"] == []
+    assert answer["message"].startswith("Saved as draft revision 2, not live. Nothing changed: someone deployed")
+    assert selectors.script_revision_live_number(connection=connection) == 1
