@@ -1,6 +1,7 @@
 """Shadow runs of a draft revision over the API (identity.shadow): start, read, stop.
 
-Every outcome read here was masked when it was stored: no password or secret configuration value."""
+Every outcome read here was masked when it was stored: no password or secret configuration value. Outcomes and
+the draft's console are script output: readers who may not change the connection get kinds and fields only."""
 
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections_admin.models import Connection
+from connections_admin.permissions import can_change
 from identity import shadow
 from identity.models import SHADOW_SAFE_SCRIPTS, ShadowSession
 from scripts_editor.scripts import SCRIPT_KEYS
@@ -67,7 +69,7 @@ class ShadowSessionSerializer(serializers.Serializer):
     differing = ShadowComparisonSerializer(many=True, help_text="The newest differing cases, masked.")
 
 
-def _body(session: ShadowSession) -> dict:
+def _body(session: ShadowSession, *, full: bool) -> dict:
     return {
         "id": session.pk,
         "revision": session.revision.number,
@@ -83,16 +85,7 @@ def _body(session: ShadowSession) -> dict:
         "started_at": session.started_at,
         "stopped_at": session.stopped_at,
         "differing": [
-            {
-                "script": c.script,
-                "live": c.live,
-                "draft": c.draft,
-                "differing_fields": c.differing_fields,
-                "arguments": c.arguments,
-                "draft_logs": c.draft_logs,
-                "created_at": c.created_at,
-            }
-            for c in shadow.shadow_differences(session=session)
+            shadow.shadow_difference_show(comparison=c, full=full) for c in shadow.shadow_differences(session=session)
         ],
     }
 
@@ -112,7 +105,12 @@ class ShadowView(APIView):
     )
     def get(self, request, public_id, number):
         connection = self._revision(public_id, number)
-        return Response([_body(s) for s in shadow.shadow_session_list(connection=connection, number=number)])
+        return Response(
+            [
+                _body(s, full=can_change(request.user))
+                for s in shadow.shadow_session_list(connection=connection, number=number)
+            ]
+        )
 
     @extend_schema(
         operation_id="revision_shadow_start",
@@ -139,7 +137,7 @@ class ShadowView(APIView):
         except shadow.ShadowConflict:
             raise ApiError("A shadow run is already running on this connection; stop it first.", status_code=409)
         session = shadow.shadow_session_list(connection=connection).get(pk=session.pk)
-        return Response(_body(session), status=status.HTTP_201_CREATED)
+        return Response(_body(session, full=True), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="revision_shadow_stop",
@@ -152,4 +150,4 @@ class ShadowView(APIView):
         sessions = shadow.shadow_session_list(connection=connection, number=number)
         session = get_object_or_404(sessions, status=ShadowSession.Status.RUNNING)
         shadow.shadow_session_stop(session=session, by=request.user)
-        return Response(_body(sessions.get(pk=session.pk)))
+        return Response(_body(sessions.get(pk=session.pk), full=True))

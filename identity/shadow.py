@@ -149,6 +149,7 @@ def shadow_session_start(
     if not timedelta(minutes=1) <= duration <= MAX_DURATION:
         raise ValidationError({"duration": "Between one minute and seven days."})
     actor = by if by is not None and by.is_authenticated else None
+    shadow_sessions_expire(connection=connection)  # a session past its end holds the one running slot no more
     try:
         with transaction.atomic():
             session = ShadowSession.objects.create(
@@ -198,30 +199,59 @@ def shadow_session_stop(*, session: ShadowSession, by: AbstractBaseUser | None, 
     return True
 
 
-def shadow_sessions_expire() -> int:
-    """End every running session past its time limit (beat, and before a read shows it). Returns how many."""
+def shadow_sessions_expire(*, connection: Connection | None = None) -> int:
+    """End every running session past its time limit (of one connection): the beat, and before a start or a
+    read, so a session past its end never shows as running nor blocks a new one when the beat is late or
+    not running. Returns how many."""
     ended = 0
-    for session in ShadowSession.objects.filter(status=Status.RUNNING, ends_at__lte=timezone.now()).select_related(
-        "connection", "revision"
-    ):
+    overdue = ShadowSession.objects.filter(status=Status.RUNNING, ends_at__lte=timezone.now())
+    if connection is not None:
+        overdue = overdue.filter(connection_id=connection.pk)
+    for session in overdue.select_related("connection", "revision"):
         ended += shadow_session_stop(session=session, by=None, status=Status.EXPIRED)
     return ended
 
 
 # ---- reads ------------------------------------------------------------------------------------------------
 def shadow_session_list(*, connection: Connection, number: int | None = None) -> QuerySet[ShadowSession]:
-    """The connection's sessions (of one revision), newest first, with their recorded comparison count."""
+    """The connection's sessions (of one revision), newest first, with their recorded comparison count; those
+    past their end are ended first."""
+    shadow_sessions_expire(connection=connection)
     sessions = connection.shadow_sessions.select_related("revision").annotate(comparison_count=Count("comparisons"))
     return sessions if number is None else sessions.filter(revision__number=number)
 
 
 def shadow_running_number(*, connection: Connection) -> int | None:
     """The number of the revision running in shadow on the connection, if one does."""
-    return connection.shadow_sessions.filter(status=Status.RUNNING).values_list("revision__number", flat=True).first()
+    running = connection.shadow_sessions.filter(status=Status.RUNNING, ends_at__gt=timezone.now())
+    return running.values_list("revision__number", flat=True).first()
 
 
 def shadow_differences(*, session: ShadowSession) -> QuerySet[ShadowComparison]:
     return session.comparisons.filter(agree=False)[:DIFFERING_SHOWN]
+
+
+# What an outcome keeps for readers who may not change the connection: what was answered is script output.
+OUTCOME_KEPT_HIDDEN = ("kind", "name", "code")
+
+
+def shadow_difference_show(*, comparison: ShadowComparison, full: bool) -> dict:
+    """One differing case as the page and the API show it. The outcomes (profiles, values, messages) and the
+    draft's console quote what the scripts answered and printed, so, as with a Try run's output
+    (scripts_editor.runs.selectors.OUTPUT_HIDDEN), only `full` readers (who may change the connection) get
+    them; others see the outcome kinds, error names and codes, and which fields differ."""
+    outcomes = [comparison.live, comparison.draft]
+    if not full:
+        outcomes = [{k: o[k] for k in OUTCOME_KEPT_HIDDEN if k in o} for o in outcomes]
+    return {
+        "script": comparison.script,
+        "live": outcomes[0],
+        "draft": outcomes[1],
+        "differing_fields": comparison.differing_fields,
+        "arguments": comparison.arguments,
+        "draft_logs": comparison.draft_logs if full else [],
+        "created_at": comparison.created_at,
+    }
 
 
 # ---- comparing ----------------------------------------------------------------------------------------------

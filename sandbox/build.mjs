@@ -6,9 +6,10 @@
 // Node built-ins the bundles need at run time (crypto, buffer, util, stream) stay external: the
 // isolate's own require serves them, so every module shares the one crypto bridge and Buffer.
 import { build } from "esbuild";
+import { realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const { Catalog } = createRequire(import.meta.url)("./src/catalog.js");
@@ -75,6 +76,23 @@ const stdin = (entry, resolveDir) => ({ contents: `module.exports = require(${JS
 // Helper packages that need Node's `module`, replaced by isolate versions in every catalog bundle.
 const shims = { "optional-require": join(here, "src", "isolate", "packages", "optional-require.js") };
 
+// A catalog bundle is made of files under its own root (its node_modules) and the shims only: a package
+// whose code requires a file elsewhere (`require('/etc/x.json')`, `../../../secret.json`) would otherwise
+// have the host's file copied into a bundle every script can read. esbuild hands onLoad real paths, so a
+// symbolic link out of the folder is caught too.
+function confinedTo(root) {
+  const allowed = [realpathSync(root), realpathSync(join(here, "src", "isolate", "packages"))];
+  return {
+    name: "confined",
+    setup(b) {
+      b.onLoad({ filter: /.*/ }, ({ path, namespace }) => {
+        if (namespace !== "file" || allowed.some((dir) => path.startsWith(dir + sep))) return undefined;
+        return { errors: [{ text: `${path} is outside the package's folder (${allowed[0]}): a bundle may not include it` }] };
+      });
+    },
+  };
+}
+
 // One catalog bundle: the version installed under its npm alias must be the catalog's, or the build fails.
 async function buildCatalogBundle({ name, version, subpath, key, npm, root, entry }) {
   const installed = await installedVersion(npm, root);
@@ -87,6 +105,7 @@ async function buildCatalogBundle({ name, version, subpath, key, npm, root, entr
     stdin: stdin(target, root),
     outfile: join(root, "dist", "modules", `${key}.js`),
     ...options(name),
+    plugins: [confinedTo(root)],
     alias: {
       ...shims,
       // A wrapper (src/isolate/packages) requires the package by its own name: point that at this version.
@@ -95,12 +114,26 @@ async function buildCatalogBundle({ name, version, subpath, key, npm, root, entr
   });
 }
 
+// esbuild runs builds on its own threads: a few at a time keeps the machine usable. Every failure is
+// reported (first lines of each, esbuild's own message) before the build fails, not only the first.
+async function buildCatalogBundles(bundles, where) {
+  const failed = [];
+  for (let i = 0; i < bundles.length; i += 4) {
+    const results = await Promise.allSettled(bundles.slice(i, i + 4).map(buildCatalogBundle));
+    results.forEach((r, j) => r.status === "rejected" && failed.push(`${bundles[i + j].key}: ${r.reason.message.split("\n").slice(0, 3).join(" ")}`));
+  }
+  if (failed.length) {
+    console.error(`scriptd: ${failed.length} catalog bundles failed (${where}):\n  ${failed.join("\n  ")}`);
+    process.exit(1);
+  }
+}
+
 const extraFlag = process.argv.indexOf("--extra");
 const extraDir = extraFlag > 0 ? resolve(process.argv[extraFlag + 1]) : null;
 const catalog = new Catalog({ extraDir, includePending: true });
 if (extraDir) {
   const bundles = catalog.bundles({ only: extraDir });
-  await Promise.all(bundles.map(buildCatalogBundle));
+  await buildCatalogBundles(bundles, extraDir);
   console.log(`scriptd: bundled ${bundles.length} added modules into ${join(extraDir, "dist")}`);
   process.exit(0);
 }
@@ -112,16 +145,6 @@ for (const [name, [entry, pkg, extra]] of Object.entries(entries)) {
   manifest[name] = { version: await installedVersion(pkg) };
 }
 const bundles = catalog.bundles({ only: here });
-// esbuild runs builds on its own threads: a few at a time keeps the machine usable.
-// Every failure is reported before the build fails, not only the first.
-const failed = [];
-for (let i = 0; i < bundles.length; i += 4) {
-  const results = await Promise.allSettled(bundles.slice(i, i + 4).map(buildCatalogBundle));
-  results.forEach((r, j) => r.status === "rejected" && failed.push(`${bundles[i + j].key}: ${r.reason.message.split("\n").slice(0, 3).join(" ")}`));
-}
-if (failed.length) {
-  console.error(`scriptd: ${failed.length} catalog bundles failed:\n  ${failed.join("\n  ")}`);
-  process.exit(1);
-}
+await buildCatalogBundles(bundles, here);
 await writeFile(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 console.log(`scriptd: bundled ${Object.keys(manifest).length} built-in modules and ${bundles.length} catalog bundles into ${out}`);

@@ -11,6 +11,7 @@ and a package with a native addon is refused: isolates load JavaScript only.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -29,6 +30,8 @@ from scriptd_client.node import SANDBOX_DIR, scriptd_node
 
 # npm's rules for a package name (lower case, URL-safe, optional @scope/).
 NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$")
+# An exact version (semver, no build metadata): it names folders and bundle files, so nothing else may pass.
+VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$")
 NPM_TIMEOUT_S = 300
 LOAD_TIMEOUT_MS = 20_000
 
@@ -156,10 +159,31 @@ def _load_check(name: str, version: str) -> None:
         raise ModuleAdminError(f"{name}@{version} loaded as version {outcome.value.get('version')}")
 
 
+@contextlib.contextmanager
+def _one_at_a_time():
+    """One add or remove at a time: both rewrite catalog.json and run npm in the same folder, so a second one
+    at the same moment would lose the first one's entry or break its install. It is refused, not queued."""
+    folder = modules_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ModuleAdminError(
+                "another `sandbox_modules add` or `remove` is running; try again when it has finished"
+            ) from None
+        yield
+
+
 def add(spec: str, *, tarball: Path | None = None, make_default: bool = False) -> Added:
     """Install, bundle and check one package version; on any refusal nothing of it stays."""
+    with _one_at_a_time():
+        return _add(spec, tarball=tarball, make_default=make_default)
+
+
+def _add(spec: str, *, tarball: Path | None, make_default: bool) -> Added:
     name, _, wanted = spec.rpartition("@") if spec.count("@") > (1 if spec.startswith("@") else 0) else (spec, "", "")
-    if not NAME.match(name) or not wanted:
+    if not NAME.match(name) or not VERSION.match(wanted):
         raise ModuleAdminError(f"'{spec}' is not NAME@VERSION (for example left-pad@1.3.0)")
     if name in catalog.builtins()["modules"]:
         raise ModuleAdminError(
@@ -218,7 +242,10 @@ def add(spec: str, *, tarball: Path | None = None, make_default: bool = False) -
             check=False,
         )
         if build.returncode != 0:
-            raise ModuleAdminError(f"{name}@{version} could not be bundled: {build.stderr.strip()[-600:]}")
+            # build.mjs ends with a summary ("scriptd: ... failed") after esbuild's own drawing of each error.
+            told = build.stderr.strip()
+            told = told[told.rfind("scriptd: ") :] if "scriptd: " in told else told
+            raise ModuleAdminError(f"{name}@{version} could not be bundled: {told[-600:]}")
         _load_check(name, version)
     except BaseException:
         _forget(name, wanted, alias)
@@ -241,14 +268,18 @@ def _forget(name: str, version: str, alias: str) -> None:
         _write_additions(data)
     with contextlib.suppress(ModuleAdminError):
         _npm(["uninstall", "--no-audit", "--no-fund", "--loglevel=error", alias])
-    for bundle in (modules_dir() / "dist" / "modules").glob(f"{name}@{version}*"):
-        if bundle.is_dir():
-            shutil.rmtree(bundle)
-        else:
-            bundle.unlink()
+    # This version's bundle and its subpaths' folder, exactly: a glob would also take 1.3.0-beta with 1.3.0.
+    bundles = modules_dir() / "dist" / "modules"
+    shutil.rmtree(bundles / f"{name}@{version}", ignore_errors=True)
+    (bundles / f"{name}@{version}.js").unlink(missing_ok=True)
 
 
 def remove(spec: str) -> None:
+    with _one_at_a_time():
+        _remove(spec)
+
+
+def _remove(spec: str) -> None:
     name, _, version = spec.rpartition("@") if spec.count("@") > (1 if spec.startswith("@") else 0) else (spec, "", "")
     added = _read_additions()["packages"].get(name, {}).get("versions", {})
     if version not in added:

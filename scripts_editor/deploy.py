@@ -89,14 +89,17 @@ def suite_passes(*, connection: Connection, revision: ScriptRevision, by: Abstra
 
     if not connection.script_test_cases.exists():
         return SuiteResult(passed=True, results=[])
+    # An unsaved revision (an API PATCH tests its bodies before saving them): the suite runs those bodies.
+    bodies = revision.scripts if revision.pk is None else None
     suite = script_test_suite_start(
         connection=connection,
         trigger=ScriptTestSuiteRun.Trigger.GATE,
         by=by,
         revision_number=revision.number,
         enqueue=False,
+        proposed=bodies is not None,
     )
-    suite = script_test_suite_wait(suite=suite)
+    suite = script_test_suite_wait(suite=suite, bodies=bodies)
     results = list(suite.results.select_related("run").order_by("name"))
     return SuiteResult(passed=suite.status == ScriptTestSuiteRun.Status.PASSED, results=results)
 
@@ -287,6 +290,10 @@ def canary_start(
 def canary_promote(*, connection: Connection, by: AbstractBaseUser | None, expected_version: int | None = None):
     """Make the running canary's revision live for everyone (a deploy: audited, gated, conditional).
     ValidationError when no canary runs."""
+    if expected_version is None:
+        # The version before the canary is read: were it rolled back (or replaced) between this read and the
+        # deploy, the deploy conflicts rather than put a revision just rolled back for its errors live.
+        expected_version = script_deployment(connection=connection).version
     canary = script_canary_running(connection=connection)
     if canary is None:
         raise ValidationError({"canary": "No canary is running (it may have been rolled back meanwhile)."})
@@ -394,7 +401,11 @@ def deployment_configure(
         fields["require_tests"] = bool(require_tests)
     changes = {k: v for k, v in fields.items() if getattr(row, k) != v}
     if changes:
-        ScriptDeployment.objects.filter(pk=row.pk).update(**changes, updated_at=timezone.now())
+        # A new version: a deploy or canary decided under the old settings (tests not required, another share)
+        # conflicts at its conditional move instead of going live past a gate just turned on.
+        ScriptDeployment.objects.filter(pk=row.pk).update(
+            **changes, version=F("version") + 1, updated_at=timezone.now()
+        )
         audit_event_record(
             connection=connection,
             action=AuditEvent.Action.CONNECTION_UPDATED,

@@ -43,7 +43,7 @@ def tests_failed_message(e: TestsFailed) -> str:
     return f"Revision {e.revision_number} did not go live: the required test cases failed ({cases})."
 
 
-def _conflict_message(e: DeployConflict) -> str:
+def deploy_conflict_message(e: DeployConflict) -> str:
     return (
         f"Nothing changed: someone deployed, saved live or changed a canary after you opened this page "
         f"(revision {e.live_number} is live now). Review the history and try again."
@@ -56,7 +56,7 @@ def _run(request: HttpRequest, connection: Connection, action, success: str) -> 
     except ScriptRevision.DoesNotExist:
         raise Http404("No such revision.") from None
     except DeployConflict as e:
-        messages.error(request, _conflict_message(e))
+        messages.error(request, deploy_conflict_message(e))
     except TestsFailed as e:
         messages.error(request, tests_failed_message(e))
     except ValidationError as e:

@@ -53,6 +53,7 @@ class DeployConflict(Exception):
     def __init__(self, *, live_number: int, version: int):
         self.live_number = live_number
         self.version = version
+        self.kept_draft: int | None = None  # a gated save's revision, stored as a draft when its deploy lost
         super().__init__(f"the live revision is now {live_number} (deployment version {version})")
 
 

@@ -11,7 +11,7 @@ from connections_admin.services import audit_event_record, connection_touch
 from scriptd_client import limits
 
 from .deploy import live_after_save, revision_deploy
-from .exceptions import ScriptConflict, ScriptProblem, ScriptsRejected
+from .exceptions import DeployConflict, ScriptConflict, ScriptProblem, ScriptsRejected
 from .lint import Finding, scripts_lint
 from .models import ScriptRevision
 from .scripts import SCRIPT_KEYS
@@ -192,8 +192,8 @@ def scripts_save(
         draft=draft or gated,
         test_after_commit=not deploy_now,
     )
-    if deploy_now:  # TestsFailed leaves the new revision a draft
-        revision_deploy(connection=connection, number=revision.number, by=by)
+    if deploy_now:  # TestsFailed (or a deploy that lost a race) leaves the new revision a draft
+        _deploy_kept(connection=connection, revision=revision, by=by)
         revision.is_draft = False
     return SavedScripts(revision=revision, findings=checked.findings, created=True)
 
@@ -224,6 +224,16 @@ def scripts_restore(
         test_after_commit=not gated,
     )
     if gated:  # like a live save: TestsFailed leaves the restored copy a draft
-        revision_deploy(connection=connection, number=revision.number, by=by)
+        _deploy_kept(connection=connection, revision=revision, by=by)
         revision.is_draft = False
     return revision
+
+
+def _deploy_kept(*, connection: Connection, revision: ScriptRevision, by: AbstractBaseUser | None) -> None:
+    """Deploy a gated save's revision, stored as a draft; a DeployConflict (someone deployed, saved live or
+    changed the release while its tests ran) says which draft was kept, as TestsFailed does."""
+    try:
+        revision_deploy(connection=connection, number=revision.number, by=by)
+    except DeployConflict as e:
+        e.kept_draft = revision.number
+        raise

@@ -17,6 +17,7 @@ from identity.models import SHADOW_SAFE_SCRIPTS, SHADOW_WRITING_SCRIPTS, ShadowS
 from . import selectors
 from .forms import ShadowStartForm
 from .models import ScriptRevision
+from .runs.selectors import OUTPUT_HIDDEN
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,6 +60,7 @@ def shadow_page(request: HttpRequest, connection: Connection, number: int) -> Ht
                 messages.success(request, f"Revision {number} runs in shadow.")
                 return redirect("scripts_editor:shadow", connection.public_id, number)
     sessions = list(shadow.shadow_session_list(connection=connection, number=number))
+    full = can_change(request.user)
     return render(
         request,
         "scripts_editor/shadow.html",
@@ -66,10 +68,20 @@ def shadow_page(request: HttpRequest, connection: Connection, number: int) -> Ht
             "connection": connection,
             "revision": revision,
             "live_number": selectors.script_revision_live_number(connection=connection),
-            "sessions": [(s, shadow.shadow_differences(session=s)) for s in sessions],
+            "sessions": [
+                (
+                    s,
+                    [
+                        shadow.shadow_difference_show(comparison=c, full=full)
+                        for c in shadow.shadow_differences(session=s)
+                    ],
+                )
+                for s in sessions
+            ],
             "running": next((s for s in sessions if s.status == ShadowSession.Status.RUNNING), None),
             "form": form,
             "writing": SHADOW_WRITING_SCRIPTS,
-            "can_change": can_change(request.user),
+            "can_change": full,
+            "output_hidden": None if full else OUTPUT_HIDDEN,
         },
     )

@@ -63,16 +63,19 @@ def script_test_suite_start(
     by,
     revision_number: int | None = None,
     enqueue: bool = True,
+    proposed: bool = False,
 ) -> ScriptTestSuiteRun:
     """Queue a run of every saved case against revision `revision_number` (default: the newest) and, once
     committed, the task that advances it. ValidationError when the connection has no case or no such
-    revision. `enqueue=False` leaves the stepping to the caller (the command)."""
+    revision. `enqueue=False` leaves the stepping to the caller (the command, the deploy gate); `proposed`:
+    the revision is not stored (an API PATCH's bodies, tested before its save), the caller steps the suite
+    with those bodies (script_test_suite_wait)."""
     cases = list(connection.script_test_cases.all())
     if not cases:
         raise ValidationError(f"{connection.name} has no saved test case to run.")
     if revision_number is None:
         revision_number = script_revision_current(connection=connection).number
-    elif not ScriptRevision.objects.filter(connection=connection, number=revision_number).exists():
+    elif not proposed and not ScriptRevision.objects.filter(connection=connection, number=revision_number).exists():
         raise ValidationError(f"{connection.name} has no revision {revision_number}.")
     actor = by if by is not None and by.is_authenticated else None
     suite = ScriptTestSuiteRun.objects.create(
@@ -163,10 +166,13 @@ def _request(result: ScriptTestCaseResult, suite: ScriptTestSuiteRun, revision: 
     return True
 
 
-def script_test_suite_advance(*, suite_id, chain: str | None = None, now: datetime | None = None) -> bool:
+def script_test_suite_advance(
+    *, suite_id, chain: str | None = None, now: datetime | None = None, bodies: dict[str, str] | None = None
+) -> bool:
     """One step: claim a queued suite, judge finished runs, request runs for waiting cases. Returns whether to
     stop stepping: the suite is done, or `chain` is no longer the suite's (the sweep started another). Never
-    waits; a suite past its deadline ends `error` with what it had judged."""
+    waits; a suite past its deadline ends `error` with what it had judged. `bodies`: those of a proposed
+    revision, not stored (script_test_suite_start's `proposed`)."""
     now = now or timezone.now()
     with transaction.atomic():
         suite = (
@@ -181,9 +187,12 @@ def script_test_suite_advance(*, suite_id, chain: str | None = None, now: dateti
             suite.status, suite.started_at = Status.RUNNING, now
         suite.stepped_at = now
         suite.save(update_fields=["status", "started_at", "stepped_at"])
-        revision = ScriptRevision.objects.filter(connection=suite.connection, number=suite.revision_number).first()
-        if suite.revision_number == 0:  # nothing saved yet: the blank stubs, as Try runs them
+        if bodies is not None:
+            revision = ScriptRevision(connection=suite.connection, number=suite.revision_number, bodies=bodies)
+        elif suite.revision_number == 0:  # nothing saved yet: the blank stubs, as Try runs them
             revision = script_revision_blank(connection=suite.connection)
+        else:
+            revision = ScriptRevision.objects.filter(connection=suite.connection, number=suite.revision_number).first()
         if revision is None:
             suite.results.filter(passed__isnull=True).update(passed=False, reason="the revision no longer exists")
             _finish(suite, error=f"revision {suite.revision_number} no longer exists")
@@ -238,9 +247,11 @@ def script_test_suites_sweep(*, now: datetime | None = None) -> int:
     return len(late) + len(stalled)
 
 
-def script_test_suite_wait(*, suite: ScriptTestSuiteRun, step_s: float = STEP_S) -> ScriptTestSuiteRun:
-    """Step a suite started with enqueue=False until it is done, in this process (the command)."""
-    while not script_test_suite_advance(suite_id=suite.pk):
+def script_test_suite_wait(
+    *, suite: ScriptTestSuiteRun, step_s: float = STEP_S, bodies: dict[str, str] | None = None
+) -> ScriptTestSuiteRun:
+    """Step a suite started with enqueue=False until it is done, in this process (the command, the gate)."""
+    while not script_test_suite_advance(suite_id=suite.pk, bodies=bodies):
         time.sleep(step_s)
     suite.refresh_from_db()
     return suite

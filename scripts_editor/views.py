@@ -12,8 +12,8 @@ from identity.shadow import shadow_running_number
 from scriptd_client import limits
 
 from . import deploy, selectors
-from .deploy_views import tests_failed_message
-from .exceptions import LintUnavailable, ScriptConflict, ScriptsRejected, TestsFailed
+from .deploy_views import deploy_conflict_message, tests_failed_message
+from .exceptions import DeployConflict, LintUnavailable, ScriptConflict, ScriptsRejected, TestsFailed
 from .forms import DiffForm, RestoreForm, ScriptsSaveForm
 from .lint import sandbox_allowlist
 from .models import ScriptRevision
@@ -101,6 +101,19 @@ def save(request: HttpRequest, connection: Connection) -> JsonResponse:
                 "liveNumber": selectors.script_revision_live_number(connection=connection),
                 "testsFailed": [{"name": f.name, "reason": f.reason, "run": f.run_id} for f in e.failures],
                 "message": tests_failed_message(e),
+            },
+            status=422,
+        )
+    except DeployConflict as e:  # the gated save is kept as a draft: its deploy lost to another change
+        if e.kept_draft is None:
+            raise
+        draft = selectors.script_revision_get(connection=connection, number=e.kept_draft)
+        return JsonResponse(
+            {
+                "revision": _revision_json(draft),
+                "liveNumber": selectors.script_revision_live_number(connection=connection),
+                "testsFailed": [],
+                "message": f"Saved as draft revision {draft.number}, not live. {deploy_conflict_message(e)}",
             },
             status=422,
         )
@@ -205,6 +218,12 @@ def restore(request: HttpRequest, connection: Connection, number: int) -> HttpRe
             f"Revision {e.current.number} was saved by {e.current.author_label or 'someone'} "
             f"after you opened the history; nothing was restored. Review it and try again.",
         )
+        return redirect("scripts_editor:history", connection.public_id)
+    except TestsFailed as e:  # the copy is kept as a draft (History can deploy it once the cases pass)
+        messages.error(request, f"Revision {number} was restored as a draft. {tests_failed_message(e)}")
+        return redirect("scripts_editor:history", connection.public_id)
+    except DeployConflict as e:
+        messages.error(request, f"Revision {number} was restored as a draft. {deploy_conflict_message(e)}")
         return redirect("scripts_editor:history", connection.public_id)
     messages.success(request, f"Revision {number} restored as revision {revision.number}.")
     return redirect("scripts_editor:editor", connection.public_id)

@@ -113,6 +113,12 @@ def test_canary_start_promote_stop_and_settings(api, shop):
         ("post", "/revisions/2/canary", "update:connections"),
         ("post", "/canary/promote", "update:connections"),
         ("post", "/canary/stop", "update:connections"),
+        ("get", "/revisions/2/shadow", "read:connections"),
+        ("post", "/revisions/2/shadow", "update:connections"),
+        ("delete", "/revisions/2/shadow", "update:connections"),
+        ("post", "/script-tests", "update:connections"),
+        ("post", "/script-tests/run", "run:scripts"),
+        ("get", "/script-tests/runs", "read:connections"),
     ],
 )
 def test_every_release_endpoint_needs_its_scope(editor, api_for, shop, method, path, scope):

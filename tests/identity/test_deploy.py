@@ -325,3 +325,31 @@ def test_the_editors_live_save_of_failing_scripts_is_kept_as_a_draft(
     assert answer["revision"]["number"] == 2 and answer["revision"]["isDraft"] and answer["liveNumber"] == 1
     assert [f["name"] for f in answer["testsFailed"]] == ["a user logs in"]
     assert selectors.script_revision_live_number(connection=shop) == 1
+
+
+def test_restoring_a_revision_that_fails_required_tests_keeps_it_as_a_draft_and_says_why(
+    celery_worker_on_redis,  # noqa: F811
+    shop,
+    editor,
+    editor_client,
+):
+    scripts_save(connection=shop, scripts=_scripts(REJECTS), base_number=1, by=editor, draft=True)
+    script_test_case_create(
+        connection=shop,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+    deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
+
+    response = editor_client.post(f"/connections/{shop.public_id}/scripts/revisions/2/restore/", {"base_number": 2})
+
+    assert response.status_code == 302 and response.url.endswith("/history/")
+    page = editor_client.get(response.url).content.decode()
+    assert "Revision 2 was restored as a draft." in page and "a user logs in" in page
+    assert selectors.script_revision_current(connection=shop).number == 3
+    assert selectors.script_revision_current(connection=shop).is_draft
+    assert selectors.script_revision_live_number(connection=shop) == 1

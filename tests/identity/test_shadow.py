@@ -210,6 +210,24 @@ def test_a_session_past_its_time_ends_and_is_audited(table, editor):
     assert not ShadowComparison.objects.exists()
 
 
+def test_a_session_past_its_time_neither_shows_as_running_nor_blocks_a_new_one_without_the_beat(
+    table, editor, editor_client
+):
+    connection = _legacy_connection(table)
+    number = _draft(connection, DRAFT_LOGIN_CHANGE)
+    first = shadow.shadow_session_start(connection=connection, number=number, by=editor)
+    ShadowSession.objects.filter(pk=first.pk).update(ends_at=first.started_at)  # its end passed; no beat ran
+
+    page = editor_client.get(reverse("scripts_editor:shadow", args=[connection.public_id, number]))
+    assert page.status_code == 200 and page.context["running"] is None
+    first.refresh_from_db()
+    assert first.status == "expired"
+    ShadowSession.objects.filter(pk=first.pk).update(status="running")  # as if never read since
+    second = shadow.shadow_session_start(connection=connection, number=number, by=editor)
+    assert second.status == "running"
+    assert ShadowSession.objects.get(pk=first.pk).status == "expired"
+
+
 # ---- the API and the History page -----------------------------------------------------------------------
 def _url(connection, number):
     return f"/api/v2/connections/{connection.public_id}/revisions/{number}/shadow"
@@ -237,6 +255,11 @@ def test_the_api_starts_reads_and_stops_a_shadow_run(table, editor, viewer, api_
     assert body["differing"][0]["arguments"] == ["bob@legacy.test", "********"]
     assert body["differing"][0]["differing_fields"] == ["profile.attributes.nickname"]
     assert PASSWORD not in read.content.decode()
+    # What the scripts answered and printed is output: a viewer gets kinds and fields, an editor all of it.
+    assert body["differing"][0]["draft"] == {"kind": "profile"} and body["differing"][0]["draft_logs"] == []
+    assert "robert" not in read.content.decode()
+    full = writer.get(_url(connection, number)).json()[0]["differing"][0]
+    assert full["draft"]["profile"]["attributes"]["nickname"] == "robert"
 
     assert reader.delete(_url(connection, number)).status_code == 403
     stopped = writer.delete(_url(connection, number))
@@ -265,7 +288,10 @@ def test_the_history_page_starts_shows_and_stops_a_shadow_run(table, editor_clie
     _login(connection, "bob@legacy.test")
     assert shadow_runs.shadow_drain()
     shown = viewer_client.get(page).content.decode()
-    assert "robert" in shown and "0.0 %" in shown and PASSWORD not in shown
+    assert "0.0 %" in shown and "profile.attributes.nickname" in shown and PASSWORD not in shown
+    assert "robert" not in shown and "data-output-hidden" in shown  # the draft's answer is output: editors only
+    shown = editor_client.get(page).content.decode()
+    assert "robert" in shown and "data-output-hidden" not in shown
 
     assert editor_client.post(page, {"action": "stop"}).status_code == 302
     assert ShadowSession.objects.get().status == "stopped"

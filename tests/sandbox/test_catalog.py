@@ -146,3 +146,29 @@ def test_every_catalog_version_loads_in_a_fresh_isolate(run, name, version):
     assert outcome.status == "ok", outcome.result
     assert outcome.value["version"] == version
     assert outcome.value["type"] in ("object", "function")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "mongodb@3/../../dist/manifest.json",
+        "mongodb@3/../pg@7.18.2",
+        "mysql2@3/promise/../../../../catalog.json",
+        "mongodb@3.7.4/lib/index.js",
+        "mongodb@3/package.json/..",
+        "mongodb@3/./package.json",
+        "mongodb@3.7.4/../../../../src/host/worker",
+        "mongodb@../../x",
+        "../../dist/modules/mongodb@3.7.4",
+        "./package.json",
+        "/etc/passwd",
+        "__proto__",
+        "constructor",
+        "@scope/../mongodb",
+    ],
+)
+def test_paths_and_traversals_are_not_modules(run, spec):
+    # Only a listed name, a listed version and a listed subpath (or its package.json) name a bundle file.
+    outcome = outcome_of(run, f"require({spec!r});")
+    assert outcome.status == "error", outcome.value
+    assert outcome.result["error"]["code"] == "MODULE_NOT_FOUND"

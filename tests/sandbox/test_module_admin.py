@@ -116,6 +116,9 @@ def test_a_native_addon_is_refused_with_the_reason(tmp_path, additions):
     "args, message",
     [
         (["add", "Not A Name@1"], "'Not A Name@1' is not NAME@VERSION"),
+        # The version names folders and files: only an exact version passes (no range, no path).
+        (["add", "left-pad@^1"], "'left-pad@\\^1' is not NAME@VERSION"),
+        (["add", "left-pad@1.3.0/../../../x"], "'left-pad@1.3.0/../../../x' is not NAME@VERSION"),
         (["add", "mongodb@3.7.4"], "mongodb@3.7.4 is already in the catalog"),
         (
             ["add", "bcrypt@5.1.1"],
@@ -128,3 +131,76 @@ def test_a_native_addon_is_refused_with_the_reason(tmp_path, additions):
 def test_refusals_say_why(additions, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("sandbox_modules", *args)
+
+
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_a_package_cannot_bundle_a_host_file_outside_its_folder(tmp_path, additions, how):
+    # A package from the registry requiring a file of the host (a key, a settings file) would have it copied
+    # into its bundle at build time, where every script could read it.
+    secret = tmp_path / "host-secret.json"
+    secret.write_text(json.dumps({"key": "host-file-content-0xBEEF"}))
+    target = str(secret) if how == "absolute" else "../../../host-secret.json"
+    tarball = packed(
+        tmp_path, "trickle-reacher", "1.0.0", {"index.js": f"module.exports = require({json.dumps(target)});"}
+    )
+    with pytest.raises(
+        CommandError, match="(?s)trickle-reacher@1.0.0 could not be bundled.*outside the package's folder"
+    ):
+        call_command("sandbox_modules", "add", "trickle-reacher@1.0.0", "--tarball", str(tarball))
+    assert "trickle-reacher" not in catalog.packages()
+    bundles = additions / "dist" / "modules"
+    assert not any("0xBEEF" in p.read_text() for p in bundles.rglob("*.js")) if bundles.exists() else True
+
+
+def test_removing_a_version_keeps_its_prereleases(tmp_path, additions):
+    beta = packed(tmp_path, "trickle-greeter", "1.0.0-beta.1", {"index.js": GREETER})
+    final = packed(tmp_path, "trickle-greeter", "1.0.0", {"index.js": GREETER})
+    call_command("sandbox_modules", "add", "trickle-greeter@1.0.0-beta.1", "--tarball", str(beta))
+    call_command("sandbox_modules", "add", "trickle-greeter@1.0.0", "--tarball", str(final))
+
+    call_command("sandbox_modules", "remove", "trickle-greeter@1.0.0")
+    assert catalog.packages()["trickle-greeter"]["versions"] == ["1.0.0-beta.1"]
+    bundles = additions / "dist" / "modules"
+    assert (bundles / "trickle-greeter@1.0.0-beta.1.js").exists()
+    assert not (bundles / "trickle-greeter@1.0.0.js").exists()
+
+
+def test_a_tarball_with_a_link_out_of_its_folder_serves_nothing_of_the_host(tmp_path, additions):
+    import io
+    import tarfile
+
+    secret = tmp_path / "host-secret.json"
+    secret.write_text(json.dumps({"key": "host-file-content-0xBEEF"}))
+    tarball = tmp_path / "trickle-linker-1.0.0.tgz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        for name, text in {
+            "package/package.json": json.dumps({"name": "trickle-linker", "version": "1.0.0", "main": "index.js"}),
+            "package/index.js": "module.exports = require('./leak.json');",
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tar.addfile(info, io.BytesIO(text.encode()))
+        link = tarfile.TarInfo("package/leak.json")
+        link.type, link.linkname = tarfile.SYMTYPE, str(secret)
+        tar.addfile(link)
+
+    with pytest.raises(CommandError, match="trickle-linker@1.0.0"):
+        call_command("sandbox_modules", "add", "trickle-linker@1.0.0", "--tarball", str(tarball))
+    assert "trickle-linker" not in catalog.packages()
+    assert not any("0xBEEF" in p.read_text() for p in additions.rglob("*.js") if p.is_file())
+
+
+def test_a_second_add_while_one_runs_is_refused_and_changes_nothing(tmp_path, additions):
+    import fcntl
+
+    tarball = packed(tmp_path, "trickle-greeter", "1.0.0", {"index.js": GREETER})
+    additions.mkdir(parents=True)
+    with open(additions / ".lock", "w") as held:  # as an add still running in another process holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(CommandError, match="another `sandbox_modules add` or `remove` is running"):
+            call_command("sandbox_modules", "add", "trickle-greeter@1.0.0", "--tarball", str(tarball))
+        with pytest.raises(CommandError, match="another `sandbox_modules add` or `remove` is running"):
+            call_command("sandbox_modules", "remove", "trickle-greeter@1.0.0")
+    assert "trickle-greeter" not in catalog.packages()
+    call_command("sandbox_modules", "add", "trickle-greeter@1.0.0", "--tarball", str(tarball))
+    assert catalog.packages()["trickle-greeter"]["versions"] == ["1.0.0"]

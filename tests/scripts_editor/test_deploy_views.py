@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from connections_admin.models import AuditEvent
 from scripts_editor import deploy, selectors
+from scripts_editor.exceptions import DeployConflict
 from scripts_editor.models import ScriptCanary
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
@@ -102,3 +103,54 @@ def test_a_rolled_back_canary_shows_a_banner_until_dismissed(editor_client, live
     editor_client.post(url("canary-dismiss", live_and_draft))
     page = editor_client.get(reverse("connections_admin:connection-detail", args=[live_and_draft.public_id]))
     assert "rolled back automatically" not in page.content.decode()
+
+
+def test_a_deploy_decided_before_tests_became_required_conflicts(editor, live_and_draft):
+    seen = selectors.script_deployment(connection=live_and_draft).version
+    deploy.deployment_configure(connection=live_and_draft, by=editor, require_tests=True)
+
+    with pytest.raises(DeployConflict):
+        deploy.revision_deploy(connection=live_and_draft, number=2, by=editor, expected_version=seen)
+    assert selectors.script_revision_live_number(connection=live_and_draft) == 1
+
+
+def test_a_canary_rolled_back_while_its_promotion_starts_is_not_put_live(editor, live_and_draft, monkeypatch):
+    canary = deploy.canary_start(connection=live_and_draft, number=2, by=editor, percent=10)
+    ScriptCanary.objects.filter(pk=canary.pk).update(min_calls=1, margin=0)
+    original = deploy.script_canary_running
+
+    def rolled_back_right_after(**kwargs):  # the promotion read the canary; its error rate rolls it back now
+        found = original(**kwargs)
+        if found is not None and found.state == ScriptCanary.State.RUNNING:
+            deploy.canary_record(connection=live_and_draft, canary_id=found.pk, on_canary=True, infrastructure=True)
+        return found
+
+    monkeypatch.setattr(deploy, "script_canary_running", rolled_back_right_after)
+    with pytest.raises(DeployConflict):
+        deploy.canary_promote(connection=live_and_draft, by=editor)
+    assert selectors.script_revision_live_number(connection=live_and_draft) == 1
+    assert ScriptCanary.objects.get(pk=canary.pk).state == ScriptCanary.State.ROLLED_BACK
+
+
+@pytest.mark.django_db(transaction=True)  # a gated save deploys only outside a transaction
+def test_a_gated_live_save_whose_deploy_loses_a_race_is_kept_as_a_draft_and_says_so(
+    editor, editor_client, connection, monkeypatch
+):
+    scripts_save(connection=connection, scripts=_scripts("live"), base_number=0, by=editor)
+    deploy.deployment_configure(connection=connection, by=editor, require_tests=True)
+    original = deploy.suite_check
+
+    def another_admin_changes_the_release_meanwhile(**kwargs):
+        original(**kwargs)
+        deploy.deployment_configure(connection=connection, by=None, canary={"percent": 30})
+
+    monkeypatch.setattr(deploy, "suite_check", another_admin_changes_the_release_meanwhile)
+    form = {"base_number": 1, "message": "v2"} | {f"script_{k}": v for k, v in _scripts("v2").items()}
+
+    response = editor_client.post(url("save", connection), form)
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["revision"]["number"] == 2 and answer["revision"]["isDraft"] and answer["testsFailed"] == []
+    assert answer["message"].startswith("Saved as draft revision 2, not live. Nothing changed: someone deployed")
+    assert selectors.script_revision_live_number(connection=connection) == 1
