@@ -258,7 +258,9 @@ async function login(email, password, callback) {
 }
 
 
-DB_KINDS = ["tedious", "oracledb", "neo4j"]
+DB_CONNECT["neo4j 4.4"] = DB_CONNECT["neo4j"].replace("require('neo4j-driver')", "require('neo4j-driver@4')")
+DB_KINDS = ["tedious", "oracledb", "neo4j", "neo4j 4.4"]
+FIRST_MESSAGE.setdefault("neo4j 4.4", FIRST_MESSAGE["neo4j"])
 
 
 @pytest.mark.parametrize("kind", DB_KINDS)
