@@ -10,7 +10,8 @@ from scriptd_client import client as scriptd
 from scripts_editor.scripts import BY_KEY
 from tests.fixtures.auth0_peer import auth0_peer
 from tests.fixtures.aws_peer import CREDENTIALS, REGION, aws_peer
-from tests.fixtures.tls import free_port
+from tests.fixtures.scriptd import scriptd_running
+from tests.fixtures.tls import free_port, new_authority
 
 from .test_sql_drivers import FIRST_MESSAGE, Recorder
 
@@ -179,6 +180,46 @@ def test_the_auth0_sdk_reaches_the_https_fixture_and_names_the_untrusted_certifi
 # with `agent: false` (a fresh agent per request, as in Node), and neither SDK takes a `ca` or an agent:
 # they would need an operator-level extra authority (Node's NODE_EXTRA_CA_CERTS), which scriptd lacks.
 NO_CA_OPTION = pytest.mark.xfail(reason="auth0 2.x/3.x: no way to pass a CA, see the comment above", strict=True)
+
+
+@pytest.fixture(scope="module")
+def trusting_scriptd(tmp_path_factory, authority):
+    """A scriptd whose workers trust the fixture's authority besides Node's roots (--extra-ca-file, as
+    Node's NODE_EXTRA_CA_CERTS): what an operator with an internal CA sets, for every SDK."""
+    folder = tmp_path_factory.mktemp("extraca")
+    (folder / "ca.pem").write_text(authority.cert_pem)
+    with scriptd_running(folder, workers=1, worker_options={"extra-ca-file": folder / "ca.pem"}) as socket_path:
+        yield socket_path
+
+
+@pytest.mark.parametrize("major", ["2", "3", "4"])
+def test_the_auth0_sdk_logs_in_when_the_workers_trust_the_authority(trusting_scriptd, authority, major):
+    users = {"ann@example.com": {"password": "pw", "user_id": "auth0|ann", "nickname": "ann"}}
+    with auth0_peer(authority, users=users) as peer:
+        port = peer.domain.split(":")[1]
+        config = {
+            "AUTH0_DOMAIN": peer.domain,
+            "AUTH0_CLIENT_ID": peer.client_id,
+            "AUTH0_CLIENT_SECRET": peer.client_secret,
+        }
+        allow = [f"localhost:{port}", f"127.0.0.1:{port}"]
+        login = AUTH0_LOGIN % {"major": major}
+        good = run_login(trusting_scriptd, login, ["ann@example.com", "pw"], allow=allow, configuration=config)
+        bad = run_login(trusting_scriptd, login, ["ann@example.com", "nope"], allow=allow, configuration=config)
+        # A script's own `ca` replaces the defaults, as in Node: another authority is refused.
+        other = run_login(
+            trusting_scriptd,
+            TRUSTING_AUTH0_LOGIN % {"major": "4"},
+            ["ann@example.com", "pw"],
+            allow=allow,
+            configuration={**config, "AUTH0_CA": new_authority("Another CA").cert_pem},
+        )
+    assert good.status == "ok", good.result
+    assert good.value == {"user_id": "auth0|ann", "email": "ann@example.com"}
+    assert bad.status == "error" and "certificate" not in bad.error["message"].lower(), bad.result
+    assert other.status == "error" and "certificate" in other.error["message"].lower(), other.result
+
+
 TRUSTING_AUTH0_LOGIN = AUTH0_LOGIN.replace(
     "  const auth0 = ", "  require('https').globalAgent.options.ca = configuration.AUTH0_CA;\n  const auth0 = "
 ).replace(
