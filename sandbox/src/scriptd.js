@@ -30,6 +30,15 @@ const WORKER_OPTIONS = [
 // Name servers for the scripts' dns.resolve* (host:port, comma-separated); the system's by default.
 const DNS_SERVER = /^[0-9a-f.:[\]]+$/i;
 
+// Authorities the workers trust besides Node's bundled roots, as Node's NODE_EXTRA_CA_CERTS: a PEM file
+// of the operator's (an internal CA; a test's own). Read here, at start, and handed to the workers as
+// base64 text: scripts never see the file. A script passing its own `ca` trusts that instead, as in Node.
+function extraAuthorities(file) {
+  const text = fs.readFileSync(path.resolve(file), "utf8");
+  if (!/-----BEGIN CERTIFICATE-----/.test(text)) throw new Error(`--extra-ca-file ${file}: no PEM certificate in it`);
+  return Buffer.from(text).toString("base64");
+}
+
 const log = (text) => process.stderr.write(`scriptd: ${text}\n`);
 
 function parseArgs(argv) {
@@ -46,6 +55,7 @@ function parseArgs(argv) {
     else if (name === "worker-memory-mb") args.workerMemoryMb = Math.max(0, Number(argv[++i])); // 0: no ceiling
     else if (WORKER_OPTIONS.includes(name)) args.workerArgs.push(`--${name}`, String(Number(argv[++i])));
     else if (name === "dns-server" && DNS_SERVER.test(argv[i + 1].replace(/,/g, ""))) args.workerArgs.push("--dns-server", argv[++i]);
+    else if (name === "extra-ca-file") args.workerArgs.push("--extra-ca", extraAuthorities(argv[++i]));
     else throw new Error(`unknown option ${argv[i]}`);
   }
   if (!args.socket) throw new Error("--socket PATH is required");

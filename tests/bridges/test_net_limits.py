@@ -6,7 +6,6 @@ The limits are lowered for a scriptd of this module's own (its --net-* options);
 per run, 1 GB per isolate, 10 minutes idle) are the same code with bigger numbers."""
 
 import socket
-import struct
 import threading
 import time
 
@@ -15,6 +14,7 @@ import pytest
 from scriptd_client import client as scriptd
 from scripts_editor.scripts import BY_KEY
 from tests.fixtures import wait_for
+from tests.fixtures.name_server import NameServer
 from tests.fixtures.scriptd import scriptd_running
 
 pytestmark = pytest.mark.scriptd
@@ -56,54 +56,6 @@ class TrafficServer:
         finally:
             self.open -= 1
             conn.close()
-
-
-class NameServer:
-    """A UDP name server for one made-up zone: SRV and TXT records of cluster.trickle.test, a TXT
-    record of secret.test (never allow-listed), NXDOMAIN for the rest. Remembers every name asked."""
-
-    SRV = {"_mongodb._tcp.cluster.trickle.test": [(0, 5, 27017, "db1.cluster.trickle.test")]}
-    TXT = {"cluster.trickle.test": ["authSource=admin&replicaSet=rs0"], "secret.test": ["internal"]}
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.asked: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @staticmethod
-    def _name(labels: str) -> bytes:
-        return b"".join(bytes([len(p)]) + p.encode() for p in labels.split(".")) + b"\0"
-
-    def _serve(self):
-        while True:
-            try:
-                query, peer = self.sock.recvfrom(512)
-            except OSError:
-                return
-            qid = query[:2]
-            i, labels = 12, []
-            while query[i]:
-                labels.append(query[i + 1 : i + 1 + query[i]].decode())
-                i += 1 + query[i]
-            qtype = struct.unpack(">H", query[i + 1 : i + 3])[0]
-            question = query[12 : i + 5]
-            name = ".".join(labels).lower()
-            self.asked.append(name)
-            answers = []
-            if qtype == 33:  # SRV
-                for prio, weight, port, target in self.SRV.get(name, []):
-                    answers.append((33, struct.pack(">HHH", prio, weight, port) + self._name(target)))
-            elif qtype == 16:  # TXT
-                for text in self.TXT.get(name, []):
-                    answers.append((16, bytes([len(text)]) + text.encode()))
-            known = name in self.SRV or name in self.TXT
-            flags = 0x8180 if known else 0x8183  # an answer; or NXDOMAIN
-            reply = qid + struct.pack(">HHHHH", flags, 1, len(answers), 0, 0) + question
-            for rtype, rdata in answers:
-                reply += struct.pack(">HHHIH", 0xC00C, rtype, 1, 60, len(rdata)) + rdata
-            self.sock.sendto(reply, peer)
 
 
 @pytest.fixture(scope="module")

@@ -40,17 +40,26 @@ def test_jsonwebtoken_versions_verify_a_python_signed_token_and_sign_one(run, sp
     assert value_of(run, body) == {"sub": "u1", "wrong": "invalid signature", "signed": TOKEN}
 
 
-@pytest.mark.xfail(
-    reason="jose 6 verifies through Web Crypto: the isolate's crypto.subtle refuses this HMAC key's hash"
-    " ('algorithm.hash must be SHA-256'); the crypto bridge is being reworked on branch scriptd12",
-    strict=False,
-)
-def test_jose_6_verifies_a_python_signed_token(run):
+def test_jose_6_verifies_a_python_signed_token_and_signs_one_through_web_crypto(run):
+    # jose 6 signs and verifies HS256 with crypto.subtle (importKey raw HMAC, sign/verify); a JWK key too.
+    key = base64.urlsafe_b64encode(SECRET.encode()).rstrip(b"=").decode()
     body = f"""
       const jose = require('jose@6');
-      jose.jwtVerify({TOKEN!r}, new TextEncoder().encode({SECRET!r}))
-        .then(({{ payload }}) => callback(null, payload.sub), callback);"""
-    assert value_of(run, body) == "u1"
+      const secret = new TextEncoder().encode({SECRET!r});
+      (async () => {{
+        const {{ payload }} = await jose.jwtVerify({TOKEN!r}, secret);
+        const viaJwk = await jose.jwtVerify({TOKEN!r}, await jose.importJWK({{ kty: 'oct', k: {key!r} }}, 'HS256'));
+        let wrong;
+        try {{ await jose.jwtVerify({TOKEN!r}, new TextEncoder().encode('other')); }} catch (e) {{ wrong = e.code; }}
+        const signed = await new jose.SignJWT({{ sub: 'u1', email: 'a@b.c' }}).setProtectedHeader({{ alg: 'HS256', typ: 'JWT' }}).sign(secret);
+        callback(null, {{ sub: payload.sub, jwk: viaJwk.payload.email, wrong, signed }});
+      }})().catch(callback);"""
+    assert value_of(run, body) == {
+        "sub": "u1",
+        "jwk": "a@b.c",
+        "wrong": "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+        "signed": TOKEN,
+    }
 
 
 def test_node_jose_computes_a_jwk_thumbprint_like_python(run):

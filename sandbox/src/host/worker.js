@@ -160,7 +160,12 @@ function main() {
     maxIsolates: option("warm-max-isolates", 200),
   });
   const tryGate = new TryGate({ concurrency: option("try-concurrency", 2) });
-  netBridge.configure({ runBytes: option("net-run-max-bytes"), isolateBytes: option("net-isolate-max-bytes"), idleMs: option("net-idle-ms") });
+  netBridge.configure({
+    runBytes: option("net-run-max-bytes"),
+    isolateBytes: option("net-isolate-max-bytes"),
+    idleMs: option("net-idle-ms"),
+    extraCa: textOption("extra-ca") && Buffer.from(textOption("extra-ca"), "base64").toString("utf8"),
+  });
   dnsBridge.configure({ servers: (textOption("dns-server") || "").split(",").filter(Boolean) });
   const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
 

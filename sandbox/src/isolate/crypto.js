@@ -309,6 +309,14 @@ const arrayBuffer = (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOf
 const algorithmName = (algorithm) => String(typeof algorithm === "string" ? algorithm : algorithm && algorithm.name).toUpperCase();
 const notSupported = (what) => Object.assign(new Error(`${what} is not available in the sandbox`), { name: "NotSupportedError" });
 const ASYMMETRIC = ["RSASSA-PKCS1-V1_5", "RSA-PSS", "ECDSA"];
+// As Web Crypto normalises it: `hash` an object ({ name: "SHA-256" }), which token libraries read as
+// key.algorithm.hash.name (jose 6 checks it against the token's alg).
+function normalizedAlgorithm(algorithm) {
+  const alg = typeof algorithm === "string" ? { name: algorithm } : { ...algorithm };
+  if (typeof alg.hash === "string") alg.hash = { name: alg.hash.toUpperCase() };
+  else if (alg.hash && typeof alg.hash === "object") alg.hash = { name: String(alg.hash.name).toUpperCase() };
+  return alg;
+}
 class CryptoKey {
   constructor(type, algorithm, extractable, usages, fields) {
     this.type = type;
@@ -332,13 +340,15 @@ const subtle = {
     return arrayBuffer(createHash(hashName(algorithm)).update(toBuffer(data)).digest());
   },
   async importKey(format, keyData, algorithm, extractable, usages) {
-    const alg = typeof algorithm === "string" ? { name: algorithm } : { ...algorithm };
+    const alg = normalizedAlgorithm(algorithm);
     const name = algorithmName(alg);
     if (["HMAC", "PBKDF2", "AES-GCM", "AES-CBC", "AES-CTR"].includes(name)) {
       let raw;
       if (format === "raw") raw = Buffer.from(toBuffer(keyData));
       else if (format === "jwk" && keyData && keyData.kty === "oct") raw = Buffer.from(String(keyData.k).replace(/-/g, "+").replace(/_/g, "/"), "base64");
       else throw notSupported(`importKey(${format}) for ${name}`);
+      // As Web Crypto: an HMAC key's algorithm states its length in bits (the key's, when not given).
+      if (name === "HMAC" && alg.length === undefined) alg.length = raw.length * 8;
       return new CryptoKey("secret", alg, extractable, usages, { _raw: raw });
     }
     if (!ASYMMETRIC.includes(name)) throw notSupported(`importKey for ${name}`);

@@ -317,8 +317,41 @@
     }
   }
   const standardTimeOrigin = Date.now();
+  // Node's global structuredClone (jose 6 clones JWKs with it), for the values scripts pass around:
+  // plain objects and arrays, Date, RegExp, Map, Set, ArrayBuffer and its views; cycles kept.
+  function structuredClone(value, seen = new Map()) {
+    if (value === null || typeof value !== "object") {
+      if (typeof value === "function" || typeof value === "symbol") throw Object.assign(new Error(`${String(value)} could not be cloned.`), { name: "DataCloneError" });
+      return value;
+    }
+    if (seen.has(value)) return seen.get(value);
+    const keep = (copy) => (seen.set(value, copy), copy);
+    if (value instanceof Date) return keep(new Date(value.getTime()));
+    if (value instanceof RegExp) return keep(new RegExp(value.source, value.flags));
+    if (value instanceof ArrayBuffer) return keep(value.slice(0));
+    if (ArrayBuffer.isView(value)) {
+      const buffer = structuredClone(value.buffer, seen);
+      const Kind = value instanceof DataView ? DataView : globalThis[value[Symbol.toStringTag]] || Uint8Array;
+      return keep(new Kind(buffer, value.byteOffset, value instanceof DataView ? value.byteLength : value.length));
+    }
+    if (value instanceof Map) {
+      const copy = keep(new Map());
+      for (const [k, v] of value) copy.set(structuredClone(k, seen), structuredClone(v, seen));
+      return copy;
+    }
+    if (value instanceof Set) {
+      const copy = keep(new Set());
+      for (const v of value) copy.add(structuredClone(v, seen));
+      return copy;
+    }
+    const copy = keep(Array.isArray(value) ? [] : {});
+    for (const key of Object.keys(value)) copy[key] = structuredClone(value[key], seen);
+    return copy;
+  }
+
   const standard = {
     global: g,
+    structuredClone: (value) => structuredClone(value),
     console,
     require,
     WrongUsernameOrPasswordError,
@@ -363,6 +396,7 @@
     lazyGlobal(name, () => (name === "fetch" ? require("node-fetch") : require("node-fetch")[name]));
   }
   for (const name of ["AbortController", "AbortSignal"]) lazyGlobal(name, () => loadModule("abort")[name]);
+  for (const name of ["Blob", "FormData"]) lazyGlobal(name, () => loadModule("formdata")[name]);
 
   // ---- the script ------------------------------------------------------------------------------
   function deepFreeze(value) {

@@ -8,10 +8,31 @@ const { BridgeError } = require("./bridge-error");
 const RECORDS = { SRV: "resolveSrv", TXT: "resolveTxt", A: "resolve4", AAAA: "resolve6" };
 // Record lookups go to the system's name servers, or to those the worker's --dns-server names (tests).
 let resolver = new dns.Resolver();
+let namedServers = false;
 function configure({ servers } = {}) {
   if (!servers || !servers.length) return;
   resolver = new dns.Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers(servers);
+  namedServers = true;
+}
+
+// A host name's addresses, as dns.lookup({ all: true }) gives them: through the system's resolver
+// (getaddrinfo: /etc/hosts, then DNS); with --dns-server, those servers' A/AAAA answers first, so the
+// targets of a test zone's SRV records (db1.cluster.trickle.test) can be reached.
+async function lookupAll(name, family = 0) {
+  if (namedServers) {
+    const found = [];
+    for (const [fam, method] of [[4, "resolve4"], [6, "resolve6"]]) {
+      if (family && family !== fam) continue;
+      try {
+        for (const address of await resolver[method](name)) found.push({ address, family: fam });
+      } catch {
+        // not known there: the system's resolver decides below
+      }
+    }
+    if (found.length) return found;
+  }
+  return dns.lookup(name, { all: true, verbatim: true, family });
 }
 
 function listedName(policy, name) {
@@ -32,7 +53,7 @@ const methods = {
   async lookup({ hostname, family }, _state, { policy }) {
     const host = listedName(policy, hostname);
     try {
-      return await dns.lookup(host, { all: true, family: [4, 6].includes(family) ? family : 0 });
+      return await lookupAll(host, [4, 6].includes(family) ? family : 0);
     } catch (e) {
       throw failed(e, host);
     }
@@ -49,4 +70,4 @@ const methods = {
   },
 };
 
-module.exports = { methods, configure };
+module.exports = { methods, configure, lookupAll };

@@ -9,9 +9,9 @@
 //     multicast and reserved ranges stay unreachable through a name that happens to point there.
 // Only TCP to an address ever leaves here: a host that looks like a path is refused outright.
 "use strict";
-const dns = require("node:dns/promises");
 const net = require("node:net");
 const { BridgeError } = require("./bridge-error");
+const { lookupAll } = require("./dns");
 
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
 
@@ -100,7 +100,7 @@ async function resolveTarget(policy, rawHost, rawPort) {
   if (net.isIP(name)) addresses = [{ address: name, family: net.isIPv4(name) ? 4 : 6 }];
   else {
     try {
-      addresses = await dns.lookup(name, { all: true, verbatim: true });
+      addresses = await lookupAll(name);
     } catch (e) {
       throw new BridgeError(`getaddrinfo ${e.code || "ENOTFOUND"} ${name}`, { code: e.code || "ENOTFOUND" });
     }

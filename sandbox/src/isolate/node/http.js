@@ -244,7 +244,10 @@ class ClientRequest extends Writable {
     this.host = String(options.hostname || options.host || "localhost").replace(/^\[(.*)\]$/, "$1");
     if (!options.hostname && options.host) this.host = this.host.replace(/:\d+$/, "");
     const agent = options.agent && typeof options.agent === "object" ? options.agent : null;
-    this.options = { ...(agent ? agent.options : {}), ...options };
+    // The agent's options (`ca` set on https.globalAgent.options, say) fill what the request leaves
+    // undefined: superagent, under auth0 2.x/3.x, passes `ca: undefined` on every request.
+    this.options = { ...(agent ? agent.options : {}) };
+    for (const [key, value] of Object.entries(options)) if (value !== undefined || !(key in this.options)) this.options[key] = value;
     this.port = Number(options.port || (agent && agent.defaultPort) || (secure ? 443 : 80));
     this.path = options.path || "/";
     if ([...this.path].some((c) => c.charCodeAt(0) <= 0x20)) throw codeError("Request path contains unescaped characters", "ERR_UNESCAPED_CHARACTERS");
@@ -465,6 +468,8 @@ function makeModule(secure) {
   if (secure) Object.assign(globalAgent, { defaultPort: 443, protocol: "https:" });
   const request = (...args) => {
     const [options, cb] = normalizeArgs(args, secure);
+    // As Node: no `agent` given means the module's global agent (and its options); `false`, none.
+    if (options.agent === undefined) options.agent = globalAgent;
     return new ClientRequest(options, secure, cb);
   };
   const get = (...args) => {

@@ -172,7 +172,10 @@ class Socket extends Duplex {
     callback(err);
     if (!this._closed) {
       this._closed = true;
-      Promise.resolve().then(() => this.emit("close", Boolean(err)));
+      // As Node, where 'close' follows the handle's closing on a later turn of the loop: after 'error'
+      // and the promise work it starts (neo4j-driver 4.4 closes its channel on a refused connect and
+      // waits for this event; a microtask would emit it before the driver listens).
+      setImmediate(() => this.emit("close", Boolean(err)));
     }
   }
 
