@@ -66,7 +66,7 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 # npm ci installs every version of the module catalog (sandbox/catalog.json, npm aliases) and build bundles
 # each; packages an operator added (var/sandbox-modules, `manage.py sandbox_modules add`) are rebundled
 # with this checkout's build, never fetched again.
-sandbox/node_modules/.package-lock.json: sandbox/package-lock.json sandbox/catalog.json
+sandbox/node_modules/.package-lock.json: sandbox/package-lock.json sandbox/catalog.json sandbox/build.mjs
 	cd sandbox && npm ci --no-audit --no-fund --loglevel=error
 	cd sandbox && npm run --if-present build
 	if [ -f var/sandbox-modules/catalog.json ]; then cd sandbox && node build.mjs --extra ../var/sandbox-modules; fi
