@@ -257,6 +257,9 @@ TRICKLE_LOG_STREAM_MAX_FAILURES = env.int("TRICKLE_LOG_STREAM_MAX_FAILURES", def
 SCRIPTD_SOCKET = env.str("TRICKLE_SCRIPTD_SOCKET", default=str(VAR_DIR / "scriptd.sock"))
 # npm packages an operator added to the sandbox's catalog (`manage.py sandbox_modules add`): under var/ so
 # they survive upgrades of the checkout; scriptd serves them next to sandbox/catalog.json.
+# A PEM file of extra certificate authorities scripts' TLS trusts beside the system's (an internal CA), like
+# Node's NODE_EXTRA_CA_CERTS; read once when scriptd starts, never shown to scripts. Empty: none.
+SCRIPTD_EXTRA_CA_FILE = env.str("TRICKLE_SCRIPTD_EXTRA_CA_FILE", default="")
 SANDBOX_MODULES_DIR = Path(env.str("TRICKLE_SANDBOX_MODULES_DIR", default=str(VAR_DIR / "sandbox-modules")))
 # The limit new connections start with (each connection may change its own), within scriptd_client/limits.py's range.
 SCRIPT_TIMEOUT_S = env.int("TRICKLE_SCRIPT_TIMEOUT_S", default=20)

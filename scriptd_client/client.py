@@ -338,6 +338,8 @@ def scriptd_command(
     argv += ["--extra-modules", str(extra_modules_dir or settings.SANDBOX_MODULES_DIR)]
     if include_pending:
         argv.append("--include-pending")
+    if settings.SCRIPTD_EXTRA_CA_FILE:
+        argv += ["--extra-ca-file", settings.SCRIPTD_EXTRA_CA_FILE]
     # Spare isolates for Try runs are prepared with the heap size runs will ask for.
     worker_options = {"spare-memory-mb": limits.memory_mb(), **(worker_options or {})}
     if workers:

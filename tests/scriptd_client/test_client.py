@@ -87,3 +87,15 @@ def test_the_management_command_starts_scriptd_on_the_given_socket(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_the_extra_ca_setting_reaches_scriptd_which_refuses_a_file_without_a_certificate(settings, tmp_path):
+    # The setting's file is passed as --extra-ca-file (tests/bridges test the trust itself); a wrong file
+    # stops scriptd at once with a message naming it, rather than serving runs that trust nothing extra.
+    junk = tmp_path / "not-a-ca.pem"
+    junk.write_text("hello")
+    settings.SCRIPTD_EXTRA_CA_FILE = str(junk)
+    argv, env = scriptd.scriptd_command(socket_path=str(tmp_path / "s.sock"), workers=1)
+    assert argv[argv.index("--extra-ca-file") + 1] == str(junk)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and f"{junk}: no PEM certificate in it" in done.stderr
