@@ -8,7 +8,6 @@ Target (issue 12): scriptd with native bcrypt >= 95 % of plain Node with native 
 
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import tempfile
@@ -16,17 +15,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import bcrypt
-import psycopg
-
-from bench.scriptd import _start_scriptd
+from bench.support import EMAIL, PASSWORD, PG_URL, legacy_users_table, scriptd_in
 from scriptd_client import client as scriptd
 from scriptd_client.node import scriptd_node
 from scripts_editor.scripts import BY_KEY
 
 SECONDS = 8.0
-PG_URL = "postgres://postgres@127.0.0.1:5432/test"
-EMAIL, PASSWORD = "bench@example.com", "pa55word"
 
 LOGIN_FACTS = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
@@ -144,31 +138,14 @@ def _plain(source: str, streams: int) -> tuple[list[float], float]:
 
 def run() -> None:
     streams = os.cpu_count() or 2
-    table = f"bench_users_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as db:
-        db.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
-        db.execute(
-            f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
-            (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()),
-        )
-    try:
+    with legacy_users_table("bench_users") as table:
         fields = {"table": table, "url": PG_URL, "ms": SECONDS * 1000, "email": EMAIL, "password": PASSWORD}
         figures = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            process, socket_path = _start_scriptd(Path(tmp), streams)
-            try:
-                for module in ("bcrypt", "bcryptjs"):
-                    figures[("scriptd", module)] = _bridged(
-                        socket_path, BRIDGED % {**fields, "bcrypt": module}, streams
-                    )
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
+        with tempfile.TemporaryDirectory() as tmp, scriptd_in(Path(tmp), streams) as socket_path:
+            for module in ("bcrypt", "bcryptjs"):
+                figures[("scriptd", module)] = _bridged(socket_path, BRIDGED % {**fields, "bcrypt": module}, streams)
         for module in ("bcrypt", "bcryptjs"):
             figures[("plain", module)] = _plain(PLAIN % {**fields, "bcrypt": module}, streams)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as db:
-            db.execute(f"DROP TABLE IF EXISTS {table}")
     print(f"  bcrypt(10) login against PostgreSQL, {streams} concurrent streams, {SECONDS:.0f} s each")
     print(_line("(1) scriptd warm isolate, real pg + native bcrypt", *figures[("scriptd", "bcrypt")]))
     print(_line("(2) plain Node, real pg + native bcrypt (limit)", *figures[("plain", "bcrypt")]))

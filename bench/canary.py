@@ -11,11 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection as db
 from django.test import override_settings
 
-from bench.scriptd import _start_scriptd
+from bench.support import bench_database, scriptd_in
 
 LOGINS = 300
 ACCEPTS = "function login(email, password, callback) {\n  callback(null, { user_id: 'b|' + email, email: email });\n}\n"
@@ -45,35 +44,30 @@ def run() -> None:
     from scripts_editor.scripts import SCRIPT_KEYS
     from scripts_editor.services import scripts_save
 
-    with tempfile.TemporaryDirectory() as tmp:
-        if db.vendor == "sqlite":
-            settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(tmp) / "bench.sqlite3")
-        old_name = db.creation.create_test_db(verbosity=0, autoclobber=True)
-        process, socket_path = _start_scriptd(Path(tmp), 1)
-        try:
-            with override_settings(
-                SCRIPTD_SOCKET=socket_path, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-            ):
-                connection = connections.connection_create(name="bench-canary", by=None, use_own_database=True)
-                scripts = {k: "" for k in SCRIPT_KEYS} | {"login": ACCEPTS}
-                scripts_save(connection=connection, scripts=scripts, base_number=0, by=None)
-                _timed_logins(connection, "warm")  # warm isolates, caches
-                without = _timed_logins(connection, "a")
-                scripts_save(
-                    connection=connection,
-                    scripts=scripts | {"login": ACCEPTS + "// v2\n"},
-                    base_number=1,
-                    by=None,
-                    draft=True,
-                )
-                deploy.canary_start(connection=connection, number=2, by=None, percent=50)
-                _timed_logins(connection, "warm2")
-                with_canary = _timed_logins(connection, "b")
-                canary = ScriptCanary.objects.get()
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            db.creation.destroy_test_db(old_name, verbosity=0)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bench_database(Path(tmp)),
+        scriptd_in(Path(tmp), 1) as socket_path,
+    ):
+        with override_settings(
+            SCRIPTD_SOCKET=socket_path, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        ):
+            connection = connections.connection_create(name="bench-canary", by=None, use_own_database=True)
+            scripts = {k: "" for k in SCRIPT_KEYS} | {"login": ACCEPTS}
+            scripts_save(connection=connection, scripts=scripts, base_number=0, by=None)
+            _timed_logins(connection, "warm")  # warm isolates, caches
+            without = _timed_logins(connection, "a")
+            scripts_save(
+                connection=connection,
+                scripts=scripts | {"login": ACCEPTS + "// v2\n"},
+                base_number=1,
+                by=None,
+                draft=True,
+            )
+            deploy.canary_start(connection=connection, number=2, by=None, percent=50)
+            _timed_logins(connection, "warm2")
+            with_canary = _timed_logins(connection, "b")
+            canary = ScriptCanary.objects.get()
     print(f"  legacy logins through an accept-all login script (Django database: {db.vendor})")
     print(_line("(a) no canary", without))
     print(_line("(b) a healthy canary serving 50 % of users", with_canary))

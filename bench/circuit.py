@@ -14,11 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection as db
 from django.test import override_settings
 
-from bench.scriptd import _start_scriptd
+from bench.support import bench_database, scriptd_in
 
 OPEN_LOGINS = 300
 
@@ -87,26 +86,21 @@ def run() -> None:
     failures = 3
     listener = _holding_listener()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            if db.vendor == "sqlite":
-                settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(tmp) / "bench.sqlite3")
-            old_name = db.creation.create_test_db(verbosity=0, autoclobber=True)
-            process, socket_path = _start_scriptd(Path(tmp), 1)
-            try:
-                with override_settings(
-                    SCRIPTD_SOCKET=socket_path,
-                    CIRCUIT_FAILURES=failures,
-                    CIRCUIT_COOLDOWN_S=3600,
-                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-                ):
-                    connection = _connection(listener.getsockname()[1])
-                    waiting = [_timed_login(connection, "script_error") for _ in range(failures)]
-                    fast = [_timed_login(connection, "legacy_unavailable") for _ in range(OPEN_LOGINS)]
-                    check = [_timed_check(connection) for _ in range(OPEN_LOGINS)]
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-                db.creation.destroy_test_db(old_name, verbosity=0)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            bench_database(Path(tmp)),
+            scriptd_in(Path(tmp), 1) as socket_path,
+        ):
+            with override_settings(
+                SCRIPTD_SOCKET=socket_path,
+                CIRCUIT_FAILURES=failures,
+                CIRCUIT_COOLDOWN_S=3600,
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ):
+                connection = _connection(listener.getsockname()[1])
+                waiting = [_timed_login(connection, "script_error") for _ in range(failures)]
+                fast = [_timed_login(connection, "legacy_unavailable") for _ in range(OPEN_LOGINS)]
+                check = [_timed_check(connection) for _ in range(OPEN_LOGINS)]
     finally:
         listener.close()
     print(f"  a legacy login while PostgreSQL holds connections unanswered (Django database: {db.vendor})")

@@ -18,15 +18,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import bcrypt
-import psycopg
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection as db
 from django.test import override_settings
 
-from bench.bridges import BRIDGED, EMAIL, PASSWORD, PG_URL, PLAIN, _fnv_worker, _plain
-from bench.scriptd import _start_scriptd
+from bench.bridges import BRIDGED, PLAIN, _fnv_worker, _plain
+from bench.support import EMAIL, PASSWORD, PG_URL, bench_database, legacy_users_table, scriptd_in
 
 SECONDS = 8.0
 CHEAP_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -64,7 +62,7 @@ def _public_ids_on_distinct_workers(workers: int) -> list[str]:
     """scriptd routes a connection's warm runs to one worker; spread the streams as tenants would spread."""
     chosen: dict[int, str] = {}
     while len(chosen) < workers:
-        candidate = "con_bench" + secrets.token_hex(6)
+        candidate = "con_bench" + secrets.token_hex(5)  # public_id holds 20 characters
         chosen.setdefault(_fnv_worker(candidate, workers), candidate)
     return list(chosen.values())
 
@@ -136,37 +134,21 @@ def _hash_cost() -> float:
 
 def run() -> None:
     streams = os.cpu_count() or 2
-    table = f"bench_identity_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as pg:
-        pg.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
-        pg.execute(
-            f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
-            (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()),
-        )
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            # A database of its own (a file, so the threads share it), never the development data.
-            if db.vendor == "sqlite":
-                settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(tmp) / "bench.sqlite3")
-            old_name = db.creation.create_test_db(verbosity=0, autoclobber=True)
-            process, socket_path = _start_scriptd(Path(tmp), streams)
-            settings.SCRIPTD_SOCKET = socket_path
-            try:
-                managed, managed_rate = _managed(streams)
-                single, single_rate = _managed(1, first=streams)  # latency without a neighbour on the cores
-                with override_settings(PASSWORD_HASHERS=[CHEAP_HASHER]):  # the runtime's cost apart from the hash
-                    bare, bare_rate = _managed(1, first=streams + 1)
-                legacy, legacy_rate = _legacy(streams, table)
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-                db.creation.destroy_test_db(old_name, verbosity=0)
+    with legacy_users_table("bench_identity") as table:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            bench_database(Path(tmp)),
+            scriptd_in(Path(tmp), streams) as socket_path,
+            override_settings(SCRIPTD_SOCKET=socket_path),
+        ):
+            managed, managed_rate = _managed(streams)
+            single, single_rate = _managed(1, first=streams)  # latency without a neighbour on the cores
+            with override_settings(PASSWORD_HASHERS=[CHEAP_HASHER]):  # the runtime's cost apart from the hash
+                bare, bare_rate = _managed(1, first=streams + 1)
+            legacy, legacy_rate = _legacy(streams, table)
         fields = {"table": table, "url": PG_URL, "ms": SECONDS * 1000, "email": EMAIL, "password": PASSWORD}
         fields["bcrypt"] = "bcrypt"  # native in both places, as scriptd serves require('bcrypt')
         plain, plain_rate = _plain(PLAIN % fields, streams)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as pg:
-            pg.execute(f"DROP TABLE IF EXISTS {table}")
     hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
     print(
         f"  logins through the identity runtime, {streams} concurrent streams, {SECONDS:.0f} s each "

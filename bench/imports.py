@@ -7,8 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection as db
+
+from bench.support import bench_database
 
 USERS = 20_000
 
@@ -22,21 +23,15 @@ def run() -> None:
 
     rows = [user(n, FORMATS[n % len(FORMATS)]) for n in range(USERS)]
     text = json.dumps(rows)
-    with tempfile.TemporaryDirectory() as tmp:
-        if db.vendor == "sqlite":
-            settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(tmp) / "bench.sqlite3")
-        old_name = db.creation.create_test_db(verbosity=0, autoclobber=True)
-        try:
-            connection = connections.connection_create(name="bench-import", by=None)
-            job = UserImportJob.objects.create(
-                connection=connection, total=USERS, payload_encrypted=crypto.encrypt(text), status="processing"
-            )
-            started = time.perf_counter()
-            imports.user_import_run(job_id=job.pk)
-            seconds = time.perf_counter() - started
-            job.refresh_from_db()
-        finally:
-            db.creation.destroy_test_db(old_name, verbosity=0)
+    with tempfile.TemporaryDirectory() as tmp, bench_database(Path(tmp)):
+        connection = connections.connection_create(name="bench-import", by=None)
+        job = UserImportJob.objects.create(
+            connection=connection, total=USERS, payload_encrypted=crypto.encrypt(text), status="processing"
+        )
+        started = time.perf_counter()
+        imports.user_import_run(job_id=job.pk)
+        seconds = time.perf_counter() - started
+        job.refresh_from_db()
     if job.inserted != USERS:
         raise SystemExit(f"the import inserted {job.inserted} of {USERS}: {job.errors[:3]}")
     print(

@@ -19,14 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import bcrypt
-import psycopg
-from django.conf import settings
 from django.db import connection as db
 from django.test import override_settings
 
-from bench.bridges import BRIDGED, EMAIL, PASSWORD, PG_URL, _fnv_worker
-from bench.scriptd import _start_scriptd
+from bench.bridges import BRIDGED, _fnv_worker
+from bench.support import EMAIL, PASSWORD, PG_URL, bench_database, legacy_users_table, scriptd_in
 
 WORKERS = 2
 PACED_PAIRS = 200
@@ -111,29 +108,14 @@ def _measure(table: str) -> dict[str, list[float]]:
 
 
 def run() -> None:
-    table = f"bench_shadow_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as pg:
-        pg.execute(f"CREATE TABLE {table} (id SERIAL PRIMARY KEY, email TEXT UNIQUE, password TEXT)")
-        pg.execute(
-            f"INSERT INTO {table} (email, password) VALUES (%s, %s)",
-            (EMAIL, bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10, prefix=b"2b")).decode()),
-        )
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            if db.vendor == "sqlite":  # a file, so the shadow pool's threads share it
-                settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(tmp) / "bench.sqlite3")
-            old_name = db.creation.create_test_db(verbosity=0, autoclobber=True)
-            process, socket_path = _start_scriptd(Path(tmp), WORKERS)
-            try:
-                with override_settings(SCRIPTD_SOCKET=socket_path):
-                    times = _measure(table)
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-                db.creation.destroy_test_db(old_name, verbosity=0)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as pg:
-            pg.execute(f"DROP TABLE IF EXISTS {table}")
+    with (
+        legacy_users_table("bench_shadow") as table,
+        tempfile.TemporaryDirectory() as tmp,
+        bench_database(Path(tmp)),  # a file for SQLite, so the shadow pool's threads share it
+        scriptd_in(Path(tmp), WORKERS) as socket_path,
+        override_settings(SCRIPTD_SOCKET=socket_path),
+    ):
+        times = _measure(table)
     print(
         f"  a legacy login (bcrypt(10) vs PostgreSQL), one stream, scriptd with {WORKERS} workers, "
         f"{os.cpu_count()} cores (Django database: {db.vendor})"
