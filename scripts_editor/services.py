@@ -190,7 +190,7 @@ def scripts_save(
         message=message.strip(),
         action=AuditEvent.Action.SCRIPTS_SAVED,
         draft=draft or gated,
-        test_after_commit=not deploy_now,
+        test_after_commit=not (deploy_now or tests_checked),  # else the gate has recorded its suite
     )
     if deploy_now:  # TestsFailed (or a deploy that lost a race) leaves the new revision a draft
         _deploy_kept(connection=connection, revision=revision, by=by)
