@@ -2,8 +2,8 @@
 exact versions served (sandbox/catalog.json, plus the operator's additions in
 settings.SANDBOX_MODULES_DIR/catalog.json), and Node's built-ins (sandbox/allowlist.json).
 
-scriptd owns these files and resolves `require('name@range')` itself (sandbox/src/catalog.js, with
-npm's `semver`); Django only reads them for the "Can I require?" page, the API and the linter.
+scriptd owns these files and resolves `require('name@range')` itself (sandbox/src/catalog-resolve.js,
+with npm's `semver`); Django only reads them for the "Can I require?" page, the API and the linter.
 """
 
 from __future__ import annotations
@@ -39,26 +39,19 @@ def additions_file() -> Path:
 def packages() -> dict[str, dict]:
     """name -> {"default", "versions" (ascending), "note", "subpaths", "added" (versions an operator
     added)}, sorted by name."""
-    merged: dict[str, dict] = {}
-    for name, pkg in _read(CATALOG_FILE).items():
-        merged[name] = {
+
+    def entry_of(pkg: dict, versions: list[str]) -> dict:
+        return {
             "default": pkg["default"],
-            "versions": list(pkg["versions"]),
+            "versions": versions,
             "note": pkg.get("note", ""),
             "subpaths": pkg.get("subpaths", []),
             "added": [],
         }
+
+    merged = {name: entry_of(pkg, list(pkg["versions"])) for name, pkg in _read(CATALOG_FILE).items()}
     for name, pkg in _read(additions_file()).items():
-        entry = merged.setdefault(
-            name,
-            {
-                "default": pkg["default"],
-                "versions": [],
-                "note": pkg.get("note", ""),
-                "subpaths": pkg.get("subpaths", []),
-                "added": [],
-            },
-        )
+        entry = merged.setdefault(name, entry_of(pkg, []))
         for version in pkg["versions"]:
             if version not in entry["versions"]:
                 entry["versions"].append(version)
