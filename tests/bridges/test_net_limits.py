@@ -201,3 +201,104 @@ def test_srv_and_txt_records_for_listed_names_only(run, name_server):
     assert value["missing"] == "ENOTFOUND"
     assert "secret.test" not in name_server.asked  # refused before any query left the host
     assert "_mongodb._tcp.cluster.trickle.test" in name_server.asked
+
+
+class RecordingServer:
+    """TCP on 127.0.0.1: keeps what each connection sent, in order, and whether it ended cleanly."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received: list[bytes] = []
+        self.ended: list[bool] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn, len(self.received)), daemon=True).start()
+            self.received.append(b"")
+
+    def _serve(self, conn, index):
+        ended = False
+        try:
+            while chunk := conn.recv(65536):
+                self.received[index] += chunk
+            ended = True
+        except OSError:
+            pass
+        finally:
+            self.ended.append(ended)
+            conn.close()
+
+
+@pytest.fixture
+def recorder():
+    server = RecordingServer()
+    yield server
+    server.server.close()
+
+
+def net_writes(socket_path):
+    return sum(w["bridge_calls"].get("net.write", 0) for w in scriptd.stats(socket_path=socket_path)["workers"])
+
+
+def test_the_writes_of_one_turn_cross_to_the_host_once(run, recorder, limited_scriptd):
+    """A driver writes a query as several protocol messages at once (pg: parse, bind, describe,
+    execute, sync): they reach the host in one call, in order, and each write's callback runs."""
+    source = f"""function login(e, p, cb) {{
+      const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
+        const called = [];
+        for (const part of ['parse;', 'bind;', 'describe;', 'execute;', 'sync;']) s.write(part, () => called.push(part));
+        s.end(() => cb(null, called));
+      }});
+    }}"""
+    before = net_writes(limited_scriptd)
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == ["parse;", "bind;", "describe;", "execute;", "sync;"]
+    assert net_writes(limited_scriptd) - before == 1
+    assert wait_for(lambda: recorder.ended == [True], timeout_s=5, every_s=0.05)
+    assert recorder.received == [b"parse;bind;describe;execute;sync;"]
+
+
+def test_a_large_write_waits_for_the_host_and_then_drains(run, recorder):
+    """Past 64 kB on its way, write() says to wait (returns false) and 'drain' follows, as in Node."""
+    source = f"""function login(e, p, cb) {{
+      const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
+        const waits = s.write(Buffer.alloc(200000, 97)) === false;
+        const buffered = s.bufferSize;
+        s.once('drain', () => {{ s.write('END'); s.end(() => cb(null, {{ waits, buffered }})); }});
+      }});
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {"waits": True, "buffered": 200000}
+    assert wait_for(lambda: recorder.ended == [True], timeout_s=5, every_s=0.05)
+    assert recorder.received == [b"a" * 200000 + b"END"]
+
+
+def test_what_was_written_goes_out_before_end_or_destroy(run, recorder):
+    source = f"""function login(e, p, cb) {{
+      const net = require('net');
+      const a = net.connect({recorder.port}, '127.0.0.1', () => {{ a.write('ended after this'); a.end(); }});
+      a.on('close', () => {{
+        const b = net.connect({recorder.port}, '127.0.0.1', () => {{ b.write('destroyed after this'); b.destroy(); cb(null, 'done'); }});
+      }});
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == "done"
+    assert wait_for(lambda: len(recorder.ended) == 2, timeout_s=5, every_s=0.05)
+    assert recorder.received == [b"ended after this", b"destroyed after this"]
+
+
+def test_a_refused_write_that_was_already_acknowledged_errors_the_socket(run, recorder):
+    """Small writes are acknowledged before the host has them; if the host then refuses them (here:
+    over the run's byte cap), the socket ends with that error, as a failed write does in Node."""
+    source = f"""function login(e, p, cb) {{
+      const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
+        for (let i = 0; i < 40; i++) s.write(Buffer.alloc(30000));
+      }});
+      s.on('error', (err) => cb(null, {{ code: err.code, destroyed: s.destroyed }}));
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {"code": "ERR_SOCKET_BYTES_LIMIT", "destroyed": True}
+    assert wait_for(lambda: len(recorder.ended) == 1, timeout_s=5, every_s=0.05)
+    assert len(recorder.received[0]) <= RUN_BYTES

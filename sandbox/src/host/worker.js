@@ -17,6 +17,7 @@ const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
+const { bridgeCalls } = require("./bridges");
 const netBridge = require("./bridges/net");
 const dnsBridge = require("./bridges/dns");
 const CEILINGS = require("../ceilings");
@@ -272,6 +273,7 @@ function main() {
       fresh_runs: fresh.served,
       fresh_misses: fresh.misses, // fresh runs that found no prepared isolate and waited for one
       host_work: hostWork.stats(),
+      bridge_calls: bridgeCalls(), // e.g. {"net.write": n}: crossings between isolates and host, since start
       try_gate: tryGate.stats(),
       // modules whose V8 code cache this worker holds (compiled once, on the first require in any isolate)
       cached_modules: [...(shared.moduleCache || new Map()).keys()].sort(),

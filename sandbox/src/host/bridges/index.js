@@ -24,6 +24,9 @@ const registry = {
   dns: require("./dns"),
 };
 const NO_EGRESS = Object.freeze({ allow: new Set(), maxSockets: 0, connection: "" });
+// Calls made through every session of this worker, by "bridge.method" (known methods only): the
+// worker's stats show how many crossings a script's work costs.
+const calls = new Map();
 
 // One per isolate: routes calls and owns each bridge's per-isolate state.
 class BridgeSession {
@@ -58,6 +61,7 @@ class BridgeSession {
       const bridge = Object.hasOwn(registry, name) ? registry[name] : null;
       const fn = bridge && Object.hasOwn(bridge.methods, method) ? bridge.methods[method] : null;
       if (!fn) throw new BridgeError(`Unknown bridge call ${name}.${method}`);
+      calls.set(`${name}.${method}`, (calls.get(`${name}.${method}`) || 0) + 1);
       if (!this.states.has(name)) this.states.set(name, bridge.open ? bridge.open(this.emit) : null);
       const bytesIn = bytes instanceof ArrayBuffer ? bytes : null;
       const value = await fn(JSON.parse(argsJson), this.states.get(name), { policy: this.policy, work: this.work, bytes: bytesIn });
@@ -86,4 +90,4 @@ class BridgeSession {
   }
 }
 
-module.exports = { BridgeSession, BridgeError, registry };
+module.exports = { BridgeSession, BridgeError, registry, bridgeCalls: () => Object.fromEntries(calls) };

@@ -7,6 +7,7 @@ const { Buffer } = require("buffer");
 
 const sockets = new Map(); // id -> Socket with a host socket
 let nextId = 1;
+const WRITE_AHEAD_BYTES = 64 * 1024;
 
 function errorFrom(e) {
   const error = new Error(e.message);
@@ -47,7 +48,9 @@ class Socket extends Duplex {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, decodeStrings: true });
     this._id = 0;
     this._run = bridge.currentRun();
-    this._pendingBytes = 0;
+    this._pendingBytes = 0; // written and not yet acknowledged by the host
+    this._outgoing = []; // written this turn, not yet sent (_flush)
+    this._waitingWrite = null; // the write callback held back while too much is on its way
     this._tls = null;
     this.connecting = false;
     this.pending = true;
@@ -116,7 +119,7 @@ class Socket extends Duplex {
       this._touch();
       if (!this.push(chunk) && !this._paused) {
         this._paused = true;
-        bridge.callAsync("net", "pause", { id: this._id }, () => {});
+        this._call("pause");
       }
     } else if (fields.event === "end") this.push(null);
     else if (fields.event === "error") this.destroy(errorFrom(fields.error));
@@ -131,10 +134,14 @@ class Socket extends Duplex {
   _read() {
     if (this._paused && this._id) {
       this._paused = false;
-      bridge.callAsync("net", "resume", { id: this._id }, () => {});
+      this._call("resume");
     }
   }
 
+  // A write is acknowledged at once while at most WRITE_AHEAD_BYTES are on their way (as Node acknowledges
+  // one once the kernel has it, which for small writes is at once), and the writes of one turn reach the
+  // host as one call: a driver's query of five protocol messages costs one crossing, not five round trips.
+  // A failed write destroys the socket with its error, as in Node.
   _write(chunk, encoding, callback) {
     if (this.connecting) {
       this.once("_ready", () => this._write(chunk, encoding, callback));
@@ -145,6 +152,17 @@ class Socket extends Duplex {
     this._pendingBytes += bytes.length;
     this.bytesWritten += bytes.length;
     this._touch();
+    this._outgoing.push(bytes);
+    if (this._outgoing.length === 1) queueMicrotask(() => this._flush());
+    if (this._pendingBytes <= WRITE_AHEAD_BYTES) callback();
+    else this._waitingWrite = callback;
+  }
+
+  // Sends what this turn wrote; called before any other call about this socket, so the host sees them in order.
+  _flush() {
+    if (this._outgoing.length === 0 || !this._id || this._hostClosed) return;
+    const bytes = this._outgoing.length === 1 ? this._outgoing[0] : Buffer.concat(this._outgoing);
+    this._outgoing = [];
     const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
     bridge.callAsync(
       "net",
@@ -152,22 +170,34 @@ class Socket extends Duplex {
       { id: this._id },
       (err) => {
         this._pendingBytes -= bytes.length;
-        callback(err ? errorFrom(err) : null);
+        const waiting = this._waitingWrite;
+        if (err) {
+          this._waitingWrite = null;
+          this.destroy(errorFrom(err));
+        } else if (waiting && this._pendingBytes <= WRITE_AHEAD_BYTES) {
+          this._waitingWrite = null;
+          waiting(null);
+        }
       },
       copy,
     );
   }
 
+  _call(method, args) {
+    this._flush();
+    bridge.callAsync("net", method, { id: this._id, ...args }, () => {});
+  }
+
   _final(callback) {
     if (this.connecting) return this.once("_ready", () => this._final(callback));
-    if (this._id && !this._hostClosed) bridge.callAsync("net", "end", { id: this._id }, () => {});
+    if (this._id && !this._hostClosed) this._call("end");
     callback();
   }
 
   _destroy(err, callback) {
     this._clearTimer();
     this.connecting = false;
-    if (this._id && !this._hostClosed) bridge.callAsync("net", "destroy", { id: this._id }, () => {});
+    if (this._id && !this._hostClosed) this._call("destroy");
     sockets.delete(this._id);
     callback(err);
     if (!this._closed) {
@@ -181,13 +211,13 @@ class Socket extends Duplex {
 
   setNoDelay(enable = true) {
     this._noDelay = enable !== false;
-    if (this._id && !this.connecting) bridge.callAsync("net", "setNoDelay", { id: this._id, enable: this._noDelay }, () => {});
+    if (this._id && !this.connecting) this._call("setNoDelay", { enable: this._noDelay });
     return this;
   }
 
   setKeepAlive(enable = false, delay = 0) {
     this._keepAlive = Boolean(enable);
-    if (this._id && !this.connecting) bridge.callAsync("net", "setKeepAlive", { id: this._id, enable: this._keepAlive, delay }, () => {});
+    if (this._id && !this.connecting) this._call("setKeepAlive", { enable: this._keepAlive, delay });
     return this;
   }
 
@@ -241,6 +271,7 @@ function refusedServer() {
 
 // tls.js: takes over `plain`'s host socket (same id) once the host has upgraded it.
 Socket.adopt = (secure, plain) => {
+  plain._flush();
   secure._id = plain._id;
   secure._run = bridge.currentRun();
   sockets.set(secure._id, secure);
