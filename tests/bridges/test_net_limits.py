@@ -257,7 +257,13 @@ def test_the_writes_of_one_turn_cross_to_the_host_once(run, recorder, limited_sc
       }});
     }}"""
     before = net_writes(limited_scriptd)
-    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == ["parse;", "bind;", "describe;", "execute;", "sync;"]
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == [
+        "parse;",
+        "bind;",
+        "describe;",
+        "execute;",
+        "sync;",
+    ]
     assert net_writes(limited_scriptd) - before == 1
     assert wait_for(lambda: recorder.ended == [True], timeout_s=5, every_s=0.05)
     assert recorder.received == [b"parse;bind;describe;execute;sync;"]
@@ -299,6 +305,9 @@ def test_a_refused_write_that_was_already_acknowledged_errors_the_socket(run, re
       }});
       s.on('error', (err) => cb(null, {{ code: err.code, destroyed: s.destroyed }}));
     }}"""
-    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {"code": "ERR_SOCKET_BYTES_LIMIT", "destroyed": True}
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {
+        "code": "ERR_SOCKET_BYTES_LIMIT",
+        "destroyed": True,
+    }
     assert wait_for(lambda: len(recorder.ended) == 1, timeout_s=5, every_s=0.05)
     assert len(recorder.received[0]) <= RUN_BYTES
