@@ -1,5 +1,5 @@
 // Fresh isolates for "Try" runs. A few are prepared ahead with the heap size runs ask for (given at
-// start, else learnt from the latest run), and each rehearses the run path once (IsolateSlot.warmUp),
+// start, else learnt from the latest run), and each rehearses the run path once (IsolateSlot.init),
 // so a run only pays for its own script; each is used once and disposed after its answer.
 //
 // A run that finds none ready waits for the first one being prepared, which is further along than a
@@ -33,23 +33,20 @@ class FreshPool {
     const done = () => {
       if (memoryMb === this.memoryMb) this.preparing--;
     };
-    slot
-      .init()
-      .then(() => slot.warmUp())
-      .then(
-        () => {
-          done();
-          this.offer(slot);
-        },
-        (e) => {
-          done();
-          process.stderr.write(`scriptd worker: preparing an isolate failed: ${e.message}\n`);
-          slot.dispose();
-          // A run counting on this one makes its own instead.
-          const waiter = this.waiting.shift();
-          if (waiter) this.createSlot(memoryMb).init().then(waiter.resolve, waiter.reject);
-        },
-      );
+    slot.init({ rehearse: true }).then(
+      () => {
+        done();
+        this.offer(slot);
+      },
+      (e) => {
+        done();
+        process.stderr.write(`scriptd worker: preparing an isolate failed: ${e.message}\n`);
+        slot.dispose();
+        // A run counting on this one makes its own instead.
+        const waiter = this.waiting.shift();
+        if (waiter) this.createSlot(memoryMb).init().then(waiter.resolve, waiter.reject);
+      },
+    );
   }
 
   offer(slot) {

@@ -32,7 +32,10 @@ class IsolateSlot {
     this.entries = 0; // entries into the isolate still running
   }
 
-  async init() {
+  // rehearse: a prepared fresh isolate rehearses the run path once before any run (runtime.js warmUp):
+  // V8 compiles functions at their first call, which would otherwise be paid by the first real run.
+  // Nothing of it is visible to that run. It happens inside the bootstrap call, one crossing fewer.
+  async init({ rehearse = false } = {}) {
     this.isolate = new ivm.Isolate({
       memoryLimit: this.memoryMb,
       onCatastrophicError: (message) => this.onCatastrophic(message),
@@ -41,11 +44,13 @@ class IsolateSlot {
     const context = await this.isolate.createContext();
     withoutWasm(context);
     this.context = context;
-    const script = await this.isolate.compileScript(this.shared.runtime, {
+    // Synchronous: with the code cache, compiling and running the runtime's outer function take tens of
+    // microseconds, less than the two thread hops their async forms cost.
+    const script = this.isolate.compileScriptSync(this.shared.runtime, {
       filename: "trickle:runtime",
       cachedData: this.shared.cachedData,
     });
-    const bootstrap = await script.run(context, { reference: true });
+    const bootstrap = script.runSync(context, { reference: true });
     script.release();
     this.dispatch = await bootstrap.apply(
       undefined,
@@ -61,19 +66,11 @@ class IsolateSlot {
         // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
         new ivm.Reference((name, method, args) => this.bridges.call(String(name), String(method), String(args))),
         this.shared.settingsJson,
+        rehearse,
       ],
-      { result: { reference: true } },
+      { result: { reference: true }, timeout: 1000 },
     );
     bootstrap.release();
-    return this;
-  }
-
-  // A prepared (fresh) isolate rehearses the run path once with a script of our own before any run
-  // (runtime.js warmUp): V8 compiles functions at their first call, which would otherwise be paid by
-  // the first real run. Nothing of it is visible to that run; a slot that was retired meanwhile is not
-  // used.
-  async warmUp() {
-    await this.dispatch.apply(undefined, ["warmup", "", ""], { timeout: 1000 });
     return this;
   }
 

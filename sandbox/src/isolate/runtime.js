@@ -2,7 +2,7 @@
 // The host passes its entry points as arguments; they live only in this closure, so scripts never
 // see them. Everything here is strict mode: V8 then hides these frames' functions and receivers from
 // `Error.prepareStackTrace` call sites and from `fn.caller`.
-(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, hostBridgeSync, settingsJson) {
+(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, hostBridgeSync, settingsJson, rehearse) {
   "use strict";
   const g = globalThis;
   const { apply } = Reflect;
@@ -618,9 +618,9 @@
     }
   }
 
+  if (rehearse === true) warmUp();
   return function dispatch(op, tag, payload, bytes) {
     if (op === "run") run(tag, payload);
-    else if (op === "warmup") warmUp();
     else if (op === "timer") fireTimer(Number(payload));
     else if (op === "settle") settleBridge(payload);
     else if (op === "event") hostEvent(tag, payload, bytes);
