@@ -73,6 +73,24 @@ def test_the_only_top_level_function_runs_whatever_its_name(run):
     }
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "'use strict';\nconst authenticate = async (e, p, cb) => cb(null, { user_id: e });",
+        "var authenticate = function (e, p, cb) { cb(null, { user_id: e }); };",
+        "// the login script of our old store\nlet authenticate = (e, p, cb) => cb(null, { user_id: e });",
+    ],
+    ids=["strict-async-arrow", "var-function", "name-only-in-a-comment"],
+)
+def test_the_only_top_level_function_is_found_in_each_way_of_defining_it(run, source):
+    assert run(source).value == {"user_id": "alice@example.com"}
+
+
+def test_looking_for_another_function_does_not_run_the_top_level_code_again(run):
+    source = "global.loads = (global.loads || 0) + 1;\nfunction authenticate(e, p, cb) { cb(null, global.loads); }"
+    assert run(source).value == 1
+
+
 def test_an_anonymous_function_script_runs(run):
     assert run("function (email, password, callback) { callback(null, { user_id: email }); }").value == {
         "user_id": "alice@example.com"

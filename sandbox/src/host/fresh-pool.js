@@ -66,7 +66,11 @@ class FreshPool {
       this.ready.splice(0).forEach((slot) => slot.dispose());
       this.waiting.splice(0).forEach((waiter) => this.createSlot(memoryMb).init().then(waiter.resolve, waiter.reject));
     }
-    if (this.ready.length > 0) return this.ready.shift();
+    if (this.ready.length > 0) {
+      // The next one is prepared from now (after this run has been entered), not only after its answer.
+      setImmediate(() => this.refill());
+      return this.ready.shift();
+    }
     this.misses++; // a run that waits for an isolate to be made (stats: fresh_misses)
     if (this.preparing > this.waiting.length) {
       const next = new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
