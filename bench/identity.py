@@ -15,7 +15,6 @@ import secrets
 import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -24,7 +23,16 @@ from django.db import connection as db
 from django.test import override_settings
 
 from bench.bridges import BRIDGED, PLAIN, _fnv_worker, _plain
-from bench.support import EMAIL, PASSWORD, PG_URL, bench_database, legacy_users_table, scriptd_in
+from bench.support import (
+    EMAIL,
+    PASSWORD,
+    PG_URL,
+    WARM_UP_SECONDS,
+    bench_database,
+    legacy_users_table,
+    scriptd_in,
+    timed_streams,
+)
 
 SECONDS = 8.0
 CHEAP_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -38,24 +46,8 @@ def _line(label: str, times: list[float], per_second: float) -> str:
 
 
 def _streams(login, connections) -> tuple[list[float], float]:
-    """Each connection gets one thread logging in for SECONDS; every login must succeed."""
-    for connection in connections:
-        login(connection)  # warm-up: isolates, pools, caches
-    deadline = time.perf_counter() + SECONDS
-
-    def loop(connection) -> list[float]:
-        times = []
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            login(connection)
-            times.append((time.perf_counter() - started) * 1000)
-        return times
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(len(connections)) as pool:
-        results = list(pool.map(loop, connections))
-    times = [t for r in results for t in r]
-    return times, len(times) / (time.perf_counter() - started)
+    """Each connection gets one thread logging in (bench.support.timed_streams); every login must succeed."""
+    return timed_streams(login, connections, SECONDS)
 
 
 def _public_ids_on_distinct_workers(workers: int) -> list[str]:
@@ -147,11 +139,13 @@ def run() -> None:
                 bare, bare_rate = _managed(1, first=streams + 1)
             legacy, legacy_rate = _legacy(streams, table)
         fields = {"table": table, "url": PG_URL, "ms": SECONDS * 1000, "email": EMAIL, "password": PASSWORD}
+        fields["warm_ms"] = WARM_UP_SECONDS * 1000
         fields["bcrypt"] = "bcrypt"  # native in both places, as scriptd serves require('bcrypt')
         plain, plain_rate = _plain(PLAIN % fields, streams)
     hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
     print(
         f"  logins through the identity runtime, {streams} concurrent streams, {SECONDS:.0f} s each "
+        f"after {WARM_UP_SECONDS:.0f} s untimed "
         f"(Django database: {db.vendor}, password hasher: {hasher})"
     )
     print(_line("(a) managed-store user, answered locally", managed, managed_rate))

@@ -2,7 +2,9 @@
 database of the bench's own, and a private scriptd."""
 
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,6 +17,31 @@ from bench.scriptd import _start_scriptd
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
 EMAIL, PASSWORD = "bench@example.com", "pa55word"
+# Load benchmarks first run their logins this long, untimed (plain Node's loop too): the figures are a
+# long-lived worker's (JIT-compiled code, pooled connections), not its first seconds.
+WARM_UP_SECONDS = 2.0
+
+
+def timed_streams(login: Callable, items: list, seconds: float) -> tuple[list[float], float]:
+    """One thread per item calls login(item) in a loop: WARM_UP_SECONDS untimed, then `seconds` timed.
+    Returns every timed call's latency (ms) and the calls per second of all threads together."""
+
+    def loop(item, for_seconds: float) -> list[float]:
+        deadline = time.perf_counter() + for_seconds
+        times = []
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            login(item)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    with ThreadPoolExecutor(len(items)) as pool:
+        list(pool.map(loop, items, [WARM_UP_SECONDS] * len(items)))
+        started = time.perf_counter()
+        results = list(pool.map(loop, items, [seconds] * len(items)))
+        elapsed = time.perf_counter() - started
+    times = [t for r in results for t in r]
+    return times, len(times) / elapsed
 
 
 @contextmanager

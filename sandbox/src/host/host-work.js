@@ -125,11 +125,12 @@ class HostWork {
 
   // The run answered or its isolate went: its queued jobs never start.
   cancelRun(run) {
-    const gone = new BridgeError("The sandbox is shutting down this script", { code: "ERR_RUN_ENDED" });
+    let gone = null; // made only when a job is dropped: an error's stack trace is not free, and most runs have none
     for (const ring of Object.values(this.rings)) {
       for (const line of [...ring]) {
         const dropped = line.queue.filter((job) => job.run === run);
         if (dropped.length === 0) continue;
+        gone = gone || new BridgeError("The sandbox is shutting down this script", { code: "ERR_RUN_ENDED" });
         line.queue = line.queue.filter((job) => job.run !== run);
         this.account(line.connection).queued -= dropped.length;
         for (const job of dropped) job.reject(gone);

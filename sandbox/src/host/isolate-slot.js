@@ -30,6 +30,7 @@ class IsolateSlot {
     this.disposed = false;
     this.idleEntryTimeoutMs = 1000;
     this.entries = 0; // entries into the isolate still running
+    this.idleWatch = null; // watchIdleEntries' interval
   }
 
   // rehearse: a prepared fresh isolate rehearses the run path once before any run (runtime.js warmUp):
@@ -172,11 +173,11 @@ class IsolateSlot {
     this.entries++;
     this.dispatch.apply(undefined, args, options).then(
       () => {
-        this.entries--;
+        if (--this.entries === 0) this.stopIdleWatch();
         this.checkIdleBudget();
       },
       (error) => {
-        this.entries--;
+        if (--this.entries === 0) this.stopIdleWatch();
         this.onEntryError(error);
       },
     );
@@ -184,14 +185,21 @@ class IsolateSlot {
 
   // An entry that began during the run (bounded by the run's deadline) may go on after the answer,
   // e.g. a loop right after the callback: its CPU counts against the idle budget as it runs.
+  // Usually that entry ends at once (the one that answered): its end stops the watch before it ever fires.
   watchIdleEntries() {
-    const watch = setInterval(() => {
-      if (this.active || this.retired || this.entries === 0) clearInterval(watch);
+    this.stopIdleWatch();
+    this.idleWatch = setInterval(() => {
+      if (this.active || this.retired || this.entries === 0) this.stopIdleWatch();
       else if (this.idleBudget.leftMs() <= 0) {
-        clearInterval(watch);
+        this.stopIdleWatch();
         this.overIdleBudget();
       }
     }, 25);
+  }
+
+  stopIdleWatch() {
+    if (this.idleWatch) clearInterval(this.idleWatch);
+    this.idleWatch = null;
   }
 
   // Between runs, after host work or an entry: an isolate past its idle CPU budget goes.
@@ -277,6 +285,7 @@ class IsolateSlot {
   // Stops everything that could enter the isolate again (timers, bridge answers); dispose() frees it.
   retire() {
     this.retired = true;
+    this.stopIdleWatch();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.bridges.close();
