@@ -276,8 +276,11 @@ class IsolateSlot {
     );
   }
 
+  // id 0: the isolate does not wait for this answer (runtime.js callAsync), so it is not entered to settle it.
   onBridgeAsync(id, name, method, args, bytes) {
-    this.bridges.call(String(name), String(method), String(args), bytes instanceof ArrayBuffer ? bytes : undefined).then((envelope) => {
+    const answer = this.bridges.call(String(name), String(method), String(args), bytes instanceof ArrayBuffer ? bytes : undefined);
+    if (Number(id) === 0) return;
+    answer.then((envelope) => {
       this.enter("settle", "", `{"id":${Number(id)},${envelope.slice(1)}`);
     });
   }

@@ -162,10 +162,11 @@
       if (reply.error) throw bridgeError(reply.error);
       return reply.value;
     },
-    // `bytes`: an optional ArrayBuffer or view, sent to the host as a copy.
+    // `bytes`: an optional ArrayBuffer or view, sent to the host as a copy. `done` null: nobody waits for
+    // the answer, and the host does not enter the isolate to give it (net.js: most socket writes).
     callAsync(name, method, args, done, bytes) {
-      const id = nextCallId++;
-      asyncCalls.set(id, { done, run: currentRun });
+      const id = done ? nextCallId++ : 0;
+      if (done) asyncCalls.set(id, { done, run: currentRun });
       if (bytes === undefined) hostBridgeAsync(id, name, method, stringify(args));
       else hostBridgeAsync(id, name, method, stringify(args), bytes);
     },

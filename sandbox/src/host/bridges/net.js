@@ -209,10 +209,22 @@ const methods = {
     return { ...describe(secure), authorized: secure.authorized, protocol: secure.getProtocol() };
   },
 
-  // Resolves once the bytes are handed to the kernel (the isolate's write callback and 'drain').
-  write({ id }, state, context) {
+  // Resolves once the bytes (and so every earlier write) are handed to the kernel: the isolate asks only
+  // when a write of its own waits on that (its 'drain'). Otherwise (`ack` false) nobody hears the answer,
+  // so a refusal destroys the socket, and the isolate hears the error as the socket's.
+  write({ id, ack = true }, state, context) {
     const { socket } = state.entry(id);
     const bytes = context.bytes ? Buffer.from(context.bytes) : Buffer.alloc(0);
+    if (!ack) {
+      try {
+        state.count(bytes.length);
+      } catch (e) {
+        socket.destroy(e);
+        return null;
+      }
+      socket.write(bytes); // a failure is the socket's 'error' event
+      return null;
+    }
     state.count(bytes.length);
     return new Promise((resolve, reject) => socket.write(bytes, (e) => (e ? reject(socketError(e)) : resolve(null))));
   },

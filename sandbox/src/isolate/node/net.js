@@ -48,7 +48,7 @@ class Socket extends Duplex {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, decodeStrings: true });
     this._id = 0;
     this._run = bridge.currentRun();
-    this._pendingBytes = 0; // written and not yet acknowledged by the host
+    this._pendingBytes = 0; // written and not yet known to be out (the host answers only some writes)
     this._outgoing = []; // written this turn, not yet sent (_flush)
     this._waitingWrite = null; // the write callback held back while too much is on its way
     this._tls = null;
@@ -141,7 +141,8 @@ class Socket extends Duplex {
   // A write is acknowledged at once while at most WRITE_AHEAD_BYTES are on their way (as Node acknowledges
   // one once the kernel has it, which for small writes is at once), and the writes of one turn reach the
   // host as one call: a driver's query of five protocol messages costs one crossing, not five round trips.
-  // A failed write destroys the socket with its error, as in Node.
+  // The host answers only a flush that a held-back write waits on (its answer means every byte sent so
+  // far is out); a refused write destroys the socket with its error, as a failed write does in Node.
   _write(chunk, encoding, callback) {
     if (this.connecting) {
       this.once("_ready", () => this._write(chunk, encoding, callback));
@@ -164,20 +165,18 @@ class Socket extends Duplex {
     const bytes = this._outgoing.length === 1 ? this._outgoing[0] : Buffer.concat(this._outgoing);
     this._outgoing = [];
     const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    if (!this._waitingWrite) return bridge.callAsync("net", "write", { id: this._id, ack: false }, null, copy);
+    const outAt = this.bytesWritten; // every byte written before this answer is out once it comes
     bridge.callAsync(
       "net",
       "write",
       { id: this._id },
       (err) => {
-        this._pendingBytes -= bytes.length;
         const waiting = this._waitingWrite;
-        if (err) {
-          this._waitingWrite = null;
-          this.destroy(errorFrom(err));
-        } else if (waiting && this._pendingBytes <= WRITE_AHEAD_BYTES) {
-          this._waitingWrite = null;
-          waiting(null);
-        }
+        this._waitingWrite = null;
+        if (err) return this.destroy(errorFrom(err));
+        this._pendingBytes = this.bytesWritten - outAt;
+        if (waiting) waiting(null);
       },
       copy,
     );
