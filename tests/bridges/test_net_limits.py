@@ -311,3 +311,16 @@ def test_a_refused_write_that_was_already_acknowledged_errors_the_socket(run, re
     }
     assert wait_for(lambda: len(recorder.ended) == 1, timeout_s=5, every_s=0.05)
     assert len(recorder.received[0]) <= RUN_BYTES
+
+
+def test_a_small_write_over_the_cap_errors_the_socket_though_nobody_waits_for_it(run, traffic):
+    """A small write is not answered by the host (nothing waits on it); when the host refuses it, the
+    socket still ends with the refusal as its error."""
+    want = RUN_BYTES - 100  # with the request's own bytes, just under the run's cap
+    source = f"""function login(e, p, cb) {{
+      const s = require('net').connect({traffic.port}, '127.0.0.1', () => s.write('SEND {want}'));
+      let got = 0;
+      s.on('data', (d) => {{ got += d.length; if (got === {want}) s.write(Buffer.alloc(200), () => {{}}); }});
+      s.on('error', (err) => cb(null, {{ got, code: err.code }}));
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{traffic.port}"])) == {"got": want, "code": "ERR_SOCKET_BYTES_LIMIT"}
