@@ -67,8 +67,11 @@ class FreshPool {
       this.waiting.splice(0).forEach((waiter) => this.createSlot(memoryMb).init().then(waiter.resolve, waiter.reject));
     }
     if (this.ready.length > 0) {
-      // The next one is prepared from now (after this run has been entered), not only after its answer.
-      setImmediate(() => this.refill());
+      // A second spare taken before the first was replaced means runs come faster than spares are made:
+      // the next one is prepared from now (once this run has been entered), not only after this run's
+      // answer. Otherwise preparing waits for the answer (release): `new ivm.Isolate` holds this thread,
+      // which would delay this run's answer.
+      if (this.ready.length - 1 < this.spares - 1) setImmediate(() => this.refill());
       return this.ready.shift();
     }
     this.misses++; // a run that waits for an isolate to be made (stats: fresh_misses)

@@ -168,7 +168,7 @@ function main() {
     extraCa: textOption("extra-ca") && Buffer.from(textOption("extra-ca"), "base64").toString("utf8"),
   });
   dnsBridge.configure({ servers: (textOption("dns-server") || "").split(",").filter(Boolean) });
-  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 2), memoryMb: option("spare-memory-mb", null) });
+  const fresh = new FreshPool({ createSlot, spares: option("spare-isolates", 3), memoryMb: option("spare-memory-mb", null) });
 
   async function run(request) {
     const limits = limitsOf(request.limits);
