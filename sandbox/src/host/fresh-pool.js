@@ -18,6 +18,7 @@ class FreshPool {
     this.waiting = []; // { resolve, reject } of runs waiting for the next prepared isolate
     this.served = 0;
     this.misses = 0;
+    this.pressed = false; // the last run took a spare before the one before it was replaced
     this.refill();
   }
 
@@ -68,10 +69,8 @@ class FreshPool {
     }
     if (this.ready.length > 0) {
       // A second spare taken before the first was replaced means runs come faster than spares are made:
-      // the next one is prepared from now (once this run has been entered), not only after this run's
-      // answer. Otherwise preparing waits for the answer (release): `new ivm.Isolate` holds this thread,
-      // which would delay this run's answer.
-      if (this.ready.length - 1 < this.spares - 1) setImmediate(() => this.refill());
+      // the next one is then prepared as soon as this run has answered (release), not a moment later.
+      this.pressed = this.ready.length - 1 < this.spares - 1;
       return this.ready.shift();
     }
     this.misses++; // a run that waits for an isolate to be made (stats: fresh_misses)
@@ -88,6 +87,9 @@ class FreshPool {
   // preparing the next one wait a moment, so that work never delays the answer on its way out.
   release(slot) {
     slot.retire();
+    // Making an isolate holds this thread (`new ivm.Isolate`, under a millisecond): right after an answer
+    // it no longer delays that answer, only the next request (or a second Try run in flight) by part of it.
+    if (this.pressed) this.refill();
     setTimeout(() => {
       slot.dispose();
       this.refill();
