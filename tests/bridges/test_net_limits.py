@@ -25,15 +25,12 @@ IDLE_MS = 400
 LOGIN = BY_KEY["login"].for_scriptd()
 
 
-class TrafficServer:
-    """TCP on 127.0.0.1: a client line "SEND n" gets n bytes back; anything else is read and dropped.
-    Counts connections accepted and still open."""
+class LocalServer:
+    """TCP on 127.0.0.1, each accepted connection served on a thread of its own by `_serve(conn)`."""
 
     def __init__(self):
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
-        self.accepted = 0
-        self.open = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -42,11 +39,21 @@ class TrafficServer:
                 conn, _ = self.server.accept()
             except OSError:
                 return
-            self.accepted += 1
-            self.open += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
+
+class TrafficServer(LocalServer):
+    """A client line "SEND n" gets n bytes back; anything else is read and dropped. Counts connections
+    accepted and still open."""
+
+    def __init__(self):
+        self.accepted = 0
+        self.open = 0
+        super().__init__()
+
     def _serve(self, conn):
+        self.accepted += 1
+        self.open += 1
         try:
             while chunk := conn.recv(65536):
                 if chunk.startswith(b"SEND "):
@@ -203,26 +210,19 @@ def test_srv_and_txt_records_for_listed_names_only(run, name_server):
     assert "_mongodb._tcp.cluster.trickle.test" in name_server.asked
 
 
-class RecordingServer:
-    """TCP on 127.0.0.1: keeps what each connection sent, in order, and whether it ended cleanly."""
+class RecordingServer(LocalServer):
+    """Keeps what each connection sent, in order of connecting, and whether it ended cleanly."""
 
     def __init__(self):
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
         self.received: list[bytes] = []
         self.ended: list[bool] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.lock = threading.Lock()
+        super().__init__()
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn, len(self.received)), daemon=True).start()
+    def _serve(self, conn):
+        with self.lock:
+            index = len(self.received)
             self.received.append(b"")
-
-    def _serve(self, conn, index):
         ended = False
         try:
             while chunk := conn.recv(65536):
