@@ -275,10 +275,10 @@ def test_a_large_write_waits_for_the_host_and_then_drains(run, recorder):
       const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
         const waits = s.write(Buffer.alloc(200000, 97)) === false;
         const buffered = s.bufferSize;
-        s.once('drain', () => {{ s.write('END'); s.end(() => cb(null, {{ waits, buffered }})); }});
+        s.once('drain', () => {{ const drained = s.bufferSize; s.write('END'); s.end(() => cb(null, {{ waits, buffered, drained }})); }});
       }});
     }}"""
-    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {"waits": True, "buffered": 200000}
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {"waits": True, "buffered": 200000, "drained": 0}
     assert wait_for(lambda: recorder.ended == [True], timeout_s=5, every_s=0.05)
     assert recorder.received == [b"a" * 200000 + b"END"]
 
@@ -324,3 +324,47 @@ def test_a_small_write_over_the_cap_errors_the_socket_though_nobody_waits_for_it
       s.on('error', (err) => cb(null, {{ got, code: err.code }}));
     }}"""
     assert ok(run(source, allow=[f"127.0.0.1:{traffic.port}"])) == {"got": want, "code": "ERR_SOCKET_BYTES_LIMIT"}
+
+
+def test_a_refused_held_back_write_calls_back_with_the_error_once(run, recorder):
+    source = f"""function login(e, p, cb) {{
+      const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
+        s.write(Buffer.alloc({RUN_BYTES + 100000}), (err) => {{
+          const heard = {{ callback: err && err.code, destroyed: s.destroyed }};
+          setTimeout(() => cb(null, {{ ...heard, errors }}), 100);
+        }});
+      }});
+      const errors = [];
+      s.on('error', (err) => errors.push(err.code));
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == {
+        "callback": "ERR_SOCKET_BYTES_LIMIT",
+        "destroyed": True,
+        "errors": ["ERR_SOCKET_BYTES_LIMIT"],
+    }
+
+
+def test_destroying_a_socket_with_a_held_back_write_emits_no_error(run, recorder):
+    """As in Node: after destroy() nothing more is emitted, and the pending write's callback still runs."""
+    source = f"""function login(e, p, cb) {{
+      const events = [];
+      const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
+        s.write(Buffer.alloc(500000), () => events.push('callback'));
+        s.destroy();
+      }});
+      s.on('error', (err) => events.push('error ' + err.code));
+      s.on('close', () => setTimeout(() => cb(null, events.concat('close')), 100));
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == ["callback", "close"]
+
+
+def test_end_right_after_a_large_write_sends_it_all_first(run, recorder):
+    source = f"""function login(e, p, cb) {{
+      const s = require('net').connect({recorder.port}, '127.0.0.1', () => {{
+        s.write(Buffer.alloc(300000, 98));
+        s.end(() => cb(null, 'ended'));
+      }});
+    }}"""
+    assert ok(run(source, allow=[f"127.0.0.1:{recorder.port}"])) == "ended"
+    assert wait_for(lambda: recorder.ended == [True], timeout_s=5, every_s=0.05)
+    assert recorder.received == [b"b" * 300000]

@@ -79,8 +79,11 @@ def test_the_only_top_level_function_runs_whatever_its_name(run):
         "'use strict';\nconst authenticate = async (e, p, cb) => cb(null, { user_id: e });",
         "var authenticate = function (e, p, cb) { cb(null, { user_id: e }); };",
         "// the login script of our old store\nlet authenticate = (e, p, cb) => cb(null, { user_id: e });",
+        "var eval = JSON.parse;\nfunction authenticate(e, p, cb) { cb(null, { user_id: e }); }",
+        "\r\n\r\n  async function authenticate(e, p, cb) { cb(null, { user_id: e }); }",
+        "\n" * 50_000 + "function   \n\n  authenticate (e, p, cb) { cb(null, { user_id: e }); }",
     ],
-    ids=["strict-async-arrow", "var-function", "name-only-in-a-comment"],
+    ids=["strict-async-arrow", "var-function", "name-only-in-a-comment", "own-eval", "crlf", "long-blank-runs"],
 )
 def test_the_only_top_level_function_is_found_in_each_way_of_defining_it(run, source):
     assert run(source).value == {"user_id": "alice@example.com"}

@@ -18,6 +18,7 @@ const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
 const { policyFrom } = require("./bridges/egress");
 const { bridgeCalls } = require("./bridges");
+const { declaredNames } = require("./script-names");
 const netBridge = require("./bridges/net");
 const dnsBridge = require("./bridges/dns");
 const CEILINGS = require("../ceilings");
@@ -182,11 +183,13 @@ function main() {
       egress_allowlist: egress, // part of the warm key: a changed allow-list gets new isolates
     };
     const policy = { ...policyFrom(egress, limits.sockets), connection: request.connection || "" };
+    const sourceHash = sha1(request.source);
     const payload = JSON.stringify({
       kind: request.kind,
       function_names: request.function_names,
       source: request.source,
-      source_hash: sha1(request.source),
+      source_hash: sourceHash,
+      declared_names: declaredNames(request.source, sourceHash),
       args: request.args,
       context: request.context ?? {},
       configuration: request.configuration ?? {},

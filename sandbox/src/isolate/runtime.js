@@ -407,24 +407,13 @@
     }
     return value;
   }
-  // Names of functions declared (or assigned) at the top of the script: only candidates, checked
-  // with `typeof` inside the script's scope, so names in strings or nested functions drop out.
-  function declaredNames(source) {
-    const names = new Set();
-    const patterns = [
-      /(?:^|[\n;])\s*(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/g,
-      /(?:^|[\n;])\s*(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/g,
-    ];
-    for (const pattern of patterns) for (const m of source.matchAll(pattern)) names.add(m[1]);
-    return [...names];
-  }
-  // `wanted`: the function names the request gave for this kind, in order of preference. They are probed in the script's scope at once. Other top-level functions (a script of
-  // one differently named function) are only looked for when none is defined, through a direct eval in
-  // that scope: scanning every script's text for names first cost each new isolate a quarter millisecond
-  // of regular-expression compiling.
-  function compile(kind, wanted, source) {
+  // `wanted`: the function names the request gave for this kind, in order of preference; `declared`: the
+  // names the script declares at its top level (src/host/script-names.js), the candidates when it defines
+  // none of the wanted ones.
+  function compile(kind, wanted, source, declared) {
+    const others = declared.filter((n) => !wanted.includes(n));
     const probe = (n) => `typeof ${n} === "function" ? ${n} : undefined`;
-    const tail = `\n;return [[${wanted.map(probe).join(",")}], function () { return eval(arguments[0]); }];\n})`;
+    const tail = `\n;return [[${wanted.map(probe).join(",")}], [${others.map(probe).join(",")}]];\n})`;
     let found;
     try {
       found = indirectEval(`(function () {${source}${tail}\n//# sourceURL=${kind}.js`)();
@@ -442,8 +431,7 @@
     }
     const named = found[0].find((f) => f !== undefined);
     if (named) return named;
-    const others = declaredNames(source).filter((n) => !wanted.includes(n));
-    const top = others.map((n) => found[1](probe(n))).filter((f) => f !== undefined);
+    const top = found[1].filter((f) => f !== undefined);
     if (top.length === 1) return top[0];
     throw new TypeError(
       `The ${kind} script must define a function named ${wanted.join(" or ")}` +
@@ -479,7 +467,7 @@
       }
     }
     const key = p.kind + ":" + p.function_names.join(",") + ":" + p.source_hash;
-    if (!entries.has(key)) entries.set(key, compile(p.kind, p.function_names, p.source));
+    if (!entries.has(key)) entries.set(key, compile(p.kind, p.function_names, p.source, p.declared_names || []));
     return entries.get(key);
   }
 
@@ -582,7 +570,7 @@
     const answer = makeAnswer("");
     pending.set("", answer);
     try {
-      start({ args: ["warm-up", ""], options: { enable_script_context: false } }, answer, () => compile("login", ["login"], source));
+      start({ args: ["warm-up", ""], options: { enable_script_context: false } }, answer, () => compile("login", ["login"], source, ["login"]));
     } finally {
       answer.release();
     }

@@ -215,6 +215,7 @@ const methods = {
   write({ id, ack = true }, state, context) {
     const { socket } = state.entry(id);
     const bytes = context.bytes ? Buffer.from(context.bytes) : Buffer.alloc(0);
+    if (bytes.length === 0) return null; // nothing to send: no host write (and no buffer) for it
     if (!ack) {
       try {
         state.count(bytes.length);

@@ -77,8 +77,9 @@ class Socket extends Duplex {
     return "closed";
   }
 
+  // Bytes not yet out: only a held-back write's are known to wait (smaller ones go out at once).
   get bufferSize() {
-    return this._pendingBytes;
+    return this._waitingWrite ? this._pendingBytes : this.writableLength;
   }
 
   connect(...args) {
@@ -164,6 +165,7 @@ class Socket extends Duplex {
     if (this._outgoing.length === 0 || !this._id || this._hostClosed) return;
     const bytes = this._outgoing.length === 1 ? this._outgoing[0] : Buffer.concat(this._outgoing);
     this._outgoing = [];
+    if (bytes.length === 0 && !this._waitingWrite) return;
     const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
     if (!this._waitingWrite) return bridge.callAsync("net", "write", { id: this._id, ack: false }, null, copy);
     const outAt = this.bytesWritten; // every byte written before this answer is out once it comes
@@ -174,7 +176,18 @@ class Socket extends Duplex {
       (err) => {
         const waiting = this._waitingWrite;
         this._waitingWrite = null;
-        if (err) return this.destroy(errorFrom(err));
+        if (err && this.destroyed) {
+          // The script destroyed the socket meanwhile: as in Node, nothing more is emitted (readable-stream 3
+          // would emit a write callback's error even now), and the held-back write's callback still runs.
+          if (waiting) waiting(null);
+          return;
+        }
+        if (err) {
+          // A failed write destroys the socket and its callback gets the error, which the socket emits once.
+          if (!waiting) return this.destroy(errorFrom(err));
+          this.destroy();
+          return waiting(errorFrom(err));
+        }
         this._pendingBytes = this.bytesWritten - outAt;
         if (waiting) waiting(null);
       },
