@@ -1,6 +1,7 @@
 """What several benchmark sections set up the same way: a legacy users table in PostgreSQL, a Django
 database of the bench's own, and a private scriptd."""
 
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -22,9 +23,12 @@ EMAIL, PASSWORD = "bench@example.com", "pa55word"
 WARM_UP_SECONDS = 2.0
 
 
-def timed_streams(login: Callable, items: list, seconds: float) -> tuple[list[float], float]:
-    """One thread per item calls login(item) in a loop: WARM_UP_SECONDS untimed, then `seconds` timed.
-    Returns every timed call's latency (ms) and the calls per second of all threads together."""
+def timed_streams(
+    login: Callable, items: list, seconds: float, mark: Callable[[str], None] = lambda moment: None
+) -> tuple[list[float], float]:
+    """One thread per item calls login(item) in a loop: WARM_UP_SECONDS untimed, then `seconds` timed
+    (mark("start") and mark("end") around them). Returns every timed call's latency (ms) and the calls per
+    second of all threads together."""
 
     def loop(item, for_seconds: float) -> list[float]:
         deadline = time.perf_counter() + for_seconds
@@ -37,9 +41,11 @@ def timed_streams(login: Callable, items: list, seconds: float) -> tuple[list[fl
 
     with ThreadPoolExecutor(len(items)) as pool:
         list(pool.map(loop, items, [WARM_UP_SECONDS] * len(items)))
+        mark("start")
         started = time.perf_counter()
         results = list(pool.map(loop, items, [seconds] * len(items)))
         elapsed = time.perf_counter() - started
+        mark("end")
     times = [t for r in results for t in r]
     return times, len(times) / elapsed
 
@@ -78,8 +84,40 @@ def bench_database(folder: Path) -> Iterator[None]:
 def scriptd_in(folder: Path, workers: int) -> Iterator[str]:
     """A private scriptd with `workers` login workers, its socket in `folder`; yields the socket path."""
     process, socket_path = _start_scriptd(folder, workers)
+    _SCRIPTD_PIDS[socket_path] = process.pid
     try:
         yield socket_path
     finally:
+        _SCRIPTD_PIDS.pop(socket_path, None)
         process.terminate()
         process.wait(timeout=10)
+
+
+_SCRIPTD_PIDS: dict[str, int] = {}
+
+
+def scriptd_cpu_ms(socket_path: str) -> dict[str, float]:
+    """CPU time (ms) each kind of thread of a scriptd from scriptd_in has used so far, by thread name (the
+    supervisor's and workers' "MainThread", isolates' threads, "libuv-worker", "V8Worker"), the supervisor's
+    own main thread as "supervisor". Read from /proc/*/task/*/schedstat, which counts to the nanosecond
+    (the tick-based counters over-charge threads that wake on timers)."""
+    root = _SCRIPTD_PIDS[socket_path]
+    totals: dict[str, float] = {}
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            task = f"/proc/{pid}/task/{tid}"
+            try:
+                name = Path(f"{task}/comm").read_text().strip()
+                used = int(Path(f"{task}/schedstat").read_text().split()[0]) / 1e6
+                pending += [int(child) for child in Path(f"{task}/children").read_text().split()]
+            except OSError:
+                continue
+            key = "supervisor" if int(tid) == root else name
+            totals[key] = totals.get(key, 0.0) + used
+    return totals
