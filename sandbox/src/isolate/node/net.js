@@ -48,7 +48,7 @@ class Socket extends Duplex {
     super({ allowHalfOpen: Boolean(options.allowHalfOpen), emitClose: false, decodeStrings: true });
     this._id = 0;
     this._run = bridge.currentRun();
-    this._pendingBytes = 0; // written and not yet known to be out (the host answers only some writes)
+    this._knownOut = 0; // of bytesWritten, how many the host has said are out (it answers only some writes)
     this._outgoing = []; // written this turn, not yet sent (_flush)
     this._waitingWrite = null; // the write callback held back while too much is on its way
     this._tls = null;
@@ -80,6 +80,11 @@ class Socket extends Duplex {
   // Bytes not yet out: only a held-back write's are known to wait (smaller ones go out at once).
   get bufferSize() {
     return this._waitingWrite ? this._pendingBytes : this.writableLength;
+  }
+
+  // Written and not yet known to be out.
+  get _pendingBytes() {
+    return this.bytesWritten - this._knownOut;
   }
 
   connect(...args) {
@@ -151,7 +156,6 @@ class Socket extends Duplex {
     }
     if (!this._id || this._hostClosed) return callback(Object.assign(new Error("This socket has been ended by the other party"), { code: "EPIPE" }));
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
-    this._pendingBytes += bytes.length;
     this.bytesWritten += bytes.length;
     this._touch();
     this._outgoing.push(bytes);
@@ -188,7 +192,7 @@ class Socket extends Duplex {
           this.destroy();
           return waiting(errorFrom(err));
         }
-        this._pendingBytes = this.bytesWritten - outAt;
+        this._knownOut = outAt;
         if (waiting) waiting(null);
       },
       copy,
