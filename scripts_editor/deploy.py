@@ -40,7 +40,7 @@ def _label(by: AbstractBaseUser | None) -> str:
 def _row(connection: Connection) -> ScriptDeployment:
     """The stored deployment row, created from what is live now when the connection has none yet."""
     seen = script_deployment(connection=connection)
-    if seen.pk is not None and not seen._state.adding:
+    if not seen._state.adding:
         return seen
     try:
         with transaction.atomic():

@@ -24,6 +24,7 @@ from connections_admin.models import ConfigurationVariable, Connection
 
 from ..models import ScriptTestCase
 from ..runs.arguments import run_arguments_join
+from ..saved_tests import script_test_case_secrets
 from ..selectors import script_revision_current_for
 from .exceptions import AsCodeProblem, AsCodeRejected
 from .keywords import keyword_reference
@@ -65,7 +66,7 @@ def _tests(connection: Connection, cases: list[ScriptTestCase], keywords: dict[s
         return None
     out, used = [], set()
     for case in cases:
-        paths = [p for p in json.loads(crypto.decrypt(case.secrets)) if p] if case.secrets else []
+        paths = [p for p in script_test_case_secrets(case=case) if p]
         references = {}
         for path in paths:
             keyword = f"TEST__{_word(connection.name)}__{_word(case.name)}__{_word(path)}"

@@ -70,7 +70,7 @@ class FreshPool {
     if (this.ready.length > 0) {
       // A second spare taken before the first was replaced means runs come faster than spares are made:
       // the next one is then prepared as soon as this run has answered (release), not a moment later.
-      this.pressed = this.ready.length - 1 < this.spares - 1;
+      this.pressed = this.ready.length < this.spares;
       return this.ready.shift();
     }
     this.misses++; // a run that waits for an isolate to be made (stats: fresh_misses)

@@ -101,8 +101,6 @@ def test_export_then_import_into_a_fresh_database_gives_the_same_cases(with_case
 def test_a_fresh_database_needs_the_password_keywords(with_cases, tmp_path):
     call_command("export_connections", str(tmp_path / "out"), "--format", "directory")
     Connection.objects.all().delete()
-    keywords = tmp_path / "k.json"
-    keywords.write_text(json.dumps({"DB_PASS": SECRET}))
     with pytest.raises(AsCodeRejected) as caught:
         import_prepare(root=tmp_path / "out", keywords={"DB_PASS": SECRET}, allow_delete=False)
     messages = [str(p) for p in caught.value.problems]
