@@ -15,7 +15,7 @@ from pathlib import Path
 
 import bcrypt
 
-from bench.scriptd import _start_scriptd
+from bench.support import EMAIL, PASSWORD, scriptd_in
 from scriptd_client import client as scriptd
 from scriptd_client.node import SANDBOX_DIR, scriptd_node
 from scripts_editor.script_templates import template_bodies
@@ -24,7 +24,6 @@ from tests.fixtures.mongo_peer import mongo_peer
 from tests.peers.node_packages import package_dir
 
 RUNS = 30
-EMAIL, PASSWORD = "bench@example.com", "pa55word"
 RUNNER = Path(__file__).resolve().parent.parent / "tests" / "peers" / "run_script.js"
 
 
@@ -42,8 +41,7 @@ def run() -> None:
         )
         configuration = {"MONGO_URI": peer.uri("legacy", options="authSource=legacy"), "MONGO_DATABASE": "legacy"}
 
-        process, socket_path = _start_scriptd(Path(tmp), 1)
-        try:
+        with scriptd_in(Path(tmp), 1) as socket_path:
             figures = {}
             for mode in ("warm", "fresh"):
 
@@ -66,9 +64,6 @@ def run() -> None:
 
                 first = call()
                 figures[mode] = (first, [call() for _ in range(RUNS)])
-        finally:
-            process.terminate()
-            process.wait(10)
 
         request = {
             "source": source,

@@ -260,7 +260,7 @@ def outcome_of(*, key: str, status: str, value: Any, error: dict[str, Any], conn
     if status == "ok":
         if value is None:
             return {"kind": "not_found"}
-        if key in ("login", "get_user"):
+        if BY_KEY[key].returns_profile:
             try:
                 profile = dataclasses.asdict(profile_normalise(value, connection=connection))
             except FlowFailed as e:
@@ -327,12 +327,12 @@ def shadow_comparison_record(
     )
     draft = outcome_of(key=job.key, status=status, value=value, error=error, connection=job.connection)
     agree = outcomes_agree(live, draft)
-    mask = Masker.for_run(
-        configuration=job.configuration, plain_keys=job.plain_keys, passwords=BY_KEY[job.key].passwords(job.args)
-    )
     if agree:  # the kind says it all; nothing personal kept
         live_kept, draft_kept, arguments, kept_logs = {"kind": live["kind"]}, {"kind": draft["kind"]}, [], []
     else:
+        mask = Masker.for_run(
+            configuration=job.configuration, plain_keys=job.plain_keys, passwords=BY_KEY[job.key].passwords(job.args)
+        )
         live_kept, draft_kept = (_without_credentials(mask.value(o)) for o in (live, draft))
         arguments = _without_credentials(mask.value(job.args))
         kept_logs = [

@@ -326,16 +326,14 @@ def scriptd_command(
     workers: int | None = None,
     worker_options: dict[str, int] | None = None,
     allow_unconfined: bool = True,
-    extra_modules_dir: str | None = None,
     include_pending: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and the (empty) environment that start scriptd; no Django secret is passed on.
-    `extra_modules_dir`: the operator's added packages (default settings.SANDBOX_MODULES_DIR);
-    `include_pending`: serve additions still being checked too (only `sandbox_modules add` does)."""
+    The operator's added packages come from settings.SANDBOX_MODULES_DIR; `include_pending`: serve additions still being checked too (only `sandbox_modules add` does)."""
     from django.conf import settings
 
     argv = [scriptd_node(), str(SANDBOX_DIR / "src" / "scriptd.js"), "--socket", socket_path]
-    argv += ["--extra-modules", str(extra_modules_dir or settings.SANDBOX_MODULES_DIR)]
+    argv += ["--extra-modules", str(settings.SANDBOX_MODULES_DIR)]
     if include_pending:
         argv.append("--include-pending")
     if settings.SCRIPTD_EXTRA_CA_FILE:

@@ -44,7 +44,6 @@ class ModuleAdminError(Exception):
 class Added:
     name: str
     version: str
-    alias: str
     default: str
 
 
@@ -253,7 +252,7 @@ def _add(spec: str, *, tarball: Path | None, make_default: bool) -> Added:
     data = _read_additions()
     data["packages"][name]["versions"][version].pop("pending", None)
     _write_additions(data)
-    return Added(name=name, version=version, alias=alias, default=data["packages"][name]["default"])
+    return Added(name=name, version=version, default=data["packages"][name]["default"])
 
 
 def _forget(name: str, version: str, alias: str) -> None:

@@ -6,7 +6,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const semver = require("semver");
-const { CatalogError, parseSpec, pickVersion } = require("./catalog-resolve");
+const { parseSpec, pickVersion } = require("./catalog-resolve");
 
 const SANDBOX_DIR = path.resolve(__dirname, "..");
 const BASE_FILE = path.join(SANDBOX_DIR, "catalog.json");
@@ -71,10 +71,6 @@ class Catalog {
     return merged;
   }
 
-  has(name) {
-    return Object.hasOwn(this.packages(), name);
-  }
-
   // require(spec) -> { name, version, key, file, note? }, or null for a name the catalog does not have;
   // throws CatalogError naming the versions served (src/catalog-resolve.js).
   resolve(spec) {
@@ -125,4 +121,4 @@ function moduleKey(name, version, subpath) {
   return `${name}@${version}${subpath ? `/${subpath}` : ""}`;
 }
 
-module.exports = { Catalog, CatalogError, parseSpec, moduleKey, SANDBOX_DIR };
+module.exports = { Catalog };

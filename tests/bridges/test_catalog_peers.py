@@ -1,12 +1,12 @@
 """Each pinned catalog version makes one real call to a local peer: PostgreSQL (pg 7 and 8), MariaDB
 (mysql, mysql2 2 and 3), a local HTTP server (axios 0.21/0.22/1, request 2.81/2.88, node-fetch,
 isomorphic-fetch). Drivers without a peer here (SQL Server, Oracle, Neo4j 5, MongoDB) build their first
-protocol message and report the refused connection clearly. Not covered: neo4j-driver 4.4 loads (test_catalog)
-but its connect to a refused port does not answer within the run's time limit here (not yet investigated)."""
-
-import socket
+protocol message and report the refused connection clearly (neo4j-driver 4.4's refused connect:
+tests/peers/test_through_scriptd.py)."""
 
 import pytest
+
+from tests.fixtures.tls import free_port
 
 from .conftest import ALICE
 
@@ -100,12 +100,6 @@ def test_fetch_packages_call_a_local_server(run, spec):
     assert ok(run(source)) == [200, "plain words"]
 
 
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize(
     "name, body",
     [
@@ -147,7 +141,7 @@ def closed_port():
     ],
 )
 def test_drivers_without_a_peer_here_report_a_refused_connection(run, allowlist, name, body):
-    port = closed_port()
+    port = free_port()  # nothing listens there
     source = f"function login(email, password, callback) {{ {body.replace('PORT', str(port))} }}"
     message = ok(run(source, egress_allowlist=[*allowlist, f"127.0.0.1:{port}"], timeout_ms=15000))
     assert message != "connected"

@@ -205,6 +205,9 @@ def test_a_session_past_its_time_ends_and_is_audited(table, editor):
     assert shadow.shadow_sessions_expire() == 1
     session.refresh_from_db()
     assert session.status == "expired" and session.stopped_by_label == "system"
+    assert AuditEvent.objects.filter(
+        connection=connection, action=AuditEvent.Action.SHADOW_STOPPED, detail__status="expired"
+    ).exists()
     _login(connection, "ada@legacy.test")
     assert shadow_runs.shadow_drain()
     assert not ShadowComparison.objects.exists()

@@ -66,7 +66,7 @@ function loadSources({ extraDir = null, includePending = false } = {}) {
     if (!found) return undefined;
     return found.source ?? fs.readFileSync(found.file, "utf8");
   }
-  return { sources, source, resolve, catalog, versions, bridged };
+  return { source, resolve, versions, bridged };
 }
 
 module.exports = { allowlist, loadSources };

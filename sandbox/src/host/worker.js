@@ -108,14 +108,13 @@ function main() {
   }
   // The operator's additions (var/sandbox-modules, `python manage.py sandbox_modules add`), if any.
   const extraAt = process.argv.indexOf("--extra-modules");
-  const { sources, source, resolve, versions, bridged } = loadSources({
+  const { source, resolve, versions, bridged } = loadSources({
     extraDir: extraAt === -1 ? null : process.argv[extraAt + 1],
     includePending: process.argv.includes("--include-pending"), // only the throwaway scriptd of `sandbox_modules add`
   });
   const runtime = fs.readFileSync(path.join(__dirname, "..", "isolate", "runtime.js"), "utf8");
   const shared = {
     runtime,
-    sources,
     source,
     resolve,
     settingsJson: JSON.stringify({ allowlist, versions, bridged, refused: allowlist.refused, resultMaxBytes: RESULT_MAX_BYTES }),
