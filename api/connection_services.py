@@ -122,6 +122,17 @@ def connection_create_from_api(*, data: dict, by) -> tuple[Connection, list[str]
     return connection, warnings
 
 
+def _if_match_check(connection: Connection, if_match: tuple[int, int] | None) -> int:
+    """412 when If-Match (script revision, settings version) no longer names the connection's state; else
+    the current script revision number."""
+    base = current_revision_number(connection)
+    if if_match is not None and if_match != (base, connection.version):
+        raise ApiError(
+            f'The connection changed since that ETag: it is now "{base}.{connection.version}".', status_code=412
+        )
+    return base
+
+
 def connection_patch_from_api(
     *, connection: Connection, data: dict, if_match: tuple[int, int] | None, by
 ) -> tuple[Connection, list[str]]:
@@ -137,15 +148,12 @@ def connection_patch_from_api(
     fields = {"display_name": data["display_name"]} if "display_name" in data else {}
     if "options" in data:
         fields |= {field: data["options"][key] for key, field in OPTION_FIELDS.items() if key in data["options"]}
+    _if_match_check(connection, if_match)  # before the required tests: a stale ETag answers at once
     tests_checked = _required_tests_check(connection, checked, by)
     with transaction.atomic():
         # Lock the row so the If-Match check and the writes see one state.
         connection = Connection.objects.select_for_update().get(pk=connection.pk)
-        base = current_revision_number(connection)
-        if if_match is not None and if_match != (base, connection.version):
-            raise ApiError(
-                f'The connection changed since that ETag: it is now "{base}.{connection.version}".', status_code=412
-            )
+        base = _if_match_check(connection, if_match)
         try:
             connections.connection_update(connection=connection, by=by, **fields)
         except StaleConnection as e:  # unreachable under the row lock; kept so a future change cannot 500

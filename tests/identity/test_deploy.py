@@ -8,7 +8,7 @@ from identity.exceptions import FlowFailed
 from identity.models import FlowEvent, LegacyCircuit
 from scripts_editor import deploy, selectors
 from scripts_editor.exceptions import DeployConflict, TestsFailed
-from scripts_editor.models import ScriptCanary
+from scripts_editor.models import ScriptCanary, ScriptTestSuiteRun
 from scripts_editor.saved_tests import script_test_case_create
 from scripts_editor.scripts import SCRIPT_KEYS
 from scripts_editor.services import scripts_save
@@ -353,3 +353,27 @@ def test_restoring_a_revision_that_fails_required_tests_keeps_it_as_a_draft_and_
     assert selectors.script_revision_current(connection=shop).number == 3
     assert selectors.script_revision_current(connection=shop).is_draft
     assert selectors.script_revision_live_number(connection=shop) == 1
+
+
+def test_a_stale_if_match_is_refused_before_the_required_tests_run(shop, editor, api_for):
+    script_test_case_create(
+        connection=shop,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+    api = api_for(editor, "read:connections", "update:connections")
+    base = f"/api/v2/connections/{shop.public_id}"
+    api.patch(f"{base}/release", {"require_tests": True}, format="json")
+    stale = api.get(base)["ETag"]
+    scripts_save(connection=shop, scripts=_scripts(ACCEPTS + "// moved on"), base_number=1, by=None)
+
+    answer = api.patch(
+        base, {"options": {"customScripts": _scripts(ACCEPTS + "// v3")}}, format="json", HTTP_IF_MATCH=stale
+    )
+
+    assert answer.status_code == 412
+    assert not ScriptTestSuiteRun.objects.filter(connection=shop).exists()  # no suite ran for a refused save
