@@ -3,7 +3,7 @@
 The only place in Django that knows scriptd exists. One call, `run_script`, sends a run and yields
 its events as the service sends them (line-delimited JSON over a Unix socket):
 
-    {"type": "started"}   (an isolate begins the run; consumed here, not yielded)
+    {"type": "started"}   (an isolate begins a run that had to wait first; consumed here, not yielded)
     {"type": "log", "level": "log|info|warn|error", "text": "...", "time": "2026-...Z"}
     {"type": "result", "status": "ok", "value": ..., "ms": 1.2}
     {"type": "result", "status": "error|timeout|crash", "error": {"name", "message", "code",
@@ -251,7 +251,8 @@ def run_script(
         "mode": mode,
         "purpose": purpose,
     }
-    # Before `started`: the wait for an isolate (scriptd ends it at the limit); after: the run itself.
+    # Until `started` (sent only for a run that waited): the wait for an isolate (scriptd ends it at the
+    # limit); after it, the run itself.
     deadline_s = limits.timeout_ms / 1000 + DEADLINE_GRACE_S
     sent = time.perf_counter()
     try:

@@ -3,6 +3,7 @@ that keeps logging in for another connection while a hostile script misbehaves."
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,17 @@ def worker_index(connection_id: str, workers: int = 2) -> int:
     for ch in connection_id:
         h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
     return h % workers
+
+
+def sandboxed_node_pid(host_pid: int) -> int:
+    """A worker's node process itself: under bwrap it is the grandchild of the pid the supervisor spawned."""
+    pid = host_pid
+    for _ in range(3):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if not children:
+            break
+        pid = int(children[0])
+    return pid
 
 
 @pytest.fixture

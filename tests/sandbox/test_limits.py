@@ -5,14 +5,13 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from scriptd_client import client as scriptd
 from scripts_editor.scripts import BY_KEY
 
-from .conftest import worker_index
+from .conftest import sandboxed_node_pid, worker_index
 
 LOGIN = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
@@ -94,17 +93,6 @@ def test_a_timer_bomb_is_refused(run):
     assert "Too many pending timers" in outcome.error["message"]
 
 
-def _sandboxed_node_pid(host_pid: int) -> int:
-    """The node process itself: under bwrap it is the grandchild of the pid the supervisor spawned."""
-    pid = host_pid
-    for _ in range(3):
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        if not children:
-            break
-        pid = int(children[0])
-    return pid
-
-
 def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, scriptd_socket):
     victim_index = worker_index(HOSTILE)
     pong = scriptd.ping(socket_path=scriptd_socket)
@@ -127,7 +115,7 @@ def test_a_worker_killed_mid_run_answers_crash_and_is_replaced(run, neighbour, s
         )
         sender.start()
         time.sleep(0.5)
-        os.kill(_sandboxed_node_pid(victim["pid"]), signal.SIGKILL)
+        os.kill(sandboxed_node_pid(victim["pid"]), signal.SIGKILL)
         sender.join(timeout=15)
         time.sleep(0.3)
     assert outcomes[0].status == "crash", outcomes[0].result

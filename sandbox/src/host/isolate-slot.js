@@ -53,21 +53,27 @@ class IsolateSlot {
     });
     const bootstrap = script.runSync(context, { reference: true });
     script.release();
+    // Calls that answer nothing are `ignored` callbacks: the isolate's thread queues them on this worker's
+    // thread and goes on, instead of waiting for the worker to take each (a login's socket write, its
+    // pool's timers and its answer: four waits fewer). The runtime bounds that queue (hostDrain).
+    const posted = { ignored: true };
     this.dispatch = await bootstrap.apply(
       undefined,
       [
         new ivm.Callback((tag, level, text) => this.onLog(tag, level, text)),
-        new ivm.Callback((tag, status, json) => this.onDone(tag, status, json)),
-        new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms)),
+        new ivm.Callback((tag, status, json) => this.onDone(tag, status, json), posted),
+        new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms), posted),
         new ivm.Callback((name) => this.moduleFactory(String(name))),
         // require() of a catalog package: the host resolves the version (catalog.js) and answers JSON.
         new ivm.Callback((spec) => JSON.stringify(this.shared.resolve(String(spec)))),
-        new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes)),
+        new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes), posted),
         // The only Reference the isolate holds: a host function it may call with applySyncPromise,
         // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
         new ivm.Reference((name, method, args) => this.bridges.call(String(name), String(method), String(args))),
         this.shared.settingsJson,
         rehearse,
+        // Synchronous and empty: it returns once this thread has taken every call queued before it.
+        new ivm.Callback(() => {}),
       ],
       { result: { reference: true }, timeout: 1000 },
     );
@@ -264,8 +270,8 @@ class IsolateSlot {
     const existing = this.timers.get(key);
     if (existing) clearTimeout(existing);
     this.timers.delete(key);
-    if (op !== "set" || this.retired) return;
-    if (this.timers.size >= MAX_TIMERS) throw new RangeError(`Too many pending timers (limit ${MAX_TIMERS})`);
+    // The runtime refuses a timer past MAX_TIMERS to the script; this only keeps the host's count bounded.
+    if (op !== "set" || this.retired || this.timers.size >= MAX_TIMERS) return;
     const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
     this.timers.set(
       key,

@@ -14,13 +14,23 @@ class RunSink {
     this.bytes = 0;
     this.dropped = 0;
     this.done = false;
+    this.waited = false;
     this.startedAt = process.hrtime.bigint();
   }
 
-  // An isolate begins the run now (a warm run may have waited for one): the supervisor arms its
-  // watchdog on this event, and clients may restart their own deadline.
+  // The run must wait (at the Try gate, or for one of its connection's isolates): the supervisor then
+  // gives it until its time limit to start (supervisor.js), rather than to answer.
+  waiting() {
+    if (this.done || this.waited) return;
+    this.waited = true;
+    this.write({ tag: this.tag, type: "waiting" });
+  }
+
+  // An isolate begins the run now. Only a run that waited says so (most start at once, and one line
+  // fewer each way is a login's cheapest saving): the supervisor arms its watchdog on it, the client
+  // restarts its deadline.
   started() {
-    if (!this.done) this.write({ tag: this.tag, type: "started" });
+    if (!this.done && this.waited) this.write({ tag: this.tag, type: "started" });
   }
 
   log(level, rawText) {

@@ -20,11 +20,13 @@ class TryGate {
   }
 
   // Resolves to a release function once the run may start; rejects with GateTimeout after waitMs.
-  enter(waitMs) {
+  // onWait() is called if the run has to wait.
+  enter(waitMs, onWait = () => {}) {
     if (this.running < this.concurrency) {
       this.running++;
       return Promise.resolve(this.releaser());
     }
+    onWait();
     return new Promise((resolve, reject) => {
       const waiter = { resolve };
       waiter.timer = setTimeout(() => {

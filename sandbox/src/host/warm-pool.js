@@ -34,9 +34,9 @@ class WarmPool {
   }
 
   // Resolves to an idle slot reserved for the caller, who must call release(key, slot). When all of
-  // the key's isolates are busy the caller waits in line; after `waitMs` it leaves the line and the
-  // promise rejects with QueueTimeout.
-  async acquire(key, memoryMb, waitMs = Infinity) {
+  // the key's isolates are busy the caller waits in line (onWait() is called then); after `waitMs` it
+  // leaves the line and the promise rejects with QueueTimeout.
+  async acquire(key, memoryMb, waitMs = Infinity, onWait = () => {}) {
     for (const slot of this.groups.get(key)?.slots || []) if (!slot.reserved && this.worn(slot)) this.remove(key, slot);
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { slots: [], waiters: [] }));
@@ -57,6 +57,7 @@ class WarmPool {
         throw e;
       }
     }
+    onWait();
     return new Promise((resolve, reject) => {
       const waiter = { resolve, reject, memoryMb, until: Date.now() + waitMs };
       if (Number.isFinite(waitMs)) {

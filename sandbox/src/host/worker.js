@@ -204,7 +204,7 @@ function main() {
       if (job.purpose === "try") {
         // Try runs take turns at this worker's gate (logins never wait there), for up to their time limit.
         try {
-          leaveGate = await tryGate.enter(limits.timeout_ms);
+          leaveGate = await tryGate.enter(limits.timeout_ms, () => sink.waiting());
         } catch (e) {
           if (!(e instanceof GateTimeout)) throw e;
           return sink.result("timeout", {
@@ -232,7 +232,7 @@ function main() {
         // limit; it answers `timeout` itself then, and its time limit proper starts with `started`.
         let slot;
         try {
-          slot = await warm.acquire(key, limits.memory_mb, limits.timeout_ms);
+          slot = await warm.acquire(key, limits.memory_mb, limits.timeout_ms, () => sink.waiting());
         } catch (e) {
           if (!(e instanceof QueueTimeout)) throw e;
           return sink.result("timeout", {

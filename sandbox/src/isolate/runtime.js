@@ -2,7 +2,7 @@
 // The host passes its entry points as arguments; they live only in this closure, so scripts never
 // see them. Everything here is strict mode: V8 then hides these frames' functions and receivers from
 // `Error.prepareStackTrace` call sites and from `fn.caller`.
-(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, hostBridgeSync, settingsJson, rehearse) {
+(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, hostBridgeSync, settingsJson, rehearse, hostDrain) {
   "use strict";
   const g = globalThis;
   const { apply } = Reflect;
@@ -13,6 +13,25 @@
   const settings = parse(settingsJson);
   // bridged: modules that get `bridge` (src/host/modules.js); refused: built-ins refused with a reason.
   const { allowlist, versions, resultMaxBytes, bridged = [], refused = allowlist.refused || {} } = settings;
+
+  // hostDone, hostTimer and hostBridgeAsync answer nothing, so the isolate does not wait for the worker's
+  // thread to take them: they queue there (isolate-slot.js). That queue is host memory, outside the
+  // isolate's heap limit, so every POSTS_BEFORE_DRAIN calls or DRAIN_BYTES the isolate waits until the
+  // worker has taken all of them (hostDrain is a synchronous call, queued behind them).
+  const POSTS_BEFORE_DRAIN = 256;
+  const DRAIN_BYTES = 1024 * 1024;
+  let posts = 0;
+  let postedBytes = 0;
+  function post(fn, args, size) {
+    apply(fn, undefined, args);
+    posts++;
+    postedBytes += size;
+    if (posts >= POSTS_BEFORE_DRAIN || postedBytes >= DRAIN_BYTES) {
+      posts = 0;
+      postedBytes = 0;
+      hostDrain();
+    }
+  }
 
   // The run whose code is executing now. Every entry from the host (run, timer, bridge answer) sets
   // it, so console lines and late errors are attributed to the run that scheduled the work.
@@ -79,6 +98,7 @@
 
   // ---- timers (the host owns the clock and enters the isolate when one fires) -----------------
   const timers = new Map();
+  const MAX_TIMERS = 10_000; // pending at once in one isolate (the host keeps a timer for each)
   let nextTimerId = 1;
   class Timeout {
     constructor(id) {
@@ -96,7 +116,7 @@
     // Starts the timer's delay again from now (Node's timeout.refresh()).
     refresh() {
       const timer = timers.get(this._id);
-      if (timer) hostTimer("set", this._id, timer.delay);
+      if (timer) post(hostTimer, ["set", this._id, timer.delay], 0);
       return this;
     }
     [Symbol.toPrimitive]() {
@@ -105,21 +125,22 @@
   }
   function schedule(fn, ms, args, repeat) {
     if (typeof fn !== "function") throw new TypeError('The "callback" argument must be of type function');
+    if (timers.size >= MAX_TIMERS) throw new RangeError(`Too many pending timers (limit ${MAX_TIMERS})`);
     const id = nextTimerId++;
     const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
     timers.set(id, { fn, args, run: currentRun, repeat, delay });
-    hostTimer("set", id, delay);
+    post(hostTimer, ["set", id, delay], 0);
     return new Timeout(id);
   }
   function unschedule(handle) {
     const id = handle !== null && typeof handle === "object" ? handle._id : Number(handle);
-    if (timers.delete(id)) hostTimer("clear", id, 0);
+    if (timers.delete(id)) post(hostTimer, ["clear", id, 0], 0);
   }
   function fireTimer(id) {
     const timer = timers.get(id);
     if (!timer) return;
     currentRun = timer.run;
-    if (timer.repeat) hostTimer("set", id, timer.delay);
+    if (timer.repeat) post(hostTimer, ["set", id, timer.delay], 0);
     else timers.delete(id);
     try {
       apply(timer.fn, undefined, timer.args);
@@ -167,8 +188,9 @@
     callAsync(name, method, args, done, bytes) {
       const id = done ? nextCallId++ : 0;
       if (done) asyncCalls.set(id, { done, run: currentRun });
-      if (bytes === undefined) hostBridgeAsync(id, name, method, stringify(args));
-      else hostBridgeAsync(id, name, method, stringify(args), bytes);
+      const json = stringify(args);
+      if (bytes === undefined) post(hostBridgeAsync, [id, name, method, json], json.length);
+      else post(hostBridgeAsync, [id, name, method, json, bytes], json.length + bytes.byteLength);
     },
   });
   function hostEvent(channel, payload, bytes) {
@@ -519,7 +541,7 @@
   function makeAnswer(tag) {
     let answered = false;
     let held = null; // the answer, while the script's synchronous part is still running
-    const send = (status, json) => Promise.resolve().then(() => hostDone(tag, status, json));
+    const send = (status, json) => Promise.resolve().then(() => post(hostDone, [tag, status, json], json.length));
     const answer = function answer(err, value, how) {
       if (answered) {
         if (how === "callback") note("callback was called more than once; this call is ignored");

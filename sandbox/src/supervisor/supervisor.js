@@ -2,11 +2,13 @@
 // run to a worker (warm runs of a connection always to the same one, so its isolates stay warm),
 // and answers `crash` for runs whose worker died or stopped answering.
 //
-// A run's watchdog starts when the worker reports `started` (an isolate begins it), not when it is
-// sent: a warm run may first wait in its connection's line in the worker, which ends that wait with a
-// `timeout` answer of its own. A started run that gets no answer WATCHDOG_GRACE_MS past its limit
-// means the worker cannot enforce deadlines any more, and only then is the worker killed; a worker
-// whose event loop is blocked is caught by the heartbeat.
+// A run's watchdog counts from when it starts. Most runs start as soon as the worker reads them; one
+// that must wait (at the Try gate, or in its connection's line for an isolate) is reported `waiting`,
+// and the worker ends that wait with a `timeout` answer of its own, then reports `started` when an
+// isolate begins it. A started run that gets no answer WATCHDOG_GRACE_MS past its limit means the
+// worker cannot enforce deadlines any more, and only then is the worker killed; a run still waiting
+// START_GRACE_MS past its limit is answered `crash` alone. A worker whose event loop is blocked is
+// caught by the heartbeat.
 "use strict";
 const fs = require("node:fs");
 const net = require("node:net");
@@ -110,14 +112,28 @@ class Supervisor {
     // A request without a time limit is refused by the worker at once; the watchdog is only a backstop.
     const timeoutMs = Math.min(Number(message.limits?.timeout_ms) || 0, CEILINGS.TIMEOUT_MS);
     const run = { reply, id, worker, timeoutMs };
-    // Until `started`: the worker ends a wait in line itself after timeoutMs. This backstop answers
-    // only this run (others on the worker are not harmed) if neither `started` nor an answer came.
-    run.watchdog = setTimeout(() => {
-      this.log(`run ${id} on worker ${worker.index} did not start within ${timeoutMs + START_GRACE_MS} ms`);
-      this.answerCrash(tag, `the sandbox did not start the run within ${timeoutMs + START_GRACE_MS} ms`);
-    }, timeoutMs + START_GRACE_MS);
+    this.watchStarted(run);
     this.runs.set(tag, run);
     worker.send({ ...message, type: "run", tag }, tag);
+  }
+
+  // The run is executing: no answer by WATCHDOG_GRACE_MS past its limit means its worker is stuck.
+  watchStarted(run) {
+    clearTimeout(run.watchdog);
+    run.watchdog = setTimeout(() => {
+      run.worker.kill(`run ${run.id} got no answer ${WATCHDOG_GRACE_MS} ms after its time limit`);
+    }, run.timeoutMs + WATCHDOG_GRACE_MS);
+  }
+
+  // The run waits in the worker, which ends the wait itself after its limit. This backstop answers only
+  // this run (others on the worker are not harmed) if neither `started` nor an answer came.
+  watchWaiting(run, tag) {
+    clearTimeout(run.watchdog);
+    const ms = run.timeoutMs + START_GRACE_MS;
+    run.watchdog = setTimeout(() => {
+      this.log(`run ${run.id} on worker ${run.worker.index} did not start within ${ms} ms`);
+      this.answerCrash(tag, `the sandbox did not start the run within ${ms} ms`);
+    }, ms);
   }
 
   pickWorker(message) {
@@ -149,12 +165,8 @@ class Supervisor {
     if (event.type === "ready" || event.type === "memory_ceiling") return;
     const run = this.runs.get(event.tag);
     if (!run) return;
-    if (event.type === "started") {
-      clearTimeout(run.watchdog);
-      run.watchdog = setTimeout(() => {
-        worker.kill(`run ${run.id} got no answer ${WATCHDOG_GRACE_MS} ms after its time limit`);
-      }, run.timeoutMs + WATCHDOG_GRACE_MS);
-    }
+    if (event.type === "waiting") return this.watchWaiting(run, event.tag); // the client needs no word of it
+    if (event.type === "started") this.watchStarted(run);
     const { tag, ...rest } = event;
     run.reply({ ...rest, id: run.id });
     if (event.type === "result") {
