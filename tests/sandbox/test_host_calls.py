@@ -1,11 +1,13 @@
 """What crosses between scriptd and its callers, and between an isolate and its worker, per run: a run
 that starts at once sends no `started` line (one line fewer each way per login), one that waited does;
-and the calls an isolate makes without waiting for an answer (socket writes, timers, its answer) cannot
-pile up in the worker's memory however fast a script makes them."""
+the calls an isolate makes without waiting for an answer (socket writes, timers, its answer) cannot
+pile up in the worker's memory however fast a script makes them; and an isolate keeps its own timers,
+the host one alarm for the earliest, with Node's order of firing."""
 
 import json
 import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -99,3 +101,62 @@ def test_calls_that_wait_for_no_answer_cannot_pile_up_in_the_worker(one_worker_s
     before = _peak_rss_mb(pid)
     calls(200_000)
     assert _peak_rss_mb(pid) - before < 40
+
+
+def test_timers_fire_in_order_of_when_they_are_due(run):
+    # Ties fire in the order they were set; a cleared timer never fires, and the ones after it still do;
+    # refresh() starts a delay again; a timer's microtasks run before the next timer, as in Node.
+    source = """function login(e, p, cb) {
+      const seen = [];
+      setTimeout(() => seen.push('b30'), 30);
+      setTimeout(() => { seen.push('a10'); Promise.resolve().then(() => seen.push('a10-then')); }, 10);
+      setTimeout(() => seen.push('c10'), 10);
+      clearTimeout(setTimeout(() => seen.push('cleared5'), 5));
+      const late = setTimeout(() => seen.push('refreshed'), 20);
+      setTimeout(() => late.refresh(), 15);
+      let ticks = 0;
+      const every = setInterval(() => { seen.push('tick'); if (++ticks === 2) clearInterval(every); }, 12);
+      setTimeout(() => cb(null, seen), 80);
+    }"""
+    outcome = run(source)
+    assert outcome.status == "ok", outcome.result
+    assert outcome.value == ["a10", "a10-then", "c10", "tick", "tick", "b30", "refreshed"]
+
+
+def _stat(socket_path: str, name: str) -> int:
+    return sum(w[name] for w in scriptd.stats(socket_path=socket_path)["workers"])
+
+
+def test_a_timer_cleared_and_set_again_each_run_costs_the_host_no_timer(one_worker_scriptd):
+    # A database pool's idle timer: cleared when a login takes the client, set again when it gives it
+    # back. The host keeps one alarm for the isolate's earliest timer, so those calls never reach it.
+    source = """function login(e, p, cb) {
+      clearTimeout(global.idle);
+      global.idle = setTimeout(() => {}, 10000);
+      cb(null, { user_id: e });
+    }"""
+    before = _stat(one_worker_scriptd, "timer_alarms")
+    for _ in range(50):
+        outcome = scriptd.run_script_collect(
+            **LOGIN,
+            source=source,
+            args=["a@b.c", "pw"],
+            mode="warm",
+            connection_id="con_idle_timer",
+            socket_path=one_worker_scriptd,
+        )
+        assert outcome.status == "ok", outcome.result
+    # One per isolate: the connection's first run, and its second isolate if a run ever overlapped.
+    assert _stat(one_worker_scriptd, "timer_alarms") - before <= 2
+
+
+def test_a_timer_left_by_one_run_fires_between_runs(run):
+    first = run(
+        "function login(e, p, cb) { global.fired = false; setTimeout(() => { global.fired = true; }, 30); cb(null, 1); }",
+        mode="warm",
+        connection_id="con_timer_between",
+    )
+    assert first.status == "ok", first.result
+    time.sleep(0.2)
+    second = run("function login(e, p, cb) { cb(null, global.fired); }", mode="warm", connection_id="con_timer_between")
+    assert second.value is True

@@ -1,11 +1,11 @@
 // The host side of one V8 isolate: creates it with the runtime, runs one script run at a time in
-// it, owns its timers and bridge session, enforces the run's wall clock and tears it down.
+// it, owns its timers' alarm and bridge session, enforces the run's wall clock and tears it down.
 "use strict";
 const ivm = require("isolated-vm");
 const { BridgeSession } = require("./bridges");
 const { IdleBudget } = require("./idle-budget");
 
-const MAX_TIMERS = 10_000;
+let alarmsSet = 0; // host timers set for isolates' timers, since start (worker stats)
 
 class IsolateSlot {
   // shared: { runtime: ivm-compatible source, cachedData, settingsJson, source(name) -> module source,
@@ -19,7 +19,7 @@ class IsolateSlot {
     this.onNotice = onNotice;
     this.isolate = null;
     this.dispatch = null;
-    this.timers = new Map();
+    this.alarm = null; // the host timer that enters the isolate when its earliest timer is due
     this.bridges = new BridgeSession({ emit: (channel, fields, bytes) => this.enter("event", String(channel), JSON.stringify(fields), bytes) });
     this.active = null; // { tag, sink, deadline, finished }
     this.runs = 0;
@@ -62,7 +62,7 @@ class IsolateSlot {
       [
         new ivm.Callback((tag, level, text) => this.onLog(tag, level, text)),
         new ivm.Callback((tag, status, json) => this.onDone(tag, status, json), posted),
-        new ivm.Callback((op, id, ms) => this.onTimer(op, id, ms), posted),
+        new ivm.Callback((ms) => this.onAlarm(ms), posted),
         new ivm.Callback((name) => this.moduleFactory(String(name))),
         // require() of a catalog package: the host resolves the version (catalog.js) and answers JSON.
         new ivm.Callback((spec) => JSON.stringify(this.shared.resolve(String(spec)))),
@@ -265,21 +265,13 @@ class IsolateSlot {
     this.finish(active, status === "ok" ? "ok" : "error", body);
   }
 
-  onTimer(op, id, ms) {
-    const key = Number(id);
-    const existing = this.timers.get(key);
-    if (existing) clearTimeout(existing);
-    this.timers.delete(key);
-    // The runtime refuses a timer past MAX_TIMERS to the script; this only keeps the host's count bounded.
-    if (op !== "set" || this.retired || this.timers.size >= MAX_TIMERS) return;
+  // The isolate's timers are its own (runtime.js): the host keeps one alarm, for when the earliest is due.
+  onAlarm(ms) {
+    clearTimeout(this.alarm);
+    if (this.retired) return;
     const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.enter("timer", "", String(key));
-      }, delay),
-    );
+    alarmsSet++;
+    this.alarm = setTimeout(() => this.enter("timer", "", ""), delay);
   }
 
   // id 0: the isolate does not wait for this answer (runtime.js callAsync), so it is not entered to settle it.
@@ -295,8 +287,7 @@ class IsolateSlot {
   retire() {
     this.retired = true;
     this.stopIdleWatch();
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    clearTimeout(this.alarm);
     this.bridges.close();
   }
 
@@ -321,4 +312,4 @@ function withoutWasm(context) {
   context.global.deleteSync("WebAssembly");
 }
 
-module.exports = { IsolateSlot, withoutWasm };
+module.exports = { IsolateSlot, withoutWasm, alarmsSet: () => alarmsSet };

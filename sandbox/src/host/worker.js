@@ -12,7 +12,7 @@ const path = require("node:path");
 const ivm = require("isolated-vm");
 const { onJsonLines } = require("../lines");
 const { allowlist, loadSources } = require("./modules");
-const { IsolateSlot, withoutWasm } = require("./isolate-slot");
+const { IsolateSlot, withoutWasm, alarmsSet } = require("./isolate-slot");
 const { WarmPool, QueueTimeout } = require("./warm-pool");
 const { FreshPool } = require("./fresh-pool");
 const { RunSink } = require("./run-sink");
@@ -81,7 +81,8 @@ function problemWith(request) {
   return null;
 }
 
-const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
+// One-shot hashing (no Hash object): twice per run, on the login path.
+const sha1 = (text) => crypto.hash("sha1", text);
 
 function main() {
   // The worker's OS memory ceiling (supervisor/memory-ceiling.js): no isolate may be allowed a heap
@@ -276,6 +277,7 @@ function main() {
       fresh_misses: fresh.misses, // fresh runs that found no prepared isolate and waited for one
       host_work: hostWork.stats(),
       bridge_calls: bridgeCalls(), // e.g. {"net.write": n}: crossings between isolates and host, since start
+      timer_alarms: alarmsSet(), // host timers set for isolates' timers (one alarm per isolate, for its earliest)
       try_gate: tryGate.stats(),
       // modules whose V8 code cache this worker holds (compiled once, on the first require in any isolate)
       cached_modules: [...(shared.moduleCache || new Map()).keys()].sort(),
