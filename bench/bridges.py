@@ -1,8 +1,10 @@
 """A bcrypt(10) login against PostgreSQL under load: the real `pg` in warm isolates with the host's
 native `bcrypt` (and with the pure-JS `bcryptjs`, today's figure), next to the same login function in
 plain Node with the real `pg` and native `bcrypt` (the limit) or `bcryptjs`. Each runs one stream of
-logins per core for a fixed time, after the same logins untimed for a while (bench.support.timed_streams:
-a long-lived worker's figures, not its first seconds); creates and drops its own table.
+logins per core, after the same logins untimed for a while (a long-lived worker's figures, not its first
+seconds). Native bcrypt is compared in many short rounds, the sides taking turns, with both kept warm
+between rounds (scriptd's isolates, plain Node's processes): a slow moment of a shared machine then weighs
+on a round or two, not on the verdict, the median of the rounds' ratios. Creates and drops its own table.
 
 Target (issue 12): scriptd with native bcrypt >= 95 % of plain Node with native bcrypt.
 """
@@ -29,8 +31,9 @@ from scriptd_client import client as scriptd
 from scriptd_client.node import scriptd_node
 from scripts_editor.scripts import BY_KEY
 
-SECONDS = 5.0
-ROUNDS = 3
+SECONDS = 5.0  # bcryptjs, once per side
+ROUNDS = 8  # native bcrypt: rounds of ROUND_SECONDS per side
+ROUND_SECONDS = 2.5
 
 LOGIN_FACTS = BY_KEY["login"].for_scriptd()  # what scriptd is told about the login script
 
@@ -50,7 +53,8 @@ var pool = global.pool;
 """
     + LOGIN
 )
-# Plain Node: a loop of logins for SECONDS, printing each latency (ms) as JSON.
+# Plain Node: each line on stdin is a number of ms to log in for, answered with one line of JSON (each
+# login's latency, and the seconds the loop took); "end" closes the pool and exits.
 PLAIN = (
     """
 const bcrypt = require('%(bcrypt)s');
@@ -60,22 +64,52 @@ class WrongUsernameOrPasswordError extends Error {}
     + LOGIN
     + """
 const once = () => new Promise((resolve, reject) => login('%(email)s', '%(password)s', (err, user) => (err || !user ? reject(err) : resolve(user))));
-(async () => {
-  for (const warm = Date.now() + %(warm_ms)d; Date.now() < warm; ) await once();
+require('readline').createInterface({ input: process.stdin }).on('line', async (line) => {
+  if (line === 'end') return pool.end().then(() => process.exit(0));
   const times = [];
   const begun = Date.now();
-  const end = begun + %(ms)d;
+  const end = begun + Number(line);
   while (Date.now() < end) {
     const started = process.hrtime.bigint();
     await once();
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  const seconds = (Date.now() - begun) / 1000; // closing the pool is not part of the timed logins
-  await pool.end();
-  process.stdout.write(JSON.stringify({ times, seconds }));
-})();
+  process.stdout.write(JSON.stringify({ times, seconds: (Date.now() - begun) / 1000 }) + '\\n');
+});
 """
 )
+
+
+class _PlainNode:
+    """One plain Node process per stream, kept alive (and warm) between rounds."""
+
+    def __init__(self, source: str, streams: int):
+        self.processes = [
+            subprocess.Popen(
+                [scriptd_node(), "-e", source],
+                cwd=scriptd.SANDBOX_DIR,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(streams)
+        ]
+
+    def run(self, seconds: float) -> tuple[list[float], float]:
+        """All processes log in for `seconds` at once: every login's latency (ms), and logins per second."""
+        for p in self.processes:
+            p.stdin.write(f"{int(seconds * 1000)}\n")
+            p.stdin.flush()
+        reports = [json.loads(p.stdout.readline()) for p in self.processes]
+        times = [t for report in reports for t in report["times"]]
+        return times, sum(len(report["times"]) / report["seconds"] for report in reports)
+
+    def close(self) -> None:
+        for p in self.processes:
+            p.stdin.write("end\n")
+            p.stdin.flush()
+        for p in self.processes:
+            p.wait(timeout=30)
 
 
 def _fnv_worker(connection_id: str, workers: int) -> int:
@@ -101,7 +135,7 @@ def _line(label: str, times: list[float], per_second: float) -> str:
     return f"  {label:<44} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {per_second:7.1f}/s"
 
 
-def _bridged(socket_path: str, source: str, streams: int, mark=lambda moment: None) -> tuple[list[float], float]:
+def _bridged(socket_path: str, source: str, streams: int, seconds: float, warm_up: float, mark=lambda moment: None):
     connections = _connections_on_distinct_workers(streams)
 
     def once(connection: str) -> None:
@@ -117,77 +151,72 @@ def _bridged(socket_path: str, source: str, streams: int, mark=lambda moment: No
         if outcome.status != "ok":
             raise SystemExit(f"bridged login failed: {outcome.result}")
 
-    return timed_streams(once, connections, SECONDS, mark)
+    return timed_streams(once, connections, seconds, mark, warm_up=warm_up)
 
 
-def _plain(source: str, streams: int) -> tuple[list[float], float]:
-    sandbox_dir = scriptd.SANDBOX_DIR
-    processes = [
-        subprocess.Popen([scriptd_node(), "-e", source], cwd=sandbox_dir, stdout=subprocess.PIPE)
-        for _ in range(streams)
-    ]
-    # Each process times its own loop, so Node's start-up does not understate the limit.
-    reports = [json.loads(p.communicate(timeout=WARM_UP_SECONDS + SECONDS + 60)[0]) for p in processes]
-    times = [t for report in reports for t in report["times"]]
-    return times, sum(len(report["times"]) / report["seconds"] for report in reports)
+def _plain_once(source: str, streams: int) -> tuple[list[float], float]:
+    plain = _PlainNode(source, streams)
+    try:
+        plain.run(WARM_UP_SECONDS)
+        return plain.run(SECONDS)
+    finally:
+        plain.close()
 
 
-def _native_round(socket_path: str, fields: dict, streams: int, scriptd_first: bool):
-    """One round of native bcrypt on both sides; which goes first alternates between rounds, so a drift of
-    the machine favours neither. Also returns the CPU (ms per timed login, by thread name) scriptd and this
-    client used around the timed logins."""
-    snapshots = {}
+def _native_rounds(socket_path: str, fields: dict, streams: int):
+    """Native bcrypt on both sides, in ROUNDS short rounds taking turns at going first, after one warm-up
+    each. Returns each side's (latencies, per-round rates), the rounds' ratios, and the CPU (ms per timed
+    login, by thread name) scriptd and this client used during scriptd's rounds."""
+    source = BRIDGED % {**fields, "bcrypt": "bcrypt"}
+    plain = _PlainNode(PLAIN % {**fields, "bcrypt": "bcrypt"}, streams)
+    try:
+        plain.run(WARM_UP_SECONDS)
+        _bridged(socket_path, source, streams, 0.0, WARM_UP_SECONDS)
+        sides = {"scriptd": ([], []), "plain": ([], [])}
+        cpu: dict[str, float] = {}
+        logins = 0
 
-    def mark(moment: str) -> None:
-        snapshots[moment] = (scriptd_cpu_ms(socket_path), time.process_time() * 1000)
+        def mark(moment: str) -> None:
+            sign = -1 if moment == "start" else 1
+            for name, ms in scriptd_cpu_ms(socket_path).items():
+                cpu[name] = cpu.get(name, 0.0) + sign * ms
+            cpu["client"] = cpu.get("client", 0.0) + sign * time.process_time() * 1000
 
-    measure = {
-        "scriptd": lambda: _bridged(socket_path, BRIDGED % {**fields, "bcrypt": "bcrypt"}, streams, mark),
-        "plain": lambda: _plain(PLAIN % {**fields, "bcrypt": "bcrypt"}, streams),
-    }
-    measured = {side: measure[side]() for side in (("scriptd", "plain") if scriptd_first else ("plain", "scriptd"))}
-    logins = len(measured["scriptd"][0])
-    (before, client_before), (after, client_after) = snapshots["start"], snapshots["end"]
-    used = {name: (after[name] - before.get(name, 0.0)) / logins for name in after}
-    used["client"] = (client_after - client_before) / logins
-    return measured["scriptd"], measured["plain"], used
+        measure = {
+            "scriptd": lambda: _bridged(socket_path, source, streams, ROUND_SECONDS, 0.0, mark),
+            "plain": lambda: plain.run(ROUND_SECONDS),
+        }
+        for round_ in range(ROUNDS):
+            for side in ("scriptd", "plain") if round_ % 2 == 0 else ("plain", "scriptd"):
+                times, rate = measure[side]()
+                sides[side][0].extend(times)
+                sides[side][1].append(rate)
+                if side == "scriptd":
+                    logins += len(times)
+    finally:
+        plain.close()
+    ratios = [a / b for a, b in zip(sides["scriptd"][1], sides["plain"][1], strict=True)]
+    return sides, ratios, {name: ms / logins for name, ms in cpu.items()}
 
 
 def run() -> None:
     streams = os.cpu_count() or 2
     with legacy_users_table("bench_users") as table:
-        fields = {
-            "table": table,
-            "url": PG_URL,
-            "ms": SECONDS * 1000,
-            "warm_ms": WARM_UP_SECONDS * 1000,
-            "email": EMAIL,
-            "password": PASSWORD,
-        }
+        fields = {"table": table, "url": PG_URL, "email": EMAIL, "password": PASSWORD}
         figures = {}
-        ratios = []
-        cpu: dict[str, float] = {}  # ms per timed login, by thread name
         with tempfile.TemporaryDirectory() as tmp, scriptd_in(Path(tmp), streams) as socket_path:
-            # Native bcrypt, the target's figure: rounds, so a slow moment of the machine weighs on one
-            # round of one side, not on the verdict (the median of the rounds' ratios).
-            for round_ in range(ROUNDS):
-                bridged, plain, used = _native_round(socket_path, fields, streams, scriptd_first=round_ % 2 == 0)
-                for name, ms in used.items():
-                    cpu[name] = cpu.get(name, 0.0) + ms / ROUNDS
-                ratios.append(bridged[1] / plain[1])
-                for side, (times, rate) in (("scriptd", bridged), ("plain", plain)):
-                    kept = figures.setdefault((side, "bcrypt"), ([], []))
-                    kept[0].extend(times)
-                    kept[1].append(rate)
+            sides, ratios, cpu = _native_rounds(socket_path, fields, streams)
+            scriptd_rates, plain_rates = sides["scriptd"][1], sides["plain"][1]
+            for side, (times, rates) in sides.items():
+                figures[(side, "bcrypt")] = (times, statistics.mean(rates))
             figures[("scriptd", "bcryptjs")] = _bridged(
-                socket_path, BRIDGED % {**fields, "bcrypt": "bcryptjs"}, streams
+                socket_path, BRIDGED % {**fields, "bcrypt": "bcryptjs"}, streams, SECONDS, WARM_UP_SECONDS
             )
-        figures[("plain", "bcryptjs")] = _plain(PLAIN % {**fields, "bcrypt": "bcryptjs"}, streams)
-    for key in (("scriptd", "bcrypt"), ("plain", "bcrypt")):
-        figures[key] = (figures[key][0], statistics.mean(figures[key][1]))
+        figures[("plain", "bcryptjs")] = _plain_once(PLAIN % {**fields, "bcrypt": "bcryptjs"}, streams)
     print(
-        f"  bcrypt(10) login against PostgreSQL, {streams} concurrent streams, {SECONDS:.0f} s each"
-        f" after {WARM_UP_SECONDS:.0f} s of the same logins untimed; native bcrypt: {ROUNDS} rounds, sides in turn first"
+        f"  bcrypt(10) login against PostgreSQL, {streams} concurrent streams, after {WARM_UP_SECONDS:.0f} s of the same"
+        f" logins untimed; native bcrypt: {ROUNDS} rounds of {ROUND_SECONDS} s a side, sides in turn first;"
+        f" bcryptjs: {SECONDS:.0f} s a side"
     )
     print(_line("(1) scriptd warm isolate, real pg + native bcrypt", *figures[("scriptd", "bcrypt")]))
     print(_line("(2) plain Node, real pg + native bcrypt (limit)", *figures[("plain", "bcrypt")]))
@@ -204,6 +233,12 @@ def run() -> None:
     ratio = statistics.median(ratios)
     verdict = "met" if ratio >= 0.95 else "NOT met"
     rounds = ", ".join(f"{r:.1%}" for r in ratios)
+    print(
+        "  native bcrypt logins/s by round: scriptd "
+        + " ".join(f"{x:.1f}" for x in scriptd_rates)
+        + "; plain Node "
+        + " ".join(f"{x:.1f}" for x in plain_rates)
+    )
     print(
         f"  scriptd's throughput is {ratio:.1%} of plain Node's with native bcrypt (median of rounds: {rounds};"
         f" target >= 95%): {verdict}"

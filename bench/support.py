@@ -24,9 +24,13 @@ WARM_UP_SECONDS = 2.0
 
 
 def timed_streams(
-    login: Callable, items: list, seconds: float, mark: Callable[[str], None] = lambda moment: None
+    login: Callable,
+    items: list,
+    seconds: float,
+    mark: Callable[[str], None] = lambda moment: None,
+    warm_up: float = WARM_UP_SECONDS,
 ) -> tuple[list[float], float]:
-    """One thread per item calls login(item) in a loop: WARM_UP_SECONDS untimed, then `seconds` timed
+    """One thread per item calls login(item) in a loop: `warm_up` seconds untimed, then `seconds` timed
     (mark("start") and mark("end") around them). Returns every timed call's latency (ms) and the calls per
     second of all threads together."""
 
@@ -40,7 +44,7 @@ def timed_streams(
         return times
 
     with ThreadPoolExecutor(len(items)) as pool:
-        list(pool.map(loop, items, [WARM_UP_SECONDS] * len(items)))
+        list(pool.map(loop, items, [warm_up] * len(items)))
         mark("start")
         started = time.perf_counter()
         results = list(pool.map(loop, items, [seconds] * len(items)))
