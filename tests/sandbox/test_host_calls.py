@@ -160,3 +160,8 @@ def test_a_timer_left_by_one_run_fires_between_runs(run):
     time.sleep(0.2)
     second = run("function login(e, p, cb) { cb(null, global.fired); }", mode="warm", connection_id="con_timer_between")
     assert second.value is True
+
+
+def test_a_script_that_replaces_date_now_still_gets_its_timers(run):
+    outcome = run("function login(e, p, cb) { Date.now = () => 0; setTimeout(() => cb(null, 'fired'), 20); }")
+    assert outcome.value == "fired", outcome.result

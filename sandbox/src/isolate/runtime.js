@@ -104,11 +104,12 @@
   const timers = new Map(); // id -> { fn, args, run, repeat, delay, due }
   const MAX_TIMERS = 10_000; // pending at once in one isolate
   let nextTimerId = 1;
-  let alarmAt = Infinity; // when the host's alarm goes off (Date.now() time), if set
+  const clock = Date.now; // taken before any script runs: a script replacing Date.now cannot move its timers
+  let alarmAt = Infinity; // when the host's alarm goes off (clock() time), if set
   function arm(due) {
     if (due >= alarmAt) return;
     alarmAt = due;
-    post(hostTimer, [Math.max(0, due - Date.now())], 0);
+    post(hostTimer, [Math.max(0, due - clock())], 0);
   }
   class Timeout {
     constructor(id) {
@@ -127,7 +128,7 @@
     refresh() {
       const timer = timers.get(this._id);
       if (timer) {
-        timer.due = Date.now() + timer.delay;
+        timer.due = clock() + timer.delay;
         arm(timer.due);
       }
       return this;
@@ -141,7 +142,7 @@
     if (timers.size >= MAX_TIMERS) throw new RangeError(`Too many pending timers (limit ${MAX_TIMERS})`);
     const id = nextTimerId++;
     const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
-    const due = Date.now() + delay;
+    const due = clock() + delay;
     timers.set(id, { fn, args, run: currentRun, repeat, delay, due });
     arm(due);
     return new Timeout(id);
@@ -153,7 +154,7 @@
   // for the earliest one left.
   function onAlarm() {
     alarmAt = Infinity;
-    const now = Date.now();
+    const now = clock();
     let first = null;
     for (const entry of timers) if (entry[1].due <= now && (first === null || entry[1].due < first[1].due)) first = entry;
     if (first !== null) fireTimer(first[0], first[1], now);
