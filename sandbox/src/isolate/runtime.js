@@ -99,8 +99,8 @@
   // ---- timers (the host owns the clock: it enters the isolate when the earliest one is due) ----
   // The isolate keeps its timers and the host one alarm, for the earliest. So clearing a timer, or setting
   // one due after the alarm, costs no call to the host: a database pool's idle timer, cleared and set
-  // again at every login, cost two (0.2 ms per login beside bcrypt). An alarm whose timer was cleared finds
-  // nothing due and sets the next. One timer fires per entry, so its microtasks run before the next, as in Node.
+  // again at every login, cost two host calls per login. An alarm whose timer was cleared finds nothing
+  // due and sets the next. One timer fires per entry, so its microtasks run before the next, as in Node.
   const timers = new Map(); // id -> { fn, args, run, repeat, delay, due }
   const MAX_TIMERS = 10_000; // pending at once in one isolate
   let nextTimerId = 1;
