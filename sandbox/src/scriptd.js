@@ -115,10 +115,6 @@ async function main() {
   const ceiling = chooseMemoryCeiling({ workers: all, ceilingMb: args.workerMemoryMb ?? defaultCeilingMb(all) });
   const workerArgv = [
     "--no-node-snapshot",
-    // Garbage collection on the thread that allocated, with no helper threads: a worker's heaps are small,
-    // and on a busy machine the helpers cost more CPU than they save (0.14 ms per warm login measured
-    // beside bcrypt on 2 cores). Large heaps pay with longer pauses in their own isolate only.
-    "--single-threaded-gc",
     path.join(SANDBOX_DIR, "src", "host", "worker.js"),
     ...args.workerArgs,
     ...(args.extraModules ? ["--extra-modules", args.extraModules] : []),
