@@ -74,6 +74,20 @@ def test_a_memory_bomb_is_stopped_without_a_worker_restart(run, neighbour, scrip
     )
 
 
+@pytest.mark.parametrize("mode", ["fresh", "warm"])
+def test_a_script_cannot_keep_more_than_its_heap_limit(run, mode):
+    # 48 MB of arrays kept, then an answer: a heap limit enforced only when a script never stops allocating
+    # would let this through (it did with V8's --single-threaded-gc on the workers).
+    source = """function login(e, p, cb) {
+      const keep = [];
+      for (let i = 0; i < 24; i++) keep.push(new Array(1 << 18).fill(i + 0.5));
+      cb(null, keep.length);
+    }"""
+    outcome = run(source, memory_mb=32, timeout_ms=5000, mode=mode, connection_id="con_heap_limit")
+    assert outcome.status == "error", outcome.result
+    assert outcome.error["name"] == "MemoryError", outcome.error
+
+
 def test_leftover_work_of_a_warm_isolate_cannot_run_forever(run, neighbour):
     source = "function login(e, p, cb) { cb(null, 'answered'); setTimeout(() => { while (true) {} }, 1); }"
     with neighbour(near="con_leftover") as other:
