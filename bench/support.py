@@ -32,26 +32,27 @@ def timed_streams(
 ) -> tuple[list[float], float]:
     """One thread per item calls login(item) in a loop: `warm_up` seconds untimed, then `seconds` timed
     (mark("start") and mark("end") around them). Returns every timed call's latency (ms) and the calls per
-    second of all threads together."""
+    second of all threads together: the sum of each thread's own rate (its calls over the time its own loop
+    took), as a plain Node process times its own loop. Dividing all calls by the time until the last thread
+    finished would count as idle the wait of the threads that finished first (up to a call's length each)."""
 
-    def loop(item, for_seconds: float) -> list[float]:
-        deadline = time.perf_counter() + for_seconds
+    def loop(item, for_seconds: float) -> tuple[list[float], float]:
+        begun = time.perf_counter()
+        deadline = begun + for_seconds
         times = []
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             login(item)
             times.append((time.perf_counter() - started) * 1000)
-        return times
+        return times, time.perf_counter() - begun
 
     with ThreadPoolExecutor(len(items)) as pool:
         list(pool.map(loop, items, [warm_up] * len(items)))
         mark("start")
-        started = time.perf_counter()
         results = list(pool.map(loop, items, [seconds] * len(items)))
-        elapsed = time.perf_counter() - started
         mark("end")
-    times = [t for r in results for t in r]
-    return times, len(times) / elapsed
+    times = [t for r, _ in results for t in r]
+    return times, sum(len(r) / elapsed for r, elapsed in results if elapsed > 0)
 
 
 @contextmanager
