@@ -42,6 +42,19 @@ def shop(runtime, db):
     return connection_in_mode(name="shop", mode="legacy", scripts=_scripts(ACCEPTS))
 
 
+def _a_login_test_case(connection, editor) -> None:
+    """The saved test case the required-tests gate runs: a@x.test logs in and gets a profile."""
+    script_test_case_create(
+        connection=connection,
+        name="a user logs in",
+        script="login",
+        args={"email": "a@x.test", "password": "pw"},
+        expect="profile",
+        expected={"email": "a@x.test"},
+        by=editor,
+    )
+
+
 def _login(connection, email: str):
     return services.user_login(connection=connection, username=email, password="pw")
 
@@ -180,15 +193,7 @@ def test_a_healthy_canary_is_promoted(shop, editor):
 
 
 def test_required_test_cases_gate_deploys_and_live_saves(celery_worker_on_redis, shop, editor):  # noqa: F811
-    script_test_case_create(
-        connection=shop,
-        name="a user logs in",
-        script="login",
-        args={"email": "a@x.test", "password": "pw"},
-        expect="profile",
-        expected={"email": "a@x.test"},
-        by=editor,
-    )
+    _a_login_test_case(shop, editor)
     deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
     scripts_save(connection=shop, scripts=_scripts(REJECTS), base_number=1, by=editor, draft=True)
 
@@ -259,15 +264,7 @@ def test_a_patch_of_failing_scripts_is_refused_when_tests_are_required(
     editor,
     api_for,
 ):
-    script_test_case_create(
-        connection=shop,
-        name="a user logs in",
-        script="login",
-        args={"email": "a@x.test", "password": "pw"},
-        expect="profile",
-        expected={"email": "a@x.test"},
-        by=editor,
-    )
+    _a_login_test_case(shop, editor)
     api = api_for(editor, "read:connections", "update:connections")
     base = f"/api/v2/connections/{shop.public_id}"
     api.patch(f"{base}/release", {"require_tests": True}, format="json")
@@ -306,15 +303,7 @@ def test_the_editors_live_save_of_failing_scripts_is_kept_as_a_draft(
     editor,
     editor_client,
 ):
-    script_test_case_create(
-        connection=shop,
-        name="a user logs in",
-        script="login",
-        args={"email": "a@x.test", "password": "pw"},
-        expect="profile",
-        expected={"email": "a@x.test"},
-        by=editor,
-    )
+    _a_login_test_case(shop, editor)
     deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
     form = {"base_number": 1, "message": "breaks login"} | {f"script_{k}": v for k, v in _scripts(REJECTS).items()}
 
@@ -334,15 +323,7 @@ def test_restoring_a_revision_that_fails_required_tests_keeps_it_as_a_draft_and_
     editor_client,
 ):
     scripts_save(connection=shop, scripts=_scripts(REJECTS), base_number=1, by=editor, draft=True)
-    script_test_case_create(
-        connection=shop,
-        name="a user logs in",
-        script="login",
-        args={"email": "a@x.test", "password": "pw"},
-        expect="profile",
-        expected={"email": "a@x.test"},
-        by=editor,
-    )
+    _a_login_test_case(shop, editor)
     deploy.deployment_configure(connection=shop, by=editor, require_tests=True)
 
     response = editor_client.post(f"/connections/{shop.public_id}/scripts/revisions/2/restore/", {"base_number": 2})
@@ -356,15 +337,7 @@ def test_restoring_a_revision_that_fails_required_tests_keeps_it_as_a_draft_and_
 
 
 def test_a_stale_if_match_is_refused_before_the_required_tests_run(shop, editor, api_for):
-    script_test_case_create(
-        connection=shop,
-        name="a user logs in",
-        script="login",
-        args={"email": "a@x.test", "password": "pw"},
-        expect="profile",
-        expected={"email": "a@x.test"},
-        by=editor,
-    )
+    _a_login_test_case(shop, editor)
     api = api_for(editor, "read:connections", "update:connections")
     base = f"/api/v2/connections/{shop.public_id}"
     api.patch(f"{base}/release", {"require_tests": True}, format="json")
