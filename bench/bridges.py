@@ -6,6 +6,10 @@ seconds). Native bcrypt is compared in many short rounds, the sides taking turns
 between rounds (scriptd's isolates, plain Node's processes): a slow moment of a shared machine then weighs
 on a round or two, not on the verdict, the median of the rounds' ratios. Creates and drops its own table.
 
+Also printed per login: the CPU scriptd's threads and this client spend beside the hash, and each side's
+thread wake-ups by kind of thread. A thread woken after a pause runs its code cold, several times slower
+than the same code run hot, so the wake-ups a login needs are what its CPU beside the hash comes from.
+
 Target (issue 12): scriptd with native bcrypt >= 95 % of plain Node with native bcrypt.
 """
 
@@ -23,8 +27,9 @@ from bench.support import (
     PG_URL,
     WARM_UP_SECONDS,
     legacy_users_table,
-    scriptd_cpu_ms,
     scriptd_in,
+    scriptd_use,
+    thread_use,
     timed_streams,
 )
 from scriptd_client import client as scriptd
@@ -112,6 +117,17 @@ class _PlainNode:
             p.wait(timeout=30)
 
 
+def _add_use(total: dict[str, tuple[float, int]], use: dict[str, tuple[float, int]], sign: int) -> None:
+    """Adds (sign 1) or takes away (-1) a thread_use reading to or from a running total."""
+    for name, (ms, wakes) in use.items():
+        old_ms, old_wakes = total.get(name, (0.0, 0))
+        total[name] = (old_ms + sign * ms, old_wakes + sign * wakes)
+
+
+# How the per-thread figures name scriptd's kinds of thread (thread_use).
+_KINDS = {"MainThread": "isolate threads", "libuv-worker": "thread pool"}
+
+
 def _fnv_worker(connection_id: str, workers: int) -> int:
     """The worker scriptd routes a connection's warm runs to (FNV-1a, as src/supervisor does)."""
     h = 0x811C9DC5
@@ -165,38 +181,46 @@ def _plain_once(source: str, streams: int) -> tuple[list[float], float]:
 
 def _native_rounds(socket_path: str, fields: dict, streams: int):
     """Native bcrypt on both sides, in ROUNDS short rounds taking turns at going first, after one warm-up
-    each. Returns each side's (latencies, per-round rates), the rounds' ratios, and the CPU (ms per timed
-    login, by thread name) scriptd and this client used during scriptd's rounds."""
+    each. Returns each side's (latencies, per-round rates), the rounds' ratios, and per timed login each
+    side's use of its threads (CPU ms and wake-ups by kind of thread, thread_use); scriptd's includes this
+    client's CPU as "client"."""
     source = BRIDGED % {**fields, "bcrypt": "bcrypt"}
     plain = _PlainNode(PLAIN % {**fields, "bcrypt": "bcrypt"}, streams)
     try:
         plain.run(WARM_UP_SECONDS)
         _bridged(socket_path, source, streams, 0.0, WARM_UP_SECONDS)
         sides = {"scriptd": ([], []), "plain": ([], [])}
-        cpu: dict[str, float] = {}
-        logins = 0
+        use = {"scriptd": {}, "plain": {}}
 
         def mark(moment: str) -> None:
             sign = -1 if moment == "start" else 1
-            for name, ms in scriptd_cpu_ms(socket_path).items():
-                cpu[name] = cpu.get(name, 0.0) + sign * ms
-            cpu["client"] = cpu.get("client", 0.0) + sign * time.process_time() * 1000
+            _add_use(use["scriptd"], {**scriptd_use(socket_path), "client": (time.process_time() * 1000, 0)}, sign)
+
+        def plain_round() -> tuple[list[float], float]:
+            for process in plain.processes:
+                _add_use(use["plain"], thread_use(process.pid), -1)
+            result = plain.run(ROUND_SECONDS)
+            for process in plain.processes:
+                _add_use(use["plain"], thread_use(process.pid), 1)
+            return result
 
         measure = {
             "scriptd": lambda: _bridged(socket_path, source, streams, ROUND_SECONDS, 0.0, mark),
-            "plain": lambda: plain.run(ROUND_SECONDS),
+            "plain": plain_round,
         }
         for round_ in range(ROUNDS):
             for side in ("scriptd", "plain") if round_ % 2 == 0 else ("plain", "scriptd"):
                 times, rate = measure[side]()
                 sides[side][0].extend(times)
                 sides[side][1].append(rate)
-                if side == "scriptd":
-                    logins += len(times)
     finally:
         plain.close()
     ratios = [a / b for a, b in zip(sides["scriptd"][1], sides["plain"][1], strict=True)]
-    return sides, ratios, {name: ms / logins for name, ms in cpu.items()}
+    per_login = {
+        side: {name: (ms / len(sides[side][0]), wakes / len(sides[side][0])) for name, (ms, wakes) in used.items()}
+        for side, used in use.items()
+    }
+    return sides, ratios, per_login
 
 
 def run() -> None:
@@ -205,7 +229,7 @@ def run() -> None:
         fields = {"table": table, "url": PG_URL, "email": EMAIL, "password": PASSWORD}
         figures = {}
         with tempfile.TemporaryDirectory() as tmp, scriptd_in(Path(tmp), streams) as socket_path:
-            sides, ratios, cpu = _native_rounds(socket_path, fields, streams)
+            sides, ratios, use = _native_rounds(socket_path, fields, streams)
             scriptd_rates, plain_rates = sides["scriptd"][1], sides["plain"][1]
             for side, (times, rates) in sides.items():
                 figures[(side, "bcrypt")] = (times, statistics.mean(rates))
@@ -224,12 +248,19 @@ def run() -> None:
     print(_line("(4) plain Node, real pg + bcryptjs", *figures[("plain", "bcryptjs")]))
     # What the target comes down to: the CPU scriptd and its client spend per login beside the hash, which
     # competes with the hashing for the cores. Steadier than the ratio on a shared machine.
+    cpu = {name: ms for name, (ms, _) in use["scriptd"].items()}
     hashing = cpu.pop("libuv-worker", 0.0)
-    own = {name: ms for name, ms in cpu.items() if ms >= 0.005}
+    own = {_KINDS.get(name, name): ms for name, ms in cpu.items() if ms >= 0.005}
     parts = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(own.items(), key=lambda kv: -kv[1]))
     print(
         f"  CPU per native-bcrypt login beside the hash ({hashing:.1f} ms on the thread pool): {sum(own.values()):.2f} ms ({parts})"
     )
+    # And why: each time a thread sleeps and is woken again costs far more than the work it then does
+    # (the code it runs has gone cold meanwhile), and a login through scriptd crosses many threads.
+    for side, label in (("scriptd", "scriptd"), ("plain", "plain Node")):
+        wakes = {_KINDS.get(name, name): n for name, (_, n) in use[side].items() if n >= 0.05}
+        parts = ", ".join(f"{name} {n:.1f}" for name, n in sorted(wakes.items(), key=lambda kv: -kv[1]))
+        print(f"  thread wake-ups per native-bcrypt login, {label}: {sum(wakes.values()):.1f} ({parts})")
     ratio = statistics.median(ratios)
     verdict = "met" if ratio >= 0.95 else "NOT met"
     rounds = ", ".join(f"{r:.1%}" for r in ratios)

@@ -2,6 +2,7 @@
 database of the bench's own, and a private scriptd."""
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -101,13 +102,14 @@ def scriptd_in(folder: Path, workers: int) -> Iterator[str]:
 _SCRIPTD_PIDS: dict[str, int] = {}
 
 
-def scriptd_cpu_ms(socket_path: str) -> dict[str, float]:
-    """CPU time (ms) each kind of thread of a scriptd from scriptd_in has used so far, by thread name (the
-    supervisor's and workers' "MainThread", isolates' threads, "libuv-worker", "V8Worker"), the supervisor's
-    own main thread as "supervisor". Read from /proc/*/task/*/schedstat, which counts to the nanosecond
-    (the tick-based counters over-charge threads that wake on timers)."""
-    root = _SCRIPTD_PIDS[socket_path]
-    totals: dict[str, float] = {}
+def thread_use(root: int) -> dict[str, tuple[float, int]]:
+    """What the threads of a process and of all its descendants have used so far, by kind of thread: CPU
+    time (ms) and wake-ups (times a thread blocked and had to be woken again: voluntary context switches).
+    Kinds: the root's main thread "main", its descendants' main threads "worker main", "libuv-worker",
+    "V8Worker", and the rest by name ("MainThread": isolated-vm's isolate threads inherit it). CPU is read
+    from /proc/*/task/*/schedstat, which counts to the nanosecond (the tick-based counters over-charge
+    threads that wake on timers)."""
+    totals: dict[str, tuple[float, int]] = {}
     pending = [root]
     while pending:
         pid = pending.pop()
@@ -120,9 +122,19 @@ def scriptd_cpu_ms(socket_path: str) -> dict[str, float]:
             try:
                 name = Path(f"{task}/comm").read_text().strip()
                 used = int(Path(f"{task}/schedstat").read_text().split()[0]) / 1e6
+                status = Path(f"{task}/status").read_text()
                 pending += [int(child) for child in Path(f"{task}/children").read_text().split()]
             except OSError:
                 continue
-            key = "supervisor" if int(tid) == root else name
-            totals[key] = totals.get(key, 0.0) + used
+            wakes = int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", status, re.M)[1])
+            key = ("main" if pid == root else "worker main") if int(tid) == pid and name != "bwrap" else name
+            ms, n = totals.get(key, (0.0, 0))
+            totals[key] = (ms + used, n + wakes)
     return totals
+
+
+def scriptd_use(socket_path: str) -> dict[str, tuple[float, int]]:
+    """thread_use of a scriptd from scriptd_in, its own main thread as "supervisor"."""
+    use = thread_use(_SCRIPTD_PIDS[socket_path])
+    use["supervisor"] = use.pop("main", (0.0, 0))
+    return use
