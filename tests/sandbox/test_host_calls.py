@@ -1,9 +1,12 @@
 """What crosses between scriptd and its callers, and between an isolate and its worker, per run: a run
 that starts at once sends no `started` line (one line fewer each way per login), one that waited does;
 the calls an isolate makes without waiting for an answer (socket writes, timers, its answer) cannot
-pile up in the worker's memory however fast a script makes them; and an isolate keeps its own timers,
-the host one alarm for the earliest, with Node's order of firing."""
+pile up in the worker's memory however fast a script makes them; an isolate keeps its own timers,
+the host one alarm for the earliest, with Node's order of firing; and a blocking call (pbkdf2Sync,
+bcrypt's hashSync) waits on memory the isolate shares with its worker, which answers any size and
+never leaves a stopped run's answer to a later one."""
 
+import hashlib
 import json
 import socket
 import threading
@@ -165,3 +168,35 @@ def test_a_timer_left_by_one_run_fires_between_runs(run):
 def test_a_script_that_replaces_date_now_still_gets_its_timers(run):
     outcome = run("function login(e, p, cb) { Date.now = () => 0; setTimeout(() => cb(null, 'fired'), 20); }")
     assert outcome.value == "fired", outcome.result
+
+
+def test_a_blocking_call_gets_its_own_answer_whatever_its_size(run):
+    # Answers of up to 8192 characters come back in the shared memory, larger ones (60000 random bytes
+    # are 80000 characters of base64) through a callback; each call after another gets its own answer.
+    source = """function login(e, p, cb) {
+      const crypto = require('crypto');
+      const sizes = [16, 6000, 60000, 32].map((n) => crypto.randomBytes(n).length);
+      const keys = ['one', 'two'].map((pw) => crypto.pbkdf2Sync(pw, 'salt', 1000, 32, 'sha256').toString('hex'));
+      cb(null, { sizes, keys });
+    }"""
+    outcome = run(source)
+    assert outcome.status == "ok", outcome.result
+    assert outcome.value["sizes"] == [16, 6000, 60000, 32]
+    assert outcome.value["keys"] == [hashlib.pbkdf2_hmac("sha256", pw, b"salt", 1000).hex() for pw in (b"one", b"two")]
+
+
+def test_a_run_stopped_in_a_blocking_call_leaves_its_answer_to_no_one(run):
+    # The run's time limit ends while its isolate waits for a bcrypt(15) hash (over a second): the run
+    # answers `timeout` and its isolate goes. The hash finishes later and its answer is dropped; the
+    # connection's next isolate gets the answers to its own blocking calls, before and after that.
+    slow = "function login(e, p, cb) { require('bcrypt').hashSync('pw', 15); cb(null, 'hashed'); }"
+    stopped = run(slow, timeout_ms=300, mode="warm", connection_id="con_stopped_wait")
+    assert stopped.status == "timeout", stopped.result
+    check = """function login(e, p, cb) {
+      cb(null, require('crypto').pbkdf2Sync(p, 'salt', 1000, 16, 'sha256').toString('hex'));
+    }"""
+    expected = hashlib.pbkdf2_hmac("sha256", b"pa55word", b"salt", 1000, 16).hex()
+    for pause in (0, 2.5):  # before the orphaned hash ends, and after
+        time.sleep(pause)
+        outcome = run(check, mode="warm", connection_id="con_stopped_wait", timeout_ms=3000)
+        assert outcome.value == expected, outcome.result

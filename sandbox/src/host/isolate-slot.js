@@ -4,6 +4,7 @@
 const ivm = require("isolated-vm");
 const { BridgeSession } = require("./bridges");
 const { IdleBudget } = require("./idle-budget");
+const { SyncAnswers } = require("./sync-answers");
 
 let alarmsSet = 0; // host timers set for isolates' timers, since start (worker stats)
 
@@ -20,6 +21,7 @@ class IsolateSlot {
     this.isolate = null;
     this.dispatch = null;
     this.alarm = null; // the host timer that enters the isolate when its earliest timer is due
+    this.syncAnswers = new SyncAnswers();
     this.bridges = new BridgeSession({ emit: (channel, fields, bytes) => this.enter("event", String(channel), JSON.stringify(fields), bytes) });
     this.active = null; // { tag, sink, deadline, finished }
     this.runs = 0;
@@ -67,9 +69,10 @@ class IsolateSlot {
         // require() of a catalog package: the host resolves the version (catalog.js) and answers JSON.
         new ivm.Callback((spec) => JSON.stringify(this.shared.resolve(String(spec)))),
         new ivm.Callback((id, name, method, args, bytes) => this.onBridgeAsync(id, name, method, args, bytes), posted),
-        // The only Reference the isolate holds: a host function it may call with applySyncPromise,
-        // so a blocking bridge call (pbkdf2Sync) waits without blocking this worker's event loop.
-        new ivm.Reference((name, method, args) => this.bridges.call(String(name), String(method), String(args))),
+        // A blocking bridge call (pbkdf2Sync) waits in the isolate on this memory (sync-answers.js), without
+        // blocking this worker's event loop; an answer too large for it is taken with this callback.
+        new ivm.ExternalCopy(this.syncAnswers.memory).copyInto({ release: true }),
+        new ivm.Callback(() => this.syncAnswers.take()),
         this.shared.settingsJson,
         rehearse,
         // Synchronous and empty: it returns once this thread has taken every call queued before it.
@@ -275,11 +278,18 @@ class IsolateSlot {
   }
 
   // id 0: the isolate does not wait for this answer (runtime.js callAsync), so it is not entered to settle it.
+  // A negative id: the isolate's thread is blocked in the call (bridge.call) and gets the answer through
+  // the memory it waits on; an isolate stopped meanwhile gets nothing.
   onBridgeAsync(id, name, method, args, bytes) {
     const answer = this.bridges.call(String(name), String(method), String(args), bytes instanceof ArrayBuffer ? bytes : undefined);
-    if (Number(id) === 0) return;
+    const call = Number(id);
+    if (call === 0) return;
+    if (call < 0) {
+      answer.then((envelope) => this.retired || this.syncAnswers.answer(-call, envelope));
+      return;
+    }
     answer.then((envelope) => {
-      this.enter("settle", "", `{"id":${Number(id)},${envelope.slice(1)}`);
+      this.enter("settle", "", `{"id":${call},${envelope.slice(1)}`);
     });
   }
 

@@ -2,14 +2,13 @@
 // The host passes its entry points as arguments; they live only in this closure, so scripts never
 // see them. Everything here is strict mode: V8 then hides these frames' functions and receivers from
 // `Error.prepareStackTrace` call sites and from `fn.caller`.
-(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, hostBridgeSync, settingsJson, rehearse, hostDrain) {
+(function bootstrap(hostLog, hostDone, hostTimer, hostModule, hostResolve, hostBridgeAsync, syncMemory, hostTakeAnswer, settingsJson, rehearse, hostDrain) {
   "use strict";
   const g = globalThis;
   const { apply } = Reflect;
   const { parse, stringify } = JSON;
   const { defineProperty, freeze, isFrozen, getOwnPropertyNames, hasOwn } = Object;
   const indirectEval = eval;
-  const applySyncPromise = hostBridgeSync.applySyncPromise;
   const settings = parse(settingsJson);
   // bridged: modules that get `bridge` (src/host/modules.js); refused: built-ins refused with a reason.
   const { allowlist, versions, resultMaxBytes, bridged = [], refused = allowlist.refused || {} } = settings;
@@ -194,6 +193,33 @@
     return error;
   }
   const listeners = new Map(); // channel -> handler of host events (bridge.listen)
+  // A blocking call is posted like one that waits for nothing, under a negative id, and this thread
+  // sleeps on syncMemory until the host has written the answer there (src/host/sync-answers.js has the
+  // layout): one wake-up per call. Scripts never see syncMemory or these views.
+  const [IDLE, WAITING] = [0, 1];
+  const syncWords = new Int32Array(syncMemory, 0, 3);
+  const syncChars = new Uint16Array(syncMemory, 12);
+  const { load: atomicLoad, store: atomicStore, wait: atomicWait } = Atomics;
+  const { fromCharCode } = String;
+  let syncCalls = 0;
+  function callAndWait(name, method, json) {
+    syncCalls = (syncCalls % 0x7fffffff) + 1;
+    atomicStore(syncWords, 2, syncCalls);
+    atomicStore(syncWords, 0, WAITING);
+    post(hostBridgeAsync, [-syncCalls, name, method, json], json.length);
+    while (atomicLoad(syncWords, 0) === WAITING) atomicWait(syncWords, 0, WAITING);
+    atomicStore(syncWords, 0, IDLE);
+    const length = syncWords[1];
+    if (length < 0) return hostTakeAnswer();
+    let text = "";
+    let i = 0;
+    for (; i + 8 <= length; i += 8) {
+      const c = syncChars;
+      text += fromCharCode(c[i], c[i + 1], c[i + 2], c[i + 3], c[i + 4], c[i + 5], c[i + 6], c[i + 7]);
+    }
+    for (; i < length; i++) text += fromCharCode(syncChars[i]);
+    return text;
+  }
   const bridge = freeze({
     // Host events (socket data, ...) of `channel` go to fn(fields, bytes, enter); the handler calls
     // enter(run) with the run its object belongs to, so logs and uncaught errors go to that run.
@@ -203,7 +229,7 @@
     // The run executing now, for objects (sockets) that remember whose events they carry.
     currentRun: () => currentRun,
     call(name, method, args) {
-      const reply = parse(apply(applySyncPromise, hostBridgeSync, [undefined, [name, method, stringify(args)]]));
+      const reply = parse(callAndWait(name, method, stringify(args)));
       if (reply.error) throw bridgeError(reply.error);
       return reply.value;
     },

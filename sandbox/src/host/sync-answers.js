@@ -1,0 +1,47 @@
+// Answers to an isolate's blocking bridge calls (`bridge.call` in runtime.js: pbkdf2Sync, bcrypt's
+// compareSync, a JWT's RS256 signature...). The isolate posts such a call like one that waits for nothing,
+// then its thread sleeps in Atomics.wait on memory it shares with its slot alone, until the answer is
+// written there and the thread woken. That is one wake-up of the isolate's thread per call; isolated-vm's
+// applySyncPromise, used before, woke it twice (once when this thread had started the call, once with
+// the answer), and on a busy machine a wake-up costs more than the call's own work.
+//
+// The shared memory: Int32 [0] the state (IDLE, WAITING, ANSWERED), [1] the answer's length in UTF-16
+// code units, or -1 when it did not fit (the isolate then takes it with a synchronous callback, `take`),
+// [2] the number of the call being answered; from byte HEADER_BYTES, the answer's code units.
+"use strict";
+
+const HEADER_BYTES = 12;
+const CAPACITY = 8192; // code units: bcrypt, pbkdf2, signatures and UUIDs fit; a large randomBytes does not
+const [IDLE, WAITING, ANSWERED] = [0, 1, 2];
+
+class SyncAnswers {
+  constructor() {
+    this.memory = new SharedArrayBuffer(HEADER_BYTES + 2 * CAPACITY);
+    this.words = new Int32Array(this.memory, 0, 3);
+    this.chars = new Uint16Array(this.memory, HEADER_BYTES, CAPACITY);
+    this.oversized = null;
+  }
+
+  // `call`: the number the isolate gave the call. An answer to any other call (one whose isolate was
+  // stopped while it waited) is dropped.
+  answer(call, envelope) {
+    if (Atomics.load(this.words, 0) !== WAITING || Atomics.load(this.words, 2) !== call) return;
+    if (envelope.length <= CAPACITY) {
+      for (let i = 0; i < envelope.length; i++) this.chars[i] = envelope.charCodeAt(i);
+      this.words[1] = envelope.length;
+    } else {
+      this.oversized = envelope;
+      this.words[1] = -1;
+    }
+    Atomics.store(this.words, 0, ANSWERED);
+    Atomics.notify(this.words, 0);
+  }
+
+  take() {
+    const envelope = this.oversized;
+    this.oversized = null;
+    return envelope;
+  }
+}
+
+module.exports = { SyncAnswers, HEADER_BYTES, CAPACITY, IDLE, WAITING, ANSWERED };
