@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from scriptd_client import client as scriptd
 from scriptd_client.limits import DEADLINE_GRACE_S
@@ -171,24 +172,37 @@ def test_a_script_that_replaces_date_now_still_gets_its_timers(run):
 
 
 def test_a_blocking_call_gets_its_own_answer_whatever_its_size(run):
-    # Answers of up to 8192 characters come back in the shared memory, larger ones (60000 random bytes
-    # are 80000 characters of base64) through a callback; each call after another gets its own answer.
+    # Answers of up to 8192 characters come back in the shared memory, larger ones through a callback:
+    # AES-256-CTR of 6135 bytes answers exactly 8192 ({"value":"<8180 characters of base64>"}), of 6136
+    # bytes 8196; 60000 random bytes are 80000 characters. Each call after another gets its own answer.
     source = """function login(e, p, cb) {
       const crypto = require('crypto');
-      const sizes = [16, 6000, 60000, 32].map((n) => crypto.randomBytes(n).length);
+      const encrypted = [6135, 6136].map((n) => {
+        const plain = Buffer.alloc(n);
+        for (let i = 0; i < n; i++) plain[i] = i % 251;
+        const cipher = crypto.createCipheriv('aes-256-ctr', Buffer.alloc(32, 1), Buffer.alloc(16, 2));
+        return Buffer.concat([cipher.update(plain), cipher.final()]).toString('hex');
+      });
+      const sizes = [16, 60000, 32].map((n) => crypto.randomBytes(n).length);
       const keys = ['one', 'two'].map((pw) => crypto.pbkdf2Sync(pw, 'salt', 1000, 32, 'sha256').toString('hex'));
-      cb(null, { sizes, keys });
+      cb(null, { encrypted, sizes, keys });
     }"""
     outcome = run(source)
     assert outcome.status == "ok", outcome.result
-    assert outcome.value["sizes"] == [16, 6000, 60000, 32]
+
+    def aes_ctr(n: int) -> str:
+        encryptor = Cipher(algorithms.AES(bytes([1]) * 32), modes.CTR(bytes([2]) * 16)).encryptor()
+        return (encryptor.update(bytes(i % 251 for i in range(n))) + encryptor.finalize()).hex()
+
+    assert outcome.value["encrypted"] == [aes_ctr(6135), aes_ctr(6136)]
+    assert outcome.value["sizes"] == [16, 60000, 32]
     assert outcome.value["keys"] == [hashlib.pbkdf2_hmac("sha256", pw, b"salt", 1000).hex() for pw in (b"one", b"two")]
 
 
-def test_a_run_stopped_in_a_blocking_call_leaves_its_answer_to_no_one(run):
+def test_a_blocking_call_that_outlasts_its_run_ends_with_it(run):
     # The run's time limit ends while its isolate waits for a bcrypt(15) hash (over a second): the run
-    # answers `timeout` and its isolate goes. The hash finishes later and its answer is dropped; the
-    # connection's next isolate gets the answers to its own blocking calls, before and after that.
+    # answers `timeout` and its isolate goes. The connection's next isolate gets the answers to its own
+    # blocking calls, while the orphaned hash still runs on the thread pool and after it has ended.
     slow = "function login(e, p, cb) { require('bcrypt').hashSync('pw', 15); cb(null, 'hashed'); }"
     stopped = run(slow, timeout_ms=300, mode="warm", connection_id="con_stopped_wait")
     assert stopped.status == "timeout", stopped.result
@@ -196,7 +210,25 @@ def test_a_run_stopped_in_a_blocking_call_leaves_its_answer_to_no_one(run):
       cb(null, require('crypto').pbkdf2Sync(p, 'salt', 1000, 16, 'sha256').toString('hex'));
     }"""
     expected = hashlib.pbkdf2_hmac("sha256", b"pa55word", b"salt", 1000, 16).hex()
-    for pause in (0, 2.5):  # before the orphaned hash ends, and after
+    for pause in (0, 2.5):
         time.sleep(pause)
         outcome = run(check, mode="warm", connection_id="con_stopped_wait", timeout_ms=3000)
         assert outcome.value == expected, outcome.result
+
+
+def test_a_script_cannot_make_the_worker_wait_on_itself(run):
+    # Loading a module enters the isolate synchronously from the worker's thread. A script that replaced
+    # Map.prototype.set with a blocking call must not get that call made there: the thread that would
+    # answer it would be the one waiting, and every run of the worker would stop with it.
+    source = """function login(e, p, cb) {
+      const crypto = require('crypto');
+      const set = Map.prototype.set;
+      Map.prototype.set = function (k, v) { crypto.pbkdf2Sync('a', 'b', 1, 8, 'sha256'); return set.call(this, k, v); };
+      let loaded;
+      try { loaded = typeof require('zlib').gzipSync; } catch (err) { loaded = 'refused: ' + err.message; }
+      Map.prototype.set = set;
+      cb(null, loaded);
+    }"""
+    outcome = run(source, timeout_ms=3000)
+    assert outcome.status == "ok", outcome.result
+    assert outcome.value == "function"

@@ -55,9 +55,10 @@ class IsolateSlot {
     });
     const bootstrap = script.runSync(context, { reference: true });
     script.release();
-    // Calls that answer nothing are `ignored` callbacks: the isolate's thread queues them on this worker's
-    // thread and goes on, instead of waiting for the worker to take each (a login's socket write, its
-    // pool's timers and its answer: four waits fewer). The runtime bounds that queue (hostDrain).
+    // Calls that the isolate's thread does not wait on here are `ignored` callbacks: it queues them on this
+    // worker's thread and goes on, instead of waiting for the worker to take each (a login's socket write,
+    // its pool's timers and its answer: four waits fewer). The runtime bounds that queue (hostDrain). A
+    // blocking bridge call is one of them too: its answer comes back through the shared memory.
     const posted = { ignored: true };
     this.dispatch = await bootstrap.apply(
       undefined,

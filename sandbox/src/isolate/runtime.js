@@ -193,23 +193,27 @@
     return error;
   }
   const listeners = new Map(); // channel -> handler of host events (bridge.listen)
-  // A blocking call is posted like one that waits for nothing, under a negative id, and this thread
-  // sleeps on syncMemory until the host has written the answer there (src/host/sync-answers.js has the
-  // layout): one wake-up per call. Scripts never see syncMemory or these views.
-  const [IDLE, WAITING] = [0, 1];
-  const syncWords = new Int32Array(syncMemory, 0, 3);
-  const syncChars = new Uint16Array(syncMemory, 12);
+  // A blocking call is posted like one that waits for nothing, under the negative of its number, and this
+  // thread sleeps on syncMemory until the host has written the answer there (src/host/sync-answers.js has
+  // the layout): one wake-up per call. Scripts never see syncMemory or these views.
+  // Not while the host itself waits on this isolate (a synchronous entry, `hostWaits`): that entry runs
+  // on the worker's thread, the one that would have to answer.
+  const IDLE = 0; // the state word: IDLE, the number of the call waited for, or the host's ANSWERED (-1)
+  const syncWords = new Int32Array(syncMemory, 0, 2);
+  const syncChars = new Uint16Array(syncMemory, 8);
   const { load: atomicLoad, store: atomicStore, wait: atomicWait } = Atomics;
   const { fromCharCode } = String;
   let syncCalls = 0;
+  let hostWaits = false;
   function callAndWait(name, method, json) {
+    if (hostWaits) throw new Error(`${name}.${method}: a blocking call cannot be made while the sandbox loads a module`);
     syncCalls = (syncCalls % 0x7fffffff) + 1;
-    atomicStore(syncWords, 2, syncCalls);
-    atomicStore(syncWords, 0, WAITING);
-    post(hostBridgeAsync, [-syncCalls, name, method, json], json.length);
-    while (atomicLoad(syncWords, 0) === WAITING) atomicWait(syncWords, 0, WAITING);
-    atomicStore(syncWords, 0, IDLE);
+    const call = syncCalls;
+    atomicStore(syncWords, 0, call);
+    post(hostBridgeAsync, [-call, name, method, json], json.length);
+    while (atomicLoad(syncWords, 0) === call) atomicWait(syncWords, 0, call);
     const length = syncWords[1];
+    atomicStore(syncWords, 0, IDLE);
     if (length < 0) return hostTakeAnswer();
     let text = "";
     let i = 0;
@@ -270,6 +274,7 @@
   // ---- require --------------------------------------------------------------------------------
   const cache = new Map();
   const factories = new Map(); // name -> module function compiled by the host, until loadModule takes it
+  const mapSet = Map.prototype.set;
   // Node's `process` (src/isolate/node/process.js): modules get it as a wrapper argument, scripts as a global.
   const getProcess = () => loadModule("process");
   function moduleError(message) {
@@ -688,6 +693,15 @@
     else if (op === "timer") onAlarm();
     else if (op === "settle") settleBridge(payload);
     else if (op === "event") hostEvent(tag, payload, bytes);
-    else if (op === "factory" && typeof payload === "function") factories.set(tag, payload);
+    else if (op === "factory" && typeof payload === "function") {
+      // The host's synchronous entry (isolate-slot.js moduleFactory): Map.prototype.set as it was before
+      // any script could replace it, and no blocking call from whatever a script slipped in.
+      hostWaits = true;
+      try {
+        apply(mapSet, factories, [tag, payload]);
+      } finally {
+        hostWaits = false;
+      }
+    }
   };
 });
