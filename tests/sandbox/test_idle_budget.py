@@ -69,3 +69,24 @@ def test_a_loop_right_after_the_callback_is_stopped_within_the_budget(run):
     )
     assert after.value == "new isolate"
     assert any("disposed" in line["text"] for line in after.logs)
+
+
+def test_the_entry_that_answered_is_stopped_within_the_budget_if_it_goes_on(run):
+    # The answer goes out from a microtask queued after the script's own first one (runtime.js makeAnswer),
+    # so the loop in the second microtask runs after the answer, in the same entry: the worker starts
+    # watching that entry once it has taken the answer, not 5 s later at the run's limit.
+    source = """function login(e, p, cb) {
+      global.marker = 'old';
+      cb(null, 'answered');
+      Promise.resolve().then(() => Promise.resolve().then(() => { while (true) {} }));
+    }"""
+    assert run(source, mode="warm", connection_id="con_entry_goes_on", timeout_ms=5000).value == "answered"
+    time.sleep(1.0)
+    after = run(
+        "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
+        mode="warm",
+        connection_id="con_entry_goes_on",
+        timeout_ms=5000,
+    )
+    assert after.value == "new isolate"
+    assert any("disposed" in line["text"] for line in after.logs), after.logs
