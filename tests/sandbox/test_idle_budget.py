@@ -73,7 +73,7 @@ def test_a_loop_right_after_the_callback_is_stopped_within_the_budget(run):
 
 def test_the_entry_that_answered_is_stopped_within_the_budget_if_it_goes_on(run):
     # The answer goes out from a microtask queued after the script's own first one (runtime.js makeAnswer),
-    # so the loop in the second microtask runs after the answer, in the same entry: the worker starts
+    # so the loop in the script's second microtask runs after the answer, in the same entry: the worker starts
     # watching that entry once it has taken the answer, not 5 s later at the run's limit.
     source = """function login(e, p, cb) {
       global.marker = 'old';

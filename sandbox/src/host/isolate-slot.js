@@ -195,10 +195,10 @@ class IsolateSlot {
 
   // An entry that began during the run (bounded by the run's deadline) may go on after the answer,
   // e.g. a loop right after the callback: its CPU counts against the idle budget as it runs.
-  // Usually that entry ends at once (the one that answered): its end reaches this thread with the answer,
-  // so finish() looks again once that has been taken (setImmediate) and only then sets the interval. Set
-  // at the answer and cleared a moment later, the interval would still wake the worker 25 ms on (Node
-  // keeps its timer armed when a timer set from I/O is cleared), once per login.
+  // Usually that entry ends at once (the one that answered), and its end usually reaches this thread
+  // with the answer, so finish() looks again once that has been taken (setImmediate) and only then sets
+  // the interval. Set at the answer and cleared a moment later, the interval would still wake the worker
+  // 25 ms on (Node keeps its timer armed when a timer set from I/O is cleared), once per login.
   watchIdleEntries() {
     if (this.active || this.retired || this.entries === 0) return;
     this.stopIdleWatch();
