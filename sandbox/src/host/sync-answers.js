@@ -12,7 +12,7 @@
 
 const HEADER_BYTES = 8;
 const CAPACITY = 8192; // code units: bcrypt, pbkdf2, signatures and UUIDs fit; a large randomBytes does not
-const [IDLE, ANSWERED] = [0, -1];
+const ANSWERED = -1; // the isolate sets the state back to 0 (idle) once it has read an answer
 
 class SyncAnswers {
   constructor() {
@@ -44,4 +44,4 @@ class SyncAnswers {
   }
 }
 
-module.exports = { SyncAnswers, HEADER_BYTES, CAPACITY, IDLE, ANSWERED };
+module.exports = { SyncAnswers };

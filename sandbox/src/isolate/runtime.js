@@ -218,7 +218,7 @@
     let text = "";
     let i = 0;
     for (; i + 8 <= length; i += 8) {
-      const c = syncChars;
+      const c = syncChars; // eight code units per call
       text += fromCharCode(c[i], c[i + 1], c[i + 2], c[i + 3], c[i + 4], c[i + 5], c[i + 6], c[i + 7]);
     }
     for (; i < length; i++) text += fromCharCode(syncChars[i]);
