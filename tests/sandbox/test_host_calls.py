@@ -3,8 +3,8 @@ that starts at once sends no `started` line (one line fewer each way per login),
 the calls an isolate makes without waiting for an answer (socket writes, timers, its answer) cannot
 pile up in the worker's memory however fast a script makes them; an isolate keeps its own timers,
 the host one alarm for the earliest, with Node's order of firing; and a blocking call (pbkdf2Sync,
-bcrypt's hashSync) waits on memory the isolate shares with its worker, which answers any size and
-never leaves a stopped run's answer to a later one."""
+bcrypt's hashSync) waits on memory the isolate shares with its worker, which answers any size, ends
+with its run, and cannot be made from the worker's own synchronous entry."""
 
 import hashlib
 import json
