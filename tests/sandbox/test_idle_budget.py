@@ -2,7 +2,9 @@
 login gets its isolate disposed (and the connection's next run is told why), while light idle timers
 and heartbeats keep running in the same isolate."""
 
+import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -87,3 +89,70 @@ def test_the_entry_that_answered_is_stopped_within_the_budget_if_it_goes_on(run)
       Promise.resolve().then(() => Promise.resolve().then(() => { while (true) {} }));
     }"""
     _assert_stopped_within_the_budget(run, source, "con_entry_goes_on")
+
+
+def test_a_run_waiting_for_the_isolate_does_not_get_it_while_the_last_run_s_code_still_runs(run):
+    # Both isolates of the connection answer, then go on spinning in the entry that answered. The run
+    # waiting in line is given a new isolate once the idle budget has stopped that work; it used to get
+    # the spinning isolate at the answer, wait behind the loop and be reported as timed out itself.
+    connection = "con_next_run_waits"
+    spinning = """function login(e, p, cb) {
+      global.marker = 'old';
+      setTimeout(() => {
+        cb(null, 'answered');
+        Promise.resolve().then(() => Promise.resolve().then(() => { while (true) {} }));
+      }, 300);
+    }"""
+    with ThreadPoolExecutor(3) as pool:
+        first = [pool.submit(run, spinning, mode="warm", connection_id=connection, timeout_ms=3000) for _ in range(2)]
+        time.sleep(0.1)  # both isolates are busy: the next run waits in the connection's line
+        started = time.monotonic()
+        waiting = pool.submit(
+            run,
+            "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
+            mode="warm",
+            connection_id=connection,
+            timeout_ms=3000,
+        )
+        assert [f.result().value for f in first] == ["answered", "answered"]
+        after = waiting.result()
+        waited = time.monotonic() - started
+    assert after.status == "ok", after.result
+    assert after.value == "new isolate"
+    assert any("disposed" in line["text"] for line in after.logs), after.logs
+    assert waited < 2.0, f"the waiting run took {waited:.1f} s: the leftover loop was bounded by the 3 s limit"
+
+
+def test_a_run_arriving_during_leftover_work_between_runs_waits_for_it_to_be_stopped(run):
+    # Work that began between runs (here a socket's connect event, which then spins) holds the isolate when
+    # the next run arrives. The run waits until the idle budget stops that work and gets a new isolate; it
+    # used to wait behind the loop and be answered "Script execution timed out" for code it never ran.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        listener.settimeout(10)
+        allow = [f"127.0.0.1:{port}"]
+        source = f"""function login(e, p, cb) {{
+          global.marker = 'old';
+          cb(null, 'answered');
+          setTimeout(() => {{
+            const s = require('net').connect({port}, '127.0.0.1');
+            s.on('connect', () => {{ while (true) {{}} }});
+          }}, 50);
+        }}"""
+        connection = "con_leftover_connect"
+        assert (
+            run(source, mode="warm", connection_id=connection, timeout_ms=3000, egress_allowlist=allow).value
+            == "answered"
+        )
+        accepted, _ = listener.accept()  # the connect event is being delivered: the loop starts about now
+        after = run(
+            "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
+            mode="warm",
+            connection_id=connection,
+            timeout_ms=3000,
+            egress_allowlist=allow,
+        )
+        accepted.close()
+    assert after.status == "ok", after.result
+    assert after.value == "new isolate"
+    assert any("disposed" in line["text"] for line in after.logs), after.logs

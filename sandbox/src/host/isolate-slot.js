@@ -33,6 +33,7 @@ class IsolateSlot {
     this.idleEntryTimeoutMs = 1000;
     this.entries = 0; // entries into the isolate still running
     this.idleWatch = null; // watchIdleEntries' interval
+    this.onQuiet = []; // quiet()'s waiters
   }
 
   // rehearse: a prepared fresh isolate rehearses the run path once before any run (runtime.js warmUp):
@@ -110,6 +111,20 @@ class IsolateSlot {
     return this.active !== null;
   }
 
+  // Resolves once no entry is running in the isolate (or it is gone). A warm slot goes to the next run
+  // only then (warm-pool.js): work the last run left running after its answer is watched against the idle
+  // budget while no run is active, instead of holding up the next run, which would be blamed for it.
+  quiet() {
+    if (this.entries === 0 || this.disposed) return Promise.resolve();
+    return new Promise((resolve) => this.onQuiet.push(resolve));
+  }
+
+  entryEnded() {
+    if (--this.entries > 0) return;
+    this.stopIdleWatch();
+    for (const resolve of this.onQuiet.splice(0)) resolve();
+  }
+
   // Runs one request; resolves when it has answered (the run's sink got its result). The first run binds
   // the isolate to its configuration and options; a run bound otherwise is refused, never run with the
   // configuration the isolate already holds.
@@ -181,14 +196,15 @@ class IsolateSlot {
     const args = [op, tag, payload];
     if (bytes) args.push(new ivm.ExternalCopy(bytes).copyInto({ release: true, transferIn: true }));
     this.entries++;
+    const owner = this.active; // the run this entry works for (null: between runs)
     this.dispatch.apply(undefined, args, options).then(
       () => {
-        if (--this.entries === 0) this.stopIdleWatch();
+        this.entryEnded();
         this.checkIdleBudget();
       },
       (error) => {
-        if (--this.entries === 0) this.stopIdleWatch();
-        this.onEntryError(error);
+        this.entryEnded();
+        this.onEntryError(error, owner);
       },
     );
   }
@@ -231,7 +247,9 @@ class IsolateSlot {
     this.dispose();
   }
 
-  onEntryError(error) {
+  // owner: the run the failed entry worked for (null: between runs). Only that run is blamed for the entry's
+  // timeout. (A warm run begins only once its isolate is quiet, so another run cannot be active meanwhile.)
+  onEntryError(error, owner) {
     const message = String(error && error.message);
     const active = this.active;
     if (/memory limit/i.test(message) || (this.isolate.isDisposed && !this.disposed)) {
@@ -244,7 +262,7 @@ class IsolateSlot {
     } else if (this.disposed) {
       // Torn down on purpose (timeout, end of a fresh run): nothing to report.
     } else if (/timed out/i.test(message)) {
-      if (active) this.timedOut(active); // the run's own entry hit what was left of its deadline
+      if (active && active === owner) this.timedOut(active); // the run's own entry hit what was left of its deadline
       else this.overIdleBudget(); // leftover work of a warm isolate ran too long: recycle it
     } else if (active) {
       process.stderr.write(`scriptd worker: isolate entry failed: ${message}\n`);
@@ -315,6 +333,7 @@ class IsolateSlot {
     } catch (e) {
       // already disposed by V8 (memory limit)
     }
+    for (const resolve of this.onQuiet.splice(0)) resolve();
     if (this.active) {
       this.finish(this.active, "error", { error: { name: "InternalError", message: "The sandbox stopped this script" } });
     }

@@ -43,7 +43,15 @@ class WarmPool {
     const idle = group.slots.find((s) => !s.reserved && !this.worn(s));
     if (idle) {
       idle.reserved = true;
-      return idle;
+      if (idle.entries === 0) return idle;
+      // Code is still running in it: usually the end of the entry that answered, which comes a moment after
+      // the answer. Work the last run left running is watched by the idle budget until it ends or the
+      // isolate goes (isolate-slot.js), so this run neither waits behind it nor is blamed for it.
+      const begun = Date.now();
+      await idle.quiet();
+      if (!this.worn(idle)) return idle;
+      this.remove(key, idle);
+      return this.acquire(key, memoryMb, waitMs - (Date.now() - begun), onWait);
     }
     if (group.slots.length < this.perKey) {
       this.evictIfFull();
