@@ -77,7 +77,8 @@ def _start_scriptd(folder: Path, workers: int, options: dict | None = None) -> t
             if all(w["alive"] for w in scriptd.ping(socket_path=socket_path)["workers"]):
                 return process, socket_path
         except scriptd.ScriptdUnavailable:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
     process.kill()
     raise SystemExit(f"scriptd did not start: {(folder / 'scriptd.log').read_text()}")
 
