@@ -101,11 +101,11 @@ def test_a_run_waiting_for_the_isolate_does_not_get_it_while_the_last_run_s_code
       setTimeout(() => {
         cb(null, 'answered');
         Promise.resolve().then(() => Promise.resolve().then(() => { while (true) {} }));
-      }, 300);
+      }, 500);
     }"""
     with ThreadPoolExecutor(3) as pool:
         first = [pool.submit(run, spinning, mode="warm", connection_id=connection, timeout_ms=3000) for _ in range(2)]
-        time.sleep(0.1)  # both isolates are busy: the next run waits in the connection's line
+        time.sleep(0.25)  # both isolates are busy: the next run waits in the connection's line
         started = time.monotonic()
         waiting = pool.submit(
             run,
@@ -156,3 +156,32 @@ def test_a_run_arriving_during_leftover_work_between_runs_waits_for_it_to_be_sto
     assert after.status == "ok", after.result
     assert after.value == "new isolate"
     assert any("disposed" in line["text"] for line in after.logs), after.logs
+
+
+def test_a_run_does_not_wait_long_for_work_that_holds_the_isolate_after_the_answer_without_spinning(run):
+    # After its answer the script hashes on the host (five 1 s PBKDF2 calls): its isolate waits rather than
+    # computes. That time counts against the idle budget too, so the next run waits only about the budget's
+    # burst for it, then gets a new isolate and hears why.
+    source = """const crypto = require('crypto');
+    function login(e, p, cb) {
+      global.marker = 'old';
+      cb(null, 'answered');
+      Promise.resolve().then(() => Promise.resolve().then(() => {
+        for (let i = 0; i < 5; i++) crypto.pbkdf2Sync('pw', 'salt', 2000000, 64, 'sha512');
+      }));
+    }"""
+    connection = "con_held_after_answer"
+    assert run(source, mode="warm", connection_id=connection, timeout_ms=10_000).value == "answered"
+    started = time.monotonic()
+    after = run(
+        "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
+        mode="warm",
+        connection_id=connection,
+        timeout_ms=10_000,
+    )
+    waited = time.monotonic() - started
+    assert after.status == "ok", after.result
+    assert after.value == "new isolate"
+    notices = [line["text"] for line in after.logs if "warm isolate of this connection was disposed" in line["text"]]
+    assert len(notices) == 1 and "after its last run answered" in notices[0], after.logs
+    assert waited < 2.5, f"the next run waited {waited:.1f} s behind the hashing"

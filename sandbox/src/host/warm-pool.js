@@ -40,18 +40,20 @@ class WarmPool {
     for (const slot of this.groups.get(key)?.slots || []) if (!slot.reserved && this.worn(slot)) this.remove(key, slot);
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { slots: [], waiters: [] }));
-    const idle = group.slots.find((s) => !s.reserved && !this.worn(s));
+    const free = group.slots.filter((s) => !s.reserved && !this.worn(s));
+    const idle = free.find((s) => s.entries === 0) || free[0];
     if (idle) {
       idle.reserved = true;
       if (idle.entries === 0) return idle;
       // Code is still running in it: usually the end of the entry that answered, which comes a moment after
       // the answer. Work the last run left running is watched by the idle budget until it ends or the
-      // isolate goes (isolate-slot.js), so this run neither waits behind it nor is blamed for it.
+      // isolate goes (isolate-slot.js): its time counts whether it computes or waits on the host (a hash),
+      // so this run waits for it at most about the budget's burst, and is not blamed for it.
       const begun = Date.now();
-      await idle.quiet();
+      while (idle.entries > 0 && !idle.disposed) await idle.quiet(); // again: nothing may have begun since
       if (!this.worn(idle)) return idle;
       this.remove(key, idle);
-      return this.acquire(key, memoryMb, waitMs - (Date.now() - begun), onWait);
+      return this.acquire(key, memoryMb, Math.max(0, waitMs - (Date.now() - begun)), onWait);
     }
     if (group.slots.length < this.perKey) {
       this.evictIfFull();
