@@ -83,6 +83,11 @@ def bench_database(folder: Path) -> Iterator[None]:
     try:
         yield
     finally:
+        if db.vendor == "postgresql":  # the bench's threads are gone, their connections not: PostgreSQL won't drop
+            with db.cursor() as cursor:  # a database that has sessions
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
         db.creation.destroy_test_db(old_name, verbosity=0)
 
 
