@@ -69,14 +69,21 @@ def _assert_stopped_within_the_budget(run, source, connection_id):
     such leftover work) the connection's next run finds a new isolate and hears why the old one went."""
     assert run(source, mode="warm", connection_id=connection_id, timeout_ms=5000).value == "answered"
     time.sleep(1.0)
+    _next_run_finds_a_new_isolate(run, connection_id, timeout_ms=5000)
+
+
+def _next_run_finds_a_new_isolate(run, connection_id, **kwargs):
+    """The connection's next run gets a new isolate (`global` is empty) and hears why the old one went."""
     after = run(
         "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
         mode="warm",
         connection_id=connection_id,
-        timeout_ms=5000,
+        **kwargs,
     )
+    assert after.status == "ok", after.result
     assert after.value == "new isolate"
     assert any("disposed" in line["text"] for line in after.logs), after.logs
+    return after
 
 
 def test_the_entry_that_answered_is_stopped_within_the_budget_if_it_goes_on(run):
@@ -107,19 +114,10 @@ def test_a_run_waiting_for_the_isolate_does_not_get_it_while_the_last_run_s_code
         first = [pool.submit(run, spinning, mode="warm", connection_id=connection, timeout_ms=3000) for _ in range(2)]
         time.sleep(0.25)  # both isolates are busy: the next run waits in the connection's line
         started = time.monotonic()
-        waiting = pool.submit(
-            run,
-            "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
-            mode="warm",
-            connection_id=connection,
-            timeout_ms=3000,
-        )
+        waiting = pool.submit(_next_run_finds_a_new_isolate, run, connection, timeout_ms=3000)
         assert [f.result().value for f in first] == ["answered", "answered"]
-        after = waiting.result()
+        waiting.result()
         waited = time.monotonic() - started
-    assert after.status == "ok", after.result
-    assert after.value == "new isolate"
-    assert any("disposed" in line["text"] for line in after.logs), after.logs
     assert waited < 2.0, f"the waiting run took {waited:.1f} s: the leftover loop was bounded by the 3 s limit"
 
 
@@ -145,17 +143,10 @@ def test_a_run_arriving_during_leftover_work_between_runs_waits_for_it_to_be_sto
             == "answered"
         )
         accepted, _ = listener.accept()  # the connect event is being delivered: the loop starts about now
-        after = run(
-            "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
-            mode="warm",
-            connection_id=connection,
-            timeout_ms=3000,
-            egress_allowlist=allow,
-        )
-        accepted.close()
-    assert after.status == "ok", after.result
-    assert after.value == "new isolate"
-    assert any("disposed" in line["text"] for line in after.logs), after.logs
+        try:
+            _next_run_finds_a_new_isolate(run, connection, timeout_ms=3000, egress_allowlist=allow)
+        finally:
+            accepted.close()
 
 
 def test_a_run_does_not_wait_long_for_work_that_holds_the_isolate_after_the_answer_without_spinning(run):
@@ -173,15 +164,8 @@ def test_a_run_does_not_wait_long_for_work_that_holds_the_isolate_after_the_answ
     connection = "con_held_after_answer"
     assert run(source, mode="warm", connection_id=connection, timeout_ms=10_000).value == "answered"
     started = time.monotonic()
-    after = run(
-        "function login(e, p, cb) { cb(null, global.marker || 'new isolate'); }",
-        mode="warm",
-        connection_id=connection,
-        timeout_ms=10_000,
-    )
+    after = _next_run_finds_a_new_isolate(run, connection, timeout_ms=10_000)
     waited = time.monotonic() - started
-    assert after.status == "ok", after.result
-    assert after.value == "new isolate"
     notices = [line["text"] for line in after.logs if "warm isolate of this connection was disposed" in line["text"]]
     assert len(notices) == 1 and "after its last run answered" in notices[0], after.logs
     assert waited < 2.5, f"the next run waited {waited:.1f} s behind the hashing"

@@ -122,6 +122,10 @@ class IsolateSlot {
   entryEnded() {
     if (--this.entries > 0) return;
     this.stopIdleWatch();
+    this.tellQuiet();
+  }
+
+  tellQuiet() {
     for (const resolve of this.onQuiet.splice(0)) resolve();
   }
 
@@ -333,7 +337,7 @@ class IsolateSlot {
     } catch (e) {
       // already disposed by V8 (memory limit)
     }
-    for (const resolve of this.onQuiet.splice(0)) resolve();
+    this.tellQuiet();
     if (this.active) {
       this.finish(this.active, "error", { error: { name: "InternalError", message: "The sandbox stopped this script" } });
     }
